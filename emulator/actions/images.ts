@@ -1,0 +1,195 @@
+import { Ec2Fault } from '../fault.ts';
+import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
+import type { Image } from '../model.ts';
+import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
+import { ACCOUNT_ID } from '../store.ts';
+import { items, tagSet } from '../xml.ts';
+import type { Action, ActionContext } from './context.ts';
+
+const NAME_RULE = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
+
+export const checkImageName = (name: string): void => {
+  if (!NAME_RULE.test(name)) {
+    throw new Ec2Fault(
+      'InvalidAMIName.Malformed',
+      `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/', '[', ']', ' ', '@', ''' and '_': ${name}`,
+    );
+  }
+};
+
+const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]): void => {
+  for (const type of specs.keys()) {
+    if (!allowed.includes(type))
+      throw new Ec2Fault('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
+  }
+};
+
+/** A pending image settles once describes have seen it `pendingPolls` times. */
+const settle = (image: Image, ctx: ActionContext): void => {
+  if (image.state !== 'pending' || image.fate === 'stuck') return;
+  image.polls += 1;
+  if (image.polls <= ctx.options.pendingPolls) return;
+  image.state = image.fate === 'failed' ? 'failed' : 'available';
+  if (image.state === 'failed')
+    image.stateReason = { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
+  for (const device of image.blockDevices) {
+    const snapshot = ctx.store.snapshots.get(device.snapshotId);
+    if (snapshot) snapshot.state = image.state === 'failed' ? 'error' : 'completed';
+  }
+};
+
+export const imageXml = (image: Image) => ({
+  imageId: image.imageId,
+  imageLocation: `${image.ownerId}/${image.name}`,
+  imageState: image.state,
+  imageOwnerId: image.ownerId,
+  creationDate: image.creationDate,
+  isPublic: false,
+  architecture: 'x86_64',
+  imageType: 'machine',
+  name: image.name,
+  ...(image.description === undefined ? {} : { description: image.description }),
+  rootDeviceType: image.rootDeviceType,
+  rootDeviceName: image.rootDeviceName,
+  blockDeviceMapping: items(
+    image.blockDevices.map((d) => ({
+      deviceName: d.deviceName,
+      ebs: { snapshotId: d.snapshotId, volumeSize: d.sizeGiB, deleteOnTermination: true, volumeType: d.volumeType, encrypted: false },
+    })),
+  ),
+  virtualizationType: 'hvm',
+  hypervisor: 'xen',
+  tagSet: tagSet(image.tags),
+  deregistrationProtection: image.deregistrationProtection ? 'enabled' : 'disabled',
+  ...(image.sourceInstanceId === undefined ? {} : { sourceInstanceId: image.sourceInstanceId }),
+  ...(image.stateReason === undefined ? {} : { stateReason: image.stateReason }),
+});
+
+const IMAGE_FILTERS: FilterSupport<Image> = {
+  fields: {
+    name: (i) => [i.name],
+    state: (i) => [i.state],
+    'image-id': (i) => [i.imageId],
+    'owner-id': (i) => [i.ownerId],
+    description: (i) => (i.description === undefined ? [] : [i.description]),
+    'root-device-type': (i) => [i.rootDeviceType],
+    'block-device-mapping.snapshot-id': (i) => i.blockDevices.map((d) => d.snapshotId),
+    'source-instance-id': (i) => (i.sourceInstanceId === undefined ? [] : [i.sourceInstanceId]),
+  },
+  tags: (i) => i.tags,
+};
+
+const createImage: Action = (q, ctx) => {
+  const { store, options } = ctx;
+  const instance = store.instance(required(q, 'InstanceId'));
+  const name = required(q, 'Name');
+  checkImageName(name);
+  const description = str(q, 'Description');
+  if (description !== undefined && description.length > 255)
+    throw new Ec2Fault('InvalidParameterValue', 'Description must be at most 255 characters');
+  const tagSpecs = tagSpecifications(q);
+  checkTagTypes(tagSpecs, ['image', 'snapshot']);
+  if (['terminated', 'shutting-down', 'pending'].includes(instance.state)) {
+    throw new Ec2Fault(
+      'IncorrectInstanceState',
+      `The instance '${instance.instanceId}' is not in a state from which it can be imaged (${instance.state}).`,
+    );
+  }
+  if (instance.rootDeviceType !== 'ebs') {
+    throw new Ec2Fault(
+      'UnsupportedOperation',
+      `The instance '${instance.instanceId}' is instance-store backed; only EBS-backed instances can be imaged with CreateImage.`,
+    );
+  }
+  const taken = [...store.images.values()].find((image) => image.name === name);
+  if (taken) throw new Ec2Fault('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+
+  const now = options.now().toISOString();
+  const imageId = store.newId('ami');
+  const blockDevices = instance.volumes.map((volume) => {
+    const snapshotId = store.newId('snap');
+    store.snapshots.set(snapshotId, {
+      snapshotId,
+      volumeId: volume.volumeId,
+      state: 'pending',
+      startTime: now,
+      volumeSize: volume.sizeGiB,
+      description: `Created by CreateImage(${instance.instanceId}) for ${imageId}`,
+      ownerId: ACCOUNT_ID,
+      tags: [...(tagSpecs.get('snapshot') ?? [])],
+    });
+    return { deviceName: volume.deviceName, snapshotId, sizeGiB: volume.sizeGiB, volumeType: volume.volumeType };
+  });
+  store.images.set(imageId, {
+    imageId,
+    name,
+    description,
+    state: 'pending',
+    ownerId: ACCOUNT_ID,
+    creationDate: now,
+    rootDeviceType: 'ebs',
+    rootDeviceName: instance.rootDeviceName,
+    blockDevices,
+    tags: [...(tagSpecs.get('image') ?? [])],
+    deregistrationProtection: false,
+    sourceInstanceId: instance.instanceId,
+    stateReason: undefined,
+    polls: 0,
+    fate: ctx.faults.fateOf(name),
+  });
+  if (!bool(q, 'NoReboot') && instance.state === 'running') instance.rebootCount += 1;
+  return { imageId };
+};
+
+const describeImages: Action = (q, ctx) => {
+  const { store } = ctx;
+  const ids = strings(q, 'ImageId');
+  for (const id of ids) store.checkId('ami', id);
+  const owners = strings(q, 'Owner');
+  if (ids.length > 0 && str(q, 'MaxResults') !== undefined) {
+    throw new Ec2Fault('InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults');
+  }
+  let images = ids.length > 0 ? ids.flatMap((id) => store.images.get(id) ?? []) : [...store.images.values()];
+  const missing = ids.filter((id) => !store.images.has(id));
+  if (missing.length > 0) throw new Ec2Fault('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+  if (owners.length > 0)
+    images = images.filter((image) => owners.some((o) => (o === 'self' ? image.ownerId === ACCOUNT_ID : o === image.ownerId)));
+  images = applyFilters(images, filters(q), IMAGE_FILTERS);
+  const page = paginate(images, int(q, 'MaxResults'), str(q, 'NextToken'));
+  for (const image of page.items) settle(image, ctx);
+  return { imagesSet: items(page.items.map(imageXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+};
+
+const deregisterImage: Action = (q, { store }) => {
+  const image = store.image(required(q, 'ImageId'));
+  if (image.deregistrationProtection) {
+    throw new Ec2Fault('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
+  }
+  store.images.delete(image.imageId);
+  if (!bool(q, 'DeleteAssociatedSnapshots')) return { return: true };
+  const results = image.blockDevices.map(({ snapshotId }) => {
+    if (!store.snapshots.has(snapshotId)) return { snapshotId, returnCode: 'client-error' };
+    if (store.imagesUsingSnapshot(snapshotId).length > 0) return { snapshotId, returnCode: 'skipped' };
+    store.snapshots.delete(snapshotId);
+    return { snapshotId, returnCode: 'success' };
+  });
+  return { return: true, deleteSnapshotResultSet: items(results) };
+};
+
+const enableDeregistrationProtection: Action = (q, { store }) => {
+  store.image(required(q, 'ImageId')).deregistrationProtection = true;
+  return { return: 'enabled' };
+};
+
+const disableDeregistrationProtection: Action = (q, { store }) => {
+  store.image(required(q, 'ImageId')).deregistrationProtection = false;
+  return { return: 'disabled' };
+};
+
+export const imageActions: Record<string, Action> = {
+  CreateImage: createImage,
+  DescribeImages: describeImages,
+  DeregisterImage: deregisterImage,
+  EnableImageDeregistrationProtection: enableDeregistrationProtection,
+  DisableImageDeregistrationProtection: disableDeregistrationProtection,
+};

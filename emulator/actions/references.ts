@@ -1,0 +1,63 @@
+import { Ec2Fault } from '../fault.ts';
+import { paginate } from '../listing.ts';
+import { bool, int, list, str, strings } from '../query.ts';
+import { ACCOUNT_ID } from '../store.ts';
+import { items } from '../xml.ts';
+import type { Action } from './context.ts';
+
+interface Reference {
+  imageId: string;
+  resourceType: string;
+  arn: string;
+}
+
+const SUPPORTED = ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter', 'imagebuilder:ImageRecipe', 'imagebuilder:ContainerRecipe'];
+
+/**
+ * DescribeImageReferences: instances (in any state unless `state-name` narrows it), the newest
+ * `version-depth` versions of each launch template (default 10), and SSM parameters.
+ */
+const describeImageReferences: Action = (q, { store, options }) => {
+  const imageIds = strings(q, 'ImageId');
+  if (imageIds.length === 0) throw new Ec2Fault('MissingParameter', 'The request must contain the parameter ImageId');
+  for (const id of imageIds) store.checkId('ami', id);
+  const requested = new Map<string, Map<string, string[]>>();
+  for (const entry of list(q, 'ResourceType')) {
+    const type = str(entry, 'ResourceType') ?? '';
+    if (!SUPPORTED.includes(type)) throw new Ec2Fault('InvalidParameterValue', `Resource type '${type}' is not supported`);
+    const opts = new Map(list(entry, 'ResourceTypeOption').map((o) => [str(o, 'OptionName') ?? '', strings(o, 'OptionValue')]));
+    requested.set(type, opts);
+  }
+  const all = bool(q, 'IncludeAllResourceTypes');
+  if (!all && requested.size === 0) throw new Ec2Fault('InvalidParameterCombination', 'Specify ResourceTypes or IncludeAllResourceTypes');
+  const wants = (type: string) => all || requested.has(type);
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${options.region}:${ACCOUNT_ID}:${resource}`;
+  const found: Reference[] = [];
+  for (const imageId of imageIds) {
+    if (wants('ec2:Instance')) {
+      const states = requested.get('ec2:Instance')?.get('state-name') ?? [];
+      for (const i of store.instances.values()) {
+        if (i.imageId === imageId && (states.length === 0 || states.includes(i.state)))
+          found.push({ imageId, resourceType: 'ec2:Instance', arn: arn('ec2', `instance/${i.instanceId}`) });
+      }
+    }
+    if (wants('ec2:LaunchTemplate')) {
+      const depth = Number(requested.get('ec2:LaunchTemplate')?.get('version-depth')?.[0] ?? 10);
+      for (const t of store.launchTemplates.values()) {
+        const newest = [...t.versions].sort((a, b) => b.versionNumber - a.versionNumber).slice(0, depth);
+        if (newest.some((v) => v.imageId === imageId))
+          found.push({ imageId, resourceType: 'ec2:LaunchTemplate', arn: arn('ec2', `launch-template/${t.launchTemplateId}`) });
+      }
+    }
+    if (wants('ssm:Parameter')) {
+      for (const p of store.parameters.values()) {
+        if (p.value === imageId)
+          found.push({ imageId, resourceType: 'ssm:Parameter', arn: arn('ssm', `parameter/${p.name.replace(/^\//, '')}`) });
+      }
+    }
+  }
+  const page = paginate(found, int(q, 'MaxResults'), str(q, 'NextToken'), { min: 1, max: 1000 });
+  return { imageReferenceSet: items(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+};
+
+export const referenceActions: Record<string, Action> = { DescribeImageReferences: describeImageReferences };

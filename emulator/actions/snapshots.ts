@@ -1,0 +1,55 @@
+import { Ec2Fault } from '../fault.ts';
+import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
+import type { Snapshot } from '../model.ts';
+import { filters, int, required, str, strings } from '../query.ts';
+import { ACCOUNT_ID } from '../store.ts';
+import { items, tagSet } from '../xml.ts';
+import type { Action } from './context.ts';
+
+const snapshotXml = (s: Snapshot) => ({
+  snapshotId: s.snapshotId,
+  volumeId: s.volumeId,
+  status: s.state,
+  startTime: s.startTime,
+  progress: s.state === 'completed' ? '100%' : '0%',
+  ownerId: s.ownerId,
+  volumeSize: s.volumeSize,
+  description: s.description,
+  encrypted: false,
+  tagSet: tagSet(s.tags),
+});
+
+const SNAPSHOT_FILTERS: FilterSupport<Snapshot> = {
+  fields: {
+    'snapshot-id': (s) => [s.snapshotId],
+    'volume-id': (s) => [s.volumeId],
+    status: (s) => [s.state],
+    'owner-id': (s) => [s.ownerId],
+    description: (s) => [s.description],
+  },
+  tags: (s) => s.tags,
+};
+
+const describeSnapshots: Action = (q, { store }) => {
+  const ids = strings(q, 'SnapshotId');
+  const owners = strings(q, 'Owner');
+  let snapshots = ids.length > 0 ? ids.map((id) => store.snapshot(id)) : [...store.snapshots.values()];
+  if (owners.length > 0) snapshots = snapshots.filter((s) => owners.some((o) => (o === 'self' ? ACCOUNT_ID : o) === s.ownerId));
+  const page = paginate(applyFilters(snapshots, filters(q), SNAPSHOT_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'));
+  return { snapshotSet: items(page.items.map(snapshotXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+};
+
+const deleteSnapshot: Action = (q, { store }) => {
+  const snapshot = store.snapshot(required(q, 'SnapshotId'));
+  const users = store.imagesUsingSnapshot(snapshot.snapshotId);
+  if (users[0]) {
+    throw new Ec2Fault('InvalidSnapshot.InUse', `The snapshot ${snapshot.snapshotId} is currently in use by ${users[0].imageId}`);
+  }
+  store.snapshots.delete(snapshot.snapshotId);
+  return { return: true };
+};
+
+export const snapshotActions: Record<string, Action> = {
+  DescribeSnapshots: describeSnapshots,
+  DeleteSnapshot: deleteSnapshot,
+};

@@ -1,0 +1,89 @@
+/**
+ * Fault injection, configured per test: throttling, server errors, lost responses, latency, and
+ * the fate of new images. Random choices come from a seeded generator so a run can be replayed.
+ */
+import type { ImageFate } from './model.ts';
+
+export interface FaultRule {
+  /** Actions the rule applies to; all actions when absent. */
+  actions?: readonly string[];
+  /** Fraction of matching calls that fail (0 to 1); 1 when absent. */
+  rate?: number;
+  /** How many times the rule fires at most; unlimited when absent. */
+  times?: number;
+  /** The EC2 error code to answer with, e.g. `RequestLimitExceeded` or `InternalError`. */
+  code: string;
+  /**
+   * `before` (default) fails the call without acting; `after` acts, then answers the error, as when
+   * a response is lost after EC2 accepted the request.
+   */
+  when?: 'before' | 'after';
+}
+
+export interface ImageFateRule {
+  /** A substring of the image name. */
+  nameContains: string;
+  fate: ImageFate;
+}
+
+export interface FaultPlan {
+  rules?: readonly FaultRule[];
+  /** Added to every response, in milliseconds. */
+  latencyMs?: number;
+  imageFates?: readonly ImageFateRule[];
+  seed?: number;
+}
+
+const STATUS: Record<string, number> = { RequestLimitExceeded: 503, InternalError: 500, Unavailable: 503 };
+
+export const faultStatus = (code: string): number => STATUS[code] ?? 400;
+
+/** A small seeded generator (mulberry32): the same seed gives the same faults. */
+export const seededRandom = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};
+
+export class Faults {
+  private plan: FaultPlan = {};
+  private fired = new Map<FaultRule, number>();
+  private random = seededRandom(1);
+
+  set(plan: FaultPlan): void {
+    this.plan = plan;
+    this.fired = new Map();
+    this.random = seededRandom(plan.seed ?? 1);
+  }
+
+  clear(): void {
+    this.set({});
+  }
+
+  get latencyMs(): number {
+    return this.plan.latencyMs ?? 0;
+  }
+
+  /** The rule that fires for this call at this moment, if any; counts it as fired. */
+  pick(action: string, when: 'before' | 'after'): FaultRule | undefined {
+    for (const rule of this.plan.rules ?? []) {
+      if ((rule.when ?? 'before') !== when) continue;
+      if (rule.actions && !rule.actions.includes(action)) continue;
+      const fired = this.fired.get(rule) ?? 0;
+      if (rule.times !== undefined && fired >= rule.times) continue;
+      if (this.random() >= (rule.rate ?? 1)) continue;
+      this.fired.set(rule, fired + 1);
+      return rule;
+    }
+    return undefined;
+  }
+
+  fateOf(imageName: string): ImageFate {
+    return this.plan.imageFates?.find((rule) => imageName.includes(rule.nameContains))?.fate ?? 'available';
+  }
+}

@@ -1,0 +1,149 @@
+/** Seeds the emulator from a JSON fixture: instances, images with dates and tags, snapshots, templates, parameters. */
+import { z } from 'zod';
+import type { Store } from './store.ts';
+import { ACCOUNT_ID } from './store.ts';
+
+const tags = z.record(z.string(), z.string()).default({});
+const toPairs = (t: Record<string, string>) => Object.entries(t).map(([key, value]) => ({ key, value }));
+
+const volume = z.object({ deviceName: z.string(), sizeGiB: z.number().int().positive().default(8), volumeType: z.string().default('gp3') });
+
+export const fixtureSchema = z.strictObject({
+  instances: z
+    .array(
+      z.strictObject({
+        instanceId: z.string().optional(),
+        imageId: z.string().default('ami-0000000000000base'),
+        instanceType: z.string().default('t3.micro'),
+        state: z.enum(['pending', 'running', 'stopping', 'stopped', 'shutting-down', 'terminated']).default('running'),
+        rootDeviceType: z.enum(['ebs', 'instance-store']).default('ebs'),
+        volumes: z.array(volume).default([{ deviceName: '/dev/xvda', sizeGiB: 8, volumeType: 'gp3' }]),
+        tags,
+      }),
+    )
+    .default([]),
+  images: z
+    .array(
+      z.strictObject({
+        imageId: z.string().optional(),
+        name: z.string(),
+        description: z.string().optional(),
+        creationDate: z.iso.datetime(),
+        state: z.enum(['pending', 'available', 'failed']).default('available'),
+        ownerId: z.string().default(ACCOUNT_ID),
+        rootDeviceType: z.enum(['ebs', 'instance-store']).default('ebs'),
+        deregistrationProtection: z.boolean().default(false),
+        /** Sizes of the snapshots backing it, one per volume; or the ids of existing snapshots to share. */
+        volumes: z.array(volume).default([{ deviceName: '/dev/xvda', sizeGiB: 8, volumeType: 'gp3' }]),
+        snapshotIds: z.array(z.string()).optional(),
+        tags,
+        snapshotTags: tags,
+      }),
+    )
+    .default([]),
+  snapshots: z
+    .array(
+      z.strictObject({
+        snapshotId: z.string().optional(),
+        volumeSize: z.number().int().positive().default(8),
+        startTime: z.iso.datetime(),
+        description: z.string().default(''),
+        tags,
+      }),
+    )
+    .default([]),
+  launchTemplates: z
+    .array(
+      z.strictObject({
+        launchTemplateId: z.string().optional(),
+        name: z.string(),
+        defaultVersion: z.number().int().positive().default(1),
+        versions: z.array(z.strictObject({ imageId: z.string().optional(), description: z.string().optional() })).min(1),
+      }),
+    )
+    .default([]),
+  parameters: z.array(z.strictObject({ name: z.string(), value: z.string() })).default([]),
+});
+
+export type Fixture = z.input<typeof fixtureSchema>;
+
+export const loadFixture = (store: Store, input: unknown, now: Date): void => {
+  const fixture = fixtureSchema.parse(input);
+  const at = now.toISOString();
+  for (const s of fixture.snapshots) {
+    const snapshotId = s.snapshotId ?? store.newId('snap');
+    store.snapshots.set(snapshotId, {
+      snapshotId,
+      volumeId: store.newId('vol'),
+      state: 'completed',
+      startTime: s.startTime,
+      volumeSize: s.volumeSize,
+      description: s.description,
+      ownerId: ACCOUNT_ID,
+      tags: toPairs(s.tags),
+    });
+  }
+  for (const i of fixture.images) {
+    const imageId = i.imageId ?? store.newId('ami');
+    const blockDevices = i.volumes.map((v, n) => {
+      const shared = i.snapshotIds?.[n];
+      const snapshotId = shared ?? store.newId('snap');
+      if (!shared) {
+        store.snapshots.set(snapshotId, {
+          snapshotId,
+          volumeId: store.newId('vol'),
+          state: i.state === 'failed' ? 'error' : 'completed',
+          startTime: i.creationDate,
+          volumeSize: v.sizeGiB,
+          description: `Created by CreateImage for ${imageId}`,
+          ownerId: i.ownerId,
+          tags: toPairs(i.snapshotTags),
+        });
+      }
+      return { deviceName: v.deviceName, snapshotId, sizeGiB: v.sizeGiB, volumeType: v.volumeType };
+    });
+    store.images.set(imageId, {
+      imageId,
+      name: i.name,
+      description: i.description,
+      state: i.state,
+      ownerId: i.ownerId,
+      creationDate: i.creationDate,
+      rootDeviceType: i.rootDeviceType,
+      rootDeviceName: '/dev/xvda',
+      blockDevices,
+      tags: toPairs(i.tags),
+      deregistrationProtection: i.deregistrationProtection,
+      sourceInstanceId: undefined,
+      stateReason: i.state === 'failed' ? { code: 'Client.InternalError', message: 'Client.InternalError' } : undefined,
+      polls: 0,
+      fate: 'available',
+    });
+  }
+  for (const i of fixture.instances) {
+    const instanceId = i.instanceId ?? store.newId('i');
+    store.instances.set(instanceId, {
+      instanceId,
+      imageId: i.imageId,
+      instanceType: i.instanceType,
+      state: i.state,
+      rootDeviceType: i.rootDeviceType,
+      rootDeviceName: '/dev/xvda',
+      volumes: i.rootDeviceType === 'ebs' ? i.volumes.map((v) => ({ ...v, volumeId: store.newId('vol') })) : [],
+      tags: toPairs(i.tags),
+      launchTime: at,
+      rebootCount: 0,
+    });
+  }
+  for (const t of fixture.launchTemplates) {
+    const launchTemplateId = t.launchTemplateId ?? store.newId('lt');
+    store.launchTemplates.set(launchTemplateId, {
+      launchTemplateId,
+      launchTemplateName: t.name,
+      defaultVersion: t.defaultVersion,
+      createTime: at,
+      versions: t.versions.map((v, n) => ({ versionNumber: n + 1, imageId: v.imageId, description: v.description, createTime: at })),
+    });
+  }
+  for (const p of fixture.parameters) store.parameters.set(p.name, p);
+};

@@ -1,0 +1,85 @@
+/** The emulated account's resources, as EC2 keeps them. */
+import type { TagPair } from './query.ts';
+
+export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
+export type ImageState = 'pending' | 'available' | 'failed';
+/** What happens to a new image: EC2 finishes it, fails it, or never finishes it. */
+export type ImageFate = 'available' | 'failed' | 'stuck';
+
+export interface Volume {
+  volumeId: string;
+  deviceName: string;
+  sizeGiB: number;
+  volumeType: string;
+}
+
+export interface Instance {
+  instanceId: string;
+  imageId: string;
+  instanceType: string;
+  state: InstanceStateName;
+  rootDeviceType: 'ebs' | 'instance-store';
+  rootDeviceName: string;
+  volumes: Volume[];
+  tags: TagPair[];
+  launchTime: string;
+  /** How many times CreateImage rebooted it (CreateImage without NoReboot). */
+  rebootCount: number;
+}
+
+export interface ImageBlockDevice {
+  deviceName: string;
+  snapshotId: string;
+  sizeGiB: number;
+  volumeType: string;
+}
+
+export interface Image {
+  imageId: string;
+  name: string;
+  description: string | undefined;
+  state: ImageState;
+  ownerId: string;
+  creationDate: string;
+  rootDeviceType: 'ebs' | 'instance-store';
+  rootDeviceName: string;
+  blockDevices: ImageBlockDevice[];
+  tags: TagPair[];
+  deregistrationProtection: boolean;
+  sourceInstanceId: string | undefined;
+  stateReason: { code: string; message: string } | undefined;
+  /** How many describes have seen it pending; it settles after the emulator's `pendingPolls`. */
+  polls: number;
+  fate: ImageFate;
+}
+
+export interface Snapshot {
+  snapshotId: string;
+  volumeId: string;
+  state: 'pending' | 'completed' | 'error';
+  startTime: string;
+  volumeSize: number;
+  description: string;
+  ownerId: string;
+  tags: TagPair[];
+}
+
+export interface LaunchTemplateVersion {
+  versionNumber: number;
+  imageId: string | undefined;
+  description: string | undefined;
+  createTime: string;
+}
+
+export interface LaunchTemplate {
+  launchTemplateId: string;
+  launchTemplateName: string;
+  defaultVersion: number;
+  versions: LaunchTemplateVersion[];
+  createTime: string;
+}
+
+export interface SsmParameter {
+  name: string;
+  value: string;
+}

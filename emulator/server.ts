@@ -1,0 +1,202 @@
+/**
+ * An EC2 Query API emulator on loopback: what the unmodified Lambdas reach through
+ * `AWS_ENDPOINT_URL_EC2`. State lives in memory; faults are injected per test; every request is recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Action, ActionContext, EmulatorOptions } from './actions/context.ts';
+import { imageActions } from './actions/images.ts';
+import { instanceActions } from './actions/instances.ts';
+import { launchTemplateActions } from './actions/launch-templates.ts';
+import { referenceActions } from './actions/references.ts';
+import { snapshotActions } from './actions/snapshots.ts';
+import { tagActions } from './actions/tags.ts';
+import { Ec2Fault } from './fault.ts';
+import { type FaultPlan, Faults, faultStatus } from './faults.ts';
+import { loadFixture } from './fixture.ts';
+import { parseQuery, type Query } from './query.ts';
+import { Store } from './store.ts';
+import { errorXml, responseXml } from './xml.ts';
+
+const ACTIONS: Record<string, Action> = {
+  ...imageActions,
+  ...instanceActions,
+  ...snapshotActions,
+  ...tagActions,
+  ...launchTemplateActions,
+  ...referenceActions,
+};
+
+/** Actions that change the account: a test of bad input asserts that none of them was called. */
+export const MUTATING_ACTIONS = new Set([
+  'CreateImage',
+  'DeregisterImage',
+  'DeleteSnapshot',
+  'CreateTags',
+  'DeleteTags',
+  'RunInstances',
+  'TerminateInstances',
+  'StopInstances',
+  'StartInstances',
+  'CreateLaunchTemplate',
+  'CreateLaunchTemplateVersion',
+  'EnableImageDeregistrationProtection',
+  'DisableImageDeregistrationProtection',
+]);
+
+export interface RecordedRequest {
+  seq: number;
+  action: string;
+  params: Query;
+  status: number;
+  errorCode: string | undefined;
+  /** The error was injected by a fault rule rather than produced by the action. */
+  injected: boolean;
+  /** The action was carried out (its effects are in the store), whatever the response said. */
+  acted: boolean;
+}
+
+export interface EmulatorSettings {
+  port?: number;
+  fixture?: unknown;
+  region?: string;
+  pendingPolls?: number;
+  now?: () => Date;
+}
+
+export interface Ec2Emulator {
+  /** The endpoint to put in `AWS_ENDPOINT_URL_EC2`. */
+  readonly url: string;
+  readonly store: Store;
+  readonly faults: Faults;
+  readonly requests: RecordedRequest[];
+  readonly options: EmulatorOptions;
+  /** How many requests of each action were answered (including injected faults). */
+  countByAction(): Record<string, number>;
+  /** Every request for a mutating action, whether or not it succeeded. */
+  mutatingRequests(): RecordedRequest[];
+  injectFaults(plan: FaultPlan): void;
+  seed(fixture: unknown): void;
+  /** Empties the account, the request record and the fault plan. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec2Emulator> => {
+  const store = new Store();
+  const faults = new Faults();
+  const options: EmulatorOptions = {
+    region: settings.region ?? 'us-east-1',
+    pendingPolls: settings.pendingPolls ?? 1,
+    now: settings.now ?? (() => new Date()),
+  };
+  const ctx: ActionContext = { store, faults, options };
+  const requests: RecordedRequest[] = [];
+  if (settings.fixture !== undefined) loadFixture(store, settings.fixture, options.now());
+
+  const send = (res: ServerResponse, status: number, body: string, type = 'text/xml;charset=UTF-8') => {
+    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+
+  const control = (req: IncomingMessage, res: ServerResponse, body: string) => {
+    if (req.method === 'GET' && req.url === '/_emulator/requests') return send(res, 200, JSON.stringify(requests), 'application/json');
+    if (req.method === 'GET' && req.url === '/_emulator/state') {
+      return send(
+        res,
+        200,
+        JSON.stringify({
+          instances: [...store.instances.values()],
+          images: [...store.images.values()],
+          snapshots: [...store.snapshots.values()],
+          launchTemplates: [...store.launchTemplates.values()],
+        }),
+        'application/json',
+      );
+    }
+    if (req.method === 'POST' && req.url === '/_emulator/faults') {
+      faults.set(JSON.parse(body || '{}') as FaultPlan);
+      return send(res, 204, '');
+    }
+    return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    if (req.url?.startsWith('/_emulator/')) return control(req, res, body);
+    const requestId = randomUUID();
+    const params = parseQuery(body);
+    const action = typeof params.Action === 'string' ? params.Action : '';
+    const record: RecordedRequest = {
+      seq: requests.length + 1,
+      action,
+      params,
+      status: 200,
+      errorCode: undefined,
+      injected: false,
+      acted: false,
+    };
+    requests.push(record);
+    const fail = (status: number, code: string, message: string, injected: boolean) => {
+      Object.assign(record, { status, errorCode: code, injected });
+      send(res, status, errorXml(code, message, requestId));
+    };
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const handler = ACTIONS[action];
+    if (req.method !== 'POST' || handler === undefined)
+      return fail(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, false);
+    const before = faults.pick(action, 'before');
+    if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
+    let result: object;
+    try {
+      result = handler(params, ctx);
+    } catch (error) {
+      if (error instanceof Ec2Fault) return fail(error.status, error.code, error.message, false);
+      return fail(500, 'InternalError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
+    }
+    record.acted = true;
+    const after = faults.pick(action, 'after');
+    if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
+    send(res, 200, responseXml(action, requestId, result));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, errorXml('InternalError', String(error), randomUUID())));
+  });
+  await new Promise<void>((resolve) => server.listen(settings.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    store,
+    faults,
+    requests,
+    options,
+    countByAction: () => {
+      const counts: Record<string, number> = {};
+      for (const r of requests) counts[r.action] = (counts[r.action] ?? 0) + 1;
+      return counts;
+    },
+    mutatingRequests: () => requests.filter((r) => MUTATING_ACTIONS.has(r.action)),
+    injectFaults: (plan) => faults.set(plan),
+    seed: (fixture) => loadFixture(store, fixture, options.now()),
+    reset: () => {
+      store.clear();
+      requests.length = 0;
+      faults.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((e) => (e ? reject(e) : resolve()));
+      }),
+  };
+};

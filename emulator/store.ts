@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { Ec2Fault } from './fault.ts';
+import type { Image, Instance, LaunchTemplate, Snapshot, SsmParameter } from './model.ts';
+
+export const ACCOUNT_ID = '123456789012';
+
+const ID_PATTERNS = {
+  ami: { pattern: /^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, malformed: 'InvalidAMIID.Malformed', missing: 'InvalidAMIID.NotFound', what: 'image' },
+  i: {
+    pattern: /^i-[0-9a-f]{8}([0-9a-f]{9})?$/,
+    malformed: 'InvalidInstanceID.Malformed',
+    missing: 'InvalidInstanceID.NotFound',
+    what: 'instance ID',
+  },
+  snap: {
+    pattern: /^snap-[0-9a-f]{8}([0-9a-f]{9})?$/,
+    malformed: 'InvalidSnapshotID.Malformed',
+    missing: 'InvalidSnapshot.NotFound',
+    what: 'snapshot',
+  },
+  lt: {
+    pattern: /^lt-[0-9a-f]{17}$/,
+    malformed: 'InvalidLaunchTemplateId.Malformed',
+    missing: 'InvalidLaunchTemplateId.NotFound',
+    what: 'launch template ID',
+  },
+} as const;
+type IdKind = keyof typeof ID_PATTERNS;
+
+/** The emulated account's state, in memory, with EC2's id rules. */
+export class Store {
+  readonly instances = new Map<string, Instance>();
+  readonly images = new Map<string, Image>();
+  readonly snapshots = new Map<string, Snapshot>();
+  readonly launchTemplates = new Map<string, LaunchTemplate>();
+  readonly parameters = new Map<string, SsmParameter>();
+
+  clear(): void {
+    for (const map of [this.instances, this.images, this.snapshots, this.launchTemplates, this.parameters]) map.clear();
+  }
+
+  newId(kind: IdKind | 'vol'): string {
+    return `${kind}-${randomBytes(9).toString('hex').slice(0, 17)}`;
+  }
+
+  /** Throws EC2's Malformed error for an id of the wrong shape. */
+  checkId(kind: IdKind, id: string): void {
+    const rule = ID_PATTERNS[kind];
+    if (!rule.pattern.test(id)) throw new Ec2Fault(rule.malformed, `Invalid id: "${id}"`);
+  }
+
+  private found<T>(kind: IdKind, id: string, map: Map<string, T>): T {
+    this.checkId(kind, id);
+    const value = map.get(id);
+    if (value === undefined) {
+      throw new Ec2Fault(ID_PATTERNS[kind].missing, `The ${ID_PATTERNS[kind].what} '${id}' does not exist`);
+    }
+    return value;
+  }
+
+  instance(id: string): Instance {
+    return this.found('i', id, this.instances);
+  }
+
+  image(id: string): Image {
+    return this.found('ami', id, this.images);
+  }
+
+  snapshot(id: string): Snapshot {
+    return this.found('snap', id, this.snapshots);
+  }
+
+  launchTemplate(id: string): LaunchTemplate {
+    return this.found('lt', id, this.launchTemplates);
+  }
+
+  /** The registered images whose block devices use the snapshot. */
+  imagesUsingSnapshot(snapshotId: string): Image[] {
+    return [...this.images.values()].filter((image) => image.blockDevices.some((d) => d.snapshotId === snapshotId));
+  }
+
+  /** Any taggable resource by id, for CreateTags and DeleteTags. */
+  taggable(id: string): { tags: { key: string; value: string }[] } {
+    if (id.startsWith('ami-')) return this.image(id);
+    if (id.startsWith('snap-')) return this.snapshot(id);
+    if (id.startsWith('i-')) return this.instance(id);
+    throw new Ec2Fault('InvalidID', `The ID '${id}' is not valid`);
+  }
+}

@@ -1,0 +1,19 @@
+import { XMLBuilder } from 'fast-xml-parser';
+
+const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_' });
+const NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
+
+/** An EC2 list: `<xSet><item>...</item></xSet>`. */
+export const items = <T>(values: readonly T[]): { item: T[] } => ({ item: [...values] });
+
+export const tagSet = (tags: readonly { key: string; value: string }[]) => items(tags.map(({ key, value }) => ({ key, value })));
+
+export const responseXml = (action: string, requestId: string, body: object): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({
+    [`${action}Response`]: { '@_xmlns': NAMESPACE, requestId, ...body },
+  })}`;
+
+export const errorXml = (code: string, message: string, requestId: string): string =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({
+    Response: { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId },
+  })}`;

@@ -1,0 +1,14 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+
+let client: EC2Client | undefined;
+
+/**
+ * The one EC2 client of a Lambda container, created on first use and reused across invocations.
+ * Region, credentials and endpoint come from the SDK's standard settings (`AWS_REGION`,
+ * `AWS_ENDPOINT_URL_EC2`, ...), so the same code reaches AWS, LocalStack or the project's emulator.
+ * The adaptive retry mode backs off client-side when EC2 throttles.
+ */
+export const ec2Client = (): EC2Client => {
+  client ??= new EC2Client({ retryMode: 'adaptive', maxAttempts: 6 });
+  return client;
+};

@@ -1,0 +1,52 @@
+import {
+  Ec2AccessDeniedError,
+  Ec2RequestError,
+  Ec2ThrottledError,
+  Ec2UnavailableError,
+  ImageNotFoundError,
+  InstanceNotFoundError,
+  RotatorError,
+} from '../errors.ts';
+
+/** EC2 error codes that mean "slow down": the step is retried later. */
+const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException']);
+const SERVER_SIDE = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
+const ACCESS_DENIED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure']);
+
+/** The EC2 error code of an SDK exception (its `name`), or undefined for anything else. */
+export const ec2ErrorCode = (error: unknown): string | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const meta = (error as { $metadata?: unknown }).$metadata;
+  const name = (error as { name?: unknown }).name;
+  return meta !== undefined && typeof name === 'string' ? name : undefined;
+};
+
+/**
+ * Maps any error thrown by an EC2 call to the project's errors: the one place that knows EC2's codes.
+ * `doing` says what the call was for, e.g. "describe instance i-0abc", and starts the message.
+ */
+export const fromEc2Error = (error: unknown, doing: string): Error => {
+  if (error instanceof RotatorError) return error;
+  const code = ec2ErrorCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  const message = `${doing}: ${code ? `${code}: ` : ''}${detail}`;
+  if (code === undefined) {
+    // No EC2 response at all: a network fault or a timeout, which a later retry may not meet.
+    return new Ec2UnavailableError(message, { cause: error });
+  }
+  if (THROTTLING.has(code)) return new Ec2ThrottledError(message, { cause: error });
+  if (SERVER_SIDE.has(code)) return new Ec2UnavailableError(message, { cause: error });
+  if (ACCESS_DENIED.has(code)) return new Ec2AccessDeniedError(message, { cause: error });
+  if (code.startsWith('InvalidInstanceID.')) return new InstanceNotFoundError(message, { cause: error });
+  if (code.startsWith('InvalidAMIID.')) return new ImageNotFoundError(message, { cause: error });
+  return new Ec2RequestError(message, { cause: error });
+};
+
+/** Runs one EC2 call and maps whatever it throws. */
+export const ec2Call = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw fromEc2Error(error, doing);
+  }
+};

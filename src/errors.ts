@@ -1,0 +1,67 @@
+/**
+ * The project's errors. Each `name` is a stable string: the state machine's Retry and Catch
+ * match on it, so renaming one is a breaking change to `statemachine/rotate-ami.asl.json`.
+ */
+export abstract class RotatorError extends Error {
+  abstract override readonly name: string;
+  /** Whether a retry of the same step may succeed. The state machine retries only these. */
+  readonly transient: boolean = false;
+}
+
+/** The execution input broke the contract; nothing was changed in AWS. */
+export class InvalidInputError extends RotatorError {
+  override readonly name = 'InvalidInput' as const;
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid execution input: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
+/** The deployment itself is misconfigured (environment of a function). */
+export class ConfigurationError extends RotatorError {
+  override readonly name = 'ConfigurationError' as const;
+}
+
+/** The source instance does not exist or is terminated. */
+export class InstanceNotFoundError extends RotatorError {
+  override readonly name = 'InstanceNotFound' as const;
+}
+
+/** The source instance cannot be imaged (instance-store root: an AMI captures EBS volumes only). */
+export class UnsupportedInstanceError extends RotatorError {
+  override readonly name = 'UnsupportedInstance' as const;
+}
+
+/** The image name is taken by an image that another execution made. */
+export class ImageNameTakenError extends RotatorError {
+  override readonly name = 'ImageNameTaken' as const;
+}
+
+/** The image this execution made is gone. */
+export class ImageNotFoundError extends RotatorError {
+  override readonly name = 'ImageNotFound' as const;
+}
+
+/** EC2 throttled the call beyond what the SDK's own retries absorbed. */
+export class Ec2ThrottledError extends RotatorError {
+  override readonly name = 'Ec2Throttled' as const;
+  override readonly transient = true;
+}
+
+/** EC2 answered with a server-side error or could not be reached. */
+export class Ec2UnavailableError extends RotatorError {
+  override readonly name = 'Ec2Unavailable' as const;
+  override readonly transient = true;
+}
+
+/** The function's role lacks a permission: an operator must fix the deployment. */
+export class Ec2AccessDeniedError extends RotatorError {
+  override readonly name = 'Ec2AccessDenied' as const;
+}
+
+/** EC2 refused the call for a reason this project does not map more precisely. */
+export class Ec2RequestError extends RotatorError {
+  override readonly name = 'Ec2RequestError' as const;
+}

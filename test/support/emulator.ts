@@ -1,0 +1,32 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
+
+/**
+ * One emulator per test file, emptied before each test. It also points the SDK's standard
+ * setting `AWS_ENDPOINT_URL_EC2` at itself, so production modules reach it unmodified.
+ */
+export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
+  let emulator: Ec2Emulator | undefined;
+  beforeAll(async () => {
+    emulator = await startEmulator(settings);
+    process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
+  });
+  beforeEach(() => emulator?.reset());
+  afterAll(async () => {
+    await emulator?.close();
+  });
+  return () => {
+    if (!emulator) throw new Error('the emulator is started in beforeAll');
+    return emulator;
+  };
+};
+
+/** A client of the test's own, for arranging and inspecting state through the real SDK. */
+export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
+  new EC2Client({
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    maxAttempts,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
