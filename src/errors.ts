@@ -44,6 +44,11 @@ export class ImageNotFoundError extends RotatorError {
   override readonly name = 'ImageNotFound' as const;
 }
 
+/** A cleanup was asked to remove an image that this execution did not make; it refuses. */
+export class ImageNotOwnedError extends RotatorError {
+  override readonly name = 'ImageNotOwned' as const;
+}
+
 /** EC2 throttled the call beyond what the SDK's own retries absorbed. */
 export class Ec2ThrottledError extends RotatorError {
   override readonly name = 'Ec2Throttled' as const;

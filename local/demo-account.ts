@@ -1,0 +1,59 @@
+/** The embedded demo account of `npm start`: a golden instance and a family's history, dated relative to now. */
+import type { Fixture } from '../emulator/fixture.ts';
+import { TAG } from '../src/rotation/tags.ts';
+
+export const DEMO_FAMILY = 'web-prod';
+export const DEMO_INSTANCE_ID = 'i-0a1b2c3d4e5f60001';
+const DAY_MS = 86_400_000;
+
+const managed = (extra: Record<string, string> = {}) => ({ [TAG.managed]: 'true', [TAG.family]: DEMO_FAMILY, ...extra });
+const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+export const demoAccount = (now: Date): Fixture => {
+  const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS - 3_600_000);
+  const nightly = (days: number, id: string, extra: Record<string, string> = {}) => ({
+    imageId: id,
+    name: `${DEMO_FAMILY}-${stamp(daysAgo(days))}`,
+    creationDate: daysAgo(days).toISOString(),
+    tags: managed(extra),
+    snapshotTags: managed(),
+    volumes: [
+      { deviceName: '/dev/xvda', sizeGiB: 16 },
+      { deviceName: '/dev/xvdb', sizeGiB: 50 },
+    ],
+  });
+  return {
+    instances: [
+      {
+        instanceId: DEMO_INSTANCE_ID,
+        tags: { Name: 'web-prod-golden' },
+        volumes: [
+          { deviceName: '/dev/xvda', sizeGiB: 16 },
+          { deviceName: '/dev/xvdb', sizeGiB: 50 },
+        ],
+      },
+      { instanceId: 'i-0a1b2c3d4e5f60002', tags: { Name: 'cache-node' }, rootDeviceType: 'instance-store' },
+    ],
+    images: [
+      ...Array.from({ length: 12 }, (_, n) => nightly(n + 1, `ami-0d${String(n + 1).padStart(15, '0')}`)),
+      nightly(15, 'ami-0d000000000000015', { [TAG.keep]: 'true' }),
+      nightly(20, 'ami-0d000000000000020'),
+      { ...nightly(3.5, 'ami-0d00000000000f003'), state: 'failed' as const },
+      {
+        imageId: 'ami-0e000000000000001',
+        name: 'db-prod-20250101-000000',
+        creationDate: daysAgo(300).toISOString(),
+        tags: { [TAG.managed]: 'true', [TAG.family]: 'db-prod' },
+      },
+    ],
+    snapshots: [
+      {
+        snapshotId: 'snap-0d000000000000099',
+        startTime: daysAgo(5).toISOString(),
+        volumeSize: 16,
+        tags: managed({ [TAG.imageId]: 'ami-0d000000000000099' }),
+      },
+    ],
+    launchTemplates: [{ launchTemplateId: 'lt-0d000000000000001', name: 'web-prod', versions: [{ imageId: 'ami-0d000000000000020' }] }],
+  };
+};

@@ -1,0 +1,94 @@
+/** How `npm start` prints an execution: each state as it is entered, then a summary a person can act on. */
+import type { Ec2Emulator } from '../emulator/server.ts';
+import type { EventLog, LocalRunResult } from './workflow.ts';
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)}s`;
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {});
+
+/** One line about what a state produced, for the states whose result a person wants to see. */
+const resultNote = (state: string, output: unknown): string => {
+  const out = obj(output);
+  const image = obj(out.image);
+  const prune = obj(out.prune);
+  const totals = obj(prune.totals);
+  switch (state) {
+    case 'ValidateInput':
+      return `family ${obj(out.request).family}, instance ${obj(out.request).instanceId}`;
+    case 'CreateImage':
+      return `${image.imageId} ${image.name} (pending)`;
+    case 'CheckImage':
+      return image.state === 'pending'
+        ? `pending after check ${image.poll}${image.timedOut ? ', past the wait cap' : `, next wait ${image.nextWaitSeconds} s`}`
+        : `${image.state} after check ${image.poll}`;
+    case 'TagImage':
+      return `tagged with ${(image.snapshots as unknown[] | undefined)?.length ?? 0} snapshot(s)`;
+    case 'PlanRetention':
+    case 'PruneImages':
+    case 'ContinuePruning':
+      return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
+    case 'CleanUpFailedImage':
+    case 'CleanUpTimedOutImage':
+    case 'CleanUpAfterError':
+      return `image deregistered: ${obj(out.cleanup).deregistered}, snapshots deleted: ${(obj(out.cleanup).deletedSnapshots as unknown[] | undefined)?.length ?? 0}`;
+    default:
+      return '';
+  }
+};
+
+export const printEvent = (event: EventLog, elapsedMs: number): void => {
+  if (event.type === 'StateEntered' && event.state.name === 'WaitForImage') {
+    console.log(
+      `[${seconds(elapsedMs)}] ${'WaitForImage'.padEnd(22)} waits ${obj(obj(event.state.input).image).nextWaitSeconds} s (not slept locally)`,
+    );
+  } else if (event.type === 'StateExited' && event.state.name !== 'WaitForImage') {
+    console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} ${resultNote(event.state.name, event.state.output)}`.trimEnd());
+  } else if (event.type === 'StateRetried') {
+    console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} retry ${event.retry.attempt} after a transient error`);
+  } else if (event.type === 'StateFailed' || event.type === 'StateCaught') {
+    if (event.type === 'StateFailed') console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} failed: ${event.Error}`);
+  }
+};
+
+export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | undefined): void => {
+  const out = obj(result.output);
+  const image = obj(out.image);
+  const prune = obj(out.prune);
+  console.log('\nSummary');
+  if (result.status === 'SUCCEEDED' && image.imageId) {
+    const snapshots = (image.snapshots as { snapshotId: string; deviceName: string }[] | undefined) ?? [];
+    console.log(`  new image   ${image.imageId} ${image.name}: available`);
+    console.log(`  snapshots   ${snapshots.map((s) => `${s.snapshotId} (${s.deviceName})`).join(', ') || 'none'}`);
+  }
+  if (prune.totals) {
+    const totals = obj(prune.totals);
+    console.log(`  retention   ${prune.policy}${prune.dryRun ? ' (dry run: nothing deleted)' : ''}`);
+    for (const d of (prune.plan as { imageId: string; name: string; action: string; reason: string }[] | undefined) ?? []) {
+      const did = d.action === 'delete' ? (prune.dryRun ? 'would delete' : 'deleted') : 'kept';
+      console.log(`    ${did.padEnd(12)} ${d.imageId}  ${d.name.padEnd(26)} ${d.reason}`);
+    }
+    if (prune.dryRun)
+      console.log(`  would prune ${totals.expired} image(s) with their snapshots and ${totals.orphanSnapshots} orphaned snapshot(s)`);
+    else
+      console.log(
+        `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)`,
+      );
+  }
+  console.log(`  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length} sent to the SNS topic:`}`);
+  for (const alert of result.alerts) {
+    console.log(
+      `\n    Subject: ${alert.subject}\n${alert.message
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}\n`,
+    );
+  }
+  if (emulator) {
+    const calls = Object.entries(emulator.countByAction())
+      .map(([action, n]) => `${action} ${n}`)
+      .join(', ');
+    console.log(`  EC2 calls   ${calls}`);
+  }
+  console.log(`\n${result.status}${result.error ? ` (${result.error})` : ''}: ${result.transitions} state transitions`);
+};

@@ -1,0 +1,115 @@
+/**
+ * The main job, offline: `npm start` runs a full rotation of the demo family on the embedded EC2
+ * emulator through the real state machine file and the real handlers, printing each state as it is
+ * entered and a summary. `--scenario` shows other paths; `--use-environment` targets whatever the
+ * standard AWS settings point at (another endpoint, or a real account) instead of the emulator.
+ */
+import { parseArgs } from 'node:util';
+import type { FaultPlan } from '../emulator/faults.ts';
+import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from './demo-account.ts';
+import { printEvent, printSummary } from './report.ts';
+import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
+
+interface Scenario {
+  about: string;
+  input: Record<string, unknown>;
+  faults?: FaultPlan;
+}
+
+const baseInput = { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID };
+const SCENARIOS: Record<string, Scenario> = {
+  rotation: { about: 'a full rotation: create, wait, tag, prune', input: baseInput },
+  'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
+  'image-fails': {
+    about: 'EC2 fails the new image: cleanup, then one alert',
+    input: baseInput,
+    faults: { imageFates: [{ nameContains: DEMO_FAMILY, fate: 'failed' }] },
+  },
+  'image-stuck': {
+    about: 'the image stays pending past the wait cap: cleanup, then one alert',
+    input: baseInput,
+    faults: { imageFates: [{ nameContains: DEMO_FAMILY, fate: 'stuck' }] },
+  },
+  throttling: {
+    about: 'EC2 throttles 40% of calls: retries absorb it',
+    input: baseInput,
+    faults: { seed: 42, rules: [{ code: 'RequestLimitExceeded', rate: 0.4 }] },
+  },
+  'invalid-input': {
+    about: 'a malformed input: rejected at once, no EC2 change, one alert',
+    input: { family: 'web prod!', instanceId: 'i-123', retention: { keepLast: -1 } },
+  },
+};
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'rotation' },
+    input: { type: 'string' },
+    'use-environment': { type: 'boolean', default: false },
+    'account-id': { type: 'string' },
+    'wait-ms': { type: 'string', default: '0' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log(`usage: npm start -- [--scenario NAME] [--input JSON] [--use-environment --account-id ID] [--wait-ms N]
+
+scenarios (on the embedded EC2 emulator):
+${Object.entries(SCENARIOS)
+  .map(([name, s]) => `  ${name.padEnd(14)} ${s.about}`)
+  .join('\n')}
+
+--input JSON        the execution input, as pasted into the Step Functions console
+--use-environment   do not start the emulator: use AWS_PROFILE / AWS_REGION / AWS_ENDPOINT_URL_EC2 as set,
+                    with real waits (a real image takes minutes); give --input and --account-id
+--wait-ms N         really wait N ms in each Wait state (default 0: waits are reported, not slept)`);
+  process.exit(0);
+}
+
+const scenario = SCENARIOS[values.scenario];
+if (!scenario) {
+  console.error(`--scenario: expected one of ${Object.keys(SCENARIOS).join(', ')}, got "${values.scenario}"`);
+  process.exit(2);
+}
+let input: unknown = scenario.input;
+if (values.input !== undefined) {
+  try {
+    input = JSON.parse(values.input);
+  } catch (error) {
+    console.error(`--input: expected JSON, ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
+let emulator: Ec2Emulator | undefined;
+const now = new Date();
+if (!values['use-environment']) {
+  emulator = await startEmulator({ fixture: demoAccount(now), pendingPolls: 2 });
+  if (scenario.faults) emulator.injectFaults(scenario.faults);
+  process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+}
+process.env.ROTATOR_LOG_LEVEL ??= 'silent';
+
+const where = emulator
+  ? `the embedded EC2 emulator (${emulator.url})`
+  : `the AWS settings of this environment (${process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_PROFILE ?? 'default credentials'})`;
+console.log(`ami-rotator: ${values.input ? 'custom input' : `scenario "${values.scenario}": ${scenario.about}`}`);
+console.log(`on ${where}`);
+console.log(`input: ${JSON.stringify(input)}\n`);
+
+const result = await runRotationLocally({
+  input,
+  startTime: now,
+  accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
+  waitMs: Number(values['wait-ms']),
+  realTime: values['use-environment'],
+  onEvent: printEvent,
+});
+printSummary(result, emulator);
+await emulator?.close();
+process.exit(result.status === 'SUCCEEDED' ? 0 : 1);

@@ -1,0 +1,185 @@
+/**
+ * Runs the real state machine file with aws-local-stepfunctions: each Lambda Task runs the real
+ * handler module in-process (with a Lambda-like context and Lambda's error format), each SNS
+ * Task delivers to a local sink, and CloudFormation intrinsics are resolved as a deployment would.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Context } from 'aws-lambda';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+/** One execution event (the library does not export the type). */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+export const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
+export const LOCAL_ACCOUNT_ID = '123456789012';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export interface Alert {
+  subject: string;
+  message: string;
+  state: string;
+}
+
+export interface LocalRunOptions {
+  input: unknown;
+  executionName?: string;
+  /** The execution's start (and so the image's name and the retention clock); now by default. */
+  startTime?: Date;
+  region?: string;
+  accountId?: string;
+  /** Milliseconds each Wait state really waits; 0 by default (the planned seconds are still reported). */
+  waitMs?: number;
+  /** Milliseconds between Retry attempts; 0 by default. */
+  retryMs?: number;
+  /** Wait and retry for real, as Step Functions would (for a real account); `waitMs` and `retryMs` are then ignored. */
+  realTime?: boolean;
+  /** Each function's time limit, by function name (e.g. `prune-images`); 900 s when absent. */
+  lambdaTimeoutMs?: Readonly<Record<string, number>>;
+  /** Called for every execution event as it happens, e.g. to print progress. */
+  onEvent?: (event: EventLog, elapsedMs: number) => void;
+  /** Wraps a handler call, e.g. to inject a crash after EC2 accepted a request. */
+  interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
+}
+
+export interface LocalRunResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output: unknown;
+  error: string | undefined;
+  cause: string | undefined;
+  alerts: Alert[];
+  events: EventLog[];
+  /** States entered: what Step Functions bills as state transitions. */
+  transitions: number;
+  executionArn: string;
+}
+
+/** `ValidateInputLambdaFunction` → `validate-input`: the serverless.yml function key in kebab case, the file in functions/. */
+export const functionFileOf = (logicalId: string): string =>
+  logicalId
+    .replace(/LambdaFunction$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+
+/** Resolves `Fn::GetAtt` and `Ref` as CloudFormation would, to ARNs in the given account and region. */
+const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
+  if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
+  if (node === null || typeof node !== 'object') return node;
+  const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
+  if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
+};
+
+const lambdaContext = (functionName: string, timeoutMs: number, region: string, account: string): Context => {
+  const started = Date.now();
+  const arn = `arn:aws:lambda:${region}:${account}:function:${functionName}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: arn,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
+
+/** What Lambda reports for a thrown error: Error is its name, Cause the JSON Lambda writes. */
+const asLambdaError = (error: unknown): Error => {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const failure = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
+  failure.name = e.name;
+  return failure;
+};
+
+export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
+
+export const runRotationLocally = async (options: LocalRunOptions): Promise<LocalRunResult> => {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const account = options.accountId ?? LOCAL_ACCOUNT_ID;
+  const raw = await loadDefinition();
+  const definition = resolveIntrinsics(raw, region, account) as { States: Record<string, { Type: string; Resource?: string }> };
+  const alerts: Alert[] = [];
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  const attempts = new Map<string, number>();
+  for (const [stateName, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task' || !state.Resource) continue;
+    if (state.Resource === 'arn:aws:states:::sns:publish') {
+      handlers[stateName] = async (input) => {
+        const message = input as { Subject?: string; Message?: string };
+        alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
+        return { MessageId: randomUUID() };
+      };
+      continue;
+    }
+    const file = state.Resource.split(':function:ami-rotator-local-')[1];
+    if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
+    handlers[stateName] = async (input) => {
+      const { handler } = (await import(`../functions/${file}.ts`)) as { handler: Handler };
+      const attempt = (attempts.get(stateName) ?? 0) + 1;
+      attempts.set(stateName, attempt);
+      const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);
+      const invoke = () => handler(structuredClone(input), context);
+      try {
+        const result = await (options.interceptInvoke ? options.interceptInvoke(file, invoke, attempt) : invoke());
+        return JSON.parse(JSON.stringify(result ?? null)) as Json;
+      } catch (error) {
+        throw asLambdaError(error);
+      }
+    };
+  }
+  const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const waitOverrides = Object.fromEntries(
+    Object.entries(definition.States)
+      .filter(([, s]) => s.Type === 'Wait')
+      .map(([name]) => [name, options.waitMs ?? 0]),
+  );
+  const retryOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, options.retryMs ?? 0]));
+  const startTime = options.startTime ?? new Date();
+  const name = options.executionName ?? `local-${randomUUID()}`;
+  const executionArn = `arn:aws:states:${region}:${account}:execution:ami-rotator-local:${name}`;
+  const execution = stateMachine.run(options.input as Json, {
+    overrides: options.realTime
+      ? { taskResourceLocalHandlers: handlers }
+      : { taskResourceLocalHandlers: handlers, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides },
+    context: {
+      Execution: { Id: executionArn, Name: name, StartTime: startTime.toISOString(), Input: options.input as Json },
+      StateMachine: { Id: `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`, Name: 'ami-rotator-local' },
+    },
+  });
+  const events: EventLog[] = [];
+  const began = performance.now();
+  const collect = (async () => {
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      options.onEvent?.(event, performance.now() - began);
+    }
+  })();
+  let output: unknown;
+  let status: LocalRunResult['status'] = 'SUCCEEDED';
+  try {
+    output = await execution.result;
+  } catch {
+    status = 'FAILED';
+  }
+  await collect;
+  const failed = events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: unknown } | undefined;
+  return {
+    status,
+    output,
+    error: failed?.Error,
+    cause: typeof failed?.Cause === 'string' ? failed.Cause : failed?.Cause === undefined ? undefined : JSON.stringify(failed.Cause),
+    alerts,
+    events,
+    transitions: events.filter((e) => e.type === 'StateEntered').length,
+    executionArn,
+  };
+};

@@ -1,0 +1,124 @@
+/**
+ * Turns a failed execution's state into the one alert a person on call reads: what failed, where,
+ * why, what was cleaned up, and what to do, with a link to the execution. Pure.
+ */
+export interface FailureState {
+  failedStep?: string;
+  error?: { Error?: string; Cause?: string };
+  input?: unknown;
+  request?: { family?: string; instanceId?: string };
+  image?: { imageId?: string; name?: string; instanceId?: string; stateReason?: string; poll?: number; waitedSeconds?: number };
+  cleanup?: { deregistered?: boolean; deletedSnapshots?: string[]; keptSnapshots?: { snapshotId: string; reason: string }[] };
+  cleanupError?: { Error?: string; Cause?: string };
+}
+
+/** The image errors the state machine raises itself (Pass states), whose cause is told from the image. */
+const imageCause = (state: FailureState, error: string): string | undefined => {
+  const image = state.image;
+  if (!image) return undefined;
+  const what = `Image ${image.imageId} (${image.name}) from instance ${image.instanceId}`;
+  if (error === 'ImageCreationFailed') return `${what} ended in state failed${image.stateReason ? `: ${image.stateReason}` : ''}`;
+  if (error === 'ImageCreationTimedOut')
+    return `${what} was still pending after ${image.waitedSeconds ?? 0} s of waiting (${image.poll ?? 0} checks)`;
+  return undefined;
+};
+
+export interface ExecutionContext {
+  Id: string;
+  Name: string;
+  StartTime: string;
+}
+
+export interface Alert {
+  subject: string;
+  message: string;
+  /** The execution's final error and cause (the Fail state's). */
+  error: string;
+  cause: string;
+}
+
+const HINTS: Record<string, string> = {
+  InvalidInput: 'Fix the execution input (README, "Execution input") and start the execution again. Nothing was changed in AWS.',
+  InstanceNotFound:
+    "The instance is gone or terminated. Point the schedule's input (or the deployment's default instance) at the current instance.",
+  UnsupportedInstance:
+    'The instance has an instance-store root; CreateImage captures EBS volumes only. Rotate an EBS-backed instance instead.',
+  ImageNameTaken:
+    'Another image already has this name. Start again a second later, or remove the image that holds the name if it is a leftover.',
+  ImageCreationFailed:
+    'EC2 could not finish the image; ami-rotator removed it and its snapshots. Check the instance and its volumes, then start again.',
+  ImageCreationTimedOut:
+    'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
+  Ec2AccessDenied: "The function's IAM role lacks a permission named in the cause. Fix the deployment's role; nothing else is needed.",
+  Ec2Throttled: 'EC2 kept throttling after retries. The next scheduled run tries again; start one by hand if the image is needed sooner.',
+  Ec2Unavailable:
+    'EC2 kept failing or could not be reached after retries. The next scheduled run tries again; start one by hand if needed.',
+  ConfigurationError: "The deployment's settings are invalid; the cause names the setting. Redeploy with a valid value.",
+  'States.Timeout': 'A step ran past its time limit. Look at the step in the execution history.',
+};
+
+const parseCause = (cause: string | undefined): string => {
+  if (!cause) return '(no cause given)';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // A plain-text cause: as it is.
+  }
+  return cause;
+};
+
+const field = (value: unknown, key: string): string | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = (value as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
+};
+
+export const consoleLink = (executionArn: string): string => {
+  const region = executionArn.split(':')[3] ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+};
+
+const toSubject = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+
+export const describeFailure = (state: FailureState, execution: ExecutionContext): Alert => {
+  const error = state.error?.Error ?? 'UnknownError';
+  const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
+  const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
+  const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
+  const step = state.failedStep ?? (error.startsWith('ImageCreation') ? 'CheckImage' : 'an unknown step');
+  const image = state.image?.imageId ? `${state.image.imageId}${state.image.name ? ` (${state.image.name})` : ''}` : 'none was created';
+  const cleanup = state.cleanup
+    ? `${state.cleanup.deregistered ? 'image deregistered' : 'image was already gone'}, ${state.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted${
+        state.cleanup.keptSnapshots?.length
+          ? `, kept: ${state.cleanup.keptSnapshots.map((k) => `${k.snapshotId} (${k.reason})`).join(', ')}`
+          : ''
+      }`
+    : undefined;
+  const lines = [
+    `ami-rotator could not rotate family ${family}.`,
+    '',
+    `Failed step: ${step}`,
+    `Error:       ${error}`,
+    `Cause:       ${cause}`,
+    `Instance:    ${instance}`,
+    `Image:       ${image}`,
+    ...(cleanup ? [`Cleanup:     ${cleanup}`] : []),
+    ...(state.cleanupError
+      ? [
+          `Cleanup FAILED: ${state.cleanupError.Error}: ${parseCause(state.cleanupError.Cause)} - remove the image and its snapshots by hand.`,
+        ]
+      : []),
+    ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
+    `Execution:   ${execution.Name} (started ${execution.StartTime})`,
+    `Console:     ${consoleLink(execution.Id)}`,
+    '',
+    `What to do: ${HINTS[error] ?? 'Open the execution in the console; the failed step and its input are in the history.'}`,
+  ];
+  return {
+    subject: toSubject(`ami-rotator: ${family} failed at ${step}: ${error}`),
+    message: lines.join('\n'),
+    error,
+    cause: `${step}: ${cause}`.slice(0, 32_000),
+  };
+};

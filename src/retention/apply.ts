@@ -1,0 +1,125 @@
+/**
+ * Carries out a plan's deletions: each expired image is deregistered with its snapshots, paced
+ * under EC2's token buckets, and stops early when the Lambda's time runs low so the state machine
+ * can call again. One failure never stops the others; every image gets an outcome with a reason.
+ */
+import { DeleteSnapshotCommand, DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ec2ErrorCode } from '../aws/ec2-errors.ts';
+import type { ImageDecision } from './plan.ts';
+import type { TokenBucket } from './token-bucket.ts';
+
+export interface SnapshotOutcome {
+  snapshotId: string;
+  outcome: 'deleted' | 'kept' | 'failed';
+  reason: string;
+}
+
+export interface DeletionOutcome {
+  imageId: string;
+  name: string;
+  outcome: 'deleted' | 'failed';
+  reason: string;
+  snapshots: SnapshotOutcome[];
+}
+
+export interface Pacing {
+  deregister: TokenBucket;
+  deleteSnapshot: TokenBucket;
+  /** Milliseconds left before the Lambda is stopped. */
+  remainingMs: () => number;
+  /** Stop taking new work when less than this is left. */
+  reserveMs: number;
+  /** Calls in flight at once; the buckets decide the rate. */
+  concurrency: number;
+}
+
+const describeError = (error: unknown): string =>
+  `${ec2ErrorCode(error) ?? 'Error'}: ${error instanceof Error ? error.message : String(error)}`;
+
+const deleteSnapshot = async (ec2: EC2Client, snapshotId: string, pacing: Pacing): Promise<SnapshotOutcome> => {
+  await pacing.deleteSnapshot.take();
+  try {
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+    return { snapshotId, outcome: 'deleted', reason: 'deleted after its image was deregistered' };
+  } catch (error) {
+    const code = ec2ErrorCode(error);
+    if (code === 'InvalidSnapshot.NotFound') return { snapshotId, outcome: 'deleted', reason: 'already gone' };
+    if (code === 'InvalidSnapshot.InUse') return { snapshotId, outcome: 'kept', reason: 'kept: still used by another image' };
+    return { snapshotId, outcome: 'failed', reason: describeError(error) };
+  }
+};
+
+const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Pacing): Promise<DeletionOutcome> => {
+  await pacing.deregister.take();
+  let results: { SnapshotId?: string | undefined; ReturnCode?: string | undefined }[] | undefined;
+  try {
+    ({ DeleteSnapshotResults: results } = await ec2.send(
+      new DeregisterImageCommand({ ImageId: decision.imageId, DeleteAssociatedSnapshots: true }),
+    ));
+  } catch (error) {
+    if (ec2ErrorCode(error) !== 'InvalidAMIID.NotFound') {
+      return {
+        imageId: decision.imageId,
+        name: decision.name,
+        outcome: 'failed',
+        reason: `deregistration failed: ${describeError(error)}`,
+        snapshots: [],
+      };
+    }
+  }
+  const snapshots: SnapshotOutcome[] = [];
+  for (const snapshotId of decision.snapshotIds) {
+    const code = results?.find((r) => r.SnapshotId === snapshotId)?.ReturnCode;
+    if (code === 'success') snapshots.push({ snapshotId, outcome: 'deleted', reason: 'deleted with its image' });
+    else if (code === 'skipped') snapshots.push({ snapshotId, outcome: 'kept', reason: 'kept: still used by another image' });
+    else snapshots.push(await deleteSnapshot(ec2, snapshotId, pacing));
+  }
+  const failed = snapshots.filter((s) => s.outcome === 'failed');
+  return {
+    imageId: decision.imageId,
+    name: decision.name,
+    outcome: failed.length > 0 ? 'failed' : 'deleted',
+    reason:
+      failed.length > 0
+        ? `deregistered, but ${failed.length} snapshot(s) could not be deleted: ${failed.map((s) => `${s.snapshotId} (${s.reason})`).join(', ')}`
+        : decision.reason,
+    snapshots,
+  };
+};
+
+export interface ApplyResult {
+  outcomes: DeletionOutcome[];
+  /** False when time ran out before every deletion was tried. */
+  done: boolean;
+}
+
+export const applyDeletions = async (ec2: EC2Client, deletions: readonly ImageDecision[], pacing: Pacing): Promise<ApplyResult> => {
+  const outcomes: DeletionOutcome[] = [];
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (next < deletions.length) {
+      if (pacing.remainingMs() < pacing.reserveMs) {
+        stopped = true;
+        return;
+      }
+      const decision = deletions[next++];
+      if (decision) outcomes.push(await deleteImage(ec2, decision, pacing));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, pacing.concurrency) }, worker));
+  return { outcomes, done: !stopped && outcomes.length === deletions.length };
+};
+
+export const applySnapshotDeletions = async (
+  ec2: EC2Client,
+  snapshotIds: readonly string[],
+  pacing: Pacing,
+): Promise<{ outcomes: SnapshotOutcome[]; done: boolean }> => {
+  const outcomes: SnapshotOutcome[] = [];
+  for (const snapshotId of snapshotIds) {
+    if (pacing.remainingMs() < pacing.reserveMs) return { outcomes, done: false };
+    outcomes.push(await deleteSnapshot(ec2, snapshotId, pacing));
+  }
+  return { outcomes, done: true };
+};

@@ -1,0 +1,131 @@
+/**
+ * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
+ * every image; it never calls AWS, reads the environment or the clock.
+ */
+import { TAG } from '../rotation/tags.ts';
+import type { ManagedImage } from './inventory.ts';
+import type { RetentionPolicy } from './policy.ts';
+
+export interface ImageDecision {
+  imageId: string;
+  name: string;
+  creationDate: string;
+  state: string;
+  action: 'keep' | 'delete';
+  reason: string;
+  snapshotIds: readonly string[];
+}
+
+/** What uses each image, as far as it could be established. */
+export type UsageReport = { known: true; uses: ReadonlyMap<string, readonly string[]>; caveat?: string } | { known: false; reason: string };
+
+export interface PlanContext {
+  family: string;
+  policy: RetentionPolicy;
+  now: Date;
+  /** The account that must own an image for it to be pruned; not checked when absent. */
+  accountId?: string | undefined;
+  /** Never pruned: the image this execution just made. */
+  protectedImageIds?: readonly string[];
+  /** Usage of the expiry candidates; none in use when absent (the first pass of `planPrune`). */
+  usage?: UsageReport;
+}
+
+const DAY_MS = 86_400_000;
+
+const ageInDays = (image: ManagedImage, now: Date): number => Math.floor((now.getTime() - Date.parse(image.creationDate)) / DAY_MS);
+
+/** Newest first; equal creation times ordered by image id, so the plan never depends on listing order. */
+export const newestFirst = (images: readonly ManagedImage[]): ManagedImage[] =>
+  images
+    .map((image) => ({ image, at: Date.parse(image.creationDate) }))
+    .sort((a, b) => b.at - a.at || (a.image.imageId < b.image.imageId ? -1 : a.image.imageId > b.image.imageId ? 1 : 0))
+    .map(({ image }) => image);
+
+/** Why an image is not this family's to prune at all, or undefined. */
+const notOurs = (image: ManagedImage, ctx: PlanContext): string | undefined => {
+  if (ctx.accountId !== undefined && image.ownerId !== ctx.accountId)
+    return `kept: owned by account ${image.ownerId}, not ${ctx.accountId}`;
+  if (image.tags[TAG.managed] !== 'true') return `kept: not managed by ami-rotator (no ${TAG.managed}=true tag)`;
+  if (image.tags[TAG.family] !== ctx.family) return `kept: belongs to family ${image.tags[TAG.family] ?? '(none)'}, not ${ctx.family}`;
+  return undefined;
+};
+
+/** Why one of the family's images is kept whatever its age, or undefined. */
+const protection = (image: ManagedImage, ctx: PlanContext): string | undefined => {
+  if (ctx.protectedImageIds?.includes(image.imageId)) return 'kept: made by this execution';
+  if (image.state === 'pending') return 'kept: still pending';
+  if (image.tags[TAG.keep]?.toLowerCase() === 'true') return `kept: tagged ${TAG.keep}=true`;
+  if (image.deregistrationProtected) return 'kept: deregistration protection is enabled';
+  return undefined;
+};
+
+const decide = (image: ManagedImage, action: ImageDecision['action'], reason: string): ImageDecision => ({
+  imageId: image.imageId,
+  name: image.name,
+  creationDate: image.creationDate,
+  state: image.state,
+  action,
+  reason,
+  snapshotIds: image.snapshotIds,
+});
+
+const retentionVerdict = (rank: number, age: number, policy: RetentionPolicy): { expired: boolean; reason: string } => {
+  const { keepLast, maxAgeDays } = policy;
+  if (keepLast === undefined && maxAgeDays === undefined)
+    return { expired: false, reason: 'kept: the policy sets neither keepLast nor maxAgeDays' };
+  if (keepLast !== undefined && rank < keepLast) return { expired: false, reason: `kept: newest ${keepLast} (number ${rank + 1})` };
+  if (maxAgeDays !== undefined && age <= maxAgeDays) return { expired: false, reason: `kept: ${age} days old, within ${maxAgeDays} days` };
+  const beyond = [
+    keepLast === undefined ? undefined : `beyond the newest ${keepLast}`,
+    maxAgeDays === undefined ? undefined : `older than ${maxAgeDays} days`,
+  ].filter(Boolean);
+  return { expired: true, reason: `expired: ${age} days old, ${beyond.join(' and ')}` };
+};
+
+const usageVerdict = (imageId: string, usage: UsageReport | undefined): string | undefined => {
+  if (usage === undefined) return undefined;
+  if (!usage.known) return `kept: usage could not be established (${usage.reason})`;
+  const uses = usage.uses.get(imageId);
+  return uses && uses.length > 0 ? `kept: in use by ${uses.join(', ')}` : undefined;
+};
+
+/** Decides every image's fate, newest first. */
+export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext): ImageDecision[] => {
+  let rank = 0;
+  const decisions = newestFirst(images).map((image): ImageDecision => {
+    const foreign = notOurs(image, ctx);
+    if (foreign !== undefined) return decide(image, 'keep', foreign);
+    if (image.state === 'failed') {
+      return image.deregistrationProtected || ctx.protectedImageIds?.includes(image.imageId)
+        ? decide(image, 'keep', 'kept: failed, but deregistration protection is enabled or this execution is handling it')
+        : decide(image, 'delete', 'failed image: never usable, always cleaned up');
+    }
+    // Every available image of the family counts towards "the newest N", protected or not.
+    const position = image.state === 'available' ? rank++ : undefined;
+    const protectedBy = protection(image, ctx);
+    if (protectedBy !== undefined) return decide(image, 'keep', protectedBy);
+    if (position === undefined) return decide(image, 'keep', `kept: state is ${image.state}`);
+    const verdict = retentionVerdict(position, ageInDays(image, ctx.now), ctx.policy);
+    if (!verdict.expired) return decide(image, 'keep', verdict.reason);
+    const used = usageVerdict(image.imageId, ctx.usage);
+    if (used !== undefined) return decide(image, 'keep', used);
+    const caveat = ctx.usage?.known ? ctx.usage.caveat : undefined;
+    return decide(image, 'delete', caveat ? `${verdict.reason} (${caveat})` : verdict.reason);
+  });
+  return applyFloor(decisions, ctx.policy.minKeep);
+};
+
+/** Rescues the newest expired images until `minKeep` available images remain. */
+const applyFloor = (decisions: ImageDecision[], minKeep: number): ImageDecision[] => {
+  let remaining = decisions.filter((d) => d.state === 'available' && d.action === 'keep').length;
+  return decisions.map((d) => {
+    if (remaining >= minKeep || d.action !== 'delete' || d.state !== 'available') return d;
+    remaining += 1;
+    return {
+      ...d,
+      action: 'keep',
+      reason: `kept: at least ${minKeep} available images must remain (${d.reason.replace(/^expired: /, 'would have expired: ')})`,
+    };
+  });
+};

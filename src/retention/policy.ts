@@ -1,0 +1,22 @@
+/**
+ * A family's retention policy. An image expires when it is not among the newest `keepLast` AND is
+ * older than `maxAgeDays` (when only one is set, that one decides); at least `minKeep` available
+ * images always remain, whatever their age.
+ */
+export interface RetentionPolicy {
+  keepLast?: number;
+  maxAgeDays?: number;
+  minKeep: number;
+}
+
+/** A week of nightly images, kept at least a week, and never fewer than two to roll back to. */
+export const DEFAULT_RETENTION: Required<RetentionPolicy> = { keepLast: 7, maxAgeDays: 7, minKeep: 2 };
+
+export const describePolicy = (p: RetentionPolicy): string =>
+  [
+    p.keepLast === undefined ? undefined : `keep the newest ${p.keepLast}`,
+    p.maxAgeDays === undefined ? undefined : `keep anything younger than ${p.maxAgeDays} days`,
+    `never fewer than ${p.minKeep} available`,
+  ]
+    .filter(Boolean)
+    .join(', ');

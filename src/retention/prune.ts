@@ -1,0 +1,54 @@
+/** Plan, then act: lists the family, plans with reasons, looks up usage of the candidates, and deletes what expired. */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
+import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
+import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
+import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { lookUpUsage } from './usage.ts';
+
+export interface PruneSettings extends Omit<PlanContext, 'usage'> {
+  /** Orphaned snapshots younger than this are left alone. */
+  orphanGraceHours: number;
+  executionId?: string | undefined;
+}
+
+export interface PrunePlan {
+  images: ImageDecision[];
+  snapshots: SnapshotDecision[];
+}
+
+export const ORPHAN_GRACE_HOURS = 24;
+
+export const planPrune = async (ec2: EC2Client, settings: PruneSettings): Promise<PrunePlan> => {
+  const inventory = await listFamilyImages(ec2, settings.family);
+  const firstPass = planRetention(inventory, settings);
+  const candidates = firstPass.filter((d) => d.action === 'delete' && d.state === 'available').map((d) => d.imageId);
+  const usage = await lookUpUsage(ec2, candidates);
+  const images = planRetention(inventory, { ...settings, usage });
+  const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
+    now: settings.now,
+    graceHours: settings.orphanGraceHours,
+    executionId: settings.executionId,
+  });
+  return { images, snapshots };
+};
+
+export interface PruneRun {
+  plan: PrunePlan;
+  images: DeletionOutcome[];
+  snapshots: SnapshotOutcome[];
+  /** False when time ran out: call again to go on where this run stopped. */
+  done: boolean;
+}
+
+/** Oldest first, so an interrupted run has removed the most expired images. */
+const oldestFirst = (decisions: readonly ImageDecision[]): ImageDecision[] => [...decisions].reverse();
+
+export const runPrune = async (ec2: EC2Client, settings: PruneSettings, pacing: Pacing): Promise<PruneRun> => {
+  const plan = await planPrune(ec2, settings);
+  const images = await applyDeletions(ec2, oldestFirst(plan.images.filter((d) => d.action === 'delete')), pacing);
+  if (!images.done) return { plan, images: images.outcomes, snapshots: [], done: false };
+  const orphans = plan.snapshots.filter((d) => d.action === 'delete').map((d) => d.snapshotId);
+  const snapshots = await applySnapshotDeletions(ec2, orphans, pacing);
+  return { plan, images: images.outcomes, snapshots: snapshots.outcomes, done: snapshots.done };
+};

@@ -1,0 +1,90 @@
+/** Shapes prune runs into the step's output: bounded in size, accumulated across the resumable loop. */
+import type { PruneRun } from './prune.ts';
+
+const MAX_LISTED = 50;
+
+export interface PruneProgress {
+  iteration: number;
+  done: boolean;
+  dryRun: boolean;
+  policy: string;
+  totals: {
+    images: number;
+    kept: number;
+    expired: number;
+    deleted: number;
+    failed: number;
+    orphanSnapshots: number;
+    orphanSnapshotsDeleted: number;
+  };
+  /** The newest decisions of the plan as of the execution's start, each with its reason. */
+  plan: { imageId: string; name: string; action: 'keep' | 'delete'; reason: string }[];
+  deleted: { imageId: string; name: string; reason: string }[];
+  failures: { resource: string; reason: string }[];
+}
+
+export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress => ({
+  iteration: 0,
+  done: false,
+  dryRun,
+  policy,
+  totals: { images: 0, kept: 0, expired: 0, deleted: 0, failed: 0, orphanSnapshots: 0, orphanSnapshotsDeleted: 0 },
+  plan: [],
+  deleted: [],
+  failures: [],
+});
+
+export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgress => {
+  const first = previous.iteration === 0;
+  const expired = run.plan.images.filter((d) => d.action === 'delete').length;
+  const imageFailures = run.images
+    .filter((o) => o.outcome === 'failed')
+    .map((o) => ({ resource: `${o.imageId} (${o.name})`, reason: o.reason }));
+  const keptSnapshots = run.images.flatMap((o) =>
+    o.snapshots
+      .filter((s) => s.outcome === 'kept')
+      .map((s) => ({ resource: s.snapshotId, reason: `${s.reason} (image ${o.imageId} was deregistered)` })),
+  );
+  const snapshotFailures = run.snapshots.filter((s) => s.outcome === 'failed').map((s) => ({ resource: s.snapshotId, reason: s.reason }));
+  return {
+    ...previous,
+    iteration: previous.iteration + 1,
+    done: run.done,
+    totals: {
+      images: first ? run.plan.images.length : previous.totals.images,
+      kept: first ? run.plan.images.length - expired : previous.totals.kept,
+      expired: first ? expired : previous.totals.expired,
+      deleted: previous.totals.deleted + run.images.filter((o) => o.outcome === 'deleted').length,
+      failed: previous.totals.failed + imageFailures.length + snapshotFailures.length,
+      orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
+      orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
+    },
+    plan: first
+      ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => ({ imageId, name, action, reason }))
+      : previous.plan,
+    deleted: [
+      ...previous.deleted,
+      ...run.images.filter((o) => o.outcome === 'deleted').map(({ imageId, name, reason }) => ({ imageId, name, reason })),
+    ].slice(0, MAX_LISTED),
+    failures: [...previous.failures, ...imageFailures, ...snapshotFailures, ...keptSnapshots].slice(0, MAX_LISTED),
+  };
+};
+
+/** The one alert for a rotation whose image is good but whose pruning left things behind. */
+export const pruneAlert = (
+  family: string,
+  progress: PruneProgress,
+  newImageId: string | undefined,
+): { subject: string; message: string } => {
+  const count = progress.failures.length;
+  const lines = [
+    `ami-rotator rotated family ${family}${newImageId ? ` (new image ${newImageId} is available)` : ''}, but pruning left ${count} item(s) behind.`,
+    '',
+    ...progress.failures.map((f) => `- ${f.resource}: ${f.reason}`),
+    '',
+    'Nothing else was affected: every other expired image was deleted and the policy was kept.',
+    'What to do: read each reason. Throttling or server errors clear by themselves at the next run;',
+    'a snapshot kept because another image uses it is deleted once that image is gone; an access error needs the role fixed.',
+  ];
+  return { subject: `ami-rotator: ${family} rotated, ${count} item(s) not pruned`.slice(0, 100), message: lines.join('\n') };
+};

@@ -1,0 +1,72 @@
+/** The prune step: plan as of the execution's start, act within the Lambda's time, report with reasons. */
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { log } from '../lambda/middleware.ts';
+import type { ExecutionRef } from '../rotation/naming.ts';
+import type { RotationRequest } from '../rotation/request.ts';
+import type { Pacing } from './apply.ts';
+import { describePolicy } from './policy.ts';
+import { ORPHAN_GRACE_HOURS, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
+import { accumulate, emptyProgress, type PruneProgress, pruneAlert } from './report.ts';
+import { EC2_BUCKETS, TokenBucket } from './token-bucket.ts';
+
+export interface PruneStepEvent {
+  request: RotationRequest;
+  execution: ExecutionRef;
+  /** The image this execution made: never pruned. Absent on a dry run, which makes none. */
+  newImageId?: string;
+  /** The previous pass's result, when the state machine loops back after `done: false`. */
+  progress?: PruneProgress;
+}
+
+export interface PruneStepResult extends PruneProgress {
+  /** Present once, on the last pass, when something could not be pruned. */
+  alert?: { subject: string; message: string };
+}
+
+const accountOf = (executionArn: string): string | undefined => executionArn.split(':')[4] || undefined;
+
+const LOG_CHUNK = 200;
+const logRun = (run: PruneRun, family: string): void => {
+  for (let i = 0; i < run.plan.images.length; i += LOG_CHUNK) {
+    log('info', 'retention plan', {
+      family,
+      decisions: run.plan.images.slice(i, i + LOG_CHUNK).map(({ imageId, action, reason }) => ({ imageId, action, reason })),
+    });
+  }
+  const orphans = run.plan.snapshots.filter((s) => s.action === 'delete');
+  if (orphans.length > 0) log('info', 'orphaned snapshots', { family, snapshots: orphans });
+  for (const outcome of run.images) log(outcome.outcome === 'failed' ? 'warn' : 'info', `image ${outcome.outcome}`, { family, ...outcome });
+};
+
+export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remainingMs: () => number): Promise<PruneStepResult> => {
+  const { request, execution } = event;
+  const previous = event.progress ?? emptyProgress(describePolicy(request.retention), request.dryRun);
+  const settings: PruneSettings = {
+    family: request.family,
+    policy: request.retention,
+    now: new Date(execution.startTime),
+    accountId: accountOf(execution.id),
+    protectedImageIds: event.newImageId ? [event.newImageId] : [],
+    orphanGraceHours: ORPHAN_GRACE_HOURS,
+    executionId: execution.id,
+  };
+  if (request.dryRun) {
+    const run: PruneRun = { plan: await planPrune(ec2, settings), images: [], snapshots: [], done: true };
+    logRun(run, request.family);
+    return accumulate(previous, run);
+  }
+  const pacing: Pacing = {
+    deregister: new TokenBucket(EC2_BUCKETS.DeregisterImage.capacity, EC2_BUCKETS.DeregisterImage.refillPerSecond),
+    deleteSnapshot: new TokenBucket(EC2_BUCKETS.DeleteSnapshot.capacity, EC2_BUCKETS.DeleteSnapshot.refillPerSecond),
+    remainingMs,
+    // Leave a tenth of the time (1 s to 60 s) to finish the calls in flight and return.
+    reserveMs: Math.min(60_000, Math.max(1_000, remainingMs() * 0.1)),
+    concurrency: 4,
+  };
+  const run = await runPrune(ec2, settings, pacing);
+  logRun(run, request.family);
+  const progress = accumulate(previous, run);
+  return progress.done && progress.failures.length > 0
+    ? { ...progress, alert: pruneAlert(request.family, progress, event.newImageId) }
+    : progress;
+};

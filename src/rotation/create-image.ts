@@ -1,0 +1,86 @@
+import { CreateImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ec2Call, ec2ErrorCode, fromEc2Error } from '../aws/ec2-errors.ts';
+import { ImageNameTakenError, UnsupportedInstanceError } from '../errors.ts';
+import { waitBeforePoll } from './backoff.ts';
+import { describeLiveInstance, findImageByName } from './images.ts';
+import { type ExecutionRef, imageDescription, imageName } from './naming.ts';
+import type { RotationRequest } from './request.ts';
+import { TAG, toEc2Tags } from './tags.ts';
+
+/** An image being made, and where its wait stands: the state the workflow carries between polls. */
+export interface ImageProgress {
+  imageId: string;
+  name: string;
+  instanceId: string;
+  state: 'pending' | 'available' | 'failed';
+  stateReason?: string;
+  /** How many times the image has been checked. */
+  poll: number;
+  /** The wait before the next check, in seconds. */
+  nextWaitSeconds: number;
+  /** All waiting planned so far, including `nextWaitSeconds`. */
+  waitedSeconds: number;
+  timedOut: boolean;
+}
+
+export const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({
+  ...request.tags,
+  Name: name,
+  [TAG.managed]: 'true',
+  [TAG.family]: request.family,
+  [TAG.sourceInstance]: request.instanceId,
+  [TAG.execution]: execution.id,
+  [TAG.createdAt]: execution.startTime,
+});
+
+/**
+ * Starts an AMI of the request's instance, tagging the image and its snapshots on creation.
+ * Idempotent per execution: when a retry finds the name taken by this execution's own image
+ * (the first call's response was lost), it returns that image instead of making another.
+ */
+export const createRotationImage = async (ec2: EC2Client, request: RotationRequest, execution: ExecutionRef): Promise<ImageProgress> => {
+  const instance = await describeLiveInstance(ec2, request.instanceId);
+  if (instance.RootDeviceType !== 'ebs') {
+    throw new UnsupportedInstanceError(
+      `Instance ${request.instanceId} has an ${instance.RootDeviceType} root device; an AMI captures EBS volumes only`,
+    );
+  }
+  const name = imageName(request.family, execution);
+  const tags = toEc2Tags(ownershipTags(request, execution, name));
+  const progress = (imageId: string): ImageProgress => {
+    const wait = waitBeforePoll(0, request.wait);
+    return {
+      imageId,
+      name,
+      instanceId: request.instanceId,
+      state: 'pending',
+      poll: 0,
+      nextWaitSeconds: wait,
+      waitedSeconds: wait,
+      timedOut: false,
+    };
+  };
+  try {
+    const { ImageId } = await ec2.send(
+      new CreateImageCommand({
+        InstanceId: request.instanceId,
+        Name: name,
+        Description: request.description ?? imageDescription(request.family, request.instanceId, request.noReboot, execution),
+        NoReboot: request.noReboot,
+        TagSpecifications: [
+          { ResourceType: 'image', Tags: tags },
+          { ResourceType: 'snapshot', Tags: tags },
+        ],
+      }),
+    );
+    return progress(ImageId ?? '');
+  } catch (error) {
+    if (ec2ErrorCode(error) !== 'InvalidAMIName.Duplicate') throw fromEc2Error(error, `create image ${name} from ${request.instanceId}`);
+  }
+  const existing = await ec2Call(`find image ${name}`, () => findImageByName(ec2, name));
+  const owner = existing?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
+  if (existing?.ImageId && owner === execution.id) return progress(existing.ImageId);
+  throw new ImageNameTakenError(
+    `Image name ${name} is already used by ${existing?.ImageId ?? 'an image'}${owner ? ` of execution ${owner}` : ' not made by ami-rotator'}; start the rotation again a second later or remove that image`,
+  );
+};

@@ -1,0 +1,143 @@
+/**
+ * The execution input: one contract for the schedule and for a person pasting JSON into the
+ * Step Functions console. Validation names every bad field and what was expected.
+ */
+import { z } from 'zod';
+import type { DeploymentConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import type { RetentionPolicy } from '../retention/policy.ts';
+import type { WaitPolicy } from './backoff.ts';
+import { RESERVED_TAG_PREFIX } from './tags.ts';
+
+/** Larger inputs are refused before parsing: nothing legitimate comes close. */
+export const MAX_INPUT_BYTES = 32 * 1024;
+const MAX_USER_TAGS = 30;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+const noControl = (s: string) => !CONTROL_CHARS.test(s);
+
+const FAMILY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+const whole = (min: number, max: number, what: string) =>
+  z
+    .number({ error: `expected a whole number of ${what} from ${min} to ${max}` })
+    .int(`expected a whole number of ${what} from ${min} to ${max}`)
+    .min(min, `expected at least ${min} ${what}`)
+    .max(max, `expected at most ${max} ${what}`);
+
+const tagKey = z
+  .string()
+  .min(1, 'expected a tag key of 1 to 128 characters')
+  .max(128, 'expected a tag key of at most 128 characters')
+  .refine(noControl, 'expected no control characters in a tag key')
+  .refine((k) => !k.toLowerCase().startsWith('aws:'), 'the "aws:" prefix is reserved by AWS')
+  .refine((k) => !k.startsWith(RESERVED_TAG_PREFIX), `the "${RESERVED_TAG_PREFIX}" prefix is reserved for ami-rotator's own tags`);
+
+export const executionInputSchema = z.strictObject({
+  family: z
+    .string({ error: 'expected a string' })
+    .regex(FAMILY, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .optional(),
+  instanceId: z
+    .string({ error: 'expected a string' })
+    .regex(INSTANCE_ID, 'expected an EC2 instance id such as i-0123456789abcdef0')
+    .optional(),
+  noReboot: z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' }).optional(),
+  description: z
+    .string({ error: 'expected a string' })
+    .max(255, 'expected at most 255 characters')
+    .refine(noControl, 'expected no control characters')
+    .optional(),
+  tags: z
+    .record(
+      tagKey,
+      z
+        .string({ error: 'expected a string tag value' })
+        .max(256, 'expected a tag value of at most 256 characters')
+        .refine(noControl, 'expected no control characters in a tag value'),
+      {
+        error: 'expected an object of tag keys to string values',
+      },
+    )
+    .refine((t) => Object.keys(t).length <= MAX_USER_TAGS, `expected at most ${MAX_USER_TAGS} tags`)
+    .optional(),
+  retention: z
+    .strictObject(
+      {
+        keepLast: whole(1, 1000, 'images').optional(),
+        maxAgeDays: whole(1, 3650, 'days').optional(),
+        minKeep: whole(1, 1000, 'images').optional(),
+      },
+      { error: 'expected an object with keepLast, maxAgeDays and/or minKeep' },
+    )
+    .optional(),
+  dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+/** The validated request that every later step receives. */
+export interface RotationRequest {
+  family: string;
+  instanceId: string;
+  noReboot: boolean;
+  description: string | undefined;
+  tags: Record<string, string>;
+  retention: RetentionPolicy;
+  dryRun: boolean;
+  wait: WaitPolicy;
+}
+
+const describeIssue = (issue: z.core.$ZodIssue): string[] => {
+  const path = issue.path.map(String).join('.') || 'input';
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${issue.path.length ? `${path}.` : ''}${key}: unknown field`);
+  }
+  return [`${path}: ${issue.message}`];
+};
+
+const KNOWN_FIELDS = Object.keys(executionInputSchema.shape).join(', ');
+
+/** The input's retention fields override the deployment's one by one. */
+const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retention']): RetentionPolicy => {
+  const keepLast = override?.keepLast ?? base.keepLast;
+  const maxAgeDays = override?.maxAgeDays ?? base.maxAgeDays;
+  return {
+    ...(keepLast === undefined ? {} : { keepLast }),
+    ...(maxAgeDays === undefined ? {} : { maxAgeDays }),
+    minKeep: override?.minKeep ?? base.minKeep,
+  };
+};
+
+/** Validates an execution input against the contract and fills in the deployment's defaults. */
+export const parseRotationRequest = (input: unknown, config: DeploymentConfig): RotationRequest => {
+  const size = Buffer.byteLength(JSON.stringify(input ?? null));
+  if (size > MAX_INPUT_BYTES) throw new InvalidInputError([`input: ${size} bytes, expected at most ${MAX_INPUT_BYTES}`]);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidInputError([`input: expected a JSON object with the fields ${KNOWN_FIELDS}`]);
+  }
+  const parsed = executionInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.flatMap(describeIssue);
+    if (problems.some((p) => p.endsWith('unknown field'))) problems.push(`(known fields: ${KNOWN_FIELDS})`);
+    throw new InvalidInputError(problems);
+  }
+  const value = parsed.data;
+  const family = value.family ?? config.defaultFamily;
+  const instanceId = value.instanceId ?? config.defaultInstanceId;
+  const missing = [
+    family === undefined ? 'family: required (this deployment has no default family)' : undefined,
+    instanceId === undefined ? 'instanceId: required (this deployment has no default instance)' : undefined,
+  ].filter((p): p is string => p !== undefined);
+  if (family === undefined || instanceId === undefined) throw new InvalidInputError(missing);
+  return {
+    family,
+    instanceId,
+    noReboot: value.noReboot ?? config.noReboot,
+    description: value.description,
+    tags: value.tags ?? {},
+    retention: mergeRetention(config.retention, value.retention),
+    dryRun: value.dryRun ?? false,
+    wait: config.wait,
+  };
+};

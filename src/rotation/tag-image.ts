@@ -1,0 +1,43 @@
+import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ec2Call } from '../aws/ec2-errors.ts';
+import type { ImageProgress } from './create-image.ts';
+import { describeImage } from './images.ts';
+import { TAG, toEc2Tags } from './tags.ts';
+
+export interface TaggedImage extends ImageProgress {
+  snapshots: { snapshotId: string; deviceName: string }[];
+  completedAt: string;
+}
+
+/** Adds what is only known once the image is available: its status and time, and on each snapshot its image and device. */
+export const tagAvailableImage = async (ec2: EC2Client, progress: ImageProgress, now: Date): Promise<TaggedImage> => {
+  const image = await describeImage(ec2, progress.imageId);
+  const snapshots = (image.BlockDeviceMappings ?? []).flatMap((m) =>
+    m.Ebs?.SnapshotId ? [{ snapshotId: m.Ebs.SnapshotId, deviceName: m.DeviceName ?? '' }] : [],
+  );
+  const completedAt = now.toISOString();
+  await ec2Call(`tag image ${progress.imageId}`, () =>
+    ec2.send(
+      new CreateTagsCommand({
+        Resources: [progress.imageId],
+        Tags: toEc2Tags({ [TAG.status]: 'available', [TAG.completedAt]: completedAt }),
+      }),
+    ),
+  );
+  for (const { snapshotId, deviceName } of snapshots) {
+    await ec2Call(`tag snapshot ${snapshotId}`, () =>
+      ec2.send(
+        new CreateTagsCommand({
+          Resources: [snapshotId],
+          Tags: toEc2Tags({
+            Name: `${progress.name} ${deviceName}`,
+            [TAG.imageId]: progress.imageId,
+            [TAG.device]: deviceName,
+            [TAG.status]: 'available',
+          }),
+        }),
+      ),
+    );
+  }
+  return { ...progress, snapshots, completedAt };
+};

@@ -1,0 +1,24 @@
+/** The tags ami-rotator writes. They are how it recognises what it owns: changing a key orphans existing images. */
+export const TAG = {
+  managed: 'ami-rotator:managed',
+  family: 'ami-rotator:family',
+  sourceInstance: 'ami-rotator:source-instance',
+  execution: 'ami-rotator:execution',
+  createdAt: 'ami-rotator:created-at',
+  status: 'ami-rotator:status',
+  completedAt: 'ami-rotator:completed-at',
+  imageId: 'ami-rotator:image-id',
+  device: 'ami-rotator:device',
+  /** Set by a person to keep an image whatever the policy says. */
+  keep: 'ami-rotator:keep',
+} as const;
+
+export const RESERVED_TAG_PREFIX = 'ami-rotator:';
+
+export type TagMap = Readonly<Record<string, string>>;
+
+export const toEc2Tags = (tags: TagMap): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export const fromEc2Tags = (
+  tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
+): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
