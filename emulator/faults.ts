@@ -7,6 +7,8 @@ import type { ImageFate } from './model.ts';
 export interface FaultRule {
   /** Actions the rule applies to; all actions when absent. */
   actions?: readonly string[];
+  /** Only calls whose top-level parameters have these values, e.g. `{ ImageId: 'ami-0abc...' }`. */
+  params?: Readonly<Record<string, string>>;
   /** Fraction of matching calls that fail (0 to 1); 1 when absent. */
   rate?: number;
   /** How many times the rule fires at most; unlimited when absent. */
@@ -70,10 +72,11 @@ export class Faults {
   }
 
   /** The rule that fires for this call at this moment, if any; counts it as fired. */
-  pick(action: string, when: 'before' | 'after'): FaultRule | undefined {
+  pick(action: string, params: Readonly<Record<string, unknown>>, when: 'before' | 'after'): FaultRule | undefined {
     for (const rule of this.plan.rules ?? []) {
       if ((rule.when ?? 'before') !== when) continue;
       if (rule.actions && !rule.actions.includes(action)) continue;
+      if (rule.params && !Object.entries(rule.params).every(([key, value]) => params[key] === value)) continue;
       const fired = this.fired.get(rule) ?? 0;
       if (rule.times !== undefined && fired >= rule.times) continue;
       if (this.random() >= (rule.rate ?? 1)) continue;

@@ -153,7 +153,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const handler = ACTIONS[action];
     if (req.method !== 'POST' || handler === undefined)
       return fail(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, false);
-    const before = faults.pick(action, 'before');
+    const before = faults.pick(action, params, 'before');
     if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
     let result: object;
     try {
@@ -163,7 +163,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       return fail(500, 'InternalError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
     }
     record.acted = true;
-    const after = faults.pick(action, 'after');
+    const after = faults.pick(action, params, 'after');
     if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
     send(res, 200, responseXml(action, requestId, result));
   };

@@ -104,7 +104,6 @@ console.log(`input: ${JSON.stringify(input)}\n`);
 
 const result = await runRotationLocally({
   input,
-  startTime: now,
   accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
   waitMs: Number(values['wait-ms']),
   realTime: values['use-environment'],

@@ -26,8 +26,6 @@ export interface Alert {
 export interface LocalRunOptions {
   input: unknown;
   executionName?: string;
-  /** The execution's start (and so the image's name and the retention clock); now by default. */
-  startTime?: Date;
   region?: string;
   accountId?: string;
   /** Milliseconds each Wait state really waits; 0 by default (the planned seconds are still reported). */
@@ -143,7 +141,6 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
       .map(([name]) => [name, options.waitMs ?? 0]),
   );
   const retryOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, options.retryMs ?? 0]));
-  const startTime = options.startTime ?? new Date();
   const name = options.executionName ?? `local-${randomUUID()}`;
   const executionArn = `arn:aws:states:${region}:${account}:execution:ami-rotator-local:${name}`;
   const execution = stateMachine.run(options.input as Json, {
@@ -151,7 +148,8 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
       ? { taskResourceLocalHandlers: handlers }
       : { taskResourceLocalHandlers: handlers, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides },
     context: {
-      Execution: { Id: executionArn, Name: name, StartTime: startTime.toISOString(), Input: options.input as Json },
+      // The library stamps Execution.StartTime with the clock when the run starts, as Step Functions does.
+      Execution: { Id: executionArn, Name: name },
       StateMachine: { Id: `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`, Name: 'ami-rotator-local' },
     },
   });

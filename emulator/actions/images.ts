@@ -116,7 +116,7 @@ const createImage: Action = (q, ctx) => {
       volumeSize: volume.sizeGiB,
       description: `Created by CreateImage(${instance.instanceId}) for ${imageId}`,
       ownerId: ACCOUNT_ID,
-      tags: [...(tagSpecs.get('snapshot') ?? [])],
+      tags: (tagSpecs.get('snapshot') ?? []).map((t) => ({ ...t })),
     });
     return { deviceName: volume.deviceName, snapshotId, sizeGiB: volume.sizeGiB, volumeType: volume.volumeType };
   });
@@ -130,7 +130,7 @@ const createImage: Action = (q, ctx) => {
     rootDeviceType: 'ebs',
     rootDeviceName: instance.rootDeviceName,
     blockDevices,
-    tags: [...(tagSpecs.get('image') ?? [])],
+    tags: (tagSpecs.get('image') ?? []).map((t) => ({ ...t })),
     deregistrationProtection: false,
     sourceInstanceId: instance.instanceId,
     stateReason: undefined,

@@ -73,7 +73,7 @@ const runInstances: Action = (q, { store, options }) => {
       rootDeviceType,
       rootDeviceName: source?.rootDeviceName ?? '/dev/xvda',
       volumes: rootDeviceType === 'ebs' ? volumes : volumes.filter((v) => v.deviceName !== '/dev/xvda'),
-      tags: [...tags],
+      tags: tags.map((t) => ({ ...t })),
       launchTime: options.now().toISOString(),
       rebootCount: 0,
     };

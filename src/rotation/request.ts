@@ -18,12 +18,10 @@ const noControl = (s: string) => !CONTROL_CHARS.test(s);
 
 const FAMILY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const whole = (min: number, max: number, what: string) =>
-  z
-    .number({ error: `expected a whole number of ${what} from ${min} to ${max}` })
-    .int(`expected a whole number of ${what} from ${min} to ${max}`)
-    .min(min, `expected at least ${min} ${what}`)
-    .max(max, `expected at most ${max} ${what}`);
+const whole = (min: number, max: number, what: string) => {
+  const expected = `expected a whole number of ${what} from ${min} to ${max}`;
+  return z.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
+};
 
 const tagKey = z
   .string()

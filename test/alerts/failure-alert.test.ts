@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailure } from '../../src/alerts/failure-alert.ts';
+
+const execution = {
+  Id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
+  Name: 'nightly-1',
+  StartTime: '2026-11-23T02:00:00Z',
+};
+
+describe('describeFailure', () => {
+  it('reads the message out of the Lambda error cause and says what to do', () => {
+    const alert = describeFailure(
+      {
+        failedStep: 'CreateImage',
+        error: {
+          Error: 'InstanceNotFound',
+          Cause: JSON.stringify({
+            errorType: 'InstanceNotFound',
+            errorMessage: 'Instance i-0aaaaaaaaaaaaaaaa is terminated; nothing to image',
+          }),
+        },
+        request: { family: 'web-prod', instanceId: 'i-0aaaaaaaaaaaaaaaa' },
+      },
+      execution,
+    );
+
+    expect(alert.subject).toBe('ami-rotator: web-prod failed at CreateImage: InstanceNotFound');
+    expect(alert.message).toContain('Cause:       Instance i-0aaaaaaaaaaaaaaaa is terminated; nothing to image');
+    expect(alert.message).toContain('What to do: The instance is gone or terminated.');
+    expect(alert.message).toContain(
+      'https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn:aws:states:eu-west-1',
+    );
+    expect(alert).toMatchObject({
+      error: 'InstanceNotFound',
+      cause: 'CreateImage: Instance i-0aaaaaaaaaaaaaaaa is terminated; nothing to image',
+    });
+  });
+
+  it('tells the cause of a failed image from the image itself, with the cleanup done', () => {
+    const alert = describeFailure(
+      {
+        error: { Error: 'ImageCreationFailed' },
+        image: {
+          imageId: 'ami-0bbbbbbbbbbbbbbbb',
+          name: 'web-1',
+          instanceId: 'i-0aaaaaaaaaaaaaaaa',
+          stateReason: 'Snapshot creation failed',
+          poll: 3,
+          waitedSeconds: 840,
+        },
+        cleanup: { deregistered: true, deletedSnapshots: ['snap-1', 'snap-2'], keptSnapshots: [] },
+      },
+      execution,
+    );
+
+    expect(alert.cause).toBe(
+      'CheckImage: Image ami-0bbbbbbbbbbbbbbbb (web-1) from instance i-0aaaaaaaaaaaaaaaa ended in state failed: Snapshot creation failed',
+    );
+    expect(alert.message).toContain('Cleanup:     image deregistered, 2 snapshot(s) deleted');
+  });
+
+  it('falls back to the raw input for the family when validation failed, and keeps the subject printable and short', () => {
+    const alert = describeFailure(
+      { failedStep: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: `ünïcode-${'x'.repeat(200)}` } },
+      execution,
+    );
+
+    expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('says loudly when the cleanup itself failed', () => {
+    const alert = describeFailure(
+      {
+        error: { Error: 'ImageCreationTimedOut' },
+        image: { imageId: 'ami-0bbbbbbbbbbbbbbbb' },
+        cleanupError: { Error: 'Ec2AccessDenied', Cause: 'no ec2:DeregisterImage' },
+      },
+      execution,
+    );
+
+    expect(alert.message).toContain(
+      'Cleanup FAILED: Ec2AccessDenied: no ec2:DeregisterImage - remove the image and its snapshots by hand.',
+    );
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { planOrphanSnapshots } from '../../src/retention/orphans.ts';
+import { type Clock, TokenBucket } from '../../src/retention/token-bucket.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { image, NOW } from '../support/images.ts';
+
+const HOUR_MS = 3_600_000;
+const snapshot = (id: string, hoursOld: number, tags: Record<string, string> = { [TAG.managed]: 'true', [TAG.imageId]: 'ami-0gone' }) => ({
+  snapshotId: id,
+  startTime: new Date(NOW.getTime() - hoursOld * HOUR_MS).toISOString(),
+  tags,
+});
+
+describe('planOrphanSnapshots', () => {
+  it('deletes a managed snapshot whose image is gone once it is past the grace period, and says so', () => {
+    const live = image(1, { snapshotIds: ['snap-live'] });
+
+    const plan = planOrphanSnapshots([snapshot('snap-live', 48), snapshot('snap-old', 72), snapshot('snap-new', 2)], [live], {
+      now: NOW,
+      graceHours: 24,
+    });
+
+    expect(plan).toEqual([
+      { snapshotId: 'snap-old', action: 'delete', reason: 'orphaned: ami-0gone is gone and no image uses it; 3 days old' },
+      { snapshotId: 'snap-new', action: 'keep', reason: 'kept: no image uses it, but it is 2 hours old, within the 24-hour grace period' },
+    ]);
+  });
+
+  it("keeps unmanaged, kept and this execution's snapshots", () => {
+    const plan = planOrphanSnapshots(
+      [
+        snapshot('snap-unmanaged', 500, {}),
+        snapshot('snap-keep', 500, { [TAG.managed]: 'true', [TAG.keep]: 'true' }),
+        snapshot('snap-mine', 500, { [TAG.managed]: 'true', [TAG.execution]: 'arn:exec' }),
+      ],
+      [],
+      { now: NOW, graceHours: 24, executionId: 'arn:exec' },
+    );
+
+    expect(plan.map((d) => d.action)).toEqual(['keep', 'keep', 'keep']);
+  });
+});
+
+describe('TokenBucket', () => {
+  const simulated = (): Clock & { t: number } => {
+    const clock = { t: 0, now: () => clock.t, sleep: async (ms: number) => void (clock.t += ms) };
+    return clock;
+  };
+
+  it('lets a burst through at once, then paces at the refill rate', async () => {
+    const clock = simulated();
+    const bucket = new TokenBucket(100, 5, clock);
+
+    for (let i = 0; i < 100; i += 1) await bucket.take();
+    const afterBurst = clock.t;
+    for (let i = 0; i < 50; i += 1) await bucket.take();
+
+    expect(afterBurst).toBe(0);
+    expect(clock.t).toBeGreaterThanOrEqual(10_000);
+    expect(clock.t).toBeLessThan(10_300);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_WAIT, waitBeforePoll } from '../../src/rotation/backoff.ts';
+import { advanceWait } from '../../src/rotation/check-image.ts';
+import type { ImageProgress } from '../../src/rotation/create-image.ts';
+
+const start: ImageProgress = {
+  imageId: 'ami-0123456789abcdef0',
+  name: 'web-1',
+  instanceId: 'i-0123456789abcdef0',
+  state: 'pending',
+  poll: 0,
+  nextWaitSeconds: 120,
+  waitedSeconds: 120,
+  timedOut: false,
+};
+
+const pollUntil = (checks: number, policy = DEFAULT_WAIT) => {
+  let progress = start;
+  for (let i = 0; i < checks; i += 1) progress = advanceWait(progress, 'pending', undefined, policy);
+  return progress;
+};
+
+describe('the wait between polls', () => {
+  it('doubles from two minutes up to a ten-minute cap', () => {
+    expect([0, 1, 2, 3, 4, 5].map((poll) => waitBeforePoll(poll, DEFAULT_WAIT))).toEqual([120, 240, 480, 600, 600, 600]);
+  });
+
+  it.each([
+    [5 * 60, 2],
+    [30 * 60, 5],
+    [120 * 60, 14],
+  ])('sees an image that takes %i s after %i checks', (readyAfter, checks) => {
+    let progress = start;
+    let made = 0;
+    while (progress.state === 'pending') {
+      const ready = progress.waitedSeconds >= readyAfter;
+      progress = advanceWait(progress, ready ? 'available' : 'pending', undefined, DEFAULT_WAIT);
+      made += 1;
+    }
+    expect(made).toBe(checks);
+  });
+
+  it('times out once the planned waiting reaches the cap, and never plans past it', () => {
+    const policy = { ...DEFAULT_WAIT, timeoutSeconds: 1000 };
+
+    const last = pollUntil(4, policy);
+
+    expect(last.timedOut).toBe(true);
+    expect(pollUntil(3, policy)).toMatchObject({ timedOut: false, waitedSeconds: 1000, nextWaitSeconds: 160 });
+  });
+
+  it('stops waiting at once for a failed image and keeps the reason', () => {
+    expect(advanceWait(start, 'failed', 'Snapshot creation failed', DEFAULT_WAIT)).toMatchObject({
+      state: 'failed',
+      poll: 1,
+      stateReason: 'Snapshot creation failed',
+      nextWaitSeconds: 0,
+    });
+  });
+});

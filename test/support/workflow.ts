@@ -1,0 +1,30 @@
+import type { Ec2Emulator } from '../../emulator/server.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+
+export const INSTANCE = 'i-0a1b2c3d4e5f60001';
+export const FAMILY = 'web-prod';
+export const input = (extra: Record<string, unknown> = {}) => ({ family: FAMILY, instanceId: INSTANCE, ...extra });
+
+/** The golden instance, with two EBS volumes. */
+export const seedInstance = (emulator: Ec2Emulator, extra: Record<string, unknown> = {}) =>
+  emulator.seed({
+    instances: [
+      {
+        instanceId: INSTANCE,
+        volumes: [
+          { deviceName: '/dev/xvda', sizeGiB: 16 },
+          { deviceName: '/dev/xvdb', sizeGiB: 50 },
+        ],
+        ...extra,
+      },
+    ],
+  });
+
+/** Images and snapshots left in the account that a given execution made. */
+export const leftBy = (emulator: Ec2Emulator, executionArn: string) => ({
+  images: [...emulator.store.images.values()].filter((i) => i.tags.some((t) => t.key === TAG.execution && t.value === executionArn)),
+  snapshots: [...emulator.store.snapshots.values()].filter((s) => s.tags.some((t) => t.key === TAG.execution && t.value === executionArn)),
+});
+
+export const statesEntered = (events: readonly { type: string; state?: { name: string } }[], name: string) =>
+  events.filter((e) => e.type === 'StateEntered' && e.state?.name === name).length;
