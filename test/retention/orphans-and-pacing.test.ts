@@ -43,7 +43,13 @@ describe('planOrphanSnapshots', () => {
 
 describe('TokenBucket', () => {
   const simulated = (): Clock & { t: number } => {
-    const clock = { t: 0, now: () => clock.t, sleep: async (ms: number) => void (clock.t += ms) };
+    const clock = {
+      t: 0,
+      now: () => clock.t,
+      sleep: async (ms: number) => {
+        clock.t += ms;
+      },
+    };
     return clock;
   };
 
