@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { Fixture } from '../../emulator/fixture.ts';
+import { runRotationLocally } from '../../local/workflow.ts';
+import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { readConfig } from '../../src/config.ts';
+import { pruneImages } from '../../src/retention/step.ts';
+import { parseRotationRequest } from '../../src/rotation/request.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator();
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+
+const NOW = '2026-11-23T12:00:00.000Z';
+const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:rotate:nightly', name: 'nightly', startTime: NOW };
+const DAY_MS = 86_400_000;
+const ago = (days: number) => new Date(Date.parse(NOW) - days * DAY_MS).toISOString();
+const managed = (extra: Record<string, string> = {}) => ({ [TAG.managed]: 'true', [TAG.family]: FAMILY, ...extra });
+const id = (prefix: string, n: number) => `${prefix}-0${n.toString(16).padStart(16, '0')}`;
+const old = (n: number, extra: Partial<Fixture['images'] extends (infer I)[] | undefined ? I : never> = {}) => ({
+  imageId: id('ami', n),
+  name: `web-prod-${n}`,
+  creationDate: ago(30 + n),
+  tags: managed(),
+  snapshotTags: managed(),
+  ...extra,
+});
+const prune = (retention = { keepLast: 1, maxAgeDays: 1, minKeep: 1 }, dryRun = false) =>
+  pruneImages(
+    ec2Client(),
+    { request: parseRotationRequest({ family: FAMILY, instanceId: 'i-0123456789abcdef0', retention, dryRun }, readConfig({})), execution },
+    () => 900_000,
+  );
+const reasons = (result: Awaited<ReturnType<typeof prune>>) =>
+  Object.fromEntries(result.plan.map((d) => [d.imageId, `${d.action}: ${d.reason}`]));
+const newest = { imageId: id('ami', 0xfff), name: 'web-prod-newest', creationDate: ago(0.5), tags: managed(), snapshotTags: managed() };
+
+describe('prune against EC2', () => {
+  it("keeps every image in use or protected, never lists another account's, and deletes the rest with their snapshots", async () => {
+    emulator().seed({
+      images: [
+        newest,
+        old(1),
+        old(2),
+        old(3),
+        old(4),
+        old(5),
+        old(6, { tags: managed({ [TAG.keep]: 'true' }) }),
+        old(7, { deregistrationProtection: true }),
+        old(8, { ownerId: '999999999999' }),
+        old(9, { state: 'pending' }),
+        old(10),
+      ],
+      instances: [{ imageId: id('ami', 1), state: 'stopped' }],
+      launchTemplates: [
+        {
+          name: 'default-is-old',
+          defaultVersion: 1,
+          versions: [{ imageId: id('ami', 2) }, ...Array.from({ length: 12 }, () => ({ imageId: id('ami', 0xfff) }))],
+        },
+        { name: 'latest', versions: [{ imageId: 'ami-0aaaaaaaaaaaaaaaa' }, { imageId: id('ami', 3) }] },
+      ],
+      parameters: [{ name: '/golden/web-prod', value: id('ami', 4) }],
+    });
+
+    const result = await prune();
+
+    expect(reasons(result)).toEqual({
+      [id('ami', 0xfff)]: 'keep: kept: newest 1 (number 1)',
+      [id('ami', 1)]: `keep: kept: in use by instance ${[...emulator().store.instances.keys()][0]}`,
+      [id('ami', 2)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+ version 1 \(default\)$/),
+      [id('ami', 3)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+$/),
+      [id('ami', 4)]: 'keep: kept: in use by SSM parameter /golden/web-prod',
+      [id('ami', 5)]: 'delete: expired: 35 days old, beyond the newest 1 and older than 1 days',
+      [id('ami', 6)]: 'keep: kept: tagged ami-rotator:keep=true',
+      [id('ami', 7)]: 'keep: kept: deregistration protection is enabled',
+      [id('ami', 9)]: 'keep: kept: still pending',
+      [id('ami', 10)]: 'delete: expired: 40 days old, beyond the newest 1 and older than 1 days',
+    });
+    expect([...emulator().store.images.keys()]).not.toContain(id('ami', 5));
+    expect([...emulator().store.images.keys()]).toContain(id('ami', 8));
+    expect(result.totals).toMatchObject({ deleted: 2, failed: 0 });
+    const snapshotsLeft = [...emulator().store.snapshots.values()].filter(
+      (s) => s.description.includes(id('ami', 5)) || s.description.includes(id('ami', 10)),
+    );
+    expect(snapshotsLeft).toEqual([]);
+  });
+
+  it('falls back to describing instances and launch templates when DescribeImageReferences is denied, and says what went unchecked', async () => {
+    emulator().seed({ images: [newest, old(1), old(2)], instances: [{ imageId: id('ami', 1), state: 'running' }] });
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImageReferences'], code: 'UnauthorizedOperation' }] });
+
+    const result = await prune();
+
+    expect(reasons(result)[id('ami', 1)]).toMatch(/^keep: kept: in use by instance i-\w+ \(running\)$/);
+    expect(reasons(result)[id('ami', 2)]).toBe(
+      'delete: expired: 32 days old, beyond the newest 1 and older than 1 days (SSM parameters not checked, DescribeImageReferences failed: UnauthorizedOperation)',
+    );
+  });
+
+  it('keeps every expired image when usage cannot be established at all', async () => {
+    emulator().seed({ images: [newest, old(1)] });
+    emulator().injectFaults({
+      rules: [{ actions: ['DescribeImageReferences', 'DescribeInstances', 'DescribeLaunchTemplates'], code: 'UnauthorizedOperation' }],
+    });
+
+    const result = await prune();
+
+    expect(reasons(result)[id('ami', 1)]).toMatch(
+      /^keep: kept: usage could not be established \(DescribeImageReferences failed: UnauthorizedOperation; .*UnauthorizedOperation\)$/,
+    );
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+
+  it('keeps and reports a snapshot that another image still uses', async () => {
+    const shared = 'snap-0aaaaaaaaaaaaaaaa';
+    emulator().seed({
+      snapshots: [{ snapshotId: shared, startTime: ago(40), tags: managed() }],
+      images: [
+        newest,
+        old(1, { snapshotIds: [shared] }),
+        { imageId: 'ami-0bbbbbbbbbbbbbbbb', name: 'someone-else', creationDate: ago(2), snapshotIds: [shared] },
+      ],
+    });
+
+    const result = await prune();
+
+    expect(result.totals.deleted).toBe(1);
+    expect(emulator().store.snapshots.has(shared)).toBe(true);
+    expect(result.failures).toEqual([
+      { resource: shared, reason: `kept: still used by another image (image ${id('ami', 1)} was deregistered)` },
+    ]);
+  });
+
+  it('goes on after one deletion fails, reports each outcome and writes one alert', async () => {
+    emulator().seed({ images: [newest, old(1), old(2), old(3)] });
+    emulator().injectFaults({
+      rules: [{ actions: ['DeregisterImage'], params: { ImageId: id('ami', 2) }, code: 'InvalidParameterValue' }],
+    });
+
+    const result = await prune();
+
+    expect(result.totals).toMatchObject({ expired: 3, deleted: 2, failed: 1 });
+    expect(result.failures).toEqual([
+      { resource: `${id('ami', 2)} (web-prod-2)`, reason: expect.stringMatching(/^deregistration failed: InvalidParameterValue/) },
+    ]);
+    expect(result.alert?.subject).toBe('ami-rotator: web-prod rotated, 1 item(s) not pruned');
+    expect(result.alert?.message).toContain(`- ${id('ami', 2)} (web-prod-2): deregistration failed: InvalidParameterValue`);
+  });
+
+  it('deletes managed snapshots whose image is gone, after the grace period', async () => {
+    emulator().seed({
+      images: [newest],
+      snapshots: [
+        { snapshotId: 'snap-0cccccccccccccccc', startTime: ago(3), tags: managed({ [TAG.imageId]: 'ami-0dddddddddddddddd' }) },
+        { snapshotId: 'snap-0eeeeeeeeeeeeeeee', startTime: ago(0.5), tags: managed() },
+      ],
+    });
+
+    const result = await prune();
+
+    expect(result.totals).toMatchObject({ orphanSnapshots: 1, orphanSnapshotsDeleted: 1 });
+    expect([...emulator().store.snapshots.keys()]).toContain('snap-0eeeeeeeeeeeeeeee');
+    expect([...emulator().store.snapshots.keys()]).not.toContain('snap-0cccccccccccccccc');
+  });
+
+  it('changes nothing on a dry run', async () => {
+    emulator().seed({ images: [newest, old(1), old(2)], snapshots: [{ startTime: ago(5), tags: managed() }] });
+
+    const result = await prune(undefined, true);
+
+    expect(result.totals).toMatchObject({ expired: 2, deleted: 0, orphanSnapshots: 1 });
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+});
+
+describe('the resumable prune loop', () => {
+  it('hands back "more to do" when its time runs low, and the state machine calls it again until every expired image is gone', async () => {
+    seedInstance(emulator());
+    emulator().seed({
+      images: Array.from({ length: 150 }, (_, n) => ({
+        name: `web-prod-old-${n}`,
+        creationDate: ago(10 + n / 100),
+        tags: managed(),
+        snapshotTags: managed(),
+      })),
+    });
+
+    const run = await runRotationLocally({
+      input: input({ retention: { keepLast: 3, maxAgeDays: 2, minKeep: 1 } }),
+      lambdaTimeoutMs: { 'prune-images': 2_500 },
+    });
+
+    const prune = (run.output as { prune: { iteration: number; totals: Record<string, number>; done: boolean } }).prune;
+    expect(run.status).toBe('SUCCEEDED');
+    expect(prune.iteration).toBeGreaterThanOrEqual(2);
+    expect(prune).toMatchObject({ done: true, totals: { expired: 148, deleted: 148, failed: 0 } });
+    expect([...emulator().store.images.values()]).toHaveLength(3);
+  });
+});
