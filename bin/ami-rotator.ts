@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/** The operator's command line. `ami-rotator plan --help` for the plan. */
+import { ec2Client } from '../src/aws/ec2-client.ts';
+import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
+
+const [command, ...args] = process.argv.slice(2);
+if (command !== 'plan' || args.includes('--help')) {
+  console.log(PLAN_USAGE);
+  process.exit(command === 'plan' || command === undefined || command === '--help' ? 0 : 2);
+}
+try {
+  console.log(await runPlanCommand(args, ec2Client(), process.env));
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  console.error(`ami-rotator plan failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  process.exit(1);
+}

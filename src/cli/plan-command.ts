@@ -1,0 +1,98 @@
+/** `ami-rotator plan`: prints the retention plan for a family, as of a date of the operator's choosing. Changes nothing. */
+import { parseArgs } from 'node:util';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { readConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { describePolicy } from '../retention/policy.ts';
+import { ORPHAN_GRACE_HOURS, type PrunePlan, planPrune } from '../retention/prune.ts';
+import { parseRotationRequest, type RotationRequest } from '../rotation/request.ts';
+
+export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
+                        [--keep-last N] [--max-age-days N] [--min-keep N]
+
+Prints what a prune of the family would keep and delete, with a reason for every image, and
+changes nothing. EC2 is reached through the standard AWS settings (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL_EC2 for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
+ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
+
+  --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
+  --json           print the plan as JSON instead of a table`;
+
+const FLAGS: Record<string, string> = {
+  family: '--family',
+  'retention.keepLast': '--keep-last',
+  'retention.maxAgeDays': '--max-age-days',
+  'retention.minKeep': '--min-keep',
+};
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError' as const;
+}
+
+const table = (plan: PrunePlan, policy: string, now: Date): string => {
+  const rows = plan.images.map((d) => [
+    d.action === 'delete' ? 'DELETE' : 'keep',
+    d.imageId,
+    d.name,
+    d.creationDate.slice(0, 10),
+    d.reason,
+  ]);
+  const header = ['ACTION', 'IMAGE', 'NAME', 'CREATED', 'REASON'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const orphans = plan.snapshots.map((s) => `  ${s.action === 'delete' ? 'DELETE' : 'keep'}  ${s.snapshotId}  ${s.reason}`);
+  const expired = plan.images.filter((d) => d.action === 'delete').length;
+  return [
+    `Retention plan as of ${now.toISOString()}: ${policy}`,
+    '',
+    line(header),
+    ...rows.map(line),
+    ...(orphans.length ? ['', 'Snapshots no image uses:', ...orphans] : []),
+    '',
+    `${plan.images.length} image(s): ${expired} would be deleted with their snapshots, ${plan.images.length - expired} kept; ${plan.snapshots.filter((s) => s.action === 'delete').length} orphaned snapshot(s) would be deleted.`,
+  ].join('\n');
+};
+
+export const runPlanCommand = async (
+  argv: readonly string[],
+  ec2: EC2Client,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> => {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        family: { type: 'string' },
+        now: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'keep-last': { type: 'string' },
+        'max-age-days': { type: 'string' },
+        'min-keep': { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${PLAN_USAGE}`);
+  }
+  const now = values.now === undefined ? new Date() : new Date(String(values.now));
+  if (Number.isNaN(now.getTime()))
+    throw new UsageError(`--now: expected an ISO 8601 date such as 2027-01-31T00:00:00Z, got "${values.now}"`);
+  const number = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]));
+  const retention = Object.fromEntries(
+    Object.entries({ keepLast: number('keep-last'), maxAgeDays: number('max-age-days'), minKeep: number('min-keep') }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+  // The same contract as the execution input (with a placeholder instance), so the CLI refuses what a rotation would refuse.
+  let request: RotationRequest;
+  try {
+    request = parseRotationRequest({ family: values.family, instanceId: 'i-00000000', retention }, readConfig(env));
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UsageError(error.problems.map((p) => p.replace(/^(family|retention\.\w+)/, (field) => FLAGS[field] ?? field)).join('\n'));
+  }
+  const plan = await planPrune(ec2, { family: request.family, policy: request.retention, now, orphanGraceHours: ORPHAN_GRACE_HOURS });
+  return values.json
+    ? JSON.stringify({ family: request.family, now: now.toISOString(), policy: request.retention, ...plan }, null, 2)
+    : table(plan, describePolicy(request.retention), now);
+};

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { runPlanCommand, UsageError } from '../../src/cli/plan-command.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+
+const emulator = useEmulator();
+const tags = { [TAG.managed]: 'true', [TAG.family]: 'web-prod' };
+const seed = () =>
+  emulator().seed({
+    images: [
+      { imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-20261120-020000', creationDate: '2026-11-20T02:00:00.000Z', tags },
+      { imageId: 'ami-0aaaaaaaaaaaaaaa2', name: 'web-prod-20261110-020000', creationDate: '2026-11-10T02:00:00.000Z', tags },
+    ],
+  });
+const plan = (...args: string[]) => runPlanCommand(args, ec2Client(), {});
+
+describe('ami-rotator plan', () => {
+  it('prints a table with a reason for every image, as of the date given', async () => {
+    seed();
+
+    const out = await plan(
+      '--family',
+      'web-prod',
+      '--keep-last',
+      '1',
+      '--max-age-days',
+      '5',
+      '--min-keep',
+      '1',
+      '--now',
+      '2026-11-21T00:00:00Z',
+    );
+
+    expect(out.split('\n')).toEqual([
+      'Retention plan as of 2026-11-21T00:00:00.000Z: keep the newest 1, keep anything younger than 5 days, never fewer than 1 available',
+      '',
+      expect.stringMatching(/^ACTION\s+IMAGE\s+NAME\s+CREATED\s+REASON$/),
+      expect.stringMatching(/^keep\s+ami-0aaaaaaaaaaaaaaa1 .* kept: newest 1 \(number 1\)$/),
+      expect.stringMatching(/^DELETE\s+ami-0aaaaaaaaaaaaaaa2 .* expired: 10 days old, beyond the newest 1 and older than 5 days$/),
+      '',
+      '2 image(s): 1 would be deleted with their snapshots, 1 kept; 0 orphaned snapshot(s) would be deleted.',
+    ]);
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+
+  it('shows what will expire later when asked about a later date', async () => {
+    seed();
+
+    const json = JSON.parse(
+      await plan(
+        '--family',
+        'web-prod',
+        '--keep-last',
+        '1',
+        '--max-age-days',
+        '30',
+        '--min-keep',
+        '1',
+        '--now',
+        '2026-11-21T00:00:00Z',
+        '--json',
+      ),
+    );
+    const later = JSON.parse(
+      await plan(
+        '--family',
+        'web-prod',
+        '--keep-last',
+        '1',
+        '--max-age-days',
+        '30',
+        '--min-keep',
+        '1',
+        '--now',
+        '2026-12-31T00:00:00Z',
+        '--json',
+      ),
+    );
+
+    expect(json.images.map((d: { action: string }) => d.action)).toEqual(['keep', 'keep']);
+    expect(later.images.map((d: { action: string }) => d.action)).toEqual(['keep', 'delete']);
+  });
+
+  it.each([
+    [['--family', 'web prod'], /^--family: expected 1 to 63 letters/],
+    [['--family', 'web-prod', '--keep-last', '0'], /^--keep-last: expected a whole number of images from 1 to 1000$/],
+    [['--family', 'web-prod', '--now', 'yesterday'], /^--now: expected an ISO 8601 date/],
+    [['--family', 'web-prod', '--colour'], /Unknown option '--colour'/],
+  ])('refuses %j with a message naming the flag', async (args, message) => {
+    await expect(plan(...args)).rejects.toThrow(UsageError);
+    await expect(plan(...args)).rejects.toThrow(message);
+  });
+});
