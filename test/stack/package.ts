@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
+  Outputs?: Record<string, unknown>;
+}
+
+/** Packages the stack with osls, offline and without credentials, as `npm run package` does. */
+export const packageStack = async (params: Record<string, string>): Promise<{ dir: string; template: Template }> => {
+  const dir = await mkdtemp(join(tmpdir(), 'ami-rotator-package-'));
+  const args = [
+    'node_modules/osls/bin/serverless.js',
+    'package',
+    '--stage',
+    'ci',
+    '--package',
+    dir,
+    ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+  ];
+  await promisify(execFile)(process.execPath, args, {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-offline' },
+    timeout: 120_000,
+  });
+  const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { dir, template };
+};

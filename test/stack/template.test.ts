@@ -1,0 +1,217 @@
+import { stat } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import validator from 'asl-validator';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.ts';
+import { parseRotationRequest } from '../../src/rotation/request.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { packageStack, type Template } from './package.ts';
+
+const emulator = useEmulator();
+let template: Template;
+beforeAll(async () => {
+  ({ template } = await packageStack({
+    family: 'web-prod',
+    instanceId: 'i-0a1b2c3d4e5f60001',
+    alertEmail: 'oncall@example.com',
+    timezone: 'Europe/Paris',
+  }));
+}, 120_000);
+
+const FUNCTIONS = ['ValidateInput', 'CreateImage', 'CheckImage', 'TagImage', 'PruneImages', 'CleanUpImage', 'DescribeFailure'];
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+const roleStatements = (): [string, Statement][] =>
+  ofType('AWS::IAM::Role').flatMap(([name, role]) =>
+    ((role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[] | undefined) ?? []).flatMap((p) =>
+      p.PolicyDocument.Statement.map((s): [string, Statement] => [name, s]),
+    ),
+  );
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('the packaged stack', () => {
+  it('has the functions, the state machine, the topic, the schedule, the rules and the alarms', () => {
+    const types = Object.values(template.Resources).map((r) => r.Type);
+
+    expect(
+      ofType('AWS::Lambda::Function')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(FUNCTIONS.map((f) => `${f}LambdaFunction`).sort());
+    for (const type of [
+      'AWS::StepFunctions::StateMachine',
+      'AWS::SNS::Topic',
+      'AWS::SNS::TopicPolicy',
+      'AWS::KMS::Key',
+      'AWS::Scheduler::Schedule',
+      'AWS::Events::Rule',
+      'AWS::CloudWatch::Alarm',
+      'AWS::SQS::Queue',
+      'AWS::SNS::Subscription',
+    ]) {
+      expect(types).toContain(type);
+    }
+  });
+
+  it('runs every function on Node 24 on arm64, each with a role of its own', () => {
+    const functions = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties);
+
+    expect(new Set(functions.map((f) => f.Runtime))).toEqual(new Set(['nodejs24.x']));
+    expect(new Set(functions.map((f) => JSON.stringify(f.Architectures)))).toEqual(new Set(['["arm64"]']));
+    expect(new Set(functions.map((f) => JSON.stringify(f.Role))).size).toBe(FUNCTIONS.length);
+  });
+
+  it("embeds the state machine file: valid ASL whose Tasks call this stack's functions and topic", () => {
+    const machine = ofType('AWS::StepFunctions::StateMachine')[0]?.[1].Properties;
+    const [body, substitutions] = (
+      machine?.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string }>] }
+    )['Fn::Sub'];
+    const definition = JSON.parse(
+      body.replace(/\$\{(\w+)\}/g, (_, key: string) => `arn:aws:lambda:us-east-1:123456789012:function:${key}`),
+    );
+
+    const validation = validator(definition);
+    expect(validation.errorsText('; ')).toBe('');
+    expect(validation.isValid).toBe(true);
+    const targets = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref);
+    expect(targets.sort()).toEqual([...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic'].sort());
+    expect(machine).toMatchObject({
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it('grants no wildcard action, and no mutating EC2 action on every resource', () => {
+    const statements = roleStatements();
+
+    for (const [, s] of statements) for (const action of actionsOf(s)) expect(action).not.toContain('*');
+    const mutating = statements.filter(([, s]) => actionsOf(s).some((a) => /^ec2:(?!Describe)/.test(a)));
+    for (const [, s] of mutating) expect(s.Resource).not.toBe('*');
+  });
+
+  it('deletes and retags only resources that carry the managed tag, and tags new images only on creation', () => {
+    const statements = roleStatements();
+    const granting = (action: string) => statements.filter(([, s]) => actionsOf(s).includes(action));
+
+    for (const action of ['ec2:DeregisterImage', 'ec2:DeleteSnapshot']) {
+      expect(
+        granting(action)
+          .map(([role]) => role)
+          .sort(),
+      ).toEqual(['CleanUpImageRole', 'PruneImagesRole']);
+      for (const [, s] of granting(action))
+        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } });
+    }
+    expect(Object.fromEntries(granting('ec2:CreateTags').map(([role, s]) => [role, s.Condition]))).toEqual({
+      CreateImageRole: { StringEquals: { 'ec2:CreateAction': 'CreateImage' } },
+      TagImageRole: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
+    });
+  });
+
+  it("lets the state machine invoke only this stack's functions and publish only to this stack's topic", () => {
+    const statements = roleStatements()
+      .filter(([role]) => role === 'StateMachineRole')
+      .map(([, s]) => s);
+
+    const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
+    expect((invoke?.Resource as { 'Fn::GetAtt': [string] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(
+      FUNCTIONS.map((f) => `${f}LambdaFunction`).sort(),
+    );
+    expect(publish?.Resource).toEqual({ Ref: 'AlertTopic' });
+  });
+
+  it('encrypts the alert topic with its own key and subscribes the alert e-mail', () => {
+    const topic = ofType('AWS::SNS::Topic')[0]?.[1].Properties;
+    const subscription = ofType('AWS::SNS::Subscription')[0]?.[1].Properties;
+
+    expect(topic?.KmsMasterKeyId).toEqual({ Ref: 'AlertKey' });
+    expect(subscription).toMatchObject({ Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+
+  it('schedules the family nightly in its time zone, with retries and a dead-letter queue, and an input that passes the contract', () => {
+    const schedule = ofType('AWS::Scheduler::Schedule')[0]?.[1].Properties as {
+      ScheduleExpression: string;
+      ScheduleExpressionTimezone: string;
+      Target: { Input: string; RetryPolicy: unknown; DeadLetterConfig: unknown };
+    };
+
+    expect(schedule).toMatchObject({ ScheduleExpression: 'cron(0 2 * * ? *)', ScheduleExpressionTimezone: 'Europe/Paris' });
+    expect(schedule.Target.RetryPolicy).toBeDefined();
+    expect(schedule.Target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } });
+    expect(parseRotationRequest(JSON.parse(schedule.Target.Input), readConfig({}))).toMatchObject({
+      family: 'web-prod',
+      instanceId: 'i-0a1b2c3d4e5f60001',
+    });
+  });
+
+  it('alerts on timed-out and aborted executions only, since failed ones publish their own alert', () => {
+    const rule = ofType('AWS::Events::Rule')[0]?.[1].Properties as {
+      EventPattern: { detail: { status: string[] } };
+      Targets: { Arn: unknown }[];
+    };
+
+    expect(rule.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);
+    expect(rule.Targets[0]?.Arn).toEqual({ Ref: 'AlertTopic' });
+  });
+
+  it.each(['validate-input', 'create-image', 'check-image', 'tag-image', 'prune-images', 'clean-up-image', 'describe-failure'])(
+    'keeps the %s bundle under 1 MB',
+    async (fn) => {
+      const { size } = await stat(`.esbuild/.build/functions/${fn}.mjs`);
+
+      expect(size).toBeLessThan(1_000_000);
+    },
+  );
+});
+
+type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+const load = async (fn: string) =>
+  ((await import(pathToFileURL(`.esbuild/.build/functions/${fn}.mjs`).href)) as { handler: Handler }).handler;
+const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 60_000 };
+
+describe('the bundles Lambda runs', () => {
+  it('validates an input in the validate-input bundle', async () => {
+    const handler = await load('validate-input');
+
+    const result = await handler(
+      {
+        input: { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' },
+        execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-23T02:00:00Z' },
+      },
+      context,
+    );
+
+    expect(result).toMatchObject({ request: { family: 'web-prod' }, execution: { name: 'x' } });
+  });
+
+  it('keeps the error name that Retry and Catch match on', async () => {
+    const handler = await load('validate-input');
+
+    await expect(
+      handler({ input: { family: 'bad name' }, execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-23T02:00:00Z' } }, context),
+    ).rejects.toMatchObject({ name: 'InvalidInput' });
+  });
+
+  it('reaches EC2 through AWS_ENDPOINT_URL_EC2 from the check-image bundle', async () => {
+    emulator().seed({ images: [{ imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-1', creationDate: '2026-11-23T02:00:00.000Z' }] });
+    const handler = await load('check-image');
+
+    const result = await handler(
+      {
+        request: { wait: { initialSeconds: 120, factor: 2, maxSeconds: 600, timeoutSeconds: 14400 } },
+        image: { imageId: 'ami-0aaaaaaaaaaaaaaa1', poll: 0, waitedSeconds: 120 },
+      },
+      context,
+    );
+
+    expect(result).toMatchObject({ state: 'available', poll: 1 });
+    expect(emulator().requests.map((r) => r.action)).toEqual(['DescribeImages']);
+  });
+});
