@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 
 /** One execution event (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -38,6 +39,8 @@ export interface LocalRunOptions {
   lambdaTimeoutMs?: Readonly<Record<string, number>>;
   /** Called for every execution event as it happens, e.g. to print progress. */
   onEvent?: (event: EventLog, elapsedMs: number) => void;
+  /** Where the run's executions are listed for the concurrency guard; one shared per process when absent. */
+  stepFunctions?: LocalStepFunctions;
   /** Wraps a handler call, e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
 }
@@ -98,6 +101,15 @@ const asLambdaError = (error: unknown): Error => {
   return failure;
 };
 
+let shared: Promise<LocalStepFunctions> | undefined;
+/** The process's local Step Functions endpoint, started on first use; the SDK finds it through AWS_ENDPOINT_URL_SFN. */
+export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
+  shared ??= startLocalStepFunctions();
+  const endpoint = await shared;
+  process.env.AWS_ENDPOINT_URL_SFN = endpoint.url;
+  return endpoint;
+};
+
 export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
 
 export const runRotationLocally = async (options: LocalRunOptions): Promise<LocalRunResult> => {
@@ -142,7 +154,18 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   );
   const retryOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, options.retryMs ?? 0]));
   const name = options.executionName ?? `local-${randomUUID()}`;
+  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`;
   const executionArn = `arn:aws:states:${region}:${account}:execution:ami-rotator-local:${name}`;
+  const stepFunctions = options.stepFunctions ?? (await localStepFunctions());
+  const record: LocalExecution = {
+    executionArn,
+    stateMachineArn,
+    name,
+    status: 'RUNNING',
+    startDate: new Date(),
+    input: JSON.stringify(options.input ?? null),
+  };
+  stepFunctions.executions.set(executionArn, record);
   const execution = stateMachine.run(options.input as Json, {
     overrides: options.realTime
       ? { taskResourceLocalHandlers: handlers }
@@ -150,7 +173,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     context: {
       // The library stamps Execution.StartTime with the clock when the run starts, as Step Functions does.
       Execution: { Id: executionArn, Name: name },
-      StateMachine: { Id: `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`, Name: 'ami-rotator-local' },
+      StateMachine: { Id: stateMachineArn, Name: 'ami-rotator-local' },
     },
   });
   const events: EventLog[] = [];
@@ -169,6 +192,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     status = 'FAILED';
   }
   await collect;
+  Object.assign(record, { status, stopDate: new Date() });
   const failed = events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: unknown } | undefined;
   return {
     status,

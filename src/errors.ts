@@ -49,6 +49,17 @@ export class ImageNotOwnedError extends RotatorError {
   override readonly name = 'ImageNotOwned' as const;
 }
 
+/** Another execution is already rotating the same family: this one stops before making anything. */
+export class RotationInProgressError extends RotatorError {
+  override readonly name = 'RotationInProgress' as const;
+}
+
+/** Step Functions could not be asked which rotations are running. */
+export class StepFunctionsUnavailableError extends RotatorError {
+  override readonly name = 'StepFunctionsUnavailable' as const;
+  override readonly transient = true;
+}
+
 /** EC2 throttled the call beyond what the SDK's own retries absorbed. */
 export class Ec2ThrottledError extends RotatorError {
   override readonly name = 'Ec2Throttled' as const;

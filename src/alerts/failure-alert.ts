@@ -49,6 +49,9 @@ const HINTS: Record<string, string> = {
     'EC2 could not finish the image; ami-rotator removed it and its snapshots. Check the instance and its volumes, then start again.',
   ImageCreationTimedOut:
     'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
+  RotationInProgress:
+    'Another execution was already rotating this family, so this one made nothing. Nothing to do unless that execution fails.',
+  StepFunctionsUnavailable: 'Step Functions could not be asked which rotations are running, even after retries. Start the rotation again.',
   Ec2AccessDenied: "The function's IAM role lacks a permission named in the cause. Fix the deployment's role; nothing else is needed.",
   Ec2Throttled: 'EC2 kept throttling after retries. The next scheduled run tries again; start one by hand if the image is needed sooner.',
   Ec2Unavailable:

@@ -1,0 +1,64 @@
+/**
+ * The guard against two rotations of one family at once (the nightly run and a manual one): before
+ * making anything, an execution lists the state machine's running executions; if another one rotates
+ * the same family and started first (ties broken by name), this one stops with RotationInProgress.
+ * Both see each other, so exactly one of them goes on.
+ */
+import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+import { RotationInProgressError, StepFunctionsUnavailableError } from '../errors.ts';
+import type { ExecutionRef } from './naming.ts';
+
+/** `arn:aws:states:r:a:execution:machine:name` → `arn:aws:states:r:a:stateMachine:machine`. */
+export const stateMachineOf = (executionArn: string): string => {
+  const parts = executionArn.split(':');
+  return [...parts.slice(0, 5), 'stateMachine', parts[6] ?? ''].join(':');
+};
+
+const familyOf = (input: string | undefined, defaultFamily: string | undefined): string | undefined => {
+  try {
+    const parsed = JSON.parse(input ?? '{}') as { family?: unknown };
+    return typeof parsed.family === 'string' ? parsed.family : defaultFamily;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Earlier start first, then name: every execution orders the same pair the same way. */
+const startedBefore = (other: ExecutionListItem, ourStart: number, ourName: string): boolean => {
+  const theirs = other.startDate?.getTime() ?? 0;
+  return theirs < ourStart || (theirs === ourStart && (other.name ?? '') < ourName);
+};
+
+export const assertNoEarlierRotation = async (
+  sfn: SFNClient,
+  family: string,
+  execution: ExecutionRef,
+  defaultFamily: string | undefined,
+): Promise<void> => {
+  try {
+    const running: ExecutionListItem[] = [];
+    for await (const page of paginateListExecutions(
+      { client: sfn },
+      { stateMachineArn: stateMachineOf(execution.id), statusFilter: 'RUNNING' },
+    )) {
+      running.push(...(page.executions ?? []));
+    }
+    // Our own start as the same listing reports it, so both sides of a pair compare like with like.
+    const ourStart = running.find((e) => e.executionArn === execution.id)?.startDate?.getTime() ?? Date.parse(execution.startTime);
+    for (const other of running) {
+      if (other.executionArn === execution.id || !startedBefore(other, ourStart, execution.name)) continue;
+      const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn: other.executionArn }));
+      if (familyOf(input, defaultFamily) === family) {
+        throw new RotationInProgressError(
+          `Execution ${other.name} (started ${other.startDate?.toISOString()}) is already rotating family ${family}; this execution made nothing`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof RotationInProgressError) throw error;
+    throw new StepFunctionsUnavailableError(
+      `list running rotations of ${family}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
+  }
+};

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { runRotationLocally } from '../../local/workflow.ts';
+import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { readConfig } from '../../src/config.ts';
+import { pruneImages } from '../../src/retention/step.ts';
+import { parseRotationRequest } from '../../src/rotation/request.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator();
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+
+const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
+const DAY_MS = 86_400_000;
+
+describe('two rotations of one family at once (the nightly run and a manual one)', () => {
+  it('lets exactly one create an image; the other stops with RotationInProgress and one alert', async () => {
+    seedInstance(emulator());
+    emulator().options.pendingPolls = 3;
+
+    const [nightly, manual] = await Promise.all([
+      runRotationLocally({ input: input(), executionName: 'nightly' }),
+      runRotationLocally({ input: input(), executionName: 'manual' }),
+    ]);
+    emulator().options.pendingPolls = 1;
+
+    const statuses = [nightly.status, manual.status].sort();
+    expect(statuses).toEqual(['FAILED', 'SUCCEEDED']);
+    const loser = nightly.status === 'FAILED' ? nightly : manual;
+    expect(loser.error).toBe('RotationInProgress');
+    expect(loser.alerts).toHaveLength(1);
+    expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
+  });
+
+  it('does not stop a rotation of another family', async () => {
+    seedInstance(emulator());
+
+    const [web, db] = await Promise.all([
+      runRotationLocally({ input: input() }),
+      runRotationLocally({ input: input({ family: 'db-prod' }) }),
+    ]);
+
+    expect([web.status, db.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(emulator().store.images.size).toBe(2);
+  });
+
+  it('never prunes more than the policy allows when two prunes overlap', async () => {
+    emulator().seed({
+      images: Array.from({ length: 10 }, (_, n) => ({
+        name: `web-prod-old-${n}`,
+        creationDate: new Date(Date.now() - (n + 1) * DAY_MS).toISOString(),
+        tags: managed,
+      })),
+    });
+    const request = parseRotationRequest(
+      { family: FAMILY, instanceId: INSTANCE, retention: { keepLast: 4, maxAgeDays: 1, minKeep: 2 } },
+      readConfig({}),
+    );
+    const prune = (name: string) =>
+      pruneImages(
+        ec2Client(),
+        {
+          request,
+          execution: { id: `arn:aws:states:us-east-1:123456789012:execution:rotate:${name}`, name, startTime: new Date().toISOString() },
+        },
+        () => 900_000,
+      );
+
+    const [one, two] = await Promise.all([prune('nightly'), prune('manual')]);
+
+    expect([...emulator().store.images.values()]).toHaveLength(4);
+    expect(one.failures).toEqual([]);
+    expect(two.failures).toEqual([]);
+  });
+});
