@@ -1,0 +1,250 @@
+/**
+ * The reliability suite: the real workflow (state machine file, handlers, EC2 emulator) under fault
+ * schedules, bad inputs and a 200-rotation soak, with invariants checked after every run.
+ * `npm run test:reliability`; the last line is a summary a person and a script can read.
+ */
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FaultPlan } from '../../emulator/faults.ts';
+import { seededRandom } from '../../emulator/faults.ts';
+import { type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
+import { checkRun, emptyTally } from './invariants.ts';
+
+const emulator = useEmulator();
+const tally = emptyTally();
+const counts = { schedules: 0, survived: 0, badInputs: 0, rejected: 0, rotations: 0 };
+
+beforeEach(() => {
+  process.env.ROTATOR_LOG_LEVEL = 'silent';
+  process.env.AWS_RETRY_MODE = 'standard';
+  process.env.AWS_MAX_ATTEMPTS = '3';
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+afterAll(() => {
+  console.log(
+    `reliability: fault schedules ${counts.survived}/${counts.schedules} survived, bad inputs ${counts.rejected}/${counts.badInputs} rejected, rotations ${counts.rotations}, images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
+  );
+});
+
+const DAY_MS = 86_400_000;
+const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
+const RETENTION = { keepLast: 3, maxAgeDays: 2, minKeep: 2 };
+
+/** A family history: ten nightly images, one kept by tag, one in use by a launch template. */
+const seedHistory = () => {
+  seedInstance(emulator());
+  const id = (n: number) => `ami-0f${n.toString(16).padStart(15, '0')}`;
+  emulator().seed({
+    images: [
+      ...Array.from({ length: 10 }, (_, n) => ({
+        imageId: id(n + 1),
+        name: `web-prod-old-${n + 1}`,
+        creationDate: new Date(Date.now() - (n + 1) * DAY_MS).toISOString(),
+        tags: managed,
+        snapshotTags: managed,
+      })),
+      {
+        imageId: id(20),
+        name: 'web-prod-kept',
+        creationDate: new Date(Date.now() - 20 * DAY_MS).toISOString(),
+        tags: { ...managed, [TAG.keep]: 'true' },
+      },
+      { imageId: id(30), name: 'web-prod-in-use', creationDate: new Date(Date.now() - 30 * DAY_MS).toISOString(), tags: managed },
+    ],
+    launchTemplates: [{ name: 'web', versions: [{ imageId: id(30) }] }],
+  });
+  // Whatever happens, these stay: kept by tag, in use, and the two newest (within the newest three with the new one).
+  return [id(20), id(30), id(1), id(2)];
+};
+
+interface Schedule {
+  name: string;
+  faults?: FaultPlan;
+  options?: Partial<LocalRunOptions>;
+  expect: 'SUCCEEDED' | 'FAILED' | 'EITHER';
+  arrange?: () => void;
+}
+
+const dieAfter =
+  (fn: string): NonNullable<LocalRunOptions['interceptInvoke']> =>
+  async (name, invoke, attempt) => {
+    const result = await invoke();
+    if (name === fn && attempt === 1) throw Object.assign(new Error('Task timed out after 60.00 seconds'), { name: 'Sandbox.Timedout' });
+    return result;
+  };
+
+const SCHEDULES: Schedule[] = [
+  { name: 'throttling on 10% of calls', faults: { seed: 10, rules: [{ code: 'RequestLimitExceeded', rate: 0.1 }] }, expect: 'SUCCEEDED' },
+  { name: 'throttling on 30% of calls', faults: { seed: 30, rules: [{ code: 'RequestLimitExceeded', rate: 0.3 }] }, expect: 'SUCCEEDED' },
+  { name: 'throttling on 60% of calls', faults: { seed: 60, rules: [{ code: 'RequestLimitExceeded', rate: 0.6 }] }, expect: 'EITHER' },
+  { name: 'InternalError on 20% of calls', faults: { seed: 20, rules: [{ code: 'InternalError', rate: 0.2 }] }, expect: 'SUCCEEDED' },
+  { name: '40 ms of latency on every call', faults: { latencyMs: 40 }, expect: 'SUCCEEDED' },
+  { name: 'an image stuck pending past the wait cap', faults: { imageFates: [{ nameContains: FAMILY, fate: 'stuck' }] }, expect: 'FAILED' },
+  { name: 'an image that fails', faults: { imageFates: [{ nameContains: FAMILY, fate: 'failed' }] }, expect: 'FAILED' },
+  {
+    name: 'the instance terminated between validation and creation',
+    options: {
+      interceptInvoke: async (fn, invoke) => {
+        if (fn === 'create-image') emulator().store.instance(INSTANCE).state = 'terminated';
+        return invoke();
+      },
+    },
+    expect: 'FAILED',
+  },
+  {
+    name: 'the instance terminated while its image is pending',
+    options: {
+      interceptInvoke: async (fn, invoke) => {
+        const r = await invoke();
+        if (fn === 'create-image') emulator().store.instance(INSTANCE).state = 'terminated';
+        return r;
+      },
+    },
+    expect: 'SUCCEEDED',
+  },
+  {
+    name: 'an expired snapshot still in use by another image',
+    arrange: () => {
+      const shared = emulator().store.image('ami-0f000000000000009').blockDevices[0]?.snapshotId ?? '';
+      emulator().seed({ images: [{ name: 'someone-elses', creationDate: new Date().toISOString(), snapshotIds: [shared] }] });
+    },
+    expect: 'SUCCEEDED',
+  },
+  {
+    name: 'the create Lambda dies after EC2 accepted CreateImage',
+    options: { interceptInvoke: dieAfter('create-image') },
+    expect: 'SUCCEEDED',
+  },
+  {
+    name: 'the prune Lambda dies after EC2 accepted DeregisterImage',
+    options: { interceptInvoke: dieAfter('prune-images') },
+    expect: 'SUCCEEDED',
+  },
+  {
+    name: 'DeregisterImage responses lost after EC2 acted',
+    faults: { rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', rate: 0.5 }], seed: 5 },
+    expect: 'SUCCEEDED',
+  },
+  {
+    name: 'DescribeImages down for four calls while waiting',
+    faults: { rules: [{ actions: ['DescribeImages'], code: 'InternalError', times: 4 }] },
+    expect: 'SUCCEEDED',
+  },
+];
+
+describe('fault schedules', () => {
+  it.each(SCHEDULES.map((s) => [s.name, s] as const))('%s: ends in a known state with every invariant kept', async (_name, schedule) => {
+    counts.schedules += 1;
+    const mustKeep = seedHistory();
+    schedule.arrange?.();
+    if (schedule.faults) emulator().injectFaults(schedule.faults);
+
+    const run = await runRotationLocally({ input: input({ retention: RETENTION }), ...schedule.options });
+
+    const problems = checkRun(emulator(), run, mustKeep, tally);
+    expect(problems).toEqual([]);
+    if (schedule.expect !== 'EITHER') expect(run.status).toBe(schedule.expect);
+    counts.survived += 1;
+  });
+});
+
+const BAD_INPUTS: [string, unknown, string][] = [
+  ['a number as the input', 42, 'input'],
+  ['an array as the input', [{ family: FAMILY }], 'input'],
+  ['a family that is a number', { family: 7, instanceId: INSTANCE }, 'family'],
+  ['an empty family', { family: '', instanceId: INSTANCE }, 'family'],
+  ['a family with a space', { family: 'web prod', instanceId: INSTANCE }, 'family'],
+  ['a family with characters EC2 names refuse', { family: 'web*prod', instanceId: INSTANCE }, 'family'],
+  ['a family of 64 characters', { family: 'w'.repeat(64), instanceId: INSTANCE }, 'family'],
+  ['a family starting with a dash', { family: '-web', instanceId: INSTANCE }, 'family'],
+  ['an instance id without the prefix', { family: FAMILY, instanceId: '0a1b2c3d4e5f60001' }, 'instanceId'],
+  ['a short instance id', { family: FAMILY, instanceId: 'i-123' }, 'instanceId'],
+  ['an instance id in capitals', { family: FAMILY, instanceId: 'i-0A1B2C3D4E5F60001' }, 'instanceId'],
+  ['an image id as the instance', { family: FAMILY, instanceId: 'ami-0a1b2c3d4e5f60001' }, 'instanceId'],
+  ['noReboot as a string', { ...input(), noReboot: 'yes' }, 'noReboot'],
+  ['dryRun as a number', { ...input(), dryRun: 1 }, 'dryRun'],
+  ['a negative keepLast', { ...input(), retention: { keepLast: -1 } }, 'retention.keepLast'],
+  ['a zero keepLast', { ...input(), retention: { keepLast: 0 } }, 'retention.keepLast'],
+  ['an absurd keepLast', { ...input(), retention: { keepLast: 1_000_000 } }, 'retention.keepLast'],
+  ['a fractional maxAgeDays', { ...input(), retention: { maxAgeDays: 1.5 } }, 'retention.maxAgeDays'],
+  ['a zero minKeep', { ...input(), retention: { minKeep: 0 } }, 'retention.minKeep'],
+  ['keepLast as a string', { ...input(), retention: { keepLast: '7' } }, 'retention.keepLast'],
+  ['an unknown retention field', { ...input(), retention: { keepFirst: 3 } }, 'retention.keepFirst'],
+  ['an unknown top-level field', { ...input(), keeplast: 3 }, 'keeplast'],
+  ['a description with a control character', { ...input(), description: 'golden\u0007image' }, 'description'],
+  ['a description of 256 characters', { ...input(), description: 'd'.repeat(256) }, 'description'],
+  ['a tag value with a newline', { ...input(), tags: { team: 'web\nops' } }, 'tags.team'],
+  ['a tag key in the aws: namespace', { ...input(), tags: { 'aws:owner': 'me' } }, 'tags.aws:owner'],
+  ['a tag value of 257 characters', { ...input(), tags: { team: 't'.repeat(257) } }, 'tags.team'],
+  ['tags as an array', { ...input(), tags: ['team=web'] }, 'tags'],
+  ['an oversized payload', { ...input(), description: 'x'.repeat(40_000) }, 'input'],
+];
+
+describe('bad input', () => {
+  it.each(BAD_INPUTS)('rejects %s with InvalidInput naming the field, and no EC2 call', async (_what, badInput, field) => {
+    counts.badInputs += 1;
+    seedInstance(emulator());
+
+    const run = await runRotationLocally({ input: badInput });
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('InvalidInput');
+    expect(run.cause).toContain(`${field}:`);
+    expect(run.alerts).toHaveLength(1);
+    expect(emulator().requests).toEqual([]);
+    counts.rejected += 1;
+  });
+});
+
+describe('soak', () => {
+  const SEED = Number(process.env.SOAK_SEED ?? 2026);
+  const ROTATIONS = Number(process.env.SOAK_ROTATIONS ?? 200);
+  const MENU: { faults?: FaultPlan; options?: Partial<LocalRunOptions> }[] = [
+    {},
+    {},
+    { faults: { rules: [{ code: 'RequestLimitExceeded', rate: 0.2 }] } },
+    { faults: { rules: [{ code: 'InternalError', rate: 0.1 }] } },
+    { faults: { imageFates: [{ nameContains: FAMILY, fate: 'failed' }] } },
+    { options: { interceptInvoke: dieAfter('create-image') } },
+    { options: { interceptInvoke: dieAfter('prune-images') } },
+    { faults: { rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', rate: 0.5 }] } },
+  ];
+
+  it(`keeps exactly what the policy says over ${ROTATIONS} nightly rotations with random faults (seed ${SEED})`, async () => {
+    const random = seededRandom(SEED);
+    const start = Date.parse('2027-01-01T02:00:00Z');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(start);
+    seedInstance(emulator());
+    const problems: string[] = [];
+    let succeeded = 0;
+    for (let day = 0; day < ROTATIONS; day += 1) {
+      vi.setSystemTime(start + day * DAY_MS);
+      const pick = MENU[Math.floor(random() * MENU.length)] ?? {};
+      emulator().injectFaults({ ...pick.faults, seed: Math.floor(random() * 1e9) });
+      const before = new Set(emulator().store.images.keys());
+      const run = await runRotationLocally({ input: input({ retention: RETENTION }), ...pick.options });
+      counts.rotations += 1;
+      if (run.status === 'SUCCEEDED') succeeded += 1;
+      // The newest two available images from before this run must survive it (they stay within the newest three).
+      const mustKeep = [...emulator().store.images.values()]
+        .filter((i) => before.has(i.imageId) && i.state === 'available')
+        .sort((a, b) => b.creationDate.localeCompare(a.creationDate))
+        .slice(0, 2)
+        .map((i) => i.imageId);
+      const found = checkRun(emulator(), run, mustKeep, tally);
+      const available = [...emulator().store.images.values()].filter((i) => i.state === 'available');
+      if (run.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, succeeded)) {
+        found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, succeeded)}`);
+      }
+      problems.push(...found.map((p) => `day ${day} (replay with SOAK_SEED=${SEED}): ${p}`));
+    }
+
+    expect(problems).toEqual([]);
+    expect(succeeded).toBeGreaterThan(ROTATIONS / 2);
+  }, 300_000);
+});
