@@ -20,6 +20,11 @@ beforeAll(async () => {
 
 const FUNCTIONS = ['ValidateInput', 'CreateImage', 'CheckImage', 'TagImage', 'PruneImages', 'CleanUpImage', 'DescribeFailure'];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const resource = (type: string) => {
+  const found = ofType(type)[0];
+  if (!found) throw new Error(`no ${type} in the template`);
+  return found[1].Properties;
+};
 
 interface Statement {
   Effect: string;
@@ -68,9 +73,9 @@ describe('the packaged stack', () => {
   });
 
   it("embeds the state machine file: valid ASL whose Tasks call this stack's functions and topic", () => {
-    const machine = ofType('AWS::StepFunctions::StateMachine')[0]?.[1].Properties;
+    const machine = resource('AWS::StepFunctions::StateMachine');
     const [body, substitutions] = (
-      machine?.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string }>] }
+      machine.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string }>] }
     )['Fn::Sub'];
     const definition = JSON.parse(
       body.replace(/\$\{(\w+)\}/g, (_, key: string) => `arn:aws:lambda:us-east-1:123456789012:function:${key}`),
@@ -121,7 +126,7 @@ describe('the packaged stack', () => {
 
     const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
-    expect((invoke?.Resource as { 'Fn::GetAtt': [string] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(
+    expect(((invoke ?? { Resource: [] }).Resource as { 'Fn::GetAtt': [string] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(
       FUNCTIONS.map((f) => `${f}LambdaFunction`).sort(),
     );
     expect(publish?.Resource).toEqual({ Ref: 'AlertTopic' });
