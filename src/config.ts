@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ConfigurationError } from './errors.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention/policy.ts';
 import { DEFAULT_WAIT, type WaitPolicy } from './rotation/backoff.ts';
@@ -12,37 +11,44 @@ export interface DeploymentConfig {
   wait: WaitPolicy;
 }
 
-const optionalInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max).optional();
+type Env = Readonly<Record<string, string | undefined>>;
 
-const envSchema = z.object({
-  ROTATOR_DEFAULT_FAMILY: z.string().min(1).optional(),
-  ROTATOR_DEFAULT_INSTANCE_ID: z.string().min(1).optional(),
-  ROTATOR_NO_REBOOT: z.enum(['true', 'false']).default('true'),
-  ROTATOR_KEEP_LAST: optionalInt(1, 1000),
-  ROTATOR_MAX_AGE_DAYS: optionalInt(1, 3650),
-  ROTATOR_MIN_KEEP: optionalInt(1, 1000),
-  ROTATOR_MAX_WAIT_MINUTES: optionalInt(5, 24 * 60),
-});
-
-/** Reads the deployment's settings from an environment (a function's, or the local runner's). */
-export const readConfig = (env: Readonly<Record<string, string | undefined>>): DeploymentConfig => {
-  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
-  if (!parsed.success) {
-    throw new ConfigurationError(
-      `Invalid deployment settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
+/** An optional whole number from the environment, within a range; a problem is recorded, not thrown, so all are reported at once. */
+const wholeNumber = (env: Env, name: string, min: number, max: number, problems: string[]): number | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${raw}"`);
+    return undefined;
   }
-  const e = parsed.data;
+  return value;
+};
+
+/**
+ * Reads the deployment's settings from an environment (a function's, or the local runner's).
+ * Hand-parsed rather than schema-parsed: every function reads it, and a schema library would
+ * double the size of the bundles that need nothing else from it.
+ */
+export const readConfig = (env: Env): DeploymentConfig => {
+  const problems: string[] = [];
+  const noReboot = env.ROTATOR_NO_REBOOT || 'true';
+  if (noReboot !== 'true' && noReboot !== 'false') problems.push(`ROTATOR_NO_REBOOT: expected true or false, got "${noReboot}"`);
+  const keepLast = wholeNumber(env, 'ROTATOR_KEEP_LAST', 1, 1000, problems);
+  const maxAgeDays = wholeNumber(env, 'ROTATOR_MAX_AGE_DAYS', 1, 3650, problems);
+  const minKeep = wholeNumber(env, 'ROTATOR_MIN_KEEP', 1, 1000, problems);
+  const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, 24 * 60, problems);
+  if (problems.length > 0) throw new ConfigurationError(`Invalid deployment settings: ${problems.join('; ')}`);
   return {
-    defaultFamily: e.ROTATOR_DEFAULT_FAMILY,
-    defaultInstanceId: e.ROTATOR_DEFAULT_INSTANCE_ID,
-    noReboot: e.ROTATOR_NO_REBOOT === 'true',
+    defaultFamily: env.ROTATOR_DEFAULT_FAMILY || undefined,
+    defaultInstanceId: env.ROTATOR_DEFAULT_INSTANCE_ID || undefined,
+    noReboot: noReboot === 'true',
     retention: {
-      keepLast: e.ROTATOR_KEEP_LAST ?? DEFAULT_RETENTION.keepLast,
-      maxAgeDays: e.ROTATOR_MAX_AGE_DAYS ?? DEFAULT_RETENTION.maxAgeDays,
-      minKeep: e.ROTATOR_MIN_KEEP ?? DEFAULT_RETENTION.minKeep,
+      keepLast: keepLast ?? DEFAULT_RETENTION.keepLast,
+      maxAgeDays: maxAgeDays ?? DEFAULT_RETENTION.maxAgeDays,
+      minKeep: minKeep ?? DEFAULT_RETENTION.minKeep,
     },
-    wait: { ...DEFAULT_WAIT, timeoutSeconds: (e.ROTATOR_MAX_WAIT_MINUTES ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
+    wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
   };
 };
 
