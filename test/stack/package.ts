@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,8 @@ export interface Template {
 
 /** Packages the stack with osls, offline and without credentials, as `npm run package` does. */
 export const packageStack = async (params: Record<string, string>): Promise<{ dir: string; template: Template }> => {
+  // Stale bundles from an earlier build would be measured too.
+  await rm('.esbuild', { recursive: true, force: true });
   const dir = await mkdtemp(join(tmpdir(), 'ami-rotator-package-'));
   const args = [
     'node_modules/osls/bin/serverless.js',
