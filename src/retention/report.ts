@@ -1,5 +1,6 @@
 /** Shapes prune runs into the step's output: bounded in size, accumulated across the resumable loop. */
 import type { PruneRun } from './prune.ts';
+import type { BucketState } from './token-bucket.ts';
 
 const MAX_LISTED = 50;
 
@@ -21,6 +22,8 @@ export interface PruneProgress {
   plan: { imageId: string; name: string; action: 'keep' | 'delete'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
   failures: { resource: string; reason: string }[];
+  /** The pacing buckets as this pass left them, for the next pass. */
+  pacing?: { deregister: BucketState; deleteSnapshot: BucketState };
 }
 
 export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress => ({

@@ -7,7 +7,7 @@ import type { Pacing } from './apply.ts';
 import { describePolicy } from './policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
 import { accumulate, emptyProgress, type PruneProgress, pruneAlert } from './report.ts';
-import { EC2_BUCKETS, TokenBucket } from './token-bucket.ts';
+import { EC2_BUCKETS, systemClock, TokenBucket } from './token-bucket.ts';
 
 export interface PruneStepEvent {
   request: RotationRequest;
@@ -55,9 +55,20 @@ export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remaini
     logRun(run, request.family);
     return accumulate(previous, run);
   }
+  const saved = event.progress?.pacing;
   const pacing: Pacing = {
-    deregister: new TokenBucket(EC2_BUCKETS.DeregisterImage.capacity, EC2_BUCKETS.DeregisterImage.refillPerSecond),
-    deleteSnapshot: new TokenBucket(EC2_BUCKETS.DeleteSnapshot.capacity, EC2_BUCKETS.DeleteSnapshot.refillPerSecond),
+    deregister: new TokenBucket(
+      EC2_BUCKETS.DeregisterImage.capacity,
+      EC2_BUCKETS.DeregisterImage.refillPerSecond,
+      systemClock,
+      saved?.deregister,
+    ),
+    deleteSnapshot: new TokenBucket(
+      EC2_BUCKETS.DeleteSnapshot.capacity,
+      EC2_BUCKETS.DeleteSnapshot.refillPerSecond,
+      systemClock,
+      saved?.deleteSnapshot,
+    ),
     remainingMs,
     // Leave a tenth of the time (1 s to 60 s) to finish the calls in flight and return.
     reserveMs: Math.min(60_000, Math.max(1_000, remainingMs() * 0.1)),
@@ -65,7 +76,10 @@ export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remaini
   };
   const run = await runPrune(ec2, settings, pacing);
   logRun(run, request.family);
-  const progress = accumulate(previous, run);
+  const progress = {
+    ...accumulate(previous, run),
+    pacing: { deregister: pacing.deregister.save(), deleteSnapshot: pacing.deleteSnapshot.save() },
+  };
   return progress.done && progress.failures.length > 0
     ? { ...progress, alert: pruneAlert(request.family, progress, event.newImageId) }
     : progress;

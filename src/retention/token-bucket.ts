@@ -10,9 +10,16 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** A bucket's level at a moment of wall time: carried from one prune pass to the next. */
+export interface BucketState {
+  tokens: number;
+  savedAt: number;
+}
+
 /**
  * A client-side token bucket matching one of EC2's per-account buckets (e.g. DeregisterImage:
  * burst 100, refill 5 per second), so deletions are paced under the limit instead of bouncing off it.
+ * EC2's bucket does not refill when a Lambda ends, so a pass resumes the bucket the previous one saved.
  */
 export class TokenBucket {
   private tokens: number;
@@ -21,12 +28,19 @@ export class TokenBucket {
   private readonly refillPerSecond: number;
   private readonly clock: Clock;
 
-  constructor(capacity: number, refillPerSecond: number, clock: Clock = systemClock) {
+  /** Full, or as a previous invocation left it (`saved`), refilled for the wall time since. */
+  constructor(capacity: number, refillPerSecond: number, clock: Clock = systemClock, saved?: BucketState, wallNow = Date.now()) {
     this.capacity = capacity;
     this.refillPerSecond = refillPerSecond;
     this.clock = clock;
-    this.tokens = capacity;
+    this.tokens = saved ? Math.min(capacity, saved.tokens + (Math.max(0, wallNow - saved.savedAt) / 1000) * refillPerSecond) : capacity;
     this.updatedAt = clock.now();
+  }
+
+  /** What the next invocation needs to go on pacing where this one stopped. */
+  save(wallNow = Date.now()): BucketState {
+    this.refill();
+    return { tokens: this.tokens, savedAt: wallNow };
   }
 
   private refill(): void {

@@ -66,3 +66,17 @@ describe('TokenBucket', () => {
     expect(clock.t).toBeLessThan(10_300);
   });
 });
+
+describe('TokenBucket across prune passes', () => {
+  it('resumes from the level the previous pass saved, refilled for the time between', () => {
+    const clock = { now: () => 0, sleep: async () => undefined };
+    const first = new TokenBucket(100, 5, clock);
+    for (let i = 0; i < 100; i += 1) void first.take();
+
+    const saved = first.save(1_000_000);
+    const next = new TokenBucket(100, 5, clock, saved, 1_002_000);
+
+    expect(saved.tokens).toBe(0);
+    expect(next.save(1_002_000).tokens).toBe(10);
+  });
+});
