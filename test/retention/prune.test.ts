@@ -179,7 +179,7 @@ describe('the resumable prune loop', () => {
   it('hands back "more to do" when its time runs low, and the state machine calls it again until every expired image is gone', async () => {
     seedInstance(emulator());
     emulator().seed({
-      images: Array.from({ length: 150 }, (_, n) => ({
+      images: Array.from({ length: 115 }, (_, n) => ({
         name: `web-prod-old-${n}`,
         creationDate: ago(10 + n / 100),
         tags: managed(),
