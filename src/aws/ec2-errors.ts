@@ -13,12 +13,12 @@ const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingExc
 const SERVER_SIDE = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
 const ACCESS_DENIED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure']);
 
-/** The EC2 error code of an SDK exception (its `name`), or undefined for anything else. */
+/** The EC2 error code of an error EC2 answered with (its `name`); undefined when EC2 never answered (a network fault). */
 export const ec2ErrorCode = (error: unknown): string | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
-  const meta = (error as { $metadata?: unknown }).$metadata;
+  const fault = (error as { $fault?: unknown }).$fault;
   const name = (error as { name?: unknown }).name;
-  return meta !== undefined && typeof name === 'string' ? name : undefined;
+  return (fault === 'client' || fault === 'server') && typeof name === 'string' ? name : undefined;
 };
 
 /**

@@ -21,6 +21,13 @@ export interface ImageProgress {
   /** All waiting planned so far, including `nextWaitSeconds`. */
   waitedSeconds: number;
   timedOut: boolean;
+  /** The image's snapshots and their devices, once it has settled. */
+  snapshots?: ImageSnapshot[];
+}
+
+export interface ImageSnapshot {
+  snapshotId: string;
+  deviceName: string;
 }
 
 export const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({

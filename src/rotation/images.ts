@@ -30,5 +30,9 @@ export const describeLiveInstance = async (ec2: EC2Client, instanceId: string): 
   return instance;
 };
 
-export const snapshotIdsOf = (image: Image): string[] =>
-  (image.BlockDeviceMappings ?? []).flatMap((m) => (m.Ebs?.SnapshotId ? [m.Ebs.SnapshotId] : []));
+export const snapshotsOf = (image: Image): { snapshotId: string; deviceName: string }[] =>
+  (image.BlockDeviceMappings ?? []).flatMap((m) =>
+    m.Ebs?.SnapshotId ? [{ snapshotId: m.Ebs.SnapshotId, deviceName: m.DeviceName ?? '' }] : [],
+  );
+
+export const snapshotIdsOf = (image: Image): string[] => snapshotsOf(image).map((s) => s.snapshotId);

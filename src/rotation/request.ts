@@ -2,12 +2,14 @@
  * The execution input: one contract for the schedule and for a person pasting JSON into the
  * Step Functions console. Validation names every bad field and what was expected.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DeploymentConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
+
+// zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
 
 /** Larger inputs are refused before parsing: nothing legitimate comes close. */
 export const MAX_INPUT_BYTES = 32 * 1024;
@@ -20,56 +22,46 @@ const FAMILY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const whole = (min: number, max: number, what: string) => {
   const expected = `expected a whole number of ${what} from ${min} to ${max}`;
-  return z.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
+  return z.optional(z.int({ error: expected }).check(z.minimum(min, expected), z.maximum(max, expected)));
 };
+const text = (error: string) => z.string({ error });
 
-const tagKey = z
-  .string()
-  .min(1, 'expected a tag key of 1 to 128 characters')
-  .max(128, 'expected a tag key of at most 128 characters')
-  .refine(noControl, 'expected no control characters in a tag key')
-  .refine((k) => !k.toLowerCase().startsWith('aws:'), 'the "aws:" prefix is reserved by AWS')
-  .refine((k) => !k.startsWith(RESERVED_TAG_PREFIX), `the "${RESERVED_TAG_PREFIX}" prefix is reserved for ami-rotator's own tags`);
+const tagKey = z.string().check(
+  z.minLength(1, 'expected a tag key of 1 to 128 characters'),
+  z.maxLength(128, 'expected a tag key of at most 128 characters'),
+  z.refine(noControl, 'expected no control characters in a tag key'),
+  z.refine((k) => !k.toLowerCase().startsWith('aws:'), 'the "aws:" prefix is reserved by AWS'),
+  z.refine((k) => !k.startsWith(RESERVED_TAG_PREFIX), `the "${RESERVED_TAG_PREFIX}" prefix is reserved for ami-rotator's own tags`),
+);
+const tagValue = text('expected a string tag value').check(
+  z.maxLength(256, 'expected a tag value of at most 256 characters'),
+  z.refine(noControl, 'expected no control characters in a tag value'),
+);
 
 export const executionInputSchema = z.strictObject({
-  family: z
-    .string({ error: 'expected a string' })
-    .regex(FAMILY, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')
-    .optional(),
-  instanceId: z
-    .string({ error: 'expected a string' })
-    .regex(INSTANCE_ID, 'expected an EC2 instance id such as i-0123456789abcdef0')
-    .optional(),
-  noReboot: z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' }).optional(),
-  description: z
-    .string({ error: 'expected a string' })
-    .max(255, 'expected at most 255 characters')
-    .refine(noControl, 'expected no control characters')
-    .optional(),
-  tags: z
-    .record(
-      tagKey,
-      z
-        .string({ error: 'expected a string tag value' })
-        .max(256, 'expected a tag value of at most 256 characters')
-        .refine(noControl, 'expected no control characters in a tag value'),
-      {
-        error: 'expected an object of tag keys to string values',
-      },
-    )
-    .refine((t) => Object.keys(t).length <= MAX_USER_TAGS, `expected at most ${MAX_USER_TAGS} tags`)
-    .optional(),
-  retention: z
-    .strictObject(
-      {
-        keepLast: whole(1, 1000, 'images').optional(),
-        maxAgeDays: whole(1, 3650, 'days').optional(),
-        minKeep: whole(1, 1000, 'images').optional(),
-      },
+  family: z.optional(
+    text('expected a string').check(z.regex(FAMILY, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')),
+  ),
+  instanceId: z.optional(text('expected a string').check(z.regex(INSTANCE_ID, 'expected an EC2 instance id such as i-0123456789abcdef0'))),
+  noReboot: z.optional(z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' })),
+  description: z.optional(
+    text('expected a string').check(
+      z.maxLength(255, 'expected at most 255 characters'),
+      z.refine(noControl, 'expected no control characters'),
+    ),
+  ),
+  tags: z.optional(
+    z
+      .record(tagKey, tagValue, { error: 'expected an object of tag keys to string values' })
+      .check(z.refine((t) => Object.keys(t).length <= MAX_USER_TAGS, `expected at most ${MAX_USER_TAGS} tags`)),
+  ),
+  retention: z.optional(
+    z.strictObject(
+      { keepLast: whole(1, 1000, 'images'), maxAgeDays: whole(1, 3650, 'days'), minKeep: whole(1, 1000, 'images') },
       { error: 'expected an object with keepLast, maxAgeDays and/or minKeep' },
-    )
-    .optional(),
-  dryRun: z.boolean({ error: 'expected true or false' }).optional(),
+    ),
+  ),
+  dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
 });
 
 export type ExecutionInput = z.infer<typeof executionInputSchema>;

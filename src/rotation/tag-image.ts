@@ -1,20 +1,21 @@
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ec2Call } from '../aws/ec2-errors.ts';
-import type { ImageProgress } from './create-image.ts';
-import { describeImage } from './images.ts';
+import type { ImageProgress, ImageSnapshot } from './create-image.ts';
+import { describeImage, snapshotsOf } from './images.ts';
 import { TAG, toEc2Tags } from './tags.ts';
 
 export interface TaggedImage extends ImageProgress {
-  snapshots: { snapshotId: string; deviceName: string }[];
+  snapshots: ImageSnapshot[];
   completedAt: string;
 }
 
-/** Adds what is only known once the image is available: its status and time, and on each snapshot its image and device. */
+/**
+ * Adds what is only known once the image is available: its status and time, and on each snapshot its
+ * image and device. The snapshots come from the check that saw the image available; an older state
+ * without them (a retried execution) reads them from EC2.
+ */
 export const tagAvailableImage = async (ec2: EC2Client, progress: ImageProgress, now: Date): Promise<TaggedImage> => {
-  const image = await describeImage(ec2, progress.imageId);
-  const snapshots = (image.BlockDeviceMappings ?? []).flatMap((m) =>
-    m.Ebs?.SnapshotId ? [{ snapshotId: m.Ebs.SnapshotId, deviceName: m.DeviceName ?? '' }] : [],
-  );
+  const snapshots = progress.snapshots?.length ? progress.snapshots : snapshotsOf(await describeImage(ec2, progress.imageId));
   const completedAt = now.toISOString();
   await ec2Call(`tag image ${progress.imageId}`, () =>
     ec2.send(

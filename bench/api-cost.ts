@@ -1,0 +1,109 @@
+/**
+ * EC2 calls per rotation, from the emulator's record, against the minimum the job needs; and state
+ * transitions per execution for images that take 5, 30 and 120 minutes, from the local event log.
+ */
+import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from '../local/demo-account.ts';
+import { runRotationLocally } from '../local/workflow.ts';
+import { DEFAULT_WAIT } from '../src/rotation/backoff.ts';
+import { advanceWait } from '../src/rotation/check-image.ts';
+import type { ImageProgress } from '../src/rotation/create-image.ts';
+
+export interface CallCount {
+  action: string;
+  calls: number;
+  minimum: number;
+  why: string;
+}
+
+export interface Transitions {
+  minutes: number;
+  checks: number;
+  transitions: number;
+  seenAfterMinutes: number;
+  fixedPollChecks: number;
+  fixedPollTransitions: number;
+}
+
+export interface ApiCost {
+  calls: CallCount[];
+  transitions: Transitions[];
+}
+
+/** How many checks the backoff makes before it sees an image that takes `minutes`, and when. */
+const checksFor = (minutes: number): { checks: number; seenAfter: number } => {
+  let progress: ImageProgress = {
+    imageId: 'ami-0',
+    name: 'x',
+    instanceId: 'i-0',
+    state: 'pending',
+    poll: 0,
+    nextWaitSeconds: DEFAULT_WAIT.initialSeconds,
+    waitedSeconds: DEFAULT_WAIT.initialSeconds,
+    timedOut: false,
+  };
+  for (;;) {
+    const seenAt = progress.waitedSeconds;
+    progress = advanceWait(progress, seenAt >= minutes * 60 ? 'available' : 'pending', undefined, DEFAULT_WAIT);
+    if (progress.state === 'available') return { checks: progress.poll, seenAfter: seenAt / 60 };
+  }
+};
+
+/** One rotation of the demo account, on a fresh copy of it; the image settles after `pendingPolls` checks. */
+const rotate = async (emulator: Ec2Emulator, pendingPolls: number) => {
+  emulator.reset();
+  emulator.seed(demoAccount(new Date()));
+  emulator.options.pendingPolls = pendingPolls;
+  const run = await runRotationLocally({ input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID } });
+  if (run.status !== 'SUCCEEDED') throw new Error(`the benchmark rotation failed: ${run.error} ${run.cause}`);
+  return { run, counts: emulator.countByAction() };
+};
+
+export const measureApiCost = async (): Promise<ApiCost> => {
+  const emulator = await startEmulator({});
+  process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
+  try {
+    return await measureWith(emulator);
+  } finally {
+    await emulator.close();
+  }
+};
+
+const measureWith = async (emulator: Ec2Emulator): Promise<ApiCost> => {
+  const { run, counts } = await rotate(emulator, 2);
+  const output = run.output as {
+    image: { snapshots: unknown[] };
+    prune: { totals: { deleted: number; orphanSnapshotsDeleted: number; images: number } };
+  };
+  const polls = 3;
+  const snapshots = output.image.snapshots.length;
+  const { deleted, orphanSnapshotsDeleted, images } = output.prune.totals;
+  const minimum: Record<string, [number, string]> = {
+    DescribeInstances: [1, 'the instance check'],
+    CreateImage: [1, 'one call, image and snapshot tags on create'],
+    DescribeImages: [polls + Math.ceil(images / 1000), `the ${polls} polls and one listing page per 1,000 images`],
+    CreateTags: [1 + snapshots, 'completion tags on the image, then each snapshot its own image id and device'],
+    DescribeImageReferences: [1, 'usage of up to 50 expiry candidates per call'],
+    DescribeLaunchTemplates: [1, 'default versions older than the newest 10, one page per 200 templates'],
+    DescribeSnapshots: [1, 'the orphaned-snapshot sweep, one page per 1,000 snapshots'],
+    DeregisterImage: [deleted, 'one per expired image, snapshots deleted with it'],
+    DeleteSnapshot: [orphanSnapshotsDeleted, 'one per orphaned snapshot'],
+  };
+  const calls = Object.entries(minimum).map(([action, [min, why]]) => ({ action, calls: counts[action] ?? 0, minimum: min, why }));
+
+  const transitions: Transitions[] = [];
+  for (const minutes of [5, 30, 120]) {
+    const { checks, seenAfter } = checksFor(minutes);
+    const { run: timed } = await rotate(emulator, checks - 1);
+    const fixedPollChecks = Math.ceil((minutes * 60) / 30);
+    transitions.push({
+      minutes,
+      checks,
+      transitions: timed.transitions,
+      seenAfterMinutes: seenAfter,
+      fixedPollChecks,
+      fixedPollTransitions: timed.transitions - 3 * checks + 3 * fixedPollChecks,
+    });
+  }
+  return { calls, transitions };
+};

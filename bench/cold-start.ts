@@ -1,0 +1,101 @@
+/**
+ * Cold start per function: the deployed bundle (from `osls package`) against (a) the naive bundle of
+ * the same handler (the SDK's CommonJS build, not minified) and (b) the handler with the SDK left in
+ * node_modules, as a runtime-provided SDK would be. Each import is timed in a fresh Node process.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { round, type Stats, stats } from './stats.ts';
+
+const run = promisify(execFile);
+export const FUNCTIONS = [
+  'validate-input',
+  'create-image',
+  'check-image',
+  'tag-image',
+  'prune-images',
+  'clean-up-image',
+  'describe-failure',
+];
+const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+export interface ColdStart {
+  fn: string;
+  bytes: number;
+  naiveBytes: number;
+  importMs: Stats;
+  naiveMs: Stats;
+  runtimeSdkMs: Stats;
+  ratio: number;
+}
+
+const importTime = async (file: string): Promise<number> => {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, AWS_REGION: 'us-east-1' },
+  });
+  return Number(stdout);
+};
+
+const timeImports = async (file: string, runs: number): Promise<Stats> => {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i += 1) samples.push(await importTime(file));
+  return stats(samples);
+};
+
+export const measureColdStarts = async (outDir: string, runs: number): Promise<ColdStart[]> => {
+  await rm('.esbuild', { recursive: true, force: true });
+  await run(
+    process.execPath,
+    ['node_modules/osls/bin/serverless.js', 'package', '--stage', 'bench', '--package', join(outDir, 'package')],
+    { timeout: 180_000 },
+  );
+  const naiveDir = join(outDir, 'naive');
+  const runtimeDir = join(outDir, 'runtime-sdk');
+  await mkdir(naiveDir, { recursive: true });
+  const results: ColdStart[] = [];
+  for (const fn of FUNCTIONS) {
+    const entry = `functions/${fn}.ts`;
+    const deployed = `.esbuild/.build/functions/${fn}.mjs`;
+    const naive = join(naiveDir, `${fn}.mjs`);
+    const runtime = join(runtimeDir, `${fn}.mjs`);
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      mainFields: ['main'],
+      minify: false,
+      outfile: naive,
+      banner: { js: BANNER },
+      logLevel: 'error',
+    });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      packages: 'external',
+      outfile: runtime,
+      logLevel: 'error',
+    });
+    const importMs = await timeImports(deployed, runs);
+    const naiveMs = await timeImports(naive, runs);
+    const runtimeSdkMs = await timeImports(runtime, runs);
+    results.push({
+      fn,
+      bytes: (await stat(deployed)).size,
+      naiveBytes: (await stat(naive)).size,
+      importMs,
+      naiveMs,
+      runtimeSdkMs,
+      ratio: round(importMs.median / naiveMs.median, 2),
+    });
+  }
+  return results;
+};
