@@ -62,6 +62,7 @@ const rotate = async (emulator: Ec2Emulator, pendingPolls: number) => {
 export const measureApiCost = async (): Promise<ApiCost> => {
   const emulator = await startEmulator({});
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
+  process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   try {
     return await measureWith(emulator);
   } finally {

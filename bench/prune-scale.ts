@@ -4,6 +4,7 @@
  * modelled call latency advance it, nothing sleeps. A model of EC2's own bucket counts any call our
  * pacing would have let through too early.
  */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { startEmulator } from '../emulator/server.ts';
 import type { ManagedImage } from '../src/retention/inventory.ts';
@@ -88,11 +89,9 @@ export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'p
   const emulator = await startEmulator({});
   const sim = new Simulation();
   // A client of its own: the simulated latency must not reach the process's shared one.
-  const ec2 = new EC2Client({
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
+  const connection = { endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+  const ec2 = new EC2Client(connection);
+  const autoScaling = new AutoScalingClient(connection);
   ec2.middlewareStack.add(
     (next, context) => async (args) => {
       // Calls run CONCURRENCY at a time: each costs its share of the modelled latency.
@@ -121,7 +120,7 @@ export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'p
   while (!done && passes < 50) {
     const passStart = sim.t;
     passes += 1;
-    const result = await runPrune(ec2, settings, {
+    const result = await runPrune({ ec2, autoScaling }, settings, {
       deregister,
       deleteSnapshot,
       remainingMs: () => LAMBDA_TIMEOUT_MS - (sim.t - passStart),

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The operator's command line. `ami-rotator plan --help` for the plan. */
+import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
 
@@ -9,7 +10,7 @@ if (command !== 'plan' || args.includes('--help')) {
   process.exit(command === 'plan' || command === undefined || command === '--help' ? 0 : 2);
 }
 try {
-  console.log(await runPlanCommand(args, ec2Client(), process.env));
+  console.log(await runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, process.env));
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(error.message);

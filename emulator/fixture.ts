@@ -8,6 +8,12 @@ const toPairs = (t: Record<string, string>) => Object.entries(t).map(([key, valu
 
 const volume = z.object({ deviceName: z.string(), sizeGiB: z.number().int().positive().default(8), volumeType: z.string().default('gp3') });
 
+const templateRef = z.strictObject({
+  launchTemplateId: z.string().optional(),
+  launchTemplateName: z.string().optional(),
+  version: z.string().optional(),
+});
+
 export const fixtureSchema = z.strictObject({
   instances: z
     .array(
@@ -63,6 +69,22 @@ export const fixtureSchema = z.strictObject({
     )
     .default([]),
   parameters: z.array(z.strictObject({ name: z.string(), value: z.string() })).default([]),
+  launchConfigurations: z.array(z.strictObject({ name: z.string(), imageId: z.string() })).default([]),
+  autoScalingGroups: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        launchConfigurationName: z.string().optional(),
+        launchTemplate: templateRef.optional(),
+        mixedInstancesPolicy: z
+          .strictObject({
+            launchTemplate: templateRef,
+            overrides: z.array(z.strictObject({ launchTemplate: templateRef.optional(), imageId: z.string().optional() })).default([]),
+          })
+          .optional(),
+      }),
+    )
+    .default([]),
 });
 
 export type Fixture = z.input<typeof fixtureSchema>;
@@ -146,4 +168,6 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
     });
   }
   for (const p of fixture.parameters) store.parameters.set(p.name, p);
+  for (const c of fixture.launchConfigurations) store.launchConfigurations.set(c.name, { ...c, createdTime: at });
+  for (const g of fixture.autoScalingGroups) store.autoScalingGroups.set(g.name, g);
 };

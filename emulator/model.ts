@@ -83,3 +83,25 @@ export interface SsmParameter {
   name: string;
   value: string;
 }
+
+export interface LaunchTemplateRef {
+  launchTemplateId?: string | undefined;
+  launchTemplateName?: string | undefined;
+  /** `$Latest`, `$Default` or a version number; `$Default` when absent. */
+  version?: string | undefined;
+}
+
+export interface AutoScalingGroup {
+  name: string;
+  launchConfigurationName?: string | undefined;
+  launchTemplate?: LaunchTemplateRef | undefined;
+  mixedInstancesPolicy?:
+    | { launchTemplate: LaunchTemplateRef; overrides: { launchTemplate?: LaunchTemplateRef | undefined; imageId?: string | undefined }[] }
+    | undefined;
+}
+
+export interface LaunchConfiguration {
+  name: string;
+  imageId: string;
+  createdTime: string;
+}

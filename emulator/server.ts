@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AUTO_SCALING_VERSION, autoScalingActions } from './actions/auto-scaling.ts';
 import type { Action, ActionContext, EmulatorOptions } from './actions/context.ts';
 import { imageActions } from './actions/images.ts';
 import { instanceActions } from './actions/instances.ts';
@@ -18,7 +19,7 @@ import { type FaultPlan, Faults, faultStatus } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import { parseQuery, type Query } from './query.ts';
 import { Store } from './store.ts';
-import { errorXml, responseXml } from './xml.ts';
+import { errorXml, queryErrorXml, queryResponseXml, responseXml } from './xml.ts';
 
 const ACTIONS: Record<string, Action> = {
   ...imageActions,
@@ -135,6 +136,11 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const requestId = randomUUID();
     const params = parseQuery(body);
     const action = typeof params.Action === 'string' ? params.Action : '';
+    // One server, two services: Auto Scaling speaks awsQuery (version 2011-01-01), EC2 its own dialect.
+    const autoScaling = params.Version === AUTO_SCALING_VERSION;
+    const actions = autoScaling ? autoScalingActions : ACTIONS;
+    const renderError = autoScaling ? queryErrorXml : errorXml;
+    const renderResponse = autoScaling ? queryResponseXml : responseXml;
     const record: RecordedRequest = {
       seq: requests.length + 1,
       action,
@@ -147,10 +153,10 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     requests.push(record);
     const fail = (status: number, code: string, message: string, injected: boolean) => {
       Object.assign(record, { status, errorCode: code, injected });
-      send(res, status, errorXml(code, message, requestId));
+      send(res, status, renderError(code, message, requestId));
     };
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    const handler = ACTIONS[action];
+    const handler = actions[action];
     if (req.method !== 'POST' || handler === undefined)
       return fail(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, false);
     const before = faults.pick(action, params, 'before');
@@ -165,7 +171,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     record.acted = true;
     const after = faults.pick(action, params, 'after');
     if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
-    send(res, 200, responseXml(action, requestId, result));
+    send(res, 200, renderResponse(action, requestId, result));
   };
 
   const server = createServer((req, res) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Ec2Fault } from './fault.ts';
-import type { Image, Instance, LaunchTemplate, Snapshot, SsmParameter } from './model.ts';
+import type { AutoScalingGroup, Image, Instance, LaunchConfiguration, LaunchTemplate, Snapshot, SsmParameter } from './model.ts';
 
 export const ACCOUNT_ID = '123456789012';
 
@@ -34,9 +34,20 @@ export class Store {
   readonly snapshots = new Map<string, Snapshot>();
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly parameters = new Map<string, SsmParameter>();
+  readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
+  readonly launchConfigurations = new Map<string, LaunchConfiguration>();
 
   clear(): void {
-    for (const map of [this.instances, this.images, this.snapshots, this.launchTemplates, this.parameters]) map.clear();
+    for (const map of [
+      this.instances,
+      this.images,
+      this.snapshots,
+      this.launchTemplates,
+      this.parameters,
+      this.autoScalingGroups,
+      this.launchConfigurations,
+    ])
+      map.clear();
   }
 
   newId(kind: IdKind | 'vol'): string {

@@ -1,10 +1,9 @@
 /** `ami-rotator plan`: prints the retention plan for a family, as of a date of the operator's choosing. Changes nothing. */
 import { parseArgs } from 'node:util';
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { describePolicy } from '../retention/policy.ts';
-import { ORPHAN_GRACE_HOURS, type PrunePlan, planPrune } from '../retention/prune.ts';
+import { ORPHAN_GRACE_HOURS, type PruneClients, type PrunePlan, planPrune } from '../retention/prune.ts';
 import { parseRotationRequest, type RotationRequest } from '../rotation/request.ts';
 
 export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
@@ -55,7 +54,7 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
 
 export const runPlanCommand = async (
   argv: readonly string[],
-  ec2: EC2Client,
+  clients: PruneClients,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string> => {
   let values: Record<string, string | boolean | undefined>;
@@ -91,7 +90,7 @@ export const runPlanCommand = async (
     if (!(error instanceof InvalidInputError)) throw error;
     throw new UsageError(error.problems.map((p) => p.replace(/^(family|retention\.\w+)/, (field) => FLAGS[field] ?? field)).join('\n'));
   }
-  const plan = await planPrune(ec2, { family: request.family, policy: request.retention, now, orphanGraceHours: ORPHAN_GRACE_HOURS });
+  const plan = await planPrune(clients, { family: request.family, policy: request.retention, now, orphanGraceHours: ORPHAN_GRACE_HOURS });
   return values.json
     ? JSON.stringify({ family: request.family, now: now.toISOString(), policy: request.retention, ...plan }, null, 2)
     : table(plan, describePolicy(request.retention), now);

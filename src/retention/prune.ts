@@ -1,4 +1,5 @@
 /** Plan, then act: lists the family, plans with reasons, looks up usage of the candidates, and deletes what expired. */
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
@@ -19,11 +20,17 @@ export interface PrunePlan {
 
 export const ORPHAN_GRACE_HOURS = 24;
 
-export const planPrune = async (ec2: EC2Client, settings: PruneSettings): Promise<PrunePlan> => {
+/** The services a prune reads: EC2 for images and their users, Auto Scaling for the groups that launch them. */
+export interface PruneClients {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+}
+
+export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const firstPass = planRetention(inventory, settings);
   const candidates = firstPass.filter((d) => d.action === 'delete' && d.state === 'available').map((d) => d.imageId);
-  const usage = await lookUpUsage(ec2, candidates);
+  const usage = await lookUpUsage(ec2, autoScaling, candidates);
   const images = planRetention(inventory, { ...settings, usage });
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
     now: settings.now,
@@ -44,11 +51,11 @@ export interface PruneRun {
 /** Oldest first, so an interrupted run has removed the most expired images. */
 const oldestFirst = (decisions: readonly ImageDecision[]): ImageDecision[] => [...decisions].reverse();
 
-export const runPrune = async (ec2: EC2Client, settings: PruneSettings, pacing: Pacing): Promise<PruneRun> => {
-  const plan = await planPrune(ec2, settings);
-  const images = await applyDeletions(ec2, oldestFirst(plan.images.filter((d) => d.action === 'delete')), pacing);
+export const runPrune = async (clients: PruneClients, settings: PruneSettings, pacing: Pacing): Promise<PruneRun> => {
+  const plan = await planPrune(clients, settings);
+  const images = await applyDeletions(clients.ec2, oldestFirst(plan.images.filter((d) => d.action === 'delete')), pacing);
   if (!images.done) return { plan, images: images.outcomes, snapshots: [], done: false };
   const orphans = plan.snapshots.filter((d) => d.action === 'delete').map((d) => d.snapshotId);
-  const snapshots = await applySnapshotDeletions(ec2, orphans, pacing);
+  const snapshots = await applySnapshotDeletions(clients.ec2, orphans, pacing);
   return { plan, images: images.outcomes, snapshots: snapshots.outcomes, done: snapshots.done };
 };

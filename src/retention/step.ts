@@ -1,11 +1,10 @@
 /** The prune step: plan as of the execution's start, act within the Lambda's time, report with reasons. */
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import { log } from '../lambda/middleware.ts';
 import type { ExecutionRef } from '../rotation/naming.ts';
 import type { RotationRequest } from '../rotation/request.ts';
 import type { Pacing } from './apply.ts';
 import { describePolicy } from './policy.ts';
-import { ORPHAN_GRACE_HOURS, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
+import { ORPHAN_GRACE_HOURS, type PruneClients, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
 import { accumulate, emptyProgress, type PruneProgress, pruneAlert } from './report.ts';
 import { EC2_BUCKETS, systemClock, TokenBucket } from './token-bucket.ts';
 
@@ -38,7 +37,7 @@ const logRun = (run: PruneRun, family: string): void => {
   for (const outcome of run.images) log(outcome.outcome === 'failed' ? 'warn' : 'info', `image ${outcome.outcome}`, { family, ...outcome });
 };
 
-export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remainingMs: () => number): Promise<PruneStepResult> => {
+export const pruneImages = async (clients: PruneClients, event: PruneStepEvent, remainingMs: () => number): Promise<PruneStepResult> => {
   const { request, execution } = event;
   const previous = event.progress ?? emptyProgress(describePolicy(request.retention), request.dryRun);
   const settings: PruneSettings = {
@@ -51,7 +50,7 @@ export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remaini
     executionId: execution.id,
   };
   if (request.dryRun) {
-    const run: PruneRun = { plan: await planPrune(ec2, settings), images: [], snapshots: [], done: true };
+    const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], done: true };
     logRun(run, request.family);
     return accumulate(previous, run);
   }
@@ -74,7 +73,7 @@ export const pruneImages = async (ec2: EC2Client, event: PruneStepEvent, remaini
     reserveMs: Math.min(60_000, Math.max(1_000, remainingMs() * 0.1)),
     concurrency: 4,
   };
-  const run = await runPrune(ec2, settings, pacing);
+  const run = await runPrune(clients, settings, pacing);
   logRun(run, request.family);
   const progress = {
     ...accumulate(previous, run),

@@ -1,10 +1,18 @@
 /**
  * Finds which expiry candidates are still in use. DescribeImageReferences answers for instances
  * (any state but terminated), the newest launch template versions and SSM parameters; launch
- * templates whose default version is older than that window are checked one by one. When
+ * templates whose default version is older than that window are checked one by one; Auto Scaling
+ * groups are read for the launch template version or launch configuration each one launches. When
  * DescribeImageReferences cannot be used, explicit describes of instances and launch templates
- * stand in, and the report says SSM parameters went unchecked.
+ * stand in, and the report says SSM parameters went unchecked. When Auto Scaling cannot be read,
+ * usage is unknown and every candidate is kept.
  */
+
+import {
+  type AutoScalingClient,
+  DescribeLaunchConfigurationsCommand,
+  paginateDescribeAutoScalingGroups,
+} from '@aws-sdk/client-auto-scaling';
 import {
   DescribeImageReferencesCommand,
   DescribeInstancesCommand,
@@ -107,21 +115,86 @@ const byExplicitDescribes = async (ec2: EC2Client, imageIds: readonly string[]):
   return uses;
 };
 
-export const lookUpUsage = async (ec2: EC2Client, imageIds: readonly string[]): Promise<UsageReport> => {
-  if (imageIds.length === 0) return { known: true, uses: new Map() };
-  try {
-    const uses = await byImageReferences(ec2, imageIds);
-    await launchTemplateUses(ec2, new Set(imageIds), uses, true);
-    return { known: true, uses };
-  } catch (primary) {
-    const why = `DescribeImageReferences failed: ${ec2ErrorCode(primary) ?? (primary as Error).message}`;
-    try {
-      return { known: true, uses: await byExplicitDescribes(ec2, imageIds), caveat: `SSM parameters not checked, ${why}` };
-    } catch (fallback) {
-      return {
-        known: false,
-        reason: `${why}; instance and launch template describes failed: ${ec2ErrorCode(fallback) ?? (fallback as Error).message}`,
-      };
+type TemplateSpec = { LaunchTemplateId?: string | undefined; LaunchTemplateName?: string | undefined; Version?: string | undefined };
+
+/** Auto Scaling groups whose launch template version or launch configuration launches one of the images. */
+const autoScalingUses = async (
+  ec2: EC2Client,
+  autoScaling: AutoScalingClient,
+  imageIds: ReadonlySet<string>,
+  uses: Uses,
+): Promise<void> => {
+  const byConfiguration = new Map<string, string[]>();
+  const byTemplate = new Map<string, { spec: TemplateSpec; groups: string[] }>();
+  const remember = (group: string, spec: TemplateSpec | undefined) => {
+    if (!spec || (!spec.LaunchTemplateId && !spec.LaunchTemplateName)) return;
+    const key = `${spec.LaunchTemplateId ?? spec.LaunchTemplateName}@${spec.Version ?? '$Default'}`;
+    const entry = byTemplate.get(key) ?? { spec, groups: [] };
+    entry.groups.push(group);
+    byTemplate.set(key, entry);
+  };
+  for await (const page of paginateDescribeAutoScalingGroups({ client: autoScaling, pageSize: 100 }, {})) {
+    for (const group of page.AutoScalingGroups ?? []) {
+      const name = group.AutoScalingGroupName ?? '';
+      const configuration = group.LaunchConfigurationName;
+      if (configuration) byConfiguration.set(configuration, [...(byConfiguration.get(configuration) ?? []), name]);
+      remember(name, group.LaunchTemplate);
+      const mixed = group.MixedInstancesPolicy?.LaunchTemplate;
+      remember(name, mixed?.LaunchTemplateSpecification);
+      for (const override of mixed?.Overrides ?? []) {
+        remember(name, override.LaunchTemplateSpecification);
+        if (override.ImageId && imageIds.has(override.ImageId))
+          note(uses, override.ImageId, `Auto Scaling group ${name} (instance type override)`);
+      }
     }
   }
+  for (const names of chunks([...byConfiguration.keys()], 50)) {
+    const { LaunchConfigurations } = await autoScaling.send(new DescribeLaunchConfigurationsCommand({ LaunchConfigurationNames: names }));
+    for (const config of LaunchConfigurations ?? []) {
+      if (!config.ImageId || !imageIds.has(config.ImageId)) continue;
+      for (const group of byConfiguration.get(config.LaunchConfigurationName ?? '') ?? []) {
+        note(uses, config.ImageId, `Auto Scaling group ${group} (launch configuration ${config.LaunchConfigurationName})`);
+      }
+    }
+  }
+  for (const { spec, groups } of byTemplate.values()) {
+    const version = spec.Version ?? '$Default';
+    const template = spec.LaunchTemplateId ? { LaunchTemplateId: spec.LaunchTemplateId } : { LaunchTemplateName: spec.LaunchTemplateName };
+    const { LaunchTemplateVersions } = await ec2.send(new DescribeLaunchTemplateVersionsCommand({ ...template, Versions: [version] }));
+    const imageId = LaunchTemplateVersions?.[0]?.LaunchTemplateData?.ImageId;
+    if (!imageId || !imageIds.has(imageId)) continue;
+    for (const group of groups)
+      note(
+        uses,
+        imageId,
+        `Auto Scaling group ${group} (launch template ${spec.LaunchTemplateId ?? spec.LaunchTemplateName} version ${version})`,
+      );
+  }
+};
+
+const reasonOf = (error: unknown): string =>
+  ec2ErrorCode(error) ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {
+  if (imageIds.length === 0) return { known: true, uses: new Map() };
+  let uses: Uses;
+  let caveat: string | undefined;
+  try {
+    uses = await byImageReferences(ec2, imageIds);
+    await launchTemplateUses(ec2, new Set(imageIds), uses, true);
+  } catch (primary) {
+    const why = `DescribeImageReferences failed: ${reasonOf(primary)}`;
+    try {
+      uses = await byExplicitDescribes(ec2, imageIds);
+      caveat = `SSM parameters not checked, ${why}`;
+    } catch (fallback) {
+      return { known: false, reason: `${why}; instance and launch template describes failed: ${reasonOf(fallback)}` };
+    }
+  }
+  try {
+    await autoScalingUses(ec2, autoScaling, new Set(imageIds), uses);
+  } catch (error) {
+    return { known: false, reason: `Auto Scaling groups could not be read: ${reasonOf(error)}` };
+  }
+  return caveat ? { known: true, uses, caveat } : { known: true, uses };
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { runPlanCommand, UsageError } from '../../src/cli/plan-command.ts';
 import { TAG } from '../../src/rotation/tags.ts';
@@ -13,7 +14,7 @@ const seed = () =>
       { imageId: 'ami-0aaaaaaaaaaaaaaa2', name: 'web-prod-20261110-020000', creationDate: '2026-11-10T02:00:00.000Z', tags },
     ],
   });
-const plan = (...args: string[]) => runPlanCommand(args, ec2Client(), {});
+const plan = (...args: string[]) => runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, {});
 
 describe('ami-rotator plan', () => {
   it('prints a table with a reason for every image, as of the date given', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
+import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
 import { pruneImages } from '../../src/retention/step.ts';
@@ -59,7 +60,7 @@ describe('two rotations of one family at once (the nightly run and a manual one)
     );
     const prune = (name: string) =>
       pruneImages(
-        ec2Client(),
+        { ec2: ec2Client(), autoScaling: autoScalingClient() },
         {
           request,
           execution: { id: `arn:aws:states:us-east-1:123456789012:execution:rotate:${name}`, name, startTime: new Date().toISOString() },

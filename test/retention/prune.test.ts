@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Fixture } from '../../emulator/fixture.ts';
 import { runRotationLocally } from '../../local/workflow.ts';
+import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
 import { pruneImages } from '../../src/retention/step.ts';
@@ -28,7 +29,7 @@ const old = (n: number, extra: Partial<Fixture['images'] extends (infer I)[] | u
 });
 const prune = (retention = { keepLast: 1, maxAgeDays: 1, minKeep: 1 }, dryRun = false) =>
   pruneImages(
-    ec2Client(),
+    { ec2: ec2Client(), autoScaling: autoScalingClient() },
     { request: parseRotationRequest({ family: FAMILY, instanceId: 'i-0123456789abcdef0', retention, dryRun }, readConfig({})), execution },
     () => 900_000,
   );
@@ -85,6 +86,52 @@ describe('prune against EC2', () => {
       (s) => s.description.includes(id('ami', 5)) || s.description.includes(id('ami', 10)),
     );
     expect(snapshotsLeft).toEqual([]);
+  });
+
+  it('keeps images that Auto Scaling groups launch: a pinned template version, a launch configuration, an override', async () => {
+    emulator().seed({
+      images: [newest, old(1), old(2), old(3), old(4)],
+      launchTemplates: [
+        {
+          launchTemplateId: 'lt-0aaaaaaaaaaaaaaa1',
+          name: 'asg',
+          defaultVersion: 12,
+          versions: [{ imageId: id('ami', 1) }, ...Array.from({ length: 11 }, () => ({ imageId: id('ami', 0xfff) }))],
+        },
+      ],
+      launchConfigurations: [{ name: 'legacy-lc', imageId: id('ami', 2) }],
+      autoScalingGroups: [
+        { name: 'pinned', launchTemplate: { launchTemplateId: 'lt-0aaaaaaaaaaaaaaa1', version: '1' } },
+        { name: 'legacy', launchConfigurationName: 'legacy-lc' },
+        {
+          name: 'mixed',
+          mixedInstancesPolicy: {
+            launchTemplate: { launchTemplateName: 'asg', version: '$Latest' },
+            overrides: [{ imageId: id('ami', 3) }],
+          },
+        },
+      ],
+    });
+
+    const result = await prune();
+
+    expect(reasons(result)).toMatchObject({
+      [id('ami', 1)]: 'keep: kept: in use by Auto Scaling group pinned (launch template lt-0aaaaaaaaaaaaaaa1 version 1)',
+      [id('ami', 2)]: 'keep: kept: in use by Auto Scaling group legacy (launch configuration legacy-lc)',
+      [id('ami', 3)]: 'keep: kept: in use by Auto Scaling group mixed (instance type override)',
+      [id('ami', 4)]: expect.stringMatching(/^delete: expired/),
+    });
+  });
+
+  it('keeps every expired image when Auto Scaling cannot be read', async () => {
+    emulator().seed({ images: [newest, old(1)] });
+    emulator().injectFaults({ rules: [{ actions: ['DescribeAutoScalingGroups'], code: 'AccessDenied' }] });
+
+    const result = await prune();
+
+    expect(reasons(result)[id('ami', 1)]).toBe(
+      'keep: kept: usage could not be established (Auto Scaling groups could not be read: AccessDenied)',
+    );
   });
 
   it('falls back to describing instances and launch templates when DescribeImageReferences is denied, and says what went unchecked', async () => {

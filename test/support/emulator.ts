@@ -4,13 +4,14 @@ import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../em
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
- * setting `AWS_ENDPOINT_URL_EC2` at itself, so production modules reach it unmodified.
+ * settings `AWS_ENDPOINT_URL_EC2` and `AWS_ENDPOINT_URL_AUTO_SCALING` at itself, so production modules reach it unmodified.
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
   beforeAll(async () => {
     emulator = await startEmulator(settings);
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
+    process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   });
   beforeEach(() => emulator?.reset());
   afterAll(async () => {
