@@ -17,7 +17,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const fixture = values.seed === undefined ? undefined : JSON.parse(await readFile(values.seed, 'utf8'));
 const emulator = await startEmulator({ port, fixture, pendingPolls: Number(values['pending-polls']) });
 console.log(`EC2 emulator listening on ${emulator.url} (account 123456789012, region ${emulator.options.region})`);
-console.log(`  export AWS_ENDPOINT_URL_EC2=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`);
+console.log(
+  `  export AWS_ENDPOINT_URL_EC2=${emulator.url} AWS_ENDPOINT_URL_AUTO_SCALING=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+);
 console.log(
   `  requests: GET ${emulator.url}/_emulator/requests   state: GET ${emulator.url}/_emulator/state   faults: POST ${emulator.url}/_emulator/faults`,
 );

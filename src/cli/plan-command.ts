@@ -11,7 +11,7 @@ export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE
 
 Prints what a prune of the family would keep and delete, with a reason for every image, and
 changes nothing. EC2 is reached through the standard AWS settings (AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL_EC2 for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
+AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
 ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
 
   --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
