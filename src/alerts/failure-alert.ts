@@ -49,6 +49,11 @@ const HINTS: Record<string, string> = {
     'EC2 could not finish the image; ami-rotator removed it and its snapshots. Check the instance and its volumes, then start again.',
   ImageCreationTimedOut:
     'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
+  ImageNotFound: 'The image was deregistered outside this execution while it was being made. Start the rotation again.',
+  ImageNotOwned:
+    'The cleanup refused to remove an image that another execution made. Check that image; remove it by hand if it is a leftover.',
+  Ec2RequestError:
+    "EC2 refused a call; the cause names the call and EC2's reason (often a quota or a setting of the instance). Fix that and start again.",
   RotationInProgress:
     'Another execution was already rotating this family, so this one made nothing. Nothing to do unless that execution fails.',
   StepFunctionsUnavailable: 'Step Functions could not be asked which rotations are running, even after retries. Start the rotation again.',

@@ -1,9 +1,10 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { retrySettings } from './retry-settings.ts';
 
 let client: SFNClient | undefined;
 
 /** The one Step Functions client of a container; its endpoint comes from the SDK's standard settings (`AWS_ENDPOINT_URL_SFN`). */
 export const sfnClient = (): SFNClient => {
-  client ??= new SFNClient({ maxAttempts: Number(process.env.AWS_MAX_ATTEMPTS ?? 6) });
+  client ??= new SFNClient(retrySettings());
   return client;
 };
