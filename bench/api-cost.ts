@@ -1,5 +1,5 @@
 /**
- * EC2 calls per rotation, from the emulator's record, against the minimum the job needs; and state
+ * EC2 (and Auto Scaling) calls per rotation, from the emulator's record, against the minimum the job needs; and state
  * transitions per execution for images that take 5, 30 and 120 minutes, from the local event log.
  */
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
@@ -86,6 +86,7 @@ const measureWith = async (emulator: Ec2Emulator): Promise<ApiCost> => {
     CreateTags: [1 + snapshots, 'completion tags on the image, then each snapshot its own image id and device'],
     DescribeImageReferences: [1, 'usage of up to 50 expiry candidates per call'],
     DescribeLaunchTemplates: [1, 'default versions older than the newest 10, one page per 200 templates'],
+    DescribeAutoScalingGroups: [1, 'the groups that launch images, one page per 100 groups'],
     DescribeSnapshots: [1, 'the orphaned-snapshot sweep, one page per 1,000 snapshots'],
     DeregisterImage: [deleted, 'one per expired image, snapshots deleted with it'],
     DeleteSnapshot: [orphanSnapshotsDeleted, 'one per orphaned snapshot'],

@@ -84,7 +84,7 @@ const md = [
   '',
   `Runs per figure: ${coldStarts[0]?.importMs.runs}. Naive: esbuild on the SDK's CommonJS build, not minified. SDK from node_modules: the handler bundled, the SDK imported as a runtime-provided one would be.`,
   '',
-  '## EC2 calls per rotation (the demo rotation: 3 checks, 16 images, 6 expired, 1 orphaned snapshot)',
+  '## EC2 and Auto Scaling calls per rotation (the demo rotation: 3 checks, 16 images, 6 expired, 1 orphaned snapshot)',
   '',
   '| action | calls | minimum | why |',
   '| --- | ---: | ---: | --- |',
