@@ -37,19 +37,27 @@ const resultNote = (state: string, output: unknown): string => {
   }
 };
 
-export const printEvent = (event: EventLog, elapsedMs: number): void => {
-  if (event.type === 'StateEntered' && event.state.name === 'WaitForImage') {
-    console.log(
-      `[${seconds(elapsedMs)}] ${'WaitForImage'.padEnd(22)} waits ${obj(obj(event.state.input).image).nextWaitSeconds} s (not slept locally)`,
-    );
-  } else if (event.type === 'StateExited' && event.state.name !== 'WaitForImage') {
-    console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} ${resultNote(event.state.name, event.state.output)}`.trimEnd());
-  } else if (event.type === 'StateRetried') {
-    console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} retry ${event.retry.attempt} after a transient error`);
-  } else if (event.type === 'StateFailed' || event.type === 'StateCaught') {
-    if (event.type === 'StateFailed') console.log(`[${seconds(elapsedMs)}] ${event.state.name.padEnd(22)} failed: ${event.Error}`);
-  }
-};
+/** Prints each state as it is entered, with the time since the start, and then what it produced. */
+export const eventPrinter =
+  (realWaits: boolean) =>
+  (event: EventLog, elapsedMs: number): void => {
+    const at = `[${seconds(elapsedMs)}]`;
+    const under = ' '.repeat(at.length + 3);
+    if (event.type === 'StateEntered') {
+      const wait =
+        event.state.name === 'WaitForImage'
+          ? `: waits ${obj(obj(event.state.input).image).nextWaitSeconds} s${realWaits ? '' : ' (not slept locally)'}`
+          : '';
+      console.log(`${at} ${event.state.name}${wait}`);
+    } else if (event.type === 'StateExited') {
+      const note = resultNote(event.state.name, event.state.output);
+      if (note) console.log(`${under}${note}`);
+    } else if (event.type === 'StateRetried') {
+      console.log(`${under}retry ${event.retry.attempt} after a transient error`);
+    } else if (event.type === 'StateFailed') {
+      console.log(`${under}failed: ${event.Error}`);
+    }
+  };
 
 export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | undefined): void => {
   const out = obj(result.output);

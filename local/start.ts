@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { FaultPlan } from '../emulator/faults.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from './demo-account.ts';
-import { printEvent, printSummary } from './report.ts';
+import { eventPrinter, printSummary } from './report.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
 interface Scenario {
@@ -108,7 +108,7 @@ const result = await runRotationLocally({
   accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
   waitMs: Number(values['wait-ms']),
   realTime: values['use-environment'],
-  onEvent: printEvent,
+  onEvent: eventPrinter(values['use-environment']),
 });
 printSummary(result, emulator);
 await emulator?.close();
