@@ -37,6 +37,11 @@ export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress =>
   failures: [],
 });
 
+/** A later pass retries what an earlier one could not delete: only its latest outcome is reported. */
+const latestPerResource = (failures: PruneProgress['failures']): PruneProgress['failures'] => [
+  ...new Map(failures.map((f) => [f.resource, f])).values(),
+];
+
 export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgress => {
   const first = previous.iteration === 0;
   const expired = run.plan.images.filter((d) => d.action === 'delete').length;
@@ -58,7 +63,9 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       kept: first ? run.plan.images.length - expired : previous.totals.kept,
       expired: first ? expired : previous.totals.expired,
       deleted: previous.totals.deleted + run.images.filter((o) => o.outcome === 'deleted').length,
-      failed: previous.totals.failed + imageFailures.length + snapshotFailures.length,
+      failed:
+        previous.totals.failed +
+        [...imageFailures, ...snapshotFailures].filter((f) => !previous.failures.some((p) => p.resource === f.resource)).length,
       orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
       orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
     },
@@ -69,7 +76,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       ...previous.deleted,
       ...run.images.filter((o) => o.outcome === 'deleted').map(({ imageId, name, reason }) => ({ imageId, name, reason })),
     ].slice(0, MAX_LISTED),
-    failures: [...previous.failures, ...imageFailures, ...snapshotFailures, ...keptSnapshots].slice(0, MAX_LISTED),
+    failures: latestPerResource([...previous.failures, ...imageFailures, ...snapshotFailures, ...keptSnapshots]).slice(0, MAX_LISTED),
   };
 };
 
