@@ -8,6 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { measureApiCost } from './api-cost.ts';
 import { measureColdStarts } from './cold-start.ts';
+import { measureMemory } from './memory.ts';
 import { measurePlanning, measurePrune } from './prune-scale.ts';
 import { round } from './stats.ts';
 
@@ -24,6 +25,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 log(`cold start: packaging and importing each bundle ${quick ? 5 : 11} times...`);
 const coldStarts = await measureColdStarts(OUT, quick ? 5 : 11);
+log('memory: one invocation of each bundle in a fresh process...');
+const memory = await measureMemory();
 log('API cost: rotations on the emulator...');
 const apiCost = await measureApiCost();
 log('prune at scale: planning, then 10,000 expired images on a simulated clock...');
@@ -42,6 +45,11 @@ const budgets = [
       ok: floor || c.ratio <= 0.4,
     };
   }),
+  ...memory.map((m) => ({
+    budget: `${m.fn}: peak memory under 70% of its ${m.configuredMiB} MB`,
+    value: `${m.maxRssMiB} MiB`,
+    ok: m.maxRssMiB < m.configuredMiB * 0.7,
+  })),
   ...apiCost.transitions
     .filter((t) => t.minutes === 30)
     .map((t) => ({ budget: 'at most 25 state transitions for a 30-minute image', value: String(t.transitions), ok: t.transitions <= 25 })),
@@ -84,6 +92,12 @@ const md = [
   '',
   `Runs per figure: ${coldStarts[0]?.importMs.runs}. Naive: esbuild on the SDK's CommonJS build, not minified. SDK from node_modules: the handler bundled, the SDK imported as a runtime-provided one would be.`,
   '',
+  '## Peak memory per invocation (maximum resident set of a fresh process running the bundle)',
+  '',
+  '| function | invocation | peak | configured |',
+  '| --- | --- | ---: | ---: |',
+  ...memory.map((m) => `| ${m.fn} | ${m.what} | ${m.maxRssMiB} MiB | ${m.configuredMiB} MB |`),
+  '',
   '## EC2 and Auto Scaling calls per rotation (the demo rotation: 3 checks, 16 images, 6 expired, 1 orphaned snapshot)',
   '',
   '| action | calls | minimum | why |',
@@ -94,6 +108,11 @@ const md = [
   '',
   '| image ready after | checks (backoff) | seen after | transitions (backoff) | checks (fixed 30 s) | transitions (fixed 30 s) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...memory.map((m) => ({
+    budget: `${m.fn}: peak memory under 70% of its ${m.configuredMiB} MB`,
+    value: `${m.maxRssMiB} MiB`,
+    ok: m.maxRssMiB < m.configuredMiB * 0.7,
+  })),
   ...apiCost.transitions.map(
     (t) =>
       `| ${t.minutes} min | ${t.checks} | ${t.seenAfterMinutes} min | ${t.transitions} | ${t.fixedPollChecks} | ${t.fixedPollTransitions} |`,
@@ -120,7 +139,7 @@ const md = [
 ].join('\n');
 
 await writeFile(`${OUT}/latest.md`, md);
-await writeFile(`${OUT}/latest.json`, JSON.stringify({ machine, coldStarts, apiCost, planning, prune, budgets }, null, 2));
+await writeFile(`${OUT}/latest.json`, JSON.stringify({ machine, coldStarts, memory, apiCost, planning, prune, budgets }, null, 2));
 console.log(md);
 const missed = budgets.filter((b) => !b.ok);
 console.log(missed.length === 0 ? `bench: ${budgets.length} budgets met` : `bench: ${missed.length} of ${budgets.length} budgets missed`);
