@@ -84,6 +84,21 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
   });
 
+  it('removes the pending image when checking it fails for good, and alerts once', async () => {
+    seedInstance(emulator());
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 1 }] });
+
+    const run = await runRotationLocally({ input: input() });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'Ec2AccessDenied' });
+    expect(run.events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name)).toContain(
+      'CleanUpAfterError',
+    );
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.message).toContain('Cleanup:     image deregistered, 2 snapshot(s) deleted');
+    expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
+  });
+
   it('gives up on an image pending past the wait cap, cleans up and alerts once', async () => {
     seedInstance(emulator());
     emulator().injectFaults({ imageFates: [{ nameContains: FAMILY, fate: 'stuck' }] });

@@ -1,0 +1,65 @@
+import { access } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { functionFileOf, loadDefinition } from '../../local/workflow.ts';
+
+type State = {
+  Type: string;
+  Resource?: unknown;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: unknown[];
+  Next?: string;
+  Default?: string;
+  Choices?: { Next: string }[];
+};
+
+describe('the state machine file', async () => {
+  const definition = (await loadDefinition()) as { States: Record<string, State> };
+  const states = Object.entries(definition.States);
+
+  it.each(
+    states
+      .filter(([, s]) => typeof s.Resource === 'object')
+      .map(([name, s]) => [name, (s.Resource as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]),
+  )('%s runs a handler that exists (%s)', async (_state, logicalId) => {
+    await expect(access(`functions/${functionFileOf(logicalId)}.ts`)).resolves.toBeUndefined();
+  });
+
+  it('catches every failure of every Lambda task, so each failure reaches the alert', () => {
+    const lambdaTasks = states.filter(([, s]) => s.Type === 'Task' && typeof s.Resource === 'object');
+
+    expect(lambdaTasks.filter(([, s]) => !s.Catch?.length).map(([name]) => name)).toEqual([]);
+  });
+
+  it('never retries InvalidInput or any error a retry cannot fix', () => {
+    const retried = new Set(states.flatMap(([, s]) => s.Retry ?? []).flatMap((r) => r.ErrorEquals));
+
+    expect(
+      [...retried].filter(
+        (e) =>
+          !['Ec2Throttled', 'Ec2Unavailable', 'StepFunctionsUnavailable', 'Sandbox.Timedout', 'States.ALL'].includes(e) &&
+          !e.startsWith('Lambda.'),
+      ),
+    ).toEqual([]);
+    expect(states.filter(([, s]) => s.Retry?.some((r) => r.ErrorEquals.includes('States.ALL'))).map(([, s]) => s.Resource)).toEqual([
+      'arn:aws:states:::sns:publish',
+      'arn:aws:states:::sns:publish',
+      'arn:aws:states:::sns:publish',
+    ]);
+  });
+
+  it('reaches every state from the start', () => {
+    const next = (s: State) =>
+      [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...((s.Catch ?? []) as { Next: string }[]).map((c) => c.Next)].filter(
+        (n): n is string => !!n,
+      );
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      for (const n of next(definition.States[name] as State)) visit(n);
+    };
+    visit('ValidateInput');
+
+    expect(states.map(([name]) => name).filter((name) => !seen.has(name))).toEqual([]);
+  });
+});
