@@ -62,6 +62,8 @@ export const executionInputSchema = z.strictObject({
     ),
   ),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
+  // The Step Functions console's default input is {"Comment": "Insert your JSON here"}: a note, accepted and ignored.
+  Comment: z.optional(text('expected a string').check(z.maxLength(1000, 'expected at most 1000 characters'))),
 });
 
 export type ExecutionInput = z.infer<typeof executionInputSchema>;

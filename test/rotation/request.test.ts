@@ -29,6 +29,10 @@ describe('parseRotationRequest', () => {
     });
   });
 
+  it("accepts the console's default input, whose Comment is a note", () => {
+    expect(parseRotationRequest({ Comment: 'Insert your JSON here' }, config)).toMatchObject({ family: 'web-prod', dryRun: false });
+  });
+
   it('lets the input override each retention field on its own', () => {
     const request = parseRotationRequest(
       { family: 'db', instanceId: 'i-0aaaaaaaaaaaaaaaa', noReboot: false, retention: { keepLast: 3 } },
