@@ -113,12 +113,14 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
     const caveat = ctx.usage?.known ? ctx.usage.caveat : undefined;
     return decide(image, 'delete', caveat ? `${verdict.reason} (${caveat})` : verdict.reason);
   });
-  return applyFloor(decisions, ctx.policy.minKeep);
+  // Only the family's own images count towards the floor: another family's or account's are not a rollback.
+  const foreign = new Set(images.filter((image) => notOurs(image, ctx) !== undefined).map((image) => image.imageId));
+  return applyFloor(decisions, ctx.policy.minKeep, foreign);
 };
 
 /** Rescues the newest expired images until `minKeep` available images remain. */
-const applyFloor = (decisions: ImageDecision[], minKeep: number): ImageDecision[] => {
-  let remaining = decisions.filter((d) => d.state === 'available' && d.action === 'keep').length;
+const applyFloor = (decisions: ImageDecision[], minKeep: number, foreign: ReadonlySet<string>): ImageDecision[] => {
+  let remaining = decisions.filter((d) => d.state === 'available' && d.action === 'keep' && !foreign.has(d.imageId)).length;
   return decisions.map((d) => {
     if (remaining >= minKeep || d.action !== 'delete' || d.state !== 'available') return d;
     remaining += 1;
