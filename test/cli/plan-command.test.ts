@@ -48,39 +48,18 @@ describe('ami-rotator plan', () => {
   it('shows what will expire later when asked about a later date', async () => {
     seed();
 
-    const json = JSON.parse(
-      await plan(
-        '--family',
-        'web-prod',
-        '--keep-last',
-        '1',
-        '--max-age-days',
-        '30',
-        '--min-keep',
-        '1',
-        '--now',
-        '2026-11-21T00:00:00Z',
-        '--json',
-      ),
-    );
-    const later = JSON.parse(
-      await plan(
-        '--family',
-        'web-prod',
-        '--keep-last',
-        '1',
-        '--max-age-days',
-        '30',
-        '--min-keep',
-        '1',
-        '--now',
-        '2026-12-31T00:00:00Z',
-        '--json',
-      ),
-    );
+    const actionsAsOf = async (now: string) => {
+      const out = JSON.parse(
+        await plan('--family', 'web-prod', '--keep-last', '1', '--max-age-days', '30', '--min-keep', '1', '--now', now, '--json'),
+      );
+      return out.images.map((d: { action: string }) => d.action);
+    };
 
-    expect(json.images.map((d: { action: string }) => d.action)).toEqual(['keep', 'keep']);
-    expect(later.images.map((d: { action: string }) => d.action)).toEqual(['keep', 'delete']);
+    const soon = await actionsAsOf('2026-11-21T00:00:00Z');
+    const later = await actionsAsOf('2026-12-31T00:00:00Z');
+
+    expect(soon).toEqual(['keep', 'keep']);
+    expect(later).toEqual(['keep', 'delete']);
   });
 
   it.each([
