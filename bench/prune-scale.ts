@@ -10,7 +10,7 @@ import { startEmulator } from '../emulator/server.ts';
 import type { ManagedImage } from '../src/retention/inventory.ts';
 import { planRetention } from '../src/retention/plan.ts';
 import { ORPHAN_GRACE_HOURS, runPrune } from '../src/retention/prune.ts';
-import { type Clock, EC2_BUCKETS, TokenBucket } from '../src/retention/token-bucket.ts';
+import { type Clock, EC2_BUCKETS, ec2Bucket } from '../src/retention/token-bucket.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import { round, type Stats, stats } from './stats.ts';
 
@@ -112,8 +112,9 @@ export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'p
     })),
   });
   const settings = { family: 'web-prod', policy: { keepLast: 3, minKeep: 2 }, now: NOW, orphanGraceHours: ORPHAN_GRACE_HOURS };
-  const deregister = new TokenBucket(EC2_BUCKETS.DeregisterImage.capacity, EC2_BUCKETS.DeregisterImage.refillPerSecond, sim);
-  const deleteSnapshot = new TokenBucket(EC2_BUCKETS.DeleteSnapshot.capacity, EC2_BUCKETS.DeleteSnapshot.refillPerSecond, sim);
+  // One pair of buckets across passes, as EC2's own buckets do not refill when a Lambda ends.
+  const deregister = ec2Bucket('DeregisterImage', sim);
+  const deleteSnapshot = ec2Bucket('DeleteSnapshot', sim);
   let passes = 0;
   let longest = 0;
   let done = false;
@@ -133,10 +134,8 @@ export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'p
   const callsByAction = emulator.countByAction();
   const snapshotsLeft = emulator.store.snapshots.size;
   await emulator.close();
-  const { capacity, refillPerSecond } = EC2_BUCKETS.DeregisterImage;
   // The physical limit as EC2 sets it: every deregistration at the refill rate (the burst of 100 is a 20 s head start).
-  void capacity;
-  const limitSeconds = expired / refillPerSecond;
+  const limitSeconds = expired / EC2_BUCKETS.DeregisterImage.refillPerSecond;
   return {
     expired,
     snapshots: (expired + 3) * 2 - snapshotsLeft,

@@ -17,5 +17,8 @@ try {
     process.exit(2);
   }
   console.error(`ami-rotator plan failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  console.error(
+    'Check that AWS_PROFILE (or credentials) and AWS_REGION point at the account, or AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING at an emulator.',
+  );
   process.exit(1);
 }

@@ -42,16 +42,23 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-const { values } = parseArgs({
-  options: {
-    scenario: { type: 'string', default: 'rotation' },
-    input: { type: 'string' },
-    'use-environment': { type: 'boolean', default: false },
-    'account-id': { type: 'string' },
-    'wait-ms': { type: 'string', default: '0' },
-    help: { type: 'boolean', default: false },
-  },
-});
+const options = {
+  scenario: { type: 'string', default: 'rotation' },
+  input: { type: 'string' },
+  'use-environment': { type: 'boolean', default: false },
+  'account-id': { type: 'string' },
+  'wait-ms': { type: 'string', default: '0' },
+  help: { type: 'boolean', default: false },
+} as const;
+const parsed = (() => {
+  try {
+    return parseArgs({ options });
+  } catch (error) {
+    console.error(`${(error as Error).message}\nnpm start -- --help lists the scenarios and flags.`);
+    return process.exit(2);
+  }
+})();
+const { values } = parsed;
 
 if (values.help) {
   console.log(`usage: npm start -- [--scenario NAME] [--input JSON] [--use-environment --account-id ID] [--wait-ms N]
@@ -71,6 +78,11 @@ ${Object.entries(SCENARIOS)
 const scenario = SCENARIOS[values.scenario];
 if (!scenario) {
   console.error(`--scenario: expected one of ${Object.keys(SCENARIOS).join(', ')}, got "${values.scenario}"`);
+  process.exit(2);
+}
+const waitMs = Number(values['wait-ms']);
+if (!Number.isInteger(waitMs) || waitMs < 0) {
+  console.error(`--wait-ms: expected a whole number of milliseconds, 0 or more, got "${values['wait-ms']}"`);
   process.exit(2);
 }
 let input: unknown = scenario.input;
@@ -106,7 +118,7 @@ console.log(`input: ${JSON.stringify(input)}\n`);
 const result = await runRotationLocally({
   input,
   accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
-  waitMs: Number(values['wait-ms']),
+  waitMs,
   realTime: values['use-environment'],
   onEvent: eventPrinter(values['use-environment']),
 });

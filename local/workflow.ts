@@ -12,7 +12,7 @@ import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions }
 /** One execution event (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
-export const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
+const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
 export const LOCAL_ACCOUNT_ID = '123456789012';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

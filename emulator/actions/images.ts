@@ -8,7 +8,7 @@ import type { Action, ActionContext } from './context.ts';
 
 const NAME_RULE = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
-export const checkImageName = (name: string): void => {
+const checkImageName = (name: string): void => {
   if (!NAME_RULE.test(name)) {
     throw new Ec2Fault(
       'InvalidAMIName.Malformed',
@@ -38,7 +38,7 @@ const settle = (image: Image, ctx: ActionContext): void => {
   }
 };
 
-export const imageXml = (image: Image) => ({
+const imageXml = (image: Image) => ({
   imageId: image.imageId,
   imageLocation: `${image.ownerId}/${image.name}`,
   imageState: image.state,

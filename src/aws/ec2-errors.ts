@@ -13,8 +13,8 @@ const THROTTLING = new Set(['RequestLimitExceeded', 'Throttling', 'ThrottlingExc
 const SERVER_SIDE = new Set(['InternalError', 'InternalFailure', 'ServiceUnavailable', 'Unavailable']);
 const ACCESS_DENIED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure']);
 
-/** The EC2 error code of an error EC2 answered with (its `name`); undefined when EC2 never answered (a network fault). */
-export const ec2ErrorCode = (error: unknown): string | undefined => {
+/** The error code an AWS service answered with (the exception's `name`); undefined when it never answered (a network fault). */
+export const awsErrorCode = (error: unknown): string | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
   const fault = (error as { $fault?: unknown }).$fault;
   const name = (error as { name?: unknown }).name;
@@ -27,7 +27,7 @@ export const ec2ErrorCode = (error: unknown): string | undefined => {
  */
 export const fromEc2Error = (error: unknown, doing: string): Error => {
   if (error instanceof RotatorError) return error;
-  const code = ec2ErrorCode(error);
+  const code = awsErrorCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   const message = `${doing}: ${code ? `${code}: ` : ''}${detail}`;
   if (code === undefined) {
@@ -41,6 +41,12 @@ export const fromEc2Error = (error: unknown, doing: string): Error => {
   if (code.startsWith('InvalidAMIID.')) return new ImageNotFoundError(message, { cause: error });
   return new Ec2RequestError(message, { cause: error });
 };
+
+/** EC2's answers that the steps act on, named by what they mean: the codes stay in this file. */
+export const isGone = (error: unknown): boolean =>
+  ['InvalidAMIID.NotFound', 'InvalidSnapshot.NotFound'].includes(awsErrorCode(error) ?? '');
+export const isSnapshotInUse = (error: unknown): boolean => awsErrorCode(error) === 'InvalidSnapshot.InUse';
+export const isImageNameTaken = (error: unknown): boolean => awsErrorCode(error) === 'InvalidAMIName.Duplicate';
 
 /** Runs one EC2 call and maps whatever it throws. */
 export const ec2Call = async <T>(doing: string, call: () => Promise<T>): Promise<T> => {

@@ -3,8 +3,9 @@
  * under EC2's token buckets, and stops early when the Lambda's time runs low so the state machine
  * can call again. One failure never stops the others; every image gets an outcome with a reason.
  */
-import { DeleteSnapshotCommand, DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ec2ErrorCode } from '../aws/ec2-errors.ts';
+import { DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { awsErrorCode, isGone } from '../aws/ec2-errors.ts';
+import { deleteSnapshot } from '../rotation/images.ts';
 import type { ImageDecision } from './plan.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
@@ -34,18 +35,16 @@ export interface Pacing {
 }
 
 const describeError = (error: unknown): string =>
-  `${ec2ErrorCode(error) ?? 'Error'}: ${error instanceof Error ? error.message : String(error)}`;
+  `${awsErrorCode(error) ?? 'Error'}: ${error instanceof Error ? error.message : String(error)}`;
 
-const deleteSnapshot = async (ec2: EC2Client, snapshotId: string, pacing: Pacing): Promise<SnapshotOutcome> => {
+const pacedSnapshotDeletion = async (ec2: EC2Client, snapshotId: string, pacing: Pacing): Promise<SnapshotOutcome> => {
   await pacing.deleteSnapshot.take();
   try {
-    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
-    return { snapshotId, outcome: 'deleted', reason: 'deleted after its image was deregistered' };
+    const result = await deleteSnapshot(ec2, snapshotId);
+    if (result === 'in-use') return { snapshotId, outcome: 'kept', reason: 'kept: still used by another image' };
+    return { snapshotId, outcome: 'deleted', reason: result === 'gone' ? 'already gone' : 'deleted after its image was deregistered' };
   } catch (error) {
-    const code = ec2ErrorCode(error);
-    if (code === 'InvalidSnapshot.NotFound') return { snapshotId, outcome: 'deleted', reason: 'already gone' };
-    if (code === 'InvalidSnapshot.InUse') return { snapshotId, outcome: 'kept', reason: 'kept: still used by another image' };
-    return { snapshotId, outcome: 'failed', reason: describeError(error) };
+    return { snapshotId, outcome: 'failed', reason: error instanceof Error ? error.message : String(error) };
   }
 };
 
@@ -57,7 +56,7 @@ const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Paci
       new DeregisterImageCommand({ ImageId: decision.imageId, DeleteAssociatedSnapshots: true }),
     ));
   } catch (error) {
-    if (ec2ErrorCode(error) !== 'InvalidAMIID.NotFound') {
+    if (!isGone(error)) {
       return {
         imageId: decision.imageId,
         name: decision.name,
@@ -72,7 +71,7 @@ const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Paci
     const code = results?.find((r) => r.SnapshotId === snapshotId)?.ReturnCode;
     if (code === 'success') snapshots.push({ snapshotId, outcome: 'deleted', reason: 'deleted with its image' });
     else if (code === 'skipped') snapshots.push({ snapshotId, outcome: 'kept', reason: 'kept: still used by another image' });
-    else snapshots.push(await deleteSnapshot(ec2, snapshotId, pacing));
+    else snapshots.push(await pacedSnapshotDeletion(ec2, snapshotId, pacing));
   }
   const failed = snapshots.filter((s) => s.outcome === 'failed');
   return {
@@ -119,7 +118,7 @@ export const applySnapshotDeletions = async (
   const outcomes: SnapshotOutcome[] = [];
   for (const snapshotId of snapshotIds) {
     if (pacing.remainingMs() < pacing.reserveMs) return { outcomes, done: false };
-    outcomes.push(await deleteSnapshot(ec2, snapshotId, pacing));
+    outcomes.push(await pacedSnapshotDeletion(ec2, snapshotId, pacing));
   }
   return { outcomes, done: true };
 };

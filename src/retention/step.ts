@@ -6,7 +6,7 @@ import type { Pacing } from './apply.ts';
 import { describePolicy } from './policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneClients, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
 import { accumulate, emptyProgress, type PruneProgress, pruneAlert } from './report.ts';
-import { EC2_BUCKETS, systemClock, TokenBucket } from './token-bucket.ts';
+import { ec2Bucket, systemClock } from './token-bucket.ts';
 
 export interface PruneStepEvent {
   request: RotationRequest;
@@ -56,18 +56,8 @@ export const pruneImages = async (clients: PruneClients, event: PruneStepEvent, 
   }
   const saved = event.progress?.pacing;
   const pacing: Pacing = {
-    deregister: new TokenBucket(
-      EC2_BUCKETS.DeregisterImage.capacity,
-      EC2_BUCKETS.DeregisterImage.refillPerSecond,
-      systemClock,
-      saved?.deregister,
-    ),
-    deleteSnapshot: new TokenBucket(
-      EC2_BUCKETS.DeleteSnapshot.capacity,
-      EC2_BUCKETS.DeleteSnapshot.refillPerSecond,
-      systemClock,
-      saved?.deleteSnapshot,
-    ),
+    deregister: ec2Bucket('DeregisterImage', systemClock, saved?.deregister),
+    deleteSnapshot: ec2Bucket('DeleteSnapshot', systemClock, saved?.deleteSnapshot),
     remainingMs,
     // Leave a tenth of the time (1 s to 60 s) to finish the calls in flight and return.
     reserveMs: Math.min(60_000, Math.max(1_000, remainingMs() * 0.1)),

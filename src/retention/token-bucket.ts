@@ -67,3 +67,7 @@ export const EC2_BUCKETS = {
   DeregisterImage: { capacity: 100, refillPerSecond: 5 },
   DeleteSnapshot: { capacity: 100, refillPerSecond: 5 },
 } as const;
+
+/** A bucket matching EC2's for one call, resumed from a previous pass's `saved` level when given. */
+export const ec2Bucket = (call: keyof typeof EC2_BUCKETS, clock: Clock = systemClock, saved?: BucketState): TokenBucket =>
+  new TokenBucket(EC2_BUCKETS[call].capacity, EC2_BUCKETS[call].refillPerSecond, clock, saved);

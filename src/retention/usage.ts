@@ -20,7 +20,7 @@ import {
   type EC2Client,
   paginateDescribeLaunchTemplates,
 } from '@aws-sdk/client-ec2';
-import { ec2ErrorCode } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/ec2-errors.ts';
 import type { UsageReport } from './plan.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -173,7 +173,7 @@ const autoScalingUses = async (
 };
 
 const reasonOf = (error: unknown): string =>
-  ec2ErrorCode(error) ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  awsErrorCode(error) ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {
   if (imageIds.length === 0) return { known: true, uses: new Map() };

@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { type WaitPolicy, waitBeforePoll } from './backoff.ts';
-import type { ImageProgress, ImageSnapshot } from './create-image.ts';
-import { describeImage, snapshotsOf } from './images.ts';
+import type { ImageProgress } from './create-image.ts';
+import { describeImage, type ImageSnapshot, snapshotsOf } from './images.ts';
 
 /** The next step of a wait, from the image's state: pure, so the schedule is tested without EC2. */
 export const advanceWait = (

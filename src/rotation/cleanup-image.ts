@@ -1,7 +1,7 @@
-import { DeleteSnapshotCommand, DeregisterImageCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ec2Call, ec2ErrorCode, fromEc2Error } from '../aws/ec2-errors.ts';
+import { DeregisterImageCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { ec2Call } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, ImageNotOwnedError } from '../errors.ts';
-import { describeImage } from './images.ts';
+import { deleteSnapshot, describeImage } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
 import { TAG } from './tags.ts';
 
@@ -45,15 +45,9 @@ export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, exe
   const keptSnapshots: CleanupResult['keptSnapshots'] = [];
   for (const snapshot of Snapshots ?? []) {
     const snapshotId = snapshot.SnapshotId ?? '';
-    try {
-      await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
-      deletedSnapshots.push(snapshotId);
-    } catch (error) {
-      const code = ec2ErrorCode(error);
-      if (code === 'InvalidSnapshot.NotFound') continue;
-      if (code === 'InvalidSnapshot.InUse') keptSnapshots.push({ snapshotId, reason: 'still used by another image' });
-      else throw fromEc2Error(error, `delete snapshot ${snapshotId}`);
-    }
+    const result = await deleteSnapshot(ec2, snapshotId);
+    if (result === 'deleted') deletedSnapshots.push(snapshotId);
+    if (result === 'in-use') keptSnapshots.push({ snapshotId, reason: 'still used by another image' });
   }
   return { imageId, deregistered, deletedSnapshots, keptSnapshots };
 };

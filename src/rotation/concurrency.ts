@@ -9,7 +9,7 @@ import { RotationInProgressError, StepFunctionsUnavailableError } from '../error
 import type { ExecutionRef } from './naming.ts';
 
 /** `arn:aws:states:r:a:execution:machine:name` → `arn:aws:states:r:a:stateMachine:machine`. */
-export const stateMachineOf = (executionArn: string): string => {
+const stateMachineOf = (executionArn: string): string => {
   const parts = executionArn.split(':');
   return [...parts.slice(0, 5), 'stateMachine', parts[6] ?? ''].join(':');
 };

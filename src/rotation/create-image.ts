@@ -1,8 +1,8 @@
 import { CreateImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ec2Call, ec2ErrorCode, fromEc2Error } from '../aws/ec2-errors.ts';
+import { fromEc2Error, isImageNameTaken } from '../aws/ec2-errors.ts';
 import { ImageNameTakenError, UnsupportedInstanceError } from '../errors.ts';
 import { waitBeforePoll } from './backoff.ts';
-import { describeLiveInstance, findImageByName } from './images.ts';
+import { describeLiveInstance, findImageByName, type ImageSnapshot } from './images.ts';
 import { type ExecutionRef, imageDescription, imageName } from './naming.ts';
 import type { RotationRequest } from './request.ts';
 import { TAG, toEc2Tags } from './tags.ts';
@@ -25,12 +25,7 @@ export interface ImageProgress {
   snapshots?: ImageSnapshot[];
 }
 
-export interface ImageSnapshot {
-  snapshotId: string;
-  deviceName: string;
-}
-
-export const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({
+const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({
   ...request.tags,
   Name: name,
   [TAG.managed]: 'true',
@@ -82,9 +77,9 @@ export const createRotationImage = async (ec2: EC2Client, request: RotationReque
     );
     return progress(ImageId ?? '');
   } catch (error) {
-    if (ec2ErrorCode(error) !== 'InvalidAMIName.Duplicate') throw fromEc2Error(error, `create image ${name} from ${request.instanceId}`);
+    if (!isImageNameTaken(error)) throw fromEc2Error(error, `create image ${name} from ${request.instanceId}`);
   }
-  const existing = await ec2Call(`find image ${name}`, () => findImageByName(ec2, name));
+  const existing = await findImageByName(ec2, name);
   const owner = existing?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
   if (existing?.ImageId && owner === execution.id) return progress(existing.ImageId);
   throw new ImageNameTakenError(

@@ -1,6 +1,13 @@
-/** EC2 reads shared by the rotation steps. */
-import { DescribeImagesCommand, DescribeInstancesCommand, type EC2Client, type Image, type Instance } from '@aws-sdk/client-ec2';
-import { ec2Call } from '../aws/ec2-errors.ts';
+/** EC2 calls shared by the rotation and retention steps. */
+import {
+  DeleteSnapshotCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  type EC2Client,
+  type Image,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { ec2Call, fromEc2Error, isGone, isSnapshotInUse } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, InstanceNotFoundError } from '../errors.ts';
 
 export const describeImage = async (ec2: EC2Client, imageId: string): Promise<Image> => {
@@ -30,9 +37,29 @@ export const describeLiveInstance = async (ec2: EC2Client, instanceId: string): 
   return instance;
 };
 
-export const snapshotsOf = (image: Image): { snapshotId: string; deviceName: string }[] =>
+export interface ImageSnapshot {
+  snapshotId: string;
+  deviceName: string;
+}
+
+export const snapshotsOf = (image: Image): ImageSnapshot[] =>
   (image.BlockDeviceMappings ?? []).flatMap((m) =>
     m.Ebs?.SnapshotId ? [{ snapshotId: m.Ebs.SnapshotId, deviceName: m.DeviceName ?? '' }] : [],
   );
 
 export const snapshotIdsOf = (image: Image): string[] => snapshotsOf(image).map((s) => s.snapshotId);
+
+/**
+ * Deletes a snapshot. EC2 itself refuses one that still backs a registered image: that answer is
+ * `in-use`, not an error, and one already deleted is `gone`. Anything else is thrown, mapped.
+ */
+export const deleteSnapshot = async (ec2: EC2Client, snapshotId: string): Promise<'deleted' | 'gone' | 'in-use'> => {
+  try {
+    await ec2.send(new DeleteSnapshotCommand({ SnapshotId: snapshotId }));
+    return 'deleted';
+  } catch (error) {
+    if (isGone(error)) return 'gone';
+    if (isSnapshotInUse(error)) return 'in-use';
+    throw fromEc2Error(error, `delete snapshot ${snapshotId}`);
+  }
+};

@@ -1,7 +1,7 @@
 import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ec2Call } from '../aws/ec2-errors.ts';
-import type { ImageProgress, ImageSnapshot } from './create-image.ts';
-import { describeImage, snapshotsOf } from './images.ts';
+import type { ImageProgress } from './create-image.ts';
+import { describeImage, type ImageSnapshot, snapshotsOf } from './images.ts';
 import { TAG, toEc2Tags } from './tags.ts';
 
 export interface TaggedImage extends ImageProgress {
