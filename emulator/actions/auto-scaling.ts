@@ -7,6 +7,7 @@ import { Ec2Fault } from '../fault.ts';
 import { paginate } from '../listing.ts';
 import type { AutoScalingGroup, LaunchTemplateRef } from '../model.ts';
 import { int, node, str, strings } from '../query.ts';
+import { ACCOUNT_ID } from '../store.ts';
 import type { Action } from './context.ts';
 
 export const AUTO_SCALING_VERSION = '2011-01-01';
@@ -18,9 +19,9 @@ const templateXml = (t: LaunchTemplateRef) => ({
   ...(t.version ? { Version: t.version } : {}),
 });
 
-const groupXml = (g: AutoScalingGroup) => ({
+const groupXml = (g: AutoScalingGroup, region: string) => ({
   AutoScalingGroupName: g.name,
-  AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:uuid:autoScalingGroupName/${g.name}`,
+  AutoScalingGroupARN: `arn:aws:autoscaling:${region}:${ACCOUNT_ID}:autoScalingGroup:uuid:autoScalingGroupName/${g.name}`,
   MinSize: 0,
   MaxSize: 1,
   DesiredCapacity: 0,
@@ -43,11 +44,14 @@ const groupXml = (g: AutoScalingGroup) => ({
     : {}),
 });
 
-const describeAutoScalingGroups: Action = (q, { store }) => {
+const describeAutoScalingGroups: Action = (q, { store, options }) => {
   const names = strings(node(q, 'AutoScalingGroupNames'), 'member');
   const groups = [...store.autoScalingGroups.values()].filter((g) => names.length === 0 || names.includes(g.name));
   const page = paginate(groups, int(q, 'MaxRecords'), str(q, 'NextToken'), { min: 1, max: 100 });
-  return { AutoScalingGroups: members(page.items.map(groupXml)), ...(page.nextToken ? { NextToken: page.nextToken } : {}) };
+  return {
+    AutoScalingGroups: members(page.items.map((g) => groupXml(g, options.region))),
+    ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+  };
 };
 
 const describeLaunchConfigurations: Action = (q, { store }) => {
