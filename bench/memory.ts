@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
+import { DAY_MS } from '../src/retention/policy.ts';
 import { TAG } from '../src/rotation/tags.ts';
 
 const run = promisify(execFile);
@@ -77,7 +78,7 @@ export const measureMemory = async (): Promise<MemoryUse[]> => {
         { imageId: image.imageId, name: image.name, creationDate: new Date().toISOString(), tags: managed },
         ...Array.from({ length: 10_000 }, (_, n) => ({
           name: `web-prod-${n}`,
-          creationDate: new Date(Date.now() - (n + 8) * 86_400_000).toISOString(),
+          creationDate: new Date(Date.now() - (n + 8) * DAY_MS).toISOString(),
           tags: managed,
         })),
       ],

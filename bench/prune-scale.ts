@@ -9,8 +9,9 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { startEmulator } from '../emulator/server.ts';
 import type { ManagedImage } from '../src/retention/inventory.ts';
 import { planRetention } from '../src/retention/plan.ts';
+import { DAY_MS } from '../src/retention/policy.ts';
 import { ORPHAN_GRACE_HOURS, runPrune } from '../src/retention/prune.ts';
-import { type Clock, EC2_BUCKETS, ec2Bucket } from '../src/retention/token-bucket.ts';
+import { type Clock, ec2Bucket } from '../src/retention/token-bucket.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import { round, type Stats, stats } from './stats.ts';
 
@@ -33,7 +34,6 @@ export interface PruneScale {
   realSeconds: number;
 }
 
-const DAY_MS = 86_400_000;
 const NOW = new Date('2027-06-01T00:00:00Z');
 const managedTags = { [TAG.managed]: 'true', [TAG.family]: 'web-prod' };
 
@@ -61,10 +61,17 @@ export const measurePlanning = (sizes: readonly number[], runs: number): PlanTim
     return { images, ms: stats(samples) };
   });
 
+/**
+ * EC2's side, stated here on its own rather than read from src/: the DeregisterImage bucket as the EC2
+ * API reference's "Request throttling" page gives it. If our pacing constants drift from it, the
+ * "no deregistration faster than EC2 refills" budget fails.
+ */
+const EC2_DEREGISTER_BUCKET = { capacity: 100, refillPerSecond: 5 } as const;
+
 /** Simulated time, with EC2's bucket for DeregisterImage modelled beside ours. */
 class Simulation implements Clock {
   t = 0;
-  private serverTokens: number = EC2_BUCKETS.DeregisterImage.capacity;
+  private serverTokens: number = EC2_DEREGISTER_BUCKET.capacity;
   private serverAt = 0;
   early = 0;
   now = () => this.t;
@@ -73,7 +80,7 @@ class Simulation implements Clock {
   };
   /** EC2's side: a call with no token left would have been throttled. */
   serverTake(): void {
-    const { capacity, refillPerSecond } = EC2_BUCKETS.DeregisterImage;
+    const { capacity, refillPerSecond } = EC2_DEREGISTER_BUCKET;
     this.serverTokens = Math.min(capacity, this.serverTokens + ((this.t - this.serverAt) / 1000) * refillPerSecond);
     this.serverAt = this.t;
     if (this.serverTokens < 1) this.early += 1;
@@ -135,7 +142,7 @@ export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'p
   const snapshotsLeft = emulator.store.snapshots.size;
   await emulator.close();
   // The physical limit as EC2 sets it: every deregistration at the refill rate (the burst of 100 is a 20 s head start).
-  const limitSeconds = expired / EC2_BUCKETS.DeregisterImage.refillPerSecond;
+  const limitSeconds = expired / EC2_DEREGISTER_BUCKET.refillPerSecond;
   return {
     expired,
     snapshots: (expired + 3) * 2 - snapshotsLeft,

@@ -35,16 +35,18 @@ const prune = await measurePrune(10_000);
 
 const budgets = [
   ...coldStarts.map((c) => ({ budget: `${c.fn}: bundle at most 1 MB`, value: `${round(c.bytes / 1e6, 3)} MB`, ok: c.bytes <= 1_000_000 })),
-  // A function whose naive bundle already imports under 10 ms carries no SDK: nothing is left to cut but
-  // Node's own floor for an ES module import (about 3 ms), so its ratio is reported, not judged.
-  ...coldStarts.map((c) => {
-    const floor = c.naiveMs.median < 10;
-    return {
-      budget: `${c.fn}: import at most 0.4x the naive bundle's`,
-      value: `${c.ratio}x${floor ? ` (naive ${round(c.naiveMs.median)} ms: Node's import floor, not judged)` : ''}`,
-      ok: floor || c.ratio <= 0.4,
-    };
-  }),
+  // Import time is judged above Node's own floor (an empty module, timed in the same run), and only for
+  // bundles that carry an SDK client: the others import a few ms above the floor, where noise decides,
+  // so they are judged by size, which is exact.
+  ...coldStarts.map((c) =>
+    c.carriesSdk
+      ? { budget: `${c.fn}: import above Node's floor at most 0.4x the naive bundle's`, value: `${c.ratio}x`, ok: c.ratio <= 0.4 }
+      : {
+          budget: `${c.fn}: no SDK, so bundle at most 0.6x the naive bundle's size`,
+          value: `${round(c.bytes / c.naiveBytes, 2)}x (import ${round(c.importMs.median - c.floorMs.median, 1)} ms above the floor)`,
+          ok: c.bytes <= 0.6 * c.naiveBytes,
+        },
+  ),
   ...memory.map((m) => ({
     budget: `${m.fn}: peak memory under 70% of its ${m.configuredMiB} MB`,
     value: `${m.maxRssMiB} MiB`,
@@ -83,11 +85,11 @@ const md = [
   '',
   '## Cold start per function (import of the bundle in a fresh process, ms: median [min–max])',
   '',
-  '| function | bundle | import | naive bundle | naive import | SDK from node_modules | ratio to naive |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| function | bundle | import | naive bundle | naive import | SDK from node_modules | empty module (floor) | ratio to naive above the floor |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...coldStarts.map(
     (c) =>
-      `| ${c.fn} | ${round(c.bytes / 1024)} KiB | ${ms(c.importMs.median)} [${ms(c.importMs.min)}–${ms(c.importMs.max)}] | ${round(c.naiveBytes / 1024)} KiB | ${ms(c.naiveMs.median)} [${ms(c.naiveMs.min)}–${ms(c.naiveMs.max)}] | ${ms(c.runtimeSdkMs.median)} [${ms(c.runtimeSdkMs.min)}–${ms(c.runtimeSdkMs.max)}] | ${c.ratio}x |`,
+      `| ${c.fn} | ${round(c.bytes / 1024)} KiB | ${ms(c.importMs.median)} [${ms(c.importMs.min)}–${ms(c.importMs.max)}] | ${round(c.naiveBytes / 1024)} KiB | ${ms(c.naiveMs.median)} [${ms(c.naiveMs.min)}–${ms(c.naiveMs.max)}] | ${ms(c.runtimeSdkMs.median)} [${ms(c.runtimeSdkMs.min)}–${ms(c.runtimeSdkMs.max)}] | ${ms(c.floorMs.median)} | ${c.ratio}x |`,
   ),
   '',
   `Runs per figure: ${coldStarts[0]?.importMs.runs}. Naive: esbuild on the SDK's CommonJS build, not minified. SDK from node_modules: the handler bundled, the SDK imported as a runtime-provided one would be.`,
@@ -108,11 +110,6 @@ const md = [
   '',
   '| image ready after | checks (backoff) | seen after | transitions (backoff) | checks (fixed 30 s) | transitions (fixed 30 s) |',
   '| ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...memory.map((m) => ({
-    budget: `${m.fn}: peak memory under 70% of its ${m.configuredMiB} MB`,
-    value: `${m.maxRssMiB} MiB`,
-    ok: m.maxRssMiB < m.configuredMiB * 0.7,
-  })),
   ...apiCost.transitions.map(
     (t) =>
       `| ${t.minutes} min | ${t.checks} | ${t.seenAfterMinutes} min | ${t.transitions} | ${t.fixedPollChecks} | ${t.fixedPollTransitions} |`,

@@ -4,10 +4,15 @@ import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
 
+const COMMANDS = ['plan'];
 const [command, ...args] = process.argv.slice(2);
+if (command !== undefined && command !== '--help' && !COMMANDS.includes(command)) {
+  console.error(`ami-rotator: unknown command "${command}"; the commands are: ${COMMANDS.join(', ')} (ami-rotator plan --help)`);
+  process.exit(2);
+}
 if (command !== 'plan' || args.includes('--help')) {
   console.log(PLAN_USAGE);
-  process.exit(command === 'plan' || command === undefined || command === '--help' ? 0 : 2);
+  process.exit(0);
 }
 try {
   console.log(await runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, process.env));
@@ -16,9 +21,12 @@ try {
     console.error(error.message);
     process.exit(2);
   }
-  console.error(`ami-rotator plan failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  // One line that says what happened; where EC2 could not be reached, where to look.
+  const unreachable = error instanceof Error && error.name === 'Ec2Unavailable';
   console.error(
-    'Check that AWS_PROFILE (or credentials) and AWS_REGION point at the account, or AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING at an emulator.',
+    `ami-rotator plan failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}${
+      unreachable ? ' (check AWS_REGION, AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING, and the network)' : ''
+    }`,
   );
   process.exit(1);
 }

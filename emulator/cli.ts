@@ -26,8 +26,30 @@ if (!Number.isInteger(pendingPolls) || pendingPolls < 0) {
   console.error(`--pending-polls: expected how many describes see a new image pending (0 or more), got "${values['pending-polls']}"`);
   process.exit(2);
 }
-const fixture = values.seed === undefined ? undefined : JSON.parse(await readFile(values.seed, 'utf8'));
-const emulator = await startEmulator({ port, fixture, pendingPolls });
+/** One line and an exit code, never a stack trace: 2 for what the caller gave, 1 for what the machine refused. */
+const fail = (message: string, code: 1 | 2): never => {
+  console.error(message);
+  return process.exit(code);
+};
+const readSeed = async (path: string): Promise<unknown> => {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    fail(`--seed: cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, 2),
+  );
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return fail(`--seed: ${path} is not JSON: ${(error as Error).message}`, 2);
+  }
+};
+/** A fixture's schema problems on one line: `instances.0.bogus: Unrecognized key`. */
+const describeInvalid = (error: Error & { issues?: { path: PropertyKey[]; message: string }[] }): string =>
+  error.issues ? error.issues.map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`).join('; ') : error.message;
+const fixture = values.seed === undefined ? undefined : await readSeed(values.seed);
+const emulator = await startEmulator({ port, fixture, pendingPolls }).catch((error: NodeJS.ErrnoException) =>
+  error.code === 'EADDRINUSE'
+    ? fail(`--port: ${port} is already in use; stop what listens there or choose another port`, 1)
+    : fail(`--seed: ${values.seed} is not a valid fixture: ${describeInvalid(error)}`, 2),
+);
 console.log(`EC2 emulator listening on ${emulator.url} (account 123456789012, region ${emulator.options.region})`);
 console.log(
   `  export AWS_ENDPOINT_URL_EC2=${emulator.url} AWS_ENDPOINT_URL_AUTO_SCALING=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,

@@ -177,7 +177,13 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, errorXml('InternalError', String(error), randomUUID())));
   });
-  await new Promise<void>((resolve) => server.listen(settings.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(settings.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
 
   return {

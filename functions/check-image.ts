@@ -1,3 +1,4 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
@@ -12,6 +13,9 @@ export interface CheckImageEvent {
 }
 
 /** One look at the pending image: its state and the next wait. The Wait state sleeps, not this Lambda. */
-export const handler = middy<CheckImageEvent, ImageProgress, Error, Context>()
-  .use(stepLogging('CheckImage'))
-  .handler(async (event) => checkRotationImage(ec2Client(), event.image, event.request.wait));
+export const makeHandler = ({ ec2 }: { ec2: EC2Client }) =>
+  middy<CheckImageEvent, ImageProgress, Error, Context>()
+    .use(stepLogging('CheckImage'))
+    .handler(async (event) => checkRotationImage(ec2, event.image, event.request.wait));
+
+export const handler = makeHandler({ ec2: ec2Client() });

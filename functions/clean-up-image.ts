@@ -1,8 +1,9 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
-import { type CleanupResult, cleanUpExecutionImage } from '../src/rotation/cleanup-image.ts';
+import { type CleanUpResult, cleanUpExecutionImage } from '../src/rotation/clean-up-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 
 export interface CleanUpImageEvent {
@@ -11,6 +12,9 @@ export interface CleanUpImageEvent {
 }
 
 /** Removes this execution's failed or timed-out image and every snapshot tagged with this execution. */
-export const handler = middy<CleanUpImageEvent, CleanupResult, Error, Context>()
-  .use(stepLogging('CleanUpImage'))
-  .handler(async (event) => cleanUpExecutionImage(ec2Client(), event.image.imageId, event.execution));
+export const makeHandler = ({ ec2 }: { ec2: EC2Client }) =>
+  middy<CleanUpImageEvent, CleanUpResult, Error, Context>()
+    .use(stepLogging('CleanUpImage'))
+    .handler(async (event) => cleanUpExecutionImage(ec2, event.image.imageId, event.execution));
+
+export const handler = makeHandler({ ec2: ec2Client() });

@@ -1,3 +1,5 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
@@ -14,9 +16,13 @@ export interface CreateImageEvent {
   execution: ExecutionRef;
 }
 
-export const handler = middy<CreateImageEvent, ImageProgress, Error, Context>()
-  .use(stepLogging('CreateImage'))
-  .handler(async (event) => {
-    await assertNoEarlierRotation(sfnClient(), event.request.family, event.execution, deploymentConfig().defaultFamily);
-    return createRotationImage(ec2Client(), event.request, event.execution);
-  });
+/** Starts the image, after making sure no earlier execution is rotating the same family. */
+export const makeHandler = ({ ec2, sfn }: { ec2: EC2Client; sfn: SFNClient }) =>
+  middy<CreateImageEvent, ImageProgress, Error, Context>()
+    .use(stepLogging('CreateImage'))
+    .handler(async (event) => {
+      await assertNoEarlierRotation(sfn, event.request.family, event.execution, deploymentConfig().defaultFamily);
+      return createRotationImage(ec2, event.request, event.execution);
+    });
+
+export const handler = makeHandler({ ec2: ec2Client(), sfn: sfnClient() });

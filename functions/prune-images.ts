@@ -3,11 +3,14 @@ import type { Context } from 'aws-lambda';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import type { PruneClients } from '../src/retention/prune.ts';
 import { type PruneStepEvent, type PruneStepResult, pruneImages } from '../src/retention/step.ts';
+import { type Clock, systemClock } from '../src/retention/token-bucket.ts';
 
 /** One pass of pruning, bounded by the Lambda's remaining time; `done: false` asks the state machine to call again. */
-export const handler = middy<PruneStepEvent, PruneStepResult, Error, Context>()
-  .use(stepLogging('PruneImages'))
-  .handler(async (event, context) =>
-    pruneImages({ ec2: ec2Client(), autoScaling: autoScalingClient() }, event, () => context.getRemainingTimeInMillis()),
-  );
+export const makeHandler = (clients: PruneClients, clock: Clock = systemClock) =>
+  middy<PruneStepEvent, PruneStepResult, Error, Context>()
+    .use(stepLogging('PruneImages'))
+    .handler(async (event, context) => pruneImages(clients, event, () => context.getRemainingTimeInMillis(), clock));
+
+export const handler = makeHandler({ ec2: ec2Client(), autoScaling: autoScalingClient() });

@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ExecutionContext } from '../src/alerts/failure-alert.ts';
 import { deploymentConfig } from '../src/config.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -8,7 +7,7 @@ import { parseRotationRequest, type RotationRequest } from '../src/rotation/requ
 
 export interface ValidateEvent {
   input: unknown;
-  execution: ExecutionContext;
+  execution: ExecutionRef;
 }
 
 export interface ValidatedRotation {
@@ -17,9 +16,9 @@ export interface ValidatedRotation {
 }
 
 /** Checks the execution input against the contract; throws InvalidInput naming every bad field. Makes no AWS call. */
-export const handler = middy<ValidateEvent, ValidatedRotation, Error, Context>()
-  .use(stepLogging('ValidateInput'))
-  .handler(async (event) => ({
-    request: parseRotationRequest(event.input, deploymentConfig()),
-    execution: { id: event.execution.Id, name: event.execution.Name, startTime: event.execution.StartTime },
-  }));
+export const makeHandler = () =>
+  middy<ValidateEvent, ValidatedRotation, Error, Context>()
+    .use(stepLogging('ValidateInput'))
+    .handler(async (event) => ({ request: parseRotationRequest(event.input, deploymentConfig()), execution: event.execution }));
+
+export const handler = makeHandler();

@@ -1,13 +1,21 @@
 /** The embedded demo account of `npm start`: a golden instance and a family's history, dated relative to now. */
 import type { Fixture } from '../emulator/fixture.ts';
+import { DAY_MS } from '../src/retention/policy.ts';
 import { TAG } from '../src/rotation/tags.ts';
 
 export const DEMO_FAMILY = 'web-prod';
 export const DEMO_INSTANCE_ID = 'i-0a1b2c3d4e5f60001';
-const DAY_MS = 86_400_000;
 
 const managed = (extra: Record<string, string> = {}) => ({ [TAG.managed]: 'true', [TAG.family]: DEMO_FAMILY, ...extra });
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+
+/**
+ * What one rotation of the demo account must do, read off the fixture below by a person, not computed by
+ * the planner: with the default policy (newest 7, 7 days, at least 2) and the new image, nightly images
+ * 8 to 12 days old expire, and so does the failed one (6 deregistrations); the one managed snapshot whose
+ * image is gone is deleted; the family lists 16 images (15 here and the new one).
+ */
+export const DEMO_EXPECTED = { deregistrations: 6, orphanSnapshots: 1, familyImages: 16 } as const;
 
 export const demoAccount = (now: Date): Fixture => {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS - 3_600_000);

@@ -14,10 +14,11 @@ const resultNote = (state: string, output: unknown): string => {
   const prune = obj(out.prune);
   const totals = obj(prune.totals);
   switch (state) {
+    // A state whose error was caught exits with the error, not a result: nothing to say here.
     case 'ValidateInput':
-      return `family ${obj(out.request).family}, instance ${obj(out.request).instanceId}`;
+      return out.request ? `family ${obj(out.request).family}, instance ${obj(out.request).instanceId}` : '';
     case 'CreateImage':
-      return `${image.imageId} ${image.name} (pending)`;
+      return image.imageId ? `${image.imageId} ${image.name} (pending)` : '';
     case 'CheckImage':
       return image.state === 'pending'
         ? `pending after check ${image.poll}${image.timedOut ? ', past the wait cap' : `, next wait ${image.nextWaitSeconds} s`}`

@@ -95,6 +95,14 @@ if (values.input !== undefined) {
   }
 }
 
+if (values['use-environment'] && (values.input === undefined || values['account-id'] === undefined)) {
+  // Against a real account the demo's instance and account id mean nothing: say what this run would act on.
+  console.error(
+    `--use-environment: also give ${[values.input === undefined ? '--input JSON' : '', values['account-id'] === undefined ? '--account-id ID' : ''].filter(Boolean).join(' and ')} (the rotation to run and the account it runs in)`,
+  );
+  process.exit(2);
+}
+
 let emulator: Ec2Emulator | undefined;
 const now = new Date();
 if (!values['use-environment']) {

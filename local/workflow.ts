@@ -5,8 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
+import { ec2Client } from '../src/aws/ec2-client.ts';
+import { sfnClient } from '../src/aws/sfn-client.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 
 /** One execution event (the library does not export the type). */
@@ -17,6 +23,17 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+interface HandlerModule {
+  handler: Handler;
+  makeHandler: (clients: AwsClients) => Handler;
+}
+
+/** Every client a handler may take; each module picks the ones it needs. */
+export interface AwsClients {
+  ec2: EC2Client;
+  autoScaling: AutoScalingClient;
+  sfn: SFNClient;
+}
 
 export interface Alert {
   subject: string;
@@ -41,6 +58,8 @@ export interface LocalRunOptions {
   onEvent?: (event: EventLog, elapsedMs: number) => void;
   /** Where the run's executions are listed for the concurrency guard; one shared per process when absent. */
   stepFunctions?: LocalStepFunctions;
+  /** AWS clients handed to every handler instead of the module defaults (which follow the standard AWS settings). */
+  clients?: Partial<AwsClients>;
   /** Wraps a handler call, e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
 }
@@ -101,6 +120,8 @@ const asLambdaError = (error: unknown): Error => {
   return failure;
 };
 
+const defaultClients = (): AwsClients => ({ ec2: ec2Client(), autoScaling: autoScalingClient(), sfn: sfnClient() });
+
 let shared: Promise<LocalStepFunctions> | undefined;
 /** The process's local Step Functions endpoint, started on first use; the SDK finds it through AWS_ENDPOINT_URL_SFN. */
 export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
@@ -133,7 +154,8 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     const file = state.Resource.split(':function:ami-rotator-local-')[1];
     if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
     handlers[stateName] = async (input) => {
-      const { handler } = (await import(`../functions/${file}.ts`)) as { handler: Handler };
+      const module = (await import(`../functions/${file}.ts`)) as HandlerModule;
+      const handler = options.clients ? module.makeHandler({ ...defaultClients(), ...options.clients }) : module.handler;
       const attempt = (attempts.get(stateName) ?? 0) + 1;
       attempts.set(stateName, attempt);
       const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);

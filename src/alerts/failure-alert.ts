@@ -2,6 +2,8 @@
  * Turns a failed execution's state into the one alert a person on call reads: what failed, where,
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
+import type { ExecutionRef } from '../rotation/naming.ts';
+
 export interface FailureState {
   failedStep?: string;
   error?: { Error?: string; Cause?: string };
@@ -22,12 +24,6 @@ const imageCause = (state: FailureState, error: string): string | undefined => {
     return `${what} was still pending after ${image.waitedSeconds ?? 0} s of waiting (${image.poll ?? 0} checks)`;
   return undefined;
 };
-
-export interface ExecutionContext {
-  Id: string;
-  Name: string;
-  StartTime: string;
-}
 
 export interface Alert {
   subject: string;
@@ -87,9 +83,10 @@ export const consoleLink = (executionArn: string): string => {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 };
 
-const toSubject = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 100);
+/** SNS subjects must be under 100 printable ASCII characters, on one line. */
+const toSubject = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 99);
 
-export const describeFailure = (state: FailureState, execution: ExecutionContext): Alert => {
+export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
   const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
@@ -118,8 +115,8 @@ export const describeFailure = (state: FailureState, execution: ExecutionContext
         ]
       : []),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
-    `Execution:   ${execution.Name} (started ${execution.StartTime})`,
-    `Console:     ${consoleLink(execution.Id)}`,
+    `Execution:   ${execution.name} (started ${execution.startTime})`,
+    `Console:     ${consoleLink(execution.id)}`,
     '',
     `What to do: ${HINTS[error] ?? 'Open the execution in the console; the failed step and its input are in the history.'}`,
   ];

@@ -4,7 +4,8 @@
  * can call again. One failure never stops the others; every image gets an outcome with a reason.
  */
 import { DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { awsErrorCode, isGone } from '../aws/ec2-errors.ts';
+import { isGone } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/failures.ts';
 import { deleteSnapshot } from '../rotation/images.ts';
 import type { ImageDecision } from './plan.ts';
 import type { TokenBucket } from './token-bucket.ts';

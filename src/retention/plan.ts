@@ -4,7 +4,7 @@
  */
 import { TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
-import type { RetentionPolicy } from './policy.ts';
+import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
 export interface ImageDecision {
   imageId: string;
@@ -30,8 +30,6 @@ export interface PlanContext {
   /** Usage of the expiry candidates; none in use when absent (the first pass of `planPrune`). */
   usage?: UsageReport;
 }
-
-const DAY_MS = 86_400_000;
 
 const ageInDays = (image: ManagedImage, now: Date): number => Math.floor((now.getTime() - Date.parse(image.creationDate)) / DAY_MS);
 
@@ -105,8 +103,14 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
     const position = image.state === 'available' ? rank++ : undefined;
     const protectedBy = protection(image, ctx);
     if (protectedBy !== undefined) return decide(image, 'keep', protectedBy);
-    if (position === undefined) return decide(image, 'keep', `kept: state is ${image.state}`);
-    const verdict = retentionVerdict(position, ageInDays(image, ctx.now), ctx.policy);
+    // A disabled image launches nothing: it counts towards no rule and goes like an expired one.
+    const verdict =
+      image.state === 'disabled'
+        ? { expired: true, reason: 'disabled: counts towards no rule, pruned like an expired image' }
+        : position === undefined
+          ? undefined
+          : retentionVerdict(position, ageInDays(image, ctx.now), ctx.policy);
+    if (verdict === undefined) return decide(image, 'keep', `kept: state is ${image.state}`);
     if (!verdict.expired) return decide(image, 'keep', verdict.reason);
     const used = usageVerdict(image.imageId, ctx.usage);
     if (used !== undefined) return decide(image, 'keep', used);

@@ -20,3 +20,5 @@ export const describePolicy = (p: RetentionPolicy): string =>
   ]
     .filter(Boolean)
     .join(', ');
+
+export const DAY_MS = 86_400_000;

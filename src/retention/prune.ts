@@ -29,7 +29,7 @@ export interface PruneClients {
 export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const firstPass = planRetention(inventory, settings);
-  const candidates = firstPass.filter((d) => d.action === 'delete' && d.state === 'available').map((d) => d.imageId);
+  const candidates = firstPass.filter((d) => d.action === 'delete' && d.state !== 'failed').map((d) => d.imageId);
   const usage = await lookUpUsage(ec2, autoScaling, candidates);
   const images = planRetention(inventory, { ...settings, usage });
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {

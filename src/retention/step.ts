@@ -6,7 +6,7 @@ import type { Pacing } from './apply.ts';
 import { describePolicy } from './policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneClients, type PruneRun, type PruneSettings, planPrune, runPrune } from './prune.ts';
 import { accumulate, emptyProgress, type PruneProgress, pruneAlert } from './report.ts';
-import { ec2Bucket, systemClock } from './token-bucket.ts';
+import { type Clock, ec2Bucket, systemClock } from './token-bucket.ts';
 
 export interface PruneStepEvent {
   request: RotationRequest;
@@ -37,7 +37,12 @@ const logRun = (run: PruneRun, family: string): void => {
   for (const outcome of run.images) log(outcome.outcome === 'failed' ? 'warn' : 'info', `image ${outcome.outcome}`, { family, ...outcome });
 };
 
-export const pruneImages = async (clients: PruneClients, event: PruneStepEvent, remainingMs: () => number): Promise<PruneStepResult> => {
+export const pruneImages = async (
+  clients: PruneClients,
+  event: PruneStepEvent,
+  remainingMs: () => number,
+  clock: Clock = systemClock,
+): Promise<PruneStepResult> => {
   const { request, execution } = event;
   const previous = event.progress ?? emptyProgress(describePolicy(request.retention), request.dryRun);
   const settings: PruneSettings = {
@@ -56,8 +61,8 @@ export const pruneImages = async (clients: PruneClients, event: PruneStepEvent, 
   }
   const saved = event.progress?.pacing;
   const pacing: Pacing = {
-    deregister: ec2Bucket('DeregisterImage', systemClock, saved?.deregister),
-    deleteSnapshot: ec2Bucket('DeleteSnapshot', systemClock, saved?.deleteSnapshot),
+    deregister: ec2Bucket('DeregisterImage', clock, saved?.deregister),
+    deleteSnapshot: ec2Bucket('DeleteSnapshot', clock, saved?.deleteSnapshot),
     remainingMs,
     // Leave a tenth of the time (1 s to 60 s) to finish the calls in flight and return.
     reserveMs: Math.min(60_000, Math.max(1_000, remainingMs() * 0.1)),

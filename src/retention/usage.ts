@@ -20,7 +20,7 @@ import {
   type EC2Client,
   paginateDescribeLaunchTemplates,
 } from '@aws-sdk/client-ec2';
-import { awsErrorCode } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/failures.ts';
 import type { UsageReport } from './plan.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];

@@ -5,7 +5,8 @@
  * Both see each other, so exactly one of them goes on.
  */
 import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
-import { RotationInProgressError, StepFunctionsUnavailableError } from '../errors.ts';
+import { classifyAwsFailure, setupAdvice } from '../aws/failures.ts';
+import { ConfigurationError, RotationInProgressError, StepFunctionsUnavailableError } from '../errors.ts';
 import type { ExecutionRef } from './naming.ts';
 
 /** `arn:aws:states:r:a:execution:machine:name` → `arn:aws:states:r:a:stateMachine:machine`. */
@@ -56,9 +57,18 @@ export const assertNoEarlierRotation = async (
     }
   } catch (error) {
     if (error instanceof RotationInProgressError) throw error;
-    throw new StepFunctionsUnavailableError(
-      `list running rotations of ${family}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
-      { cause: error },
-    );
+    const message = `list running rotations of ${family}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    switch (classifyAwsFailure(error)) {
+      case 'throttled':
+      case 'unavailable':
+        throw new StepFunctionsUnavailableError(message, { cause: error });
+      case 'bug':
+        throw error;
+      case 'setup':
+        throw new ConfigurationError(`${message}: ${setupAdvice}`, { cause: error });
+      default:
+        // Denied or refused: the role or the state machine is misconfigured; a retry cannot fix it.
+        throw new ConfigurationError(`${message}: the role needs states:ListExecutions and states:DescribeExecution`, { cause: error });
+    }
   }
 };

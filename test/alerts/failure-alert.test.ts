@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { describeFailure } from '../../src/alerts/failure-alert.ts';
 
 const execution = {
-  Id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
-  Name: 'nightly-1',
-  StartTime: '2026-11-23T02:00:00Z',
+  id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
+  name: 'nightly-1',
+  startTime: '2026-11-23T02:00:00Z',
 };
 
 describe('describeFailure', () => {
@@ -65,8 +65,9 @@ describe('describeFailure', () => {
       execution,
     );
 
-    expect(alert.subject.length).toBeLessThanOrEqual(100);
-    expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(alert.message).toContain(`ami-rotator could not rotate family ünïcode-${'x'.repeat(200)}.`);
+    expect(alert.subject).toMatch(/^ami-rotator: \?n\?code-x+$/);
+    expect(alert.subject).toHaveLength(99);
   });
 
   it('says loudly when the cleanup itself failed', () => {

@@ -3,6 +3,7 @@ import { runRotationLocally } from '../../local/workflow.ts';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
 import { pruneImages } from '../../src/retention/step.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { TAG } from '../../src/rotation/tags.ts';
@@ -13,7 +14,6 @@ const emulator = useEmulator();
 process.env.ROTATOR_LOG_LEVEL = 'silent';
 
 const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
-const DAY_MS = 86_400_000;
 
 describe('two rotations of one family at once (the nightly run and a manual one)', () => {
   it('lets exactly one create an image; the other stops with RotationInProgress and one alert', async () => {

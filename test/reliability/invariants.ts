@@ -20,8 +20,9 @@ const tagOf = (tags: readonly { key: string; value: string }[], key: string) => 
 /**
  * Checks one run: at most one image per execution; a failed execution leaves no image and no snapshot
  * of its own behind and sent exactly one alert naming its error; a succeeded one sent at most one;
- * every managed snapshot backs an image or is an orphan younger than the grace period; and every image
- * in `mustKeep` still exists. Returns the problems found, as sentences.
+ * every snapshot that an execution made still backs an image (no run orphans one: the grace period is
+ * for snapshots whose image someone else removed, and is tested in the planner's unit tests); and every
+ * image in `mustKeep` (computed before the run) still exists. Returns the problems found, as sentences.
  */
 export const checkRun = (emulator: Ec2Emulator, run: LocalRunResult, mustKeep: readonly string[], tally: Tally): string[] => {
   const problems: string[] = [];

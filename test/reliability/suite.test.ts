@@ -6,9 +6,11 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FaultPlan } from '../../emulator/faults.ts';
 import { seededRandom } from '../../emulator/faults.ts';
-import { type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
+import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
+import { oracleDeletes, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
 import { checkRun, emptyTally } from './invariants.ts';
 
@@ -30,7 +32,6 @@ afterAll(() => {
   );
 });
 
-const DAY_MS = 86_400_000;
 const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
 const RETENTION = { keepLast: 3, maxAgeDays: 2, minKeep: 2 };
 
@@ -200,6 +201,39 @@ describe('bad input', () => {
   });
 });
 
+/** The images the README's policy keeps tonight whether or not the night's rotation adds one. */
+const survivors = (now: Date): string[] => {
+  const specs: Spec[] = [...emulator().store.images.values()].map((i) => {
+    const tag = (key: string) => i.tags.find((t) => t.key === key)?.value;
+    return {
+      imageId: i.imageId,
+      creationDate: i.creationDate,
+      state: i.state,
+      ownerId: i.ownerId,
+      managed: tag(TAG.managed) === 'true',
+      family: tag(TAG.family) ?? '',
+      keep: tag(TAG.keep) === 'true',
+      deregistrationProtected: i.deregistrationProtection,
+      inUse: false,
+    };
+  });
+  const tonight: Spec = {
+    imageId: 'ami-tonight',
+    creationDate: now.toISOString(),
+    state: 'available',
+    ownerId: LOCAL_ACCOUNT_ID,
+    managed: true,
+    family: FAMILY,
+    keep: false,
+    deregistrationProtected: false,
+    inUse: false,
+  };
+  const of = { accountId: LOCAL_ACCOUNT_ID, family: FAMILY };
+  const goneWithout = oracleDeletes(specs, RETENTION, now, of);
+  const goneWith = oracleDeletes([...specs, tonight], RETENTION, now, of);
+  return specs.filter((s) => s.state === 'available' && !goneWithout.has(s.imageId) && !goneWith.has(s.imageId)).map((s) => s.imageId);
+};
+
 describe('soak', () => {
   const SEED = Number(process.env.SOAK_SEED ?? 2026);
   const ROTATIONS = Number(process.env.SOAK_ROTATIONS ?? 200);
@@ -226,16 +260,12 @@ describe('soak', () => {
       vi.setSystemTime(start + day * DAY_MS);
       const pick = MENU[Math.floor(random() * MENU.length)] ?? {};
       emulator().injectFaults({ ...pick.faults, seed: Math.floor(random() * 1e9) });
-      const before = new Set(emulator().store.images.keys());
+      // What must survive the night, from the README's rules before it runs: kept both if the night
+      // makes its image (one more, newest) and if it makes none.
+      const mustKeep = survivors(new Date(start + day * DAY_MS));
       const run = await runRotationLocally({ input: input({ retention: RETENTION }), ...pick.options });
       counts.rotations += 1;
       if (run.status === 'SUCCEEDED') succeeded += 1;
-      // The newest two available images from before this run must survive it (they stay within the newest three).
-      const mustKeep = [...emulator().store.images.values()]
-        .filter((i) => before.has(i.imageId) && i.state === 'available')
-        .sort((a, b) => b.creationDate.localeCompare(a.creationDate))
-        .slice(0, 2)
-        .map((i) => i.imageId);
       const found = checkRun(emulator(), run, mustKeep, tally);
       const available = [...emulator().store.images.values()].filter((i) => i.state === 'available');
       if (run.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, succeeded)) {

@@ -4,6 +4,7 @@ import { runRotationLocally } from '../../local/workflow.ts';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
 import { pruneImages } from '../../src/retention/step.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { TAG } from '../../src/rotation/tags.ts';
@@ -15,7 +16,6 @@ process.env.ROTATOR_LOG_LEVEL = 'silent';
 
 const NOW = '2026-11-23T12:00:00.000Z';
 const execution = { id: 'arn:aws:states:us-east-1:123456789012:execution:rotate:nightly', name: 'nightly', startTime: NOW };
-const DAY_MS = 86_400_000;
 const ago = (days: number) => new Date(Date.parse(NOW) - days * DAY_MS).toISOString();
 const managed = (extra: Record<string, string> = {}) => ({ [TAG.managed]: 'true', [TAG.family]: FAMILY, ...extra });
 const id = (prefix: string, n: number) => `${prefix}-0${n.toString(16).padStart(16, '0')}`;

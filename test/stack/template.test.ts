@@ -188,7 +188,7 @@ describe('the bundles Lambda runs', () => {
     const result = await handler(
       {
         input: { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' },
-        execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-23T02:00:00Z' },
+        execution: { id: 'arn:x', name: 'x', startTime: '2026-11-23T02:00:00Z' },
       },
       context,
     );
@@ -200,7 +200,7 @@ describe('the bundles Lambda runs', () => {
     const handler = await load('validate-input');
 
     await expect(
-      handler({ input: { family: 'bad name' }, execution: { Id: 'arn:x', Name: 'x', StartTime: '2026-11-23T02:00:00Z' } }, context),
+      handler({ input: { family: 'bad name' }, execution: { id: 'arn:x', name: 'x', startTime: '2026-11-23T02:00:00Z' } }, context),
     ).rejects.toMatchObject({ name: 'InvalidInput' });
   });
 

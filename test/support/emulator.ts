@@ -1,6 +1,8 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
+import { retrySettings } from '../../src/aws/retry-settings.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
@@ -31,3 +33,17 @@ export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
     maxAttempts,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
+
+/**
+ * EC2 and Auto Scaling clients for the handlers, built the way production builds its own (the shared
+ * retry settings, here from `env`), pointed at the emulator: a test hands them to the local runner.
+ */
+export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) => {
+  const settings = {
+    ...retrySettings(env),
+    endpoint: emulator.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings) };
+};

@@ -1,10 +1,10 @@
 import type { ManagedImage } from '../../src/retention/inventory.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 
 export const ACCOUNT = '123456789012';
 export const FAMILY = 'web-prod';
 export const NOW = new Date('2026-11-23T12:00:00.000Z');
-const DAY_MS = 86_400_000;
 
 let counter = 0;
 /** An available, managed image of the family, `days` old, with one snapshot. */

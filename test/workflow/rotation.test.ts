@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
 
 const emulator = useEmulator();
@@ -114,10 +114,8 @@ describe('the rotation workflow, run from the state machine file', () => {
   it('still succeeds under a throttling storm', async () => {
     seedInstance(emulator());
     emulator().injectFaults({ seed: 3, rules: [{ code: 'RequestLimitExceeded', rate: 0.3 }] });
-    process.env.AWS_MAX_ATTEMPTS = '3';
 
-    const run = await runRotationLocally({ input: input() });
-    delete process.env.AWS_MAX_ATTEMPTS;
+    const run = await runRotationLocally({ input: input(), clients: handlerClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '3' }) });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(emulator().requests.filter((r) => r.errorCode === 'RequestLimitExceeded').length).toBeGreaterThan(3);

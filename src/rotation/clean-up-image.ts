@@ -5,7 +5,7 @@ import { deleteSnapshot, describeImage } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
 import { TAG } from './tags.ts';
 
-export interface CleanupResult {
+export interface CleanUpResult {
   imageId: string;
   deregistered: boolean;
   deletedSnapshots: string[];
@@ -18,7 +18,7 @@ export interface CleanupResult {
  * then every snapshot tagged with this execution (found by tag, so none is missed even when the
  * image no longer lists it). Only resources carrying this execution's tag are touched.
  */
-export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, execution: ExecutionRef): Promise<CleanupResult> => {
+export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, execution: ExecutionRef): Promise<CleanUpResult> => {
   let deregistered = false;
   const deletedSnapshots: string[] = [];
   const image = await describeImage(ec2, imageId).catch((error: unknown) => {
@@ -42,7 +42,7 @@ export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, exe
   const { Snapshots } = await ec2Call(`list snapshots of execution ${execution.name}`, () =>
     ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${TAG.execution}`, Values: [execution.id] }] })),
   );
-  const keptSnapshots: CleanupResult['keptSnapshots'] = [];
+  const keptSnapshots: CleanUpResult['keptSnapshots'] = [];
   for (const snapshot of Snapshots ?? []) {
     const snapshotId = snapshot.SnapshotId ?? '';
     const result = await deleteSnapshot(ec2, snapshotId);

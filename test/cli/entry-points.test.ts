@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+/** Runs a command-line entry with Node; resolves with its exit code and output, never throws. */
+const invoke = async (script: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [script, ...args], { env, timeout: 20_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+const oneCleanLine = (stderr: string) => {
+  expect(stderr.trim().split('\n')).toHaveLength(1);
+  expect(stderr).not.toMatch(/\n\s+at /);
+};
+
+describe('every command-line entry fails with one line and an exit code', () => {
+  it.each([
+    [
+      'a seed file that does not exist',
+      ['--seed', '/nonexistent/fixture.json'],
+      /--seed: cannot read \/nonexistent\/fixture.json: no such file/,
+    ],
+    ['a seed file that is not JSON', ['--seed', 'README.md'], /--seed: README.md is not JSON/],
+  ])('npm run emulator with %s exits 2', async (_what, args, message) => {
+    const result = await invoke('emulator/cli.ts', ['--port', '0', ...args]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    oneCleanLine(result.stderr);
+  });
+
+  it('npm run emulator with a fixture that breaks the schema names the field and exits 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fixture-'));
+    await writeFile(join(dir, 'bad.json'), JSON.stringify({ instances: [{ bogus: 1 }] }));
+
+    const result = await invoke('emulator/cli.ts', ['--port', '0', '--seed', join(dir, 'bad.json')]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/is not a valid fixture: instances\.0: Unrecognized key: "bogus"/);
+    oneCleanLine(result.stderr);
+  });
+
+  it('npm run emulator on a port in use says so and exits 1', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const { port } = holder.address() as { port: number };
+    try {
+      const result = await invoke('emulator/cli.ts', ['--port', String(port)]);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(`--port: ${port} is already in use`);
+      oneCleanLine(result.stderr);
+    } finally {
+      holder.close();
+    }
+  });
+
+  it.each([
+    [[], /also give --input JSON and --account-id ID/],
+    [['--input', '{"family":"web-prod","instanceId":"i-0a1b2c3d4e5f60001"}'], /also give --account-id ID \(/],
+  ])('npm start -- --use-environment %j refuses to run the demo against a real account', async (args, message) => {
+    const result = await invoke('local/start.ts', ['--use-environment', ...args]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('ami-rotator names an unknown command and exits 2', async () => {
+    const result = await invoke('bin/ami-rotator.ts', ['frobnicate']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan/);
+  });
+
+  it('ami-rotator plan without a region says what to set, at once, with no retries', async () => {
+    const { AWS_REGION: _region, AWS_DEFAULT_REGION: _default, ...env } = process.env;
+    const started = performance.now();
+
+    const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], env);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ConfigurationError: .*Region is missing: set AWS_REGION/);
+    oneCleanLine(result.stderr);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});
