@@ -9,14 +9,14 @@ import { DEFAULT_WAIT } from '../src/rotation/backoff.ts';
 import { advanceWait } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
 
-export interface CallCount {
+interface CallCount {
   action: string;
   calls: number;
   minimum: number;
   why: string;
 }
 
-export interface Transitions {
+interface Transitions {
   minutes: number;
   checks: number;
   transitions: number;

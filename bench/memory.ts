@@ -25,7 +25,6 @@ const execution = {
   name: 'bench',
   startTime: new Date().toISOString(),
 };
-const executionContext = { Id: execution.id, Name: execution.name, StartTime: execution.startTime };
 const request = {
   family: 'web-prod',
   instanceId: 'i-0a1b2c3d4e5f60001',
@@ -48,12 +47,12 @@ const image = {
 
 const INVOCATIONS: Record<string, { event: unknown; what: string }> = {
   'validate-input': {
-    event: { input: { family: 'web-prod', instanceId: request.instanceId }, execution: executionContext },
+    event: { input: { family: 'web-prod', instanceId: request.instanceId }, execution },
     what: 'one input',
   },
   'check-image': { event: { request, image }, what: 'one check' },
   'describe-failure': {
-    event: { state: { error: { Error: 'InvalidInput', Cause: 'bad' } }, input: {}, execution: executionContext },
+    event: { state: { error: { Error: 'InvalidInput', Cause: 'bad' } }, input: {}, execution },
     what: 'one alert',
   },
   'prune-images': { event: { request, execution }, what: 'a dry-run plan of 10,000 images' },

@@ -22,7 +22,7 @@ export interface FaultRule {
   when?: 'before' | 'after';
 }
 
-export interface ImageFateRule {
+interface ImageFateRule {
   /** A substring of the image name. */
   nameContains: string;
   fate: ImageFate;

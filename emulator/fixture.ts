@@ -14,7 +14,7 @@ const templateRef = z.strictObject({
   version: z.string().optional(),
 });
 
-export const fixtureSchema = z.strictObject({
+const fixtureSchema = z.strictObject({
   instances: z
     .array(
       z.strictObject({

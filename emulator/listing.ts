@@ -1,5 +1,5 @@
 /** Filters and pagination, as EC2's Describe* calls apply them. */
-import { Ec2Fault } from './fault.ts';
+import { Ec2ErrorResponse } from './error-response.ts';
 import type { FilterSpec, TagPair } from './query.ts';
 
 const wildcard = (pattern: string): RegExp =>
@@ -28,7 +28,7 @@ const valuesFor = <T>(support: FilterSupport<T>, name: string): ((resource: T) =
         .tags(r)
         .filter((t) => t.key === name.slice(4))
         .map((t) => t.value);
-  throw new Ec2Fault('InvalidParameterValue', `The filter '${name}' is invalid`);
+  throw new Ec2ErrorResponse('InvalidParameterValue', `The filter '${name}' is invalid`);
 };
 
 export const applyFilters = <T>(resources: readonly T[], specs: readonly FilterSpec[], support: FilterSupport<T>): T[] => {
@@ -51,7 +51,7 @@ export const paginate = <T>(
   limits = { min: 5, max: 1000 },
 ): Page<T> => {
   if (maxResults !== undefined && (maxResults < limits.min || maxResults > limits.max)) {
-    throw new Ec2Fault(
+    throw new Ec2ErrorResponse(
       'InvalidParameterValue',
       `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${limits.min} and ${limits.max}.`,
     );
@@ -59,7 +59,8 @@ export const paginate = <T>(
   let start = 0;
   if (nextToken !== undefined) {
     start = Number(Buffer.from(nextToken, 'base64url').toString());
-    if (!Number.isInteger(start) || start < 0) throw new Ec2Fault('InvalidParameterValue', `Invalid value '${nextToken}' for nextToken`);
+    if (!Number.isInteger(start) || start < 0)
+      throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${nextToken}' for nextToken`);
   }
   if (maxResults === undefined) return { items: all.slice(start), nextToken: undefined };
   const end = start + maxResults;

@@ -2,7 +2,7 @@
  * Reads an EC2 Query API request body (form-encoded, `Filter.1.Value.2=x`) into nested
  * objects and arrays, and offers typed accessors that answer EC2's own errors on bad input.
  */
-import { Ec2Fault } from './fault.ts';
+import { Ec2ErrorResponse } from './error-response.ts';
 
 export type QueryNode = string | QueryNode[] | { [key: string]: QueryNode };
 export type Query = { [key: string]: QueryNode };
@@ -39,7 +39,7 @@ export const str = (q: QueryNode | undefined, key: string): string | undefined =
 export const required = (q: QueryNode | undefined, key: string): string => {
   const value = str(q, key);
   if (value === undefined || value === '') {
-    throw new Ec2Fault('MissingParameter', `The request must contain the parameter ${key}`);
+    throw new Ec2ErrorResponse('MissingParameter', `The request must contain the parameter ${key}`);
   }
   return value;
 };
@@ -50,7 +50,7 @@ export const int = (q: QueryNode | undefined, key: string): number | undefined =
   const value = str(q, key);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new Ec2Fault('InvalidParameterValue', `Value (${value}) for parameter ${key} is invalid.`);
+  if (!Number.isInteger(n)) throw new Ec2ErrorResponse('InvalidParameterValue', `Value (${value}) for parameter ${key} is invalid.`);
   return n;
 };
 

@@ -14,7 +14,7 @@ import { launchTemplateActions } from './actions/launch-templates.ts';
 import { referenceActions } from './actions/references.ts';
 import { snapshotActions } from './actions/snapshots.ts';
 import { tagActions } from './actions/tags.ts';
-import { Ec2Fault } from './fault.ts';
+import { Ec2ErrorResponse } from './error-response.ts';
 import { type FaultPlan, Faults, faultStatus } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import { parseQuery, type Query } from './query.ts';
@@ -31,7 +31,7 @@ const ACTIONS: Record<string, Action> = {
 };
 
 /** Actions that change the account: a test of bad input asserts that none of them was called. */
-export const MUTATING_ACTIONS = new Set([
+const MUTATING_ACTIONS = new Set([
   'CreateImage',
   'DeregisterImage',
   'DeleteSnapshot',
@@ -47,7 +47,7 @@ export const MUTATING_ACTIONS = new Set([
   'DisableImageDeregistrationProtection',
 ]);
 
-export interface RecordedRequest {
+interface RecordedRequest {
   seq: number;
   action: string;
   params: Query;
@@ -165,7 +165,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     try {
       result = handler(params, ctx);
     } catch (error) {
-      if (error instanceof Ec2Fault) return fail(error.status, error.code, error.message, false);
+      if (error instanceof Ec2ErrorResponse) return fail(error.status, error.code, error.message, false);
       return fail(500, 'InternalError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
     }
     record.acted = true;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Ec2Fault } from './fault.ts';
+import { Ec2ErrorResponse } from './error-response.ts';
 import type { AutoScalingGroup, Image, Instance, LaunchConfiguration, LaunchTemplate, Snapshot, SsmParameter } from './model.ts';
 
 export const ACCOUNT_ID = '123456789012';
@@ -57,14 +57,14 @@ export class Store {
   /** Throws EC2's Malformed error for an id of the wrong shape. */
   checkId(kind: IdKind, id: string): void {
     const rule = ID_PATTERNS[kind];
-    if (!rule.pattern.test(id)) throw new Ec2Fault(rule.malformed, `Invalid id: "${id}"`);
+    if (!rule.pattern.test(id)) throw new Ec2ErrorResponse(rule.malformed, `Invalid id: "${id}"`);
   }
 
   private found<T>(kind: IdKind, id: string, map: Map<string, T>): T {
     this.checkId(kind, id);
     const value = map.get(id);
     if (value === undefined) {
-      throw new Ec2Fault(ID_PATTERNS[kind].missing, `The ${ID_PATTERNS[kind].what} '${id}' does not exist`);
+      throw new Ec2ErrorResponse(ID_PATTERNS[kind].missing, `The ${ID_PATTERNS[kind].what} '${id}' does not exist`);
     }
     return value;
   }
@@ -95,6 +95,6 @@ export class Store {
     if (id.startsWith('ami-')) return this.image(id);
     if (id.startsWith('snap-')) return this.snapshot(id);
     if (id.startsWith('i-')) return this.instance(id);
-    throw new Ec2Fault('InvalidID', `The ID '${id}' is not valid`);
+    throw new Ec2ErrorResponse('InvalidID', `The ID '${id}' is not valid`);
   }
 }

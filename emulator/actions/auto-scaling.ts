@@ -3,7 +3,7 @@
  * describes that show which images Auto Scaling groups launch, through a launch template version or
  * a launch configuration. Groups and launch configurations are seeded from fixtures.
  */
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { paginate } from '../listing.ts';
 import type { AutoScalingGroup, LaunchTemplateRef } from '../model.ts';
 import { int, node, str, strings } from '../query.ts';
@@ -56,7 +56,7 @@ const describeAutoScalingGroups: Action = (q, { store, options }) => {
 
 const describeLaunchConfigurations: Action = (q, { store }) => {
   const names = strings(node(q, 'LaunchConfigurationNames'), 'member');
-  if (names.length > 50) throw new Ec2Fault('ValidationError', 'At most 50 launch configuration names may be given');
+  if (names.length > 50) throw new Ec2ErrorResponse('ValidationError', 'At most 50 launch configuration names may be given');
   const configs = [...store.launchConfigurations.values()].filter((c) => names.length === 0 || names.includes(c.name));
   const page = paginate(configs, int(q, 'MaxRecords'), str(q, 'NextToken'), { min: 1, max: 100 });
   return {

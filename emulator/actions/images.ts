@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Image } from '../model.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
@@ -10,7 +10,7 @@ const NAME_RULE = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
 const checkImageName = (name: string): void => {
   if (!NAME_RULE.test(name)) {
-    throw new Ec2Fault(
+    throw new Ec2ErrorResponse(
       'InvalidAMIName.Malformed',
       `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/', '[', ']', ' ', '@', ''' and '_': ${name}`,
     );
@@ -20,7 +20,7 @@ const checkImageName = (name: string): void => {
 const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]): void => {
   for (const type of specs.keys()) {
     if (!allowed.includes(type))
-      throw new Ec2Fault('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
+      throw new Ec2ErrorResponse('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
   }
 };
 
@@ -86,23 +86,23 @@ const createImage: Action = (q, ctx) => {
   checkImageName(name);
   const description = str(q, 'Description');
   if (description !== undefined && description.length > 255)
-    throw new Ec2Fault('InvalidParameterValue', 'Description must be at most 255 characters');
+    throw new Ec2ErrorResponse('InvalidParameterValue', 'Description must be at most 255 characters');
   const tagSpecs = tagSpecifications(q);
   checkTagTypes(tagSpecs, ['image', 'snapshot']);
   if (['terminated', 'shutting-down', 'pending'].includes(instance.state)) {
-    throw new Ec2Fault(
+    throw new Ec2ErrorResponse(
       'IncorrectInstanceState',
       `The instance '${instance.instanceId}' is not in a state from which it can be imaged (${instance.state}).`,
     );
   }
   if (instance.rootDeviceType !== 'ebs') {
-    throw new Ec2Fault(
+    throw new Ec2ErrorResponse(
       'UnsupportedOperation',
       `The instance '${instance.instanceId}' is instance-store backed; only EBS-backed instances can be imaged with CreateImage.`,
     );
   }
   const taken = [...store.images.values()].find((image) => image.name === name);
-  if (taken) throw new Ec2Fault('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+  if (taken) throw new Ec2ErrorResponse('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
 
   const now = options.now().toISOString();
   const imageId = store.newId('ami');
@@ -147,11 +147,11 @@ const describeImages: Action = (q, ctx) => {
   for (const id of ids) store.checkId('ami', id);
   const owners = strings(q, 'Owner');
   if (ids.length > 0 && str(q, 'MaxResults') !== undefined) {
-    throw new Ec2Fault('InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults');
+    throw new Ec2ErrorResponse('InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults');
   }
   let images = ids.length > 0 ? ids.flatMap((id) => store.images.get(id) ?? []) : [...store.images.values()];
   const missing = ids.filter((id) => !store.images.has(id));
-  if (missing.length > 0) throw new Ec2Fault('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+  if (missing.length > 0) throw new Ec2ErrorResponse('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
   if (owners.length > 0)
     images = images.filter((image) => owners.some((o) => (o === 'self' ? image.ownerId === ACCOUNT_ID : o === image.ownerId)));
   images = applyFilters(images, filters(q), IMAGE_FILTERS);
@@ -163,7 +163,7 @@ const describeImages: Action = (q, ctx) => {
 const deregisterImage: Action = (q, { store }) => {
   const image = store.image(required(q, 'ImageId'));
   if (image.deregistrationProtection) {
-    throw new Ec2Fault('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
+    throw new Ec2ErrorResponse('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
   }
   store.images.delete(image.imageId);
   if (!bool(q, 'DeleteAssociatedSnapshots')) return { return: true };

@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Instance, Volume } from '../model.ts';
 import { filters, int, list, node, required, str, strings, tagSpecifications } from '../query.ts';
@@ -110,12 +110,12 @@ const changeState =
   (to: Instance['state'], allowedFrom: readonly Instance['state'][]): Action =>
   (q, { store }) => {
     const ids = strings(q, 'InstanceId');
-    if (ids.length === 0) throw new Ec2Fault('MissingParameter', 'The request must contain the parameter InstanceId');
+    if (ids.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter InstanceId');
     const changes = ids.map((id) => {
       const instance = store.instance(id);
       const previous = instance.state;
       if (!allowedFrom.includes(previous) && previous !== to) {
-        throw new Ec2Fault('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${to}.`);
+        throw new Ec2ErrorResponse('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${to}.`);
       }
       instance.state = to;
       return { instanceId: id, currentState: stateXml(to), previousState: stateXml(previous) };

@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import type { LaunchTemplate, LaunchTemplateVersion } from '../model.ts';
 import { node, required, str, strings } from '../query.ts';
 import { items } from '../xml.ts';
@@ -30,7 +30,7 @@ const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['stor
   const name = required(q, 'LaunchTemplateName');
   const found = [...store.launchTemplates.values()].find((t) => t.launchTemplateName === name);
   if (!found)
-    throw new Ec2Fault(
+    throw new Ec2ErrorResponse(
       'InvalidLaunchTemplateName.NotFoundException',
       `The specified launch template, with template name ${name}, does not exist.`,
     );
@@ -40,7 +40,7 @@ const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['stor
 const createLaunchTemplate: Action = (q, { store, options }) => {
   const name = required(q, 'LaunchTemplateName');
   if ([...store.launchTemplates.values()].some((t) => t.launchTemplateName === name)) {
-    throw new Ec2Fault('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use.`);
+    throw new Ec2ErrorResponse('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use.`);
   }
   const now = options.now().toISOString();
   const template: LaunchTemplate = {

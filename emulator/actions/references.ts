@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { paginate } from '../listing.ts';
 import { bool, int, list, str, strings } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
@@ -19,17 +19,18 @@ const SUPPORTED = ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter', 'image
  */
 const describeImageReferences: Action = (q, { store, options }) => {
   const imageIds = strings(q, 'ImageId');
-  if (imageIds.length === 0) throw new Ec2Fault('MissingParameter', 'The request must contain the parameter ImageId');
+  if (imageIds.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter ImageId');
   for (const id of imageIds) store.checkId('ami', id);
   const requested = new Map<string, Map<string, string[]>>();
   for (const entry of list(q, 'ResourceType')) {
     const type = str(entry, 'ResourceType') ?? '';
-    if (!SUPPORTED.includes(type)) throw new Ec2Fault('InvalidParameterValue', `Resource type '${type}' is not supported`);
+    if (!SUPPORTED.includes(type)) throw new Ec2ErrorResponse('InvalidParameterValue', `Resource type '${type}' is not supported`);
     const opts = new Map(list(entry, 'ResourceTypeOption').map((o) => [str(o, 'OptionName') ?? '', strings(o, 'OptionValue')]));
     requested.set(type, opts);
   }
   const all = bool(q, 'IncludeAllResourceTypes');
-  if (!all && requested.size === 0) throw new Ec2Fault('InvalidParameterCombination', 'Specify ResourceTypes or IncludeAllResourceTypes');
+  if (!all && requested.size === 0)
+    throw new Ec2ErrorResponse('InvalidParameterCombination', 'Specify ResourceTypes or IncludeAllResourceTypes');
   const wants = (type: string) => all || requested.has(type);
   const arn = (service: string, resource: string) => `arn:aws:${service}:${options.region}:${ACCOUNT_ID}:${resource}`;
   const found: Reference[] = [];

@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Snapshot } from '../model.ts';
 import { filters, int, required, str, strings } from '../query.ts';
@@ -43,7 +43,7 @@ const deleteSnapshot: Action = (q, { store }) => {
   const snapshot = store.snapshot(required(q, 'SnapshotId'));
   const users = store.imagesUsingSnapshot(snapshot.snapshotId);
   if (users[0]) {
-    throw new Ec2Fault('InvalidSnapshot.InUse', `The snapshot ${snapshot.snapshotId} is currently in use by ${users[0].imageId}`);
+    throw new Ec2ErrorResponse('InvalidSnapshot.InUse', `The snapshot ${snapshot.snapshotId} is currently in use by ${users[0].imageId}`);
   }
   store.snapshots.delete(snapshot.snapshotId);
   return { return: true };

@@ -1,4 +1,4 @@
-import { Ec2Fault } from '../fault.ts';
+import { Ec2ErrorResponse } from '../error-response.ts';
 import { strings, tagList } from '../query.ts';
 import type { Action } from './context.ts';
 
@@ -6,7 +6,7 @@ const MAX_TAGS = 50;
 
 const resourcesOf = (q: Parameters<Action>[0]): string[] => {
   const ids = strings(q, 'ResourceId');
-  if (ids.length === 0) throw new Ec2Fault('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  if (ids.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter resourceIdSet');
   return ids;
 };
 
@@ -14,8 +14,8 @@ const createTags: Action = (q, { store }) => {
   const tags = tagList(q);
   for (const { key, value } of tags) {
     if (key.length === 0 || key.length > 128 || key.toLowerCase().startsWith('aws:'))
-      throw new Ec2Fault('InvalidParameterValue', `Tag key '${key}' is not valid`);
-    if (value.length > 256) throw new Ec2Fault('InvalidParameterValue', `Tag value for '${key}' exceeds 256 characters`);
+      throw new Ec2ErrorResponse('InvalidParameterValue', `Tag key '${key}' is not valid`);
+    if (value.length > 256) throw new Ec2ErrorResponse('InvalidParameterValue', `Tag value for '${key}' exceeds 256 characters`);
   }
   const resources = resourcesOf(q).map((id) => store.taggable(id));
   for (const resource of resources) {
@@ -24,7 +24,7 @@ const createTags: Action = (q, { store }) => {
       if (existing) existing.value = tag.value;
       else resource.tags.push({ ...tag });
     }
-    if (resource.tags.length > MAX_TAGS) throw new Ec2Fault('TagLimitExceeded', `A resource can have at most ${MAX_TAGS} tags`);
+    if (resource.tags.length > MAX_TAGS) throw new Ec2ErrorResponse('TagLimitExceeded', `A resource can have at most ${MAX_TAGS} tags`);
   }
   return { return: true };
 };

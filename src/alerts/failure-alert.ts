@@ -78,7 +78,7 @@ const field = (value: unknown, key: string): string | undefined => {
   return typeof v === 'string' ? v : undefined;
 };
 
-export const consoleLink = (executionArn: string): string => {
+const consoleLink = (executionArn: string): string => {
   const region = executionArn.split(':')[3] ?? 'us-east-1';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 };

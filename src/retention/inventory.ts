@@ -24,7 +24,7 @@ export interface ManagedSnapshot {
 /** EC2's largest page: one listing call per 1,000 images. */
 const PAGE_SIZE = 1000;
 
-export const toManagedImage = (image: Image): ManagedImage => ({
+const toManagedImage = (image: Image): ManagedImage => ({
   imageId: image.ImageId ?? '',
   name: image.Name ?? '',
   state: image.State ?? 'unknown',

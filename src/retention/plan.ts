@@ -34,7 +34,7 @@ export interface PlanContext {
 const ageInDays = (image: ManagedImage, now: Date): number => Math.floor((now.getTime() - Date.parse(image.creationDate)) / DAY_MS);
 
 /** Newest first; equal creation times ordered by image id, so the plan never depends on listing order. */
-export const newestFirst = (images: readonly ManagedImage[]): ManagedImage[] =>
+const newestFirst = (images: readonly ManagedImage[]): ManagedImage[] =>
   images
     .map((image) => ({ image, at: Date.parse(image.creationDate) }))
     .sort((a, b) => b.at - a.at || (a.image.imageId < b.image.imageId ? -1 : a.image.imageId > b.image.imageId ? 1 : 0))

@@ -12,7 +12,7 @@ import { RESERVED_TAG_PREFIX } from './tags.ts';
 // zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
 
 /** Larger inputs are refused before parsing: nothing legitimate comes close. */
-export const MAX_INPUT_BYTES = 32 * 1024;
+const MAX_INPUT_BYTES = 32 * 1024;
 const MAX_USER_TAGS = 30;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
@@ -66,7 +66,7 @@ export const executionInputSchema = z.strictObject({
   Comment: z.optional(text('expected a string').check(z.maxLength(1000, 'expected at most 1000 characters'))),
 });
 
-export type ExecutionInput = z.infer<typeof executionInputSchema>;
+type ExecutionInput = z.infer<typeof executionInputSchema>;
 
 /** The validated request that every later step receives. */
 export interface RotationRequest {

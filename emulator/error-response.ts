@@ -1,6 +1,6 @@
 /** An EC2 error response: `code` and `message` as EC2 sends them, with its HTTP status. */
-export class Ec2Fault extends Error {
-  override readonly name = 'Ec2Fault' as const;
+export class Ec2ErrorResponse extends Error {
+  override readonly name = 'Ec2ErrorResponse' as const;
   readonly code: string;
   readonly status: number;
 
