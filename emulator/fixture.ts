@@ -35,7 +35,7 @@ const fixtureSchema = z.strictObject({
         name: z.string(),
         description: z.string().optional(),
         creationDate: z.iso.datetime(),
-        state: z.enum(['pending', 'available', 'failed']).default('available'),
+        state: z.enum(['pending', 'available', 'failed', 'disabled']).default('available'),
         ownerId: z.string().default(ACCOUNT_ID),
         rootDeviceType: z.enum(['ebs', 'instance-store']).default('ebs'),
         deregistrationProtection: z.boolean().default(false),

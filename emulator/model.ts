@@ -2,7 +2,7 @@
 import type { TagPair } from './query.ts';
 
 export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated';
-export type ImageState = 'pending' | 'available' | 'failed';
+export type ImageState = 'pending' | 'available' | 'failed' | 'disabled';
 /** What happens to a new image: EC2 finishes it, fails it, or never finishes it. */
 export type ImageFate = 'available' | 'failed' | 'stuck';
 

@@ -9,19 +9,36 @@ export type Query = { [key: string]: QueryNode };
 
 const isIndex = (segment: string): boolean => /^\d+$/.test(segment);
 
+/** No EC2 list parameter this emulator serves takes more members than this; a larger index is refused, never allocated. */
+const MAX_INDEX = 1000;
+const malformed = (key: string, why: string) => new Ec2ErrorResponse('InvalidParameterValue', `The parameter ${key} is malformed: ${why}`);
+
+/**
+ * Objects without a prototype hold the request, so a key such as `__proto__.X` is an ordinary name;
+ * an index is 1 to 1000, and a key is either a value or a list or a structure, as EC2 answers with a 400.
+ */
 export const parseQuery = (body: string): Query => {
-  const root: Query = {};
+  const root: Query = Object.create(null);
   for (const [key, value] of new URLSearchParams(body)) {
     const segments = key.split('.');
     let node: Record<string | number, QueryNode> = root;
     segments.forEach((segment, i) => {
+      // No EC2 parameter has these names; EC2 answers a parameter it does not know with UnknownParameter.
+      if (segment === '__proto__' || segment === 'constructor' || segment === 'prototype')
+        throw new Ec2ErrorResponse('UnknownParameter', `The parameter ${key} is not recognized`);
+      if (isIndex(segment) && (Number(segment) < 1 || Number(segment) > MAX_INDEX))
+        throw malformed(key, `index ${segment} is outside 1 to ${MAX_INDEX}`);
+      if (isIndex(segment) !== Array.isArray(node)) throw malformed(key, `${segments.slice(0, i).join('.') || key} is used two ways`);
       const slot: string | number = isIndex(segment) ? Number(segment) - 1 : segment;
       const next = segments[i + 1];
+      const existing = node[slot];
       if (next === undefined) {
+        if (existing !== undefined) throw malformed(key, 'given twice, or as both a value and a list');
         node[slot] = value;
         return;
       }
-      node[slot] ??= isIndex(next) ? [] : {};
+      if (typeof existing === 'string') throw malformed(key, `${segments.slice(0, i + 1).join('.')} is used as both a value and a list`);
+      node[slot] = existing ?? (isIndex(next) ? [] : Object.create(null));
       node = node[slot] as Record<string | number, QueryNode>;
     });
   }

@@ -43,6 +43,9 @@ const MUTATING_ACTIONS = new Set([
   'StartInstances',
   'CreateLaunchTemplate',
   'CreateLaunchTemplateVersion',
+  'DeleteLaunchTemplate',
+  'DisableImage',
+  'EnableImage',
   'EnableImageDeregistrationProtection',
   'DisableImageDeregistrationProtection',
 ]);
@@ -134,7 +137,23 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const body = await readBody(req);
     if (req.url?.startsWith('/_emulator/')) return control(req, res, body);
     const requestId = randomUUID();
-    const params = parseQuery(body);
+    let params: Query;
+    try {
+      params = parseQuery(body);
+    } catch (error) {
+      // A request EC2 could not read is still answered, and recorded, as EC2 answers it: a 400 with its code.
+      const refusal = error instanceof Ec2ErrorResponse ? error : new Ec2ErrorResponse('MalformedQueryString', String(error));
+      requests.push({
+        seq: requests.length + 1,
+        action: '',
+        params: {},
+        status: 400,
+        errorCode: refusal.code,
+        injected: false,
+        acted: false,
+      });
+      return send(res, 400, errorXml(refusal.code, refusal.message, requestId));
+    }
     const action = typeof params.Action === 'string' ? params.Action : '';
     // One server, two services: Auto Scaling speaks awsQuery (version 2011-01-01), EC2 its own dialect.
     const autoScaling = params.Version === AUTO_SCALING_VERSION;

@@ -27,6 +27,9 @@ const ID_PATTERNS = {
 } as const;
 type IdKind = keyof typeof ID_PATTERNS;
 
+export const unavailable = (id: string) =>
+  new Ec2ErrorResponse('InvalidAMIID.Unavailable', `The image id '[${id}]' is no longer available`);
+
 /** The emulated account's state, in memory, with EC2's id rules. */
 export class Store {
   readonly instances = new Map<string, Instance>();
@@ -36,6 +39,8 @@ export class Store {
   readonly parameters = new Map<string, SsmParameter>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
   readonly launchConfigurations = new Map<string, LaunchConfiguration>();
+  /** Images deregistered in this session: EC2 answers their ids with InvalidAMIID.Unavailable for a while, never NotFound at once. */
+  readonly deregisteredImages = new Set<string>();
 
   clear(): void {
     for (const map of [
@@ -46,6 +51,7 @@ export class Store {
       this.parameters,
       this.autoScalingGroups,
       this.launchConfigurations,
+      this.deregisteredImages,
     ])
       map.clear();
   }
@@ -74,6 +80,8 @@ export class Store {
   }
 
   image(id: string): Image {
+    this.checkId('ami', id);
+    if (this.deregisteredImages.has(id)) throw unavailable(id);
     return this.found('ami', id, this.images);
   }
 

@@ -7,7 +7,8 @@ import { type CleanUpResult, cleanUpExecutionImage } from '../src/rotation/clean
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 
 export interface CleanUpImageEvent {
-  image: { imageId: string };
+  /** The image the failed step knew of; absent when CreateImage or TagImage failed. */
+  image?: { imageId: string };
   execution: ExecutionRef;
 }
 
@@ -15,6 +16,6 @@ export interface CleanUpImageEvent {
 export const makeHandler = ({ ec2 }: { ec2: EC2Client }) =>
   middy<CleanUpImageEvent, CleanUpResult, Error, Context>()
     .use(stepLogging('CleanUpImage'))
-    .handler(async (event) => cleanUpExecutionImage(ec2, event.image.imageId, event.execution));
+    .handler(async (event) => cleanUpExecutionImage(ec2, event.image?.imageId, event.execution));
 
 export const handler = makeHandler({ ec2: ec2Client() });

@@ -8,25 +8,26 @@ const path = require('node:path');
 
 const logicalId = (family) => `RotationSchedule${family.replace(/[^A-Za-z0-9]/g, '')}`;
 
-module.exports = async ({ options, resolveVariable }) => {
-  const stage = options.stage ?? 'dev';
-  const file = path.join(__dirname, `rotations.${stage}.json`);
-  const rotations = fs.existsSync(file)
-    ? JSON.parse(fs.readFileSync(file, 'utf8'))
-    : [
-        {
-          family: await resolveVariable('param:family'),
-          instanceId: await resolveVariable('param:instanceId'),
-          schedule: await resolveVariable('param:schedule'),
-          timezone: await resolveVariable('param:timezone'),
-        },
-      ].filter((r) => r.family !== '' && r.instanceId !== '');
+/** The schedule resources for a stage's rotations; two families that would share a schedule are refused by name. */
+const schedulesFor = (rotations, stage) => {
   const Resources = {};
+  const owners = new Map();
   for (const rotation of rotations) {
-    Resources[logicalId(rotation.family)] = {
+    const id = logicalId(rotation.family);
+    const name = `ami-rotator-${stage}-${rotation.family}`.slice(0, 64);
+    for (const key of [id, name]) {
+      const other = owners.get(key);
+      if (other !== undefined) {
+        throw new Error(
+          `Families "${other}" and "${rotation.family}" would share the schedule ${key}; rename one of them (letters and digits must differ within the first ${64 - `ami-rotator-${stage}-`.length} characters)`,
+        );
+      }
+      owners.set(key, rotation.family);
+    }
+    Resources[id] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
-        Name: `ami-rotator-${stage}-${rotation.family}`.slice(0, 64),
+        Name: name,
         Description: `Rotates the AMI family ${rotation.family} from ${rotation.instanceId}`,
         ScheduleExpression: rotation.schedule ?? 'cron(0 2 * * ? *)',
         ScheduleExpressionTimezone: rotation.timezone ?? 'UTC',
@@ -42,5 +43,22 @@ module.exports = async ({ options, resolveVariable }) => {
       },
     };
   }
-  return { Resources };
+  return Resources;
 };
+
+module.exports = async ({ options, resolveVariable }) => {
+  const stage = options.stage ?? 'dev';
+  const file = path.join(__dirname, `rotations.${stage}.json`);
+  const rotations = fs.existsSync(file)
+    ? JSON.parse(fs.readFileSync(file, 'utf8'))
+    : [
+        {
+          family: await resolveVariable('param:family'),
+          instanceId: await resolveVariable('param:instanceId'),
+          schedule: await resolveVariable('param:schedule'),
+          timezone: await resolveVariable('param:timezone'),
+        },
+      ].filter((r) => r.family !== '' && r.instanceId !== '');
+  return { Resources: schedulesFor(rotations, stage) };
+};
+module.exports.schedulesFor = schedulesFor;

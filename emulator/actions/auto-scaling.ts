@@ -25,6 +25,11 @@ const groupXml = (g: AutoScalingGroup, region: string) => ({
   MinSize: 0,
   MaxSize: 1,
   DesiredCapacity: 0,
+  // Members the Auto Scaling API model marks required in every AutoScalingGroup (API reference, AutoScalingGroup).
+  DefaultCooldown: 300,
+  AvailabilityZones: members([`${region}a`]),
+  HealthCheckType: 'EC2',
+  CreatedTime: '2026-01-01T00:00:00.000Z',
   ...(g.launchConfigurationName ? { LaunchConfigurationName: g.launchConfigurationName } : {}),
   ...(g.launchTemplate ? { LaunchTemplate: templateXml(g.launchTemplate) } : {}),
   ...(g.mixedInstancesPolicy
@@ -46,6 +51,8 @@ const groupXml = (g: AutoScalingGroup, region: string) => ({
 
 const describeAutoScalingGroups: Action = (q, { store, options }) => {
   const names = strings(node(q, 'AutoScalingGroupNames'), 'member');
+  // "AutoScalingGroupNames ... up to 1600 items"; MaxRecords "The default value is 50 and the maximum value is 100."
+  if (names.length > 1600) throw new Ec2ErrorResponse('ValidationError', 'At most 1600 Auto Scaling group names may be given');
   const groups = [...store.autoScalingGroups.values()].filter((g) => names.length === 0 || names.includes(g.name));
   const page = paginate(groups, int(q, 'MaxRecords'), str(q, 'NextToken'), { min: 1, max: 100 });
   return {

@@ -1,8 +1,9 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
+import { checkFilters, checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Image } from '../model.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
-import { ACCOUNT_ID } from '../store.ts';
+import { ACCOUNT_ID, unavailable } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
 import type { Action, ActionContext } from './context.ts';
 
@@ -141,20 +142,25 @@ const createImage: Action = (q, ctx) => {
   return { imageId };
 };
 
+// DescribeImages: MaxResults 5 to 1000 and not with ImageId.N; disabled images only with IncludeDisabled
+// (API reference, DescribeImages and DisableImage); a just-deregistered id is InvalidAMIID.Unavailable.
 const describeImages: Action = (q, ctx) => {
   const { store } = ctx;
   const ids = strings(q, 'ImageId');
   for (const id of ids) store.checkId('ami', id);
+  checkNotBoth('imageIdsSet', ids.length > 0, 'maxResults', str(q, 'MaxResults') !== undefined);
+  const specs = filters(q);
+  checkFilters(specs);
   const owners = strings(q, 'Owner');
-  if (ids.length > 0 && str(q, 'MaxResults') !== undefined) {
-    throw new Ec2ErrorResponse('InvalidParameterCombination', 'The parameter imageIdsSet cannot be used with the parameter maxResults');
-  }
+  const gone = ids.filter((id) => store.deregisteredImages.has(id));
+  if (gone.length > 0) throw unavailable(gone.join(', '));
   let images = ids.length > 0 ? ids.flatMap((id) => store.images.get(id) ?? []) : [...store.images.values()];
   const missing = ids.filter((id) => !store.images.has(id));
   if (missing.length > 0) throw new Ec2ErrorResponse('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+  if (!bool(q, 'IncludeDisabled')) images = images.filter((image) => image.state !== 'disabled');
   if (owners.length > 0)
     images = images.filter((image) => owners.some((o) => (o === 'self' ? image.ownerId === ACCOUNT_ID : o === image.ownerId)));
-  images = applyFilters(images, filters(q), IMAGE_FILTERS);
+  images = applyFilters(images, specs, IMAGE_FILTERS);
   const page = paginate(images, int(q, 'MaxResults'), str(q, 'NextToken'));
   for (const image of page.items) settle(image, ctx);
   return { imagesSet: items(page.items.map(imageXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
@@ -166,6 +172,7 @@ const deregisterImage: Action = (q, { store }) => {
     throw new Ec2ErrorResponse('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
   }
   store.images.delete(image.imageId);
+  store.deregisteredImages.add(image.imageId);
   if (!bool(q, 'DeleteAssociatedSnapshots')) return { return: true };
   const results = image.blockDevices.map(({ snapshotId }) => {
     if (!store.snapshots.has(snapshotId)) return { snapshotId, returnCode: 'client-error' };
@@ -186,7 +193,26 @@ const disableDeregistrationProtection: Action = (q, { store }) => {
   return { return: 'disabled' };
 };
 
+// DisableImage / EnableImage (API reference): only an available image can be disabled, only a disabled one enabled.
+const disableImage: Action = (q, { store }) => {
+  const image = store.image(required(q, 'ImageId'));
+  if (image.state !== 'available' && image.state !== 'disabled')
+    throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only an available image can be disabled.`);
+  image.state = 'disabled';
+  return { return: true };
+};
+
+const enableImage: Action = (q, { store }) => {
+  const image = store.image(required(q, 'ImageId'));
+  if (image.state !== 'disabled' && image.state !== 'available')
+    throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only a disabled image can be enabled.`);
+  image.state = 'available';
+  return { return: true };
+};
+
 export const imageActions: Record<string, Action> = {
+  DisableImage: disableImage,
+  EnableImage: enableImage,
   CreateImage: createImage,
   DescribeImages: describeImages,
   DeregisterImage: deregisterImage,

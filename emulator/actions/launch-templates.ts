@@ -1,6 +1,8 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
+import { checkFilters, checkNotBoth } from '../limits.ts';
+import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { LaunchTemplate, LaunchTemplateVersion } from '../model.ts';
-import { node, required, str, strings } from '../query.ts';
+import { filters, int, node, required, str, strings } from '../query.ts';
 import { items } from '../xml.ts';
 import type { Action } from './context.ts';
 
@@ -24,10 +26,7 @@ const versionXml = (t: LaunchTemplate, v: LaunchTemplateVersion) => ({
   launchTemplateData: v.imageId === undefined ? '' : { imageId: v.imageId },
 });
 
-const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['store']): LaunchTemplate => {
-  const id = str(q, 'LaunchTemplateId');
-  if (id !== undefined) return store.launchTemplate(id);
-  const name = required(q, 'LaunchTemplateName');
+const byName = (store: Parameters<Action>[1]['store'], name: string): LaunchTemplate => {
   const found = [...store.launchTemplates.values()].find((t) => t.launchTemplateName === name);
   if (!found)
     throw new Ec2ErrorResponse(
@@ -35,6 +34,17 @@ const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['stor
       `The specified launch template, with template name ${name}, does not exist.`,
     );
   return found;
+};
+
+const TEMPLATE_FILTERS: FilterSupport<LaunchTemplate> = {
+  fields: { 'launch-template-name': (t) => [t.launchTemplateName] },
+  tags: () => [],
+};
+
+const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['store']): LaunchTemplate => {
+  const id = str(q, 'LaunchTemplateId');
+  if (id !== undefined) return store.launchTemplate(id);
+  return byName(store, required(q, 'LaunchTemplateName'));
 };
 
 const createLaunchTemplate: Action = (q, { store, options }) => {
@@ -73,21 +83,54 @@ const createLaunchTemplateVersion: Action = (q, { store, options }) => {
   return { launchTemplateVersion: versionXml(template, version) };
 };
 
+// DescribeLaunchTemplates: ids or names (an unknown name is InvalidLaunchTemplateName.NotFoundException),
+// MaxResults 1 to 200 and not with ids or names (API reference, DescribeLaunchTemplates).
 const describeLaunchTemplates: Action = (q, { store }) => {
   const ids = strings(q, 'LaunchTemplateId');
-  const templates = ids.length > 0 ? ids.map((id) => store.launchTemplate(id)) : [...store.launchTemplates.values()];
-  return { launchTemplates: items(templates.map(templateXml)) };
+  const names = strings(q, 'LaunchTemplateName');
+  checkNotBoth('LaunchTemplateIds or LaunchTemplateNames', ids.length + names.length > 0, 'MaxResults', str(q, 'MaxResults') !== undefined);
+  const specs = filters(q);
+  checkFilters(specs);
+  const templates =
+    ids.length + names.length > 0
+      ? [...ids.map((id) => store.launchTemplate(id)), ...names.map((name) => byName(store, name))]
+      : [...store.launchTemplates.values()];
+  const page = paginate(applyFilters(templates, specs, TEMPLATE_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'), { min: 1, max: 200 });
+  return { launchTemplates: items(page.items.map(templateXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
+// DescribeLaunchTemplateVersions: a version that does not exist is InvalidLaunchTemplateId.VersionNotFound;
+// MinVersion/MaxVersion bound the numbers; MaxResults 1 to 200 (API reference, DescribeLaunchTemplateVersions).
 const describeLaunchTemplateVersions: Action = (q, { store }) => {
   const template = byIdOrName(q, store);
   const wanted = strings(q, 'LaunchTemplateVersion');
   const numbers = wanted.map((w) => (w === '$Latest' ? latestOf(template) : w === '$Default' ? template.defaultVersion : Number(w)));
-  const versions = numbers.length > 0 ? template.versions.filter((v) => numbers.includes(v.versionNumber)) : template.versions;
-  return { launchTemplateVersionSet: items(versions.map((v) => versionXml(template, v))) };
+  const missing = wanted.filter((_, n) => !template.versions.some((v) => v.versionNumber === numbers[n]));
+  if (missing.length > 0)
+    throw new Ec2ErrorResponse(
+      'InvalidLaunchTemplateId.VersionNotFound',
+      `Could not find launch template version ${missing.join(', ')} of ${template.launchTemplateId}`,
+    );
+  const min = int(q, 'MinVersion') ?? Number.NEGATIVE_INFINITY;
+  const max = int(q, 'MaxVersion') ?? Number.POSITIVE_INFINITY;
+  const versions = (numbers.length > 0 ? template.versions.filter((v) => numbers.includes(v.versionNumber)) : template.versions).filter(
+    (v) => v.versionNumber >= min && v.versionNumber <= max,
+  );
+  const page = paginate(versions, int(q, 'MaxResults'), str(q, 'NextToken'), { min: 1, max: 200 });
+  return {
+    launchTemplateVersionSet: items(page.items.map((v) => versionXml(template, v))),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+};
+
+const deleteLaunchTemplate: Action = (q, { store }) => {
+  const template = byIdOrName(q, store);
+  store.launchTemplates.delete(template.launchTemplateId);
+  return { launchTemplate: templateXml(template) };
 };
 
 export const launchTemplateActions: Record<string, Action> = {
+  DeleteLaunchTemplate: deleteLaunchTemplate,
   CreateLaunchTemplate: createLaunchTemplate,
   CreateLaunchTemplateVersion: createLaunchTemplateVersion,
   DescribeLaunchTemplates: describeLaunchTemplates,

@@ -1,4 +1,5 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
+import { checkCount } from '../limits.ts';
 import { paginate } from '../listing.ts';
 import { bool, int, list, str, strings } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
@@ -20,6 +21,8 @@ const SUPPORTED = ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter', 'image
 const describeImageReferences: Action = (q, { store, options }) => {
   const imageIds = strings(q, 'ImageId');
   if (imageIds.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter ImageId');
+  // "ImageId.N ... Minimum number of 1 item. Maximum number of 10 items." (API reference, DescribeImageReferences)
+  checkCount('ImageId', imageIds.length, 1, 10);
   for (const id of imageIds) store.checkId('ami', id);
   const requested = new Map<string, Map<string, string[]>>();
   for (const entry of list(q, 'ResourceType')) {
@@ -57,7 +60,7 @@ const describeImageReferences: Action = (q, { store, options }) => {
       }
     }
   }
-  const page = paginate(found, int(q, 'MaxResults'), str(q, 'NextToken'), { min: 1, max: 1000 });
+  const page = paginate(found, int(q, 'MaxResults'), str(q, 'NextToken'), { min: 5, max: 1000 });
   return { imageReferenceSet: items(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 

@@ -15,6 +15,7 @@ AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING for an emulator). Retenti
 ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
 
   --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
+  --keep-last N, --max-age-days N   the expiry rule (giving either replaces both; off switches one off)
   --json           print the plan as JSON instead of a table`;
 
 const FLAGS: Record<string, string> = {
@@ -22,6 +23,16 @@ const FLAGS: Record<string, string> = {
   'retention.keepLast': '--keep-last',
   'retention.maxAgeDays': '--max-age-days',
   'retention.minKeep': '--min-keep',
+};
+
+/** A date written out in full (`2027-01-31` or `2027-01-31T00:00:00Z`) that names a real day, or undefined. */
+const exactDate = (text: string): Date | undefined => {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(text);
+  const date = new Date(text);
+  if (!match || Number.isNaN(date.getTime())) return undefined;
+  // Date rolls 2027-02-30 over to March 2: the day it names must be the day it parsed to.
+  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return day.getUTCDate() === Number(match[3]) && day.getUTCMonth() === Number(match[2]) - 1 ? date : undefined;
 };
 
 export class UsageError extends Error {
@@ -73,10 +84,15 @@ export const runPlanCommand = async (
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${PLAN_USAGE}`);
   }
-  const now = values.now === undefined ? new Date() : new Date(String(values.now));
-  if (Number.isNaN(now.getTime()))
-    throw new UsageError(`--now: expected an ISO 8601 date such as 2027-01-31T00:00:00Z, got "${values.now}"`);
-  const number = (flag: string) => (values[flag] === undefined ? undefined : Number(values[flag]));
+  const now = values.now === undefined ? new Date() : exactDate(String(values.now));
+  if (now === undefined) throw new UsageError(`--now: expected an ISO 8601 date such as 2027-01-31T00:00:00Z, got "${values.now}"`);
+  // Only plain decimal digits are a number ("0x10" and "1e3" are not); `off` switches a rule off; anything else is refused by the contract.
+  const number = (flag: string) => {
+    const raw = values[flag];
+    if (raw === undefined) return undefined;
+    if (raw === 'off') return null;
+    return /^\d{1,9}$/.test(String(raw)) ? Number(raw) : String(raw);
+  };
   const retention = Object.fromEntries(
     Object.entries({ keepLast: number('keep-last'), maxAgeDays: number('max-age-days'), minKeep: number('min-keep') }).filter(
       ([, v]) => v !== undefined,
@@ -88,7 +104,13 @@ export const runPlanCommand = async (
     request = parseRotationRequest({ family: values.family, instanceId: 'i-00000000', retention }, readConfig(env));
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    throw new UsageError(error.problems.map((p) => p.replace(/^(family|retention\.\w+)/, (field) => FLAGS[field] ?? field)).join('\n'));
+    throw new UsageError(
+      error.problems
+        .map((p) =>
+          p.replace(/^(family|retention\.\w+)/, (field) => FLAGS[field] ?? field).replace(', or null to switch', ', or off to switch'),
+        )
+        .join('\n'),
+    );
   }
   const plan = await planPrune(clients, { family: request.family, policy: request.retention, now, orphanGraceHours: ORPHAN_GRACE_HOURS });
   return values.json

@@ -41,7 +41,7 @@ export const listFamilyImages = async (ec2: EC2Client, family: string): Promise<
   try {
     const pages = paginateDescribeImages(
       { client: ec2, pageSize: PAGE_SIZE },
-      { Owners: ['self'], Filters: [{ Name: `tag:${TAG.family}`, Values: [family] }] },
+      { Owners: ['self'], IncludeDisabled: true, Filters: [{ Name: `tag:${TAG.family}`, Values: [family] }] },
     );
     for await (const page of pages) images.push(...(page.Images ?? []).map(toManagedImage));
   } catch (error) {

@@ -17,7 +17,7 @@ export interface ImageDecision {
 }
 
 /** What uses each image, as far as it could be established. */
-export type UsageReport = { known: true; uses: ReadonlyMap<string, readonly string[]>; caveat?: string } | { known: false; reason: string };
+export type UsageReport = { known: true; uses: ReadonlyMap<string, readonly string[]> } | { known: false; reason: string };
 
 export interface PlanContext {
   family: string;
@@ -81,9 +81,12 @@ const retentionVerdict = (rank: number, age: number, policy: RetentionPolicy): {
   return { expired: true, reason: `expired: ${age} days old, ${beyond.join(' and ')}` };
 };
 
+/** How a decision kept for unknown usage starts: the prune alert counts them. */
+export const USAGE_UNKNOWN = 'kept: usage could not be established';
+
 const usageVerdict = (imageId: string, usage: UsageReport | undefined): string | undefined => {
   if (usage === undefined) return undefined;
-  if (!usage.known) return `kept: usage could not be established (${usage.reason})`;
+  if (!usage.known) return `${USAGE_UNKNOWN} (${usage.reason})`;
   const uses = usage.uses.get(imageId);
   return uses && uses.length > 0 ? `kept: in use by ${uses.join(', ')}` : undefined;
 };
@@ -114,8 +117,7 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
     if (!verdict.expired) return decide(image, 'keep', verdict.reason);
     const used = usageVerdict(image.imageId, ctx.usage);
     if (used !== undefined) return decide(image, 'keep', used);
-    const caveat = ctx.usage?.known ? ctx.usage.caveat : undefined;
-    return decide(image, 'delete', caveat ? `${verdict.reason} (${caveat})` : verdict.reason);
+    return decide(image, 'delete', verdict.reason);
   });
   // Only the family's own images count towards the floor: another family's or account's are not a rollback.
   const foreign = new Set(images.filter((image) => notOurs(image, ctx) !== undefined).map((image) => image.imageId));

@@ -1,4 +1,5 @@
 /** Shapes prune runs into the step's output: bounded in size, accumulated across the resumable loop. */
+import { USAGE_UNKNOWN } from './plan.ts';
 import type { PruneRun } from './prune.ts';
 import type { BucketState } from './token-bucket.ts';
 
@@ -54,6 +55,11 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       .map((s) => ({ resource: s.snapshotId, reason: `${s.reason} (image ${o.imageId} was deregistered)` })),
   );
   const snapshotFailures = run.snapshots.filter((s) => s.outcome === 'failed').map((s) => ({ resource: s.snapshotId, reason: s.reason }));
+  // Expired images kept because their usage is unknown are not pruned: said once a night, in the one alert.
+  const heldBack = run.plan.images.filter((d) => d.reason.startsWith(USAGE_UNKNOWN));
+  const heldBackNote = heldBack.length
+    ? [{ resource: `${heldBack.length} expired image(s)`, reason: `${heldBack[0]?.reason}; pruning is held back until usage can be read` }]
+    : [];
   return {
     ...previous,
     iteration: previous.iteration + 1,
@@ -76,7 +82,13 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       ...previous.deleted,
       ...run.images.filter((o) => o.outcome === 'deleted').map(({ imageId, name, reason }) => ({ imageId, name, reason })),
     ].slice(0, MAX_LISTED),
-    failures: latestPerResource([...previous.failures, ...imageFailures, ...snapshotFailures, ...keptSnapshots]).slice(0, MAX_LISTED),
+    failures: latestPerResource([
+      ...previous.failures,
+      ...(first ? heldBackNote : []),
+      ...imageFailures,
+      ...snapshotFailures,
+      ...keptSnapshots,
+    ]).slice(0, MAX_LISTED),
   };
 };
 
@@ -92,9 +104,12 @@ export const pruneAlert = (
     '',
     ...progress.failures.map((f) => `- ${f.resource}: ${f.reason}`),
     '',
-    'Nothing else was affected: every other expired image was deleted and the policy was kept.',
+    progress.done
+      ? 'Nothing else was affected: every other expired image was deleted and the policy was kept.'
+      : `Pruning stopped after ${progress.iteration} passes with work left; the next run goes on where it stopped.`,
     'What to do: read each reason. Throttling or server errors clear by themselves at the next run;',
     'a snapshot kept because another image uses it is deleted once that image is gone; an access error needs the role fixed.',
+    'Images whose usage could not be read are kept, never deleted on a guess.',
   ];
-  return { subject: `ami-rotator: ${family} rotated, ${count} item(s) not pruned`.slice(0, 100), message: lines.join('\n') };
+  return { subject: `ami-rotator: ${family} rotated, ${count} item(s) not pruned`.slice(0, 99), message: lines.join('\n') };
 };

@@ -22,6 +22,9 @@ export interface PruneStepResult extends PruneProgress {
   alert?: { subject: string; message: string };
 }
 
+/** The state machine's IsPruneDone stops looping after this many passes (a test holds the two equal). */
+export const MAX_PRUNE_PASSES = 50;
+
 const accountOf = (executionArn: string): string | undefined => executionArn.split(':')[4] || undefined;
 
 const LOG_CHUNK = 200;
@@ -74,7 +77,9 @@ export const pruneImages = async (
     ...accumulate(previous, run),
     pacing: { deregister: pacing.deregister.save(), deleteSnapshot: pacing.deleteSnapshot.save() },
   };
-  return progress.done && progress.failures.length > 0
+  // The last pass (done, or the state machine's cap reached) says once what was left behind, and why.
+  const last = progress.done || progress.iteration >= MAX_PRUNE_PASSES;
+  return last && (progress.failures.length > 0 || !progress.done)
     ? { ...progress, alert: pruneAlert(request.family, progress, event.newImageId) }
     : progress;
 };

@@ -1,11 +1,11 @@
 /**
- * Finds which expiry candidates are still in use. DescribeImageReferences answers for instances
- * (any state but terminated), the newest launch template versions and SSM parameters; launch
- * templates whose default version is older than that window are checked one by one; Auto Scaling
- * groups are read for the launch template version or launch configuration each one launches. When
- * DescribeImageReferences cannot be used, explicit describes of instances and launch templates
- * stand in, and the report says SSM parameters went unchecked. When Auto Scaling cannot be read,
- * usage is unknown and every candidate is kept.
+ * Finds which expiry candidates are still in use. DescribeImageReferences (at most 10 images a call)
+ * answers for instances (any state but terminated), the newest 10 versions of every launch template
+ * and SSM parameters; launch templates whose default version is older than that window are checked one
+ * by one; Auto Scaling groups are read for the launch template version or launch configuration each
+ * one launches. Nothing else can see SSM parameters, so when DescribeImageReferences is refused, or
+ * Auto Scaling cannot be read, usage is unknown and every candidate is kept; a transient failure is
+ * thrown, for the step's retry.
  */
 
 import {
@@ -15,17 +15,18 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import {
   DescribeImageReferencesCommand,
-  DescribeInstancesCommand,
   DescribeLaunchTemplateVersionsCommand,
   type EC2Client,
   paginateDescribeLaunchTemplates,
 } from '@aws-sdk/client-ec2';
-import { awsErrorCode } from '../aws/failures.ts';
+import { fromEc2Error } from '../aws/ec2-errors.ts';
+import { awsErrorCode, classifyAwsFailure } from '../aws/failures.ts';
 import type { UsageReport } from './plan.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
 const VERSION_DEPTH = 10;
-const IDS_PER_CALL = 50;
+// "ImageId.N ... Maximum number of 10 items" (API reference, DescribeImageReferences).
+const IDS_PER_CALL = 10;
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -44,21 +45,19 @@ const note = (uses: Uses, imageId: string, what: string) => {
   uses.set(imageId, list);
 };
 
-/** Launch templates whose default or latest version uses one of the images (explicit describes). */
-const launchTemplateUses = async (ec2: EC2Client, imageIds: ReadonlySet<string>, uses: Uses, onlyBeyondDepth: boolean): Promise<void> => {
+/** Launch templates whose default version is older than the newest 10 that DescribeImageReferences reads. */
+const oldDefaultVersionUses = async (ec2: EC2Client, imageIds: ReadonlySet<string>, uses: Uses): Promise<void> => {
   for await (const page of paginateDescribeLaunchTemplates({ client: ec2, pageSize: 200 }, {})) {
     for (const t of page.LaunchTemplates ?? []) {
       const latest = t.LatestVersionNumber ?? 0;
-      const defaultVersion = t.DefaultVersionNumber ?? latest;
-      const wanted = onlyBeyondDepth ? (latest - defaultVersion >= VERSION_DEPTH ? ['$Default'] : []) : ['$Latest', '$Default'];
-      if (wanted.length === 0) continue;
+      if (latest - (t.DefaultVersionNumber ?? latest) < VERSION_DEPTH) continue;
       const { LaunchTemplateVersions } = await ec2.send(
-        new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: t.LaunchTemplateId, Versions: wanted }),
+        new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: t.LaunchTemplateId, Versions: ['$Default'] }),
       );
       for (const v of LaunchTemplateVersions ?? []) {
         const imageId = v.LaunchTemplateData?.ImageId;
         if (imageId && imageIds.has(imageId))
-          note(uses, imageId, `launch template ${t.LaunchTemplateId} version ${v.VersionNumber}${v.DefaultVersion ? ' (default)' : ''}`);
+          note(uses, imageId, `launch template ${t.LaunchTemplateId} version ${v.VersionNumber} (default)`);
       }
     }
   }
@@ -87,31 +86,6 @@ const byImageReferences = async (ec2: EC2Client, imageIds: readonly string[]): P
       nextToken = page.NextToken;
     } while (nextToken);
   }
-  return uses;
-};
-
-const byExplicitDescribes = async (ec2: EC2Client, imageIds: readonly string[]): Promise<Uses> => {
-  const uses: Uses = new Map();
-  for (const batch of chunks(imageIds, 200)) {
-    let nextToken: string | undefined;
-    do {
-      const page = await ec2.send(
-        new DescribeInstancesCommand({
-          Filters: [
-            { Name: 'image-id', Values: batch },
-            { Name: 'instance-state-name', Values: LIVE_STATES },
-          ],
-          NextToken: nextToken,
-          MaxResults: 1000,
-        }),
-      );
-      for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
-        note(uses, instance.ImageId ?? '', `instance ${instance.InstanceId} (${instance.State?.Name})`);
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-  }
-  await launchTemplateUses(ec2, new Set(imageIds), uses, false);
   return uses;
 };
 
@@ -175,26 +149,26 @@ const autoScalingUses = async (
 const reasonOf = (error: unknown): string =>
   awsErrorCode(error) ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
+/** What a failed lookup means: a transient failure is thrown for the step's retry; anything else leaves usage unknown. */
+const unknownUnlessTransient = (error: unknown, what: string): UsageReport => {
+  const kind = classifyAwsFailure(error);
+  if (kind === 'throttled' || kind === 'unavailable') throw fromEc2Error(error, what);
+  return { known: false, reason: `${what} failed: ${reasonOf(error)}` };
+};
+
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {
   if (imageIds.length === 0) return { known: true, uses: new Map() };
   let uses: Uses;
-  let caveat: string | undefined;
   try {
     uses = await byImageReferences(ec2, imageIds);
-    await launchTemplateUses(ec2, new Set(imageIds), uses, true);
-  } catch (primary) {
-    const why = `DescribeImageReferences failed: ${reasonOf(primary)}`;
-    try {
-      uses = await byExplicitDescribes(ec2, imageIds);
-      caveat = `SSM parameters not checked, ${why}`;
-    } catch (fallback) {
-      return { known: false, reason: `${why}; instance and launch template describes failed: ${reasonOf(fallback)}` };
-    }
+    await oldDefaultVersionUses(ec2, new Set(imageIds), uses);
+  } catch (error) {
+    return unknownUnlessTransient(error, 'DescribeImageReferences (the only check of SSM parameters)');
   }
   try {
     await autoScalingUses(ec2, autoScaling, new Set(imageIds), uses);
   } catch (error) {
-    return { known: false, reason: `Auto Scaling groups could not be read: ${reasonOf(error)}` };
+    return unknownUnlessTransient(error, 'reading Auto Scaling groups');
   }
-  return caveat ? { known: true, uses, caveat } : { known: true, uses };
+  return { known: true, uses };
 };

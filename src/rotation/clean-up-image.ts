@@ -1,5 +1,5 @@
-import { DeregisterImageCommand, DescribeSnapshotsCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import { ec2Call } from '../aws/ec2-errors.ts';
+import { DeregisterImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand, type EC2Client, type Image } from '@aws-sdk/client-ec2';
+import { ec2Call, fromEc2Error, isGone } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, ImageNotOwnedError } from '../errors.ts';
 import { deleteSnapshot, describeImage } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
@@ -8,37 +8,68 @@ import { TAG } from './tags.ts';
 export interface CleanUpResult {
   imageId: string;
   deregistered: boolean;
+  /** Every image of this execution that was deregistered. */
+  deregisteredImages: string[];
   deletedSnapshots: string[];
   /** Snapshots left in place, each with why. */
   keptSnapshots: { snapshotId: string; reason: string }[];
 }
 
+/** The images this execution made, found by its tag (disabled ones included), whatever step failed. */
+const imagesOfExecution = async (ec2: EC2Client, execution: ExecutionRef): Promise<Image[]> => {
+  const { Images } = await ec2Call(`list images of execution ${execution.name}`, () =>
+    ec2.send(
+      new DescribeImagesCommand({
+        Owners: ['self'],
+        IncludeDisabled: true,
+        Filters: [{ Name: `tag:${TAG.execution}`, Values: [execution.id] }],
+      }),
+    ),
+  );
+  return Images ?? [];
+};
+
+/** Deregisters one image with its snapshots; one that is already gone (a retried call) counts as done. */
+const deregister = async (ec2: EC2Client, imageId: string): Promise<string[]> => {
+  const results = await ec2.send(new DeregisterImageCommand({ ImageId: imageId, DeleteAssociatedSnapshots: true })).then(
+    (r) => r.DeleteSnapshotResults ?? [],
+    (error: unknown) => {
+      if (isGone(error)) return [];
+      throw fromEc2Error(error, `deregister image ${imageId}`);
+    },
+  );
+  return results.filter((r) => r.ReturnCode === 'success').map((r) => r.SnapshotId ?? '');
+};
+
 /**
- * Removes what this execution made when its image failed or never became available: the image,
- * then every snapshot tagged with this execution (found by tag, so none is missed even when the
- * image no longer lists it). Only resources carrying this execution's tag are touched.
+ * Removes what this execution made when a step after CreateImage failed: the image it knows of (when
+ * it knows one), every image tagged with this execution (CreateImage may have made one and failed to
+ * say so), then every snapshot tagged with this execution. Only resources carrying this execution's
+ * tag are touched: an image named to it that carries another execution's tag is refused.
  */
-export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, execution: ExecutionRef): Promise<CleanUpResult> => {
-  let deregistered = false;
+export const cleanUpExecutionImage = async (
+  ec2: EC2Client,
+  imageId: string | undefined,
+  execution: ExecutionRef,
+): Promise<CleanUpResult> => {
   const deletedSnapshots: string[] = [];
-  const image = await describeImage(ec2, imageId).catch((error: unknown) => {
-    // Already gone (a retry of this step, or someone else): the snapshots below still need checking.
-    if (error instanceof ImageNotFoundError) return undefined;
-    throw error;
-  });
-  if (image) {
-    const owner = image.Tags?.find((t) => t.Key === TAG.execution)?.Value;
-    if (owner !== execution.id) {
-      throw new ImageNotOwnedError(
-        `Image ${imageId} is tagged with execution ${owner ?? '(none)'}, not ${execution.id}; it was left in place`,
-      );
-    }
-    const { DeleteSnapshotResults } = await ec2Call(`deregister image ${imageId}`, () =>
-      ec2.send(new DeregisterImageCommand({ ImageId: imageId, DeleteAssociatedSnapshots: true })),
+  const known =
+    imageId === undefined
+      ? undefined
+      : await describeImage(ec2, imageId).catch((error: unknown) => {
+          // Already gone (a retry of this step, or someone else): the rest still needs checking.
+          if (error instanceof ImageNotFoundError) return undefined;
+          throw error;
+        });
+  const owner = known?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
+  if (known && owner !== execution.id) {
+    throw new ImageNotOwnedError(
+      `Image ${imageId} is tagged with execution ${owner ?? '(none)'}, not ${execution.id}; it was left in place`,
     );
-    deregistered = true;
-    deletedSnapshots.push(...(DeleteSnapshotResults ?? []).filter((r) => r.ReturnCode === 'success').map((r) => r.SnapshotId ?? ''));
   }
+  const tagged = await imagesOfExecution(ec2, execution);
+  const ids = [...new Set([...(known?.ImageId ? [known.ImageId] : []), ...tagged.map((i) => i.ImageId ?? '')])].filter(Boolean);
+  for (const id of ids) deletedSnapshots.push(...(await deregister(ec2, id)));
   const { Snapshots } = await ec2Call(`list snapshots of execution ${execution.name}`, () =>
     ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${TAG.execution}`, Values: [execution.id] }] })),
   );
@@ -49,5 +80,5 @@ export const cleanUpExecutionImage = async (ec2: EC2Client, imageId: string, exe
     if (result === 'deleted') deletedSnapshots.push(snapshotId);
     if (result === 'in-use') keptSnapshots.push({ snapshotId, reason: 'still used by another image' });
   }
-  return { imageId, deregistered, deletedSnapshots, keptSnapshots };
+  return { imageId: imageId ?? ids[0] ?? 'none', deregistered: ids.length > 0, deregisteredImages: ids, deletedSnapshots, keptSnapshots };
 };

@@ -16,7 +16,10 @@ const MAX_INPUT_BYTES = 32 * 1024;
 const MAX_USER_TAGS = 30;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-const noControl = (s: string) => !CONTROL_CHARS.test(s);
+/** No control characters and no lone UTF-16 surrogate (which no AWS API can encode). */
+const noControl = (s: string) => !CONTROL_CHARS.test(s) && s.isWellFormed();
+/** An input nests objects two deep at most (`retention.keepLast`, `tags.team`): anything deeper is refused before it is walked. */
+const MAX_DEPTH = 4;
 
 const FAMILY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
@@ -24,18 +27,24 @@ const whole = (min: number, max: number, what: string) => {
   const expected = `expected a whole number of ${what} from ${min} to ${max}`;
   return z.optional(z.int({ error: expected }).check(z.minimum(min, expected), z.maximum(max, expected)));
 };
+/** A retention rule: a whole number, or null to switch the rule off. */
+const rule = (min: number, max: number, what: string) => {
+  const expected = `expected a whole number of ${what} from ${min} to ${max}, or null to switch the rule off`;
+  return z.optional(z.nullable(z.int({ error: expected }).check(z.minimum(min, expected), z.maximum(max, expected))));
+};
 const text = (error: string) => z.string({ error });
 
 const tagKey = z.string().check(
   z.minLength(1, 'expected a tag key of 1 to 128 characters'),
   z.maxLength(128, 'expected a tag key of at most 128 characters'),
-  z.refine(noControl, 'expected no control characters in a tag key'),
+  z.refine(noControl, 'expected no control characters or unpaired surrogates in a tag key'),
   z.refine((k) => !k.toLowerCase().startsWith('aws:'), 'the "aws:" prefix is reserved by AWS'),
   z.refine((k) => !k.startsWith(RESERVED_TAG_PREFIX), `the "${RESERVED_TAG_PREFIX}" prefix is reserved for ami-rotator's own tags`),
+  z.refine((k) => k !== 'Name', 'Name is the image name, which ami-rotator sets; choose another key'),
 );
 const tagValue = text('expected a string tag value').check(
   z.maxLength(256, 'expected a tag value of at most 256 characters'),
-  z.refine(noControl, 'expected no control characters in a tag value'),
+  z.refine(noControl, 'expected no control characters or unpaired surrogates in a tag value'),
 );
 
 export const executionInputSchema = z.strictObject({
@@ -47,7 +56,7 @@ export const executionInputSchema = z.strictObject({
   description: z.optional(
     text('expected a string').check(
       z.maxLength(255, 'expected at most 255 characters'),
-      z.refine(noControl, 'expected no control characters'),
+      z.refine(noControl, 'expected no control characters or unpaired surrogates'),
     ),
   ),
   tags: z.optional(
@@ -57,13 +66,18 @@ export const executionInputSchema = z.strictObject({
   ),
   retention: z.optional(
     z.strictObject(
-      { keepLast: whole(1, 1000, 'images'), maxAgeDays: whole(1, 3650, 'days'), minKeep: whole(1, 1000, 'images') },
+      { keepLast: rule(1, 1000, 'images'), maxAgeDays: rule(1, 3650, 'days'), minKeep: whole(1, 1000, 'images') },
       { error: 'expected an object with keepLast, maxAgeDays and/or minKeep' },
     ),
   ),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   // The Step Functions console's default input is {"Comment": "Insert your JSON here"}: a note, accepted and ignored.
-  Comment: z.optional(text('expected a string').check(z.maxLength(1000, 'expected at most 1000 characters'))),
+  Comment: z.optional(
+    text('expected a string').check(
+      z.maxLength(1000, 'expected at most 1000 characters'),
+      z.refine((c) => c.isWellFormed(), 'expected no unpaired surrogates'),
+    ),
+  ),
 });
 
 type ExecutionInput = z.infer<typeof executionInputSchema>;
@@ -85,24 +99,45 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${issue.path.length ? `${path}.` : ''}${key}: unknown field`);
   }
+  // A tag key that breaks a rule: the rule's own message, not the record's.
+  if (issue.code === 'invalid_key') return issue.issues.map((inner) => `${path}: ${inner.message}`);
   return [`${path}: ${issue.message}`];
 };
 
 const KNOWN_FIELDS = Object.keys(executionInputSchema.shape).join(', ');
 
-/** The input's retention fields override the deployment's one by one. */
+/**
+ * The input's rules replace the deployment's as a pair: an input that names keepLast or maxAgeDays
+ * states the whole expiry rule (the one it leaves out, or sets to null, is off), so `{keepLast: 3}`
+ * means the newest 3, as the README's examples say. minKeep, the floor, overrides on its own.
+ */
 const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retention']): RetentionPolicy => {
-  const keepLast = override?.keepLast ?? base.keepLast;
-  const maxAgeDays = override?.maxAgeDays ?? base.maxAgeDays;
+  const ownRules = override !== undefined && ('keepLast' in override || 'maxAgeDays' in override);
+  const keepLast = ownRules ? override.keepLast : base.keepLast;
+  const maxAgeDays = ownRules ? override.maxAgeDays : base.maxAgeDays;
   return {
-    ...(keepLast === undefined ? {} : { keepLast }),
-    ...(maxAgeDays === undefined ? {} : { maxAgeDays }),
+    ...(keepLast == null ? {} : { keepLast }),
+    ...(maxAgeDays == null ? {} : { maxAgeDays }),
     minKeep: override?.minKeep ?? base.minKeep,
   };
 };
 
 /** Validates an execution input against the contract and fills in the deployment's defaults. */
+/** How deep the input nests, counted without recursion, stopping as soon as it passes `limit`. */
+const depthExceeds = (input: unknown, limit: number): boolean => {
+  const stack: [unknown, number][] = [[input, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
+};
+
 export const parseRotationRequest = (input: unknown, config: DeploymentConfig): RotationRequest => {
+  if (depthExceeds(input, MAX_DEPTH))
+    throw new InvalidInputError([`input: nested more than ${MAX_DEPTH} levels deep; no field takes that`]);
   const size = Buffer.byteLength(JSON.stringify(input ?? null));
   if (size > MAX_INPUT_BYTES) throw new InvalidInputError([`input: ${size} bytes, expected at most ${MAX_INPUT_BYTES}`]);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {

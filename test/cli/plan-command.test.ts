@@ -64,8 +64,15 @@ describe('ami-rotator plan', () => {
 
   it.each([
     [['--family', 'web prod'], /^--family: expected 1 to 63 letters/],
-    [['--family', 'web-prod', '--keep-last', '0'], /^--keep-last: expected a whole number of images from 1 to 1000$/],
+    [
+      ['--family', 'web-prod', '--keep-last', '0'],
+      /^--keep-last: expected a whole number of images from 1 to 1000, or off to switch the rule off$/,
+    ],
+    [['--family', 'web-prod', '--keep-last', '0x10'], /^--keep-last: expected a whole number of images/],
+    [['--family', 'web-prod', '--max-age-days', '1e3'], /^--max-age-days: expected a whole number of days/],
     [['--family', 'web-prod', '--now', 'yesterday'], /^--now: expected an ISO 8601 date/],
+    [['--family', 'web-prod', '--now', '2027-02-30'], /^--now: expected an ISO 8601 date/],
+    [['--family', 'web-prod', '--now', '0'], /^--now: expected an ISO 8601 date/],
     [['--family', 'web-prod', '--colour'], /Unknown option '--colour'/],
   ])('refuses %j with a message naming the flag', async (args, message) => {
     await expect(plan(...args)).rejects.toThrow(UsageError);

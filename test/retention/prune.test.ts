@@ -5,7 +5,8 @@ import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
-import { pruneImages } from '../../src/retention/step.ts';
+import { emptyProgress } from '../../src/retention/report.ts';
+import { MAX_PRUNE_PASSES, pruneImages } from '../../src/retention/step.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -123,41 +124,107 @@ describe('prune against EC2', () => {
     });
   });
 
-  it('keeps every expired image when Auto Scaling cannot be read', async () => {
+  it('keeps every expired image when Auto Scaling cannot be read, and says so in the one alert', async () => {
     emulator().seed({ images: [newest, old(1)] });
     emulator().injectFaults({ rules: [{ actions: ['DescribeAutoScalingGroups'], code: 'AccessDenied' }] });
 
     const result = await prune();
 
     expect(reasons(result)[id('ami', 1)]).toBe(
-      'keep: kept: usage could not be established (Auto Scaling groups could not be read: AccessDenied)',
+      'keep: kept: usage could not be established (reading Auto Scaling groups failed: AccessDenied)',
     );
+    expect(result.alert?.message).toMatch(/1 expired image\(s\): kept: usage could not be established .*pruning is held back/);
   });
 
-  it('falls back to describing instances and launch templates when DescribeImageReferences is denied, and says what went unchecked', async () => {
-    emulator().seed({ images: [newest, old(1), old(2)], instances: [{ imageId: id('ami', 1), state: 'running' }] });
+  it('keeps every expired image when DescribeImageReferences is refused: nothing else sees SSM parameters', async () => {
+    emulator().seed({
+      images: [newest, old(1), old(2)],
+      instances: [{ imageId: id('ami', 1), state: 'running' }],
+      parameters: [{ name: '/golden/web-prod', value: id('ami', 2) }],
+    });
     emulator().injectFaults({ rules: [{ actions: ['DescribeImageReferences'], code: 'UnauthorizedOperation' }] });
 
     const result = await prune();
 
-    expect(reasons(result)[id('ami', 1)]).toMatch(/^keep: kept: in use by instance i-\w+ \(running\)$/);
-    expect(reasons(result)[id('ami', 2)]).toBe(
-      'delete: expired: 32 days old, beyond the newest 1 and older than 1 days (SSM parameters not checked, DescribeImageReferences failed: UnauthorizedOperation)',
+    expect(reasons(result)[id('ami', 2)]).toMatch(
+      /^keep: kept: usage could not be established \(DescribeImageReferences .*UnauthorizedOperation\)$/,
     );
+    expect(result.totals.deleted).toBe(0);
+    expect(emulator().mutatingRequests()).toEqual([]);
   });
 
-  it('keeps every expired image when usage cannot be established at all', async () => {
+  it('lets the step retry when DescribeImageReferences is throttled, instead of deciding anything', async () => {
     emulator().seed({ images: [newest, old(1)] });
-    emulator().injectFaults({
-      rules: [{ actions: ['DescribeImageReferences', 'DescribeInstances', 'DescribeLaunchTemplates'], code: 'UnauthorizedOperation' }],
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImageReferences'], code: 'RequestLimitExceeded' }] });
+
+    await expect(prune()).rejects.toMatchObject({ name: 'Ec2Throttled' });
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+
+  it('checks usage ten images at a time, so more than ten candidates still see SSM parameters and old template versions', async () => {
+    emulator().seed({
+      images: [newest, ...Array.from({ length: 24 }, (_, n) => old(n + 1))],
+      parameters: [{ name: '/golden/web-prod/latest', value: id('ami', 23) }],
+      launchTemplates: [{ name: 'pinned', defaultVersion: 2, versions: [{ imageId: id('ami', 24) }, { imageId: id('ami', 0xfff) }] }],
     });
 
     const result = await prune();
 
-    expect(reasons(result)[id('ami', 1)]).toMatch(
-      /^keep: kept: usage could not be established \(DescribeImageReferences failed: UnauthorizedOperation; .*UnauthorizedOperation\)$/,
+    expect(reasons(result)[id('ami', 23)]).toBe('keep: kept: in use by SSM parameter /golden/web-prod/latest');
+    expect(reasons(result)[id('ami', 24)]).toMatch(/^keep: kept: in use by launch template lt-\w+$/);
+    expect(result.totals.deleted).toBe(22);
+    const batches = emulator().requests.filter((r) => r.action === 'DescribeImageReferences');
+    expect(batches.map((r) => (r.params.ImageId as string[]).length)).toEqual([10, 10, 4]);
+  });
+
+  it('counts an image as deleted when the first DeregisterImage response was lost and the retry meets InvalidAMIID.Unavailable', async () => {
+    emulator().seed({ images: [newest, old(1)] });
+    emulator().injectFaults({ rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', times: 1 }] });
+
+    const result = await prune();
+
+    expect(
+      emulator()
+        .requests.filter((r) => r.action === 'DeregisterImage')
+        .map((r) => r.errorCode),
+    ).toEqual(['InternalError', 'InvalidAMIID.Unavailable']);
+    expect(result.totals.deleted).toBe(1);
+    expect(result.failures).toEqual([]);
+    expect(emulator().store.snapshots.size).toBe(1);
+  });
+
+  it('prunes a disabled managed image like an expired one, unless something protects it, and never calls its snapshots orphans', async () => {
+    emulator().seed({
+      images: [
+        newest,
+        { ...old(1), state: 'disabled', creationDate: ago(0.2) },
+        { ...old(2), state: 'disabled', tags: managed({ [TAG.keep]: 'true' }) },
+      ],
+    });
+
+    const result = await prune({ keepLast: 5, maxAgeDays: 5, minKeep: 1 });
+
+    expect(reasons(result)).toEqual({
+      [newest.imageId]: 'keep: kept: newest 5 (number 1)',
+      [id('ami', 1)]: 'delete: disabled: counts towards no rule, pruned like an expired image',
+      [id('ami', 2)]: `keep: kept: tagged ${TAG.keep}=true`,
+    });
+    expect(emulator().store.images.has(id('ami', 1))).toBe(false);
+    expect(result.totals.orphanSnapshots).toBe(0);
+  });
+
+  it('alerts once when the last pass the state machine allows still leaves work, instead of succeeding silently', async () => {
+    emulator().seed({ images: [newest, old(1), old(2)] });
+    const request = parseRotationRequest(
+      { family: FAMILY, instanceId: 'i-0123456789abcdef0', retention: { keepLast: 1, maxAgeDays: 1, minKeep: 1 } },
+      readConfig({}),
     );
-    expect(emulator().mutatingRequests()).toEqual([]);
+    const progress = { ...emptyProgress('keep the newest 1', false), iteration: MAX_PRUNE_PASSES - 1 };
+
+    const result = await pruneImages({ ec2: ec2Client(), autoScaling: autoScalingClient() }, { request, execution, progress }, () => 0);
+
+    expect(result).toMatchObject({ done: false, iteration: MAX_PRUNE_PASSES });
+    expect(result.alert?.message).toContain(`Pruning stopped after ${MAX_PRUNE_PASSES} passes with work left`);
   });
 
   it('keeps and reports a snapshot that another image still uses', async () => {

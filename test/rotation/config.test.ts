@@ -26,7 +26,7 @@ describe('readConfig', () => {
 
     expect(read).toThrow(ConfigurationError);
     expect(read).toThrow(
-      'Invalid deployment settings: ROTATOR_NO_REBOOT: expected true or false, got "maybe"; ROTATOR_KEEP_LAST: expected a whole number from 1 to 1000, got "0"; ROTATOR_MIN_KEEP: expected a whole number from 1 to 1000, got "two"',
+      'Invalid deployment settings: ROTATOR_NO_REBOOT: expected true or false, got "maybe"; ROTATOR_KEEP_LAST: expected a whole number from 1 to 1000 or off, got "0"; ROTATOR_MIN_KEEP: expected a whole number from 1 to 1000, got "two"',
     );
   });
 });

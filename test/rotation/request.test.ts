@@ -5,6 +5,12 @@ import { parseRotationRequest } from '../../src/rotation/request.ts';
 
 const config = readConfig({ ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' });
 const bare = readConfig({});
+const ENV = { ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' };
+const nested = (depth: number): unknown => {
+  let value: unknown = 'leaf';
+  for (let i = 0; i < depth; i += 1) value = { tags: value };
+  return value;
+};
 
 const problemsOf = (input: unknown, cfg = config): readonly string[] => {
   try {
@@ -33,13 +39,47 @@ describe('parseRotationRequest', () => {
     expect(parseRotationRequest({ Comment: 'Insert your JSON here' }, config)).toMatchObject({ family: 'web-prod', dryRun: false });
   });
 
-  it('lets the input override each retention field on its own', () => {
-    const request = parseRotationRequest(
-      { family: 'db', instanceId: 'i-0aaaaaaaaaaaaaaaa', noReboot: false, retention: { keepLast: 3 } },
-      config,
-    );
+  it.each([
+    ['keepLast alone: the newest 3, no age rule', { keepLast: 3 }, { keepLast: 3, minKeep: 2 }],
+    ['maxAgeDays alone: younger than 5 days, no count rule', { maxAgeDays: 5 }, { maxAgeDays: 5, minKeep: 2 }],
+    ['null switches a rule off', { keepLast: 4, maxAgeDays: null }, { keepLast: 4, minKeep: 2 }],
+    ['minKeep alone keeps the deployment rules', { minKeep: 5 }, { keepLast: 7, maxAgeDays: 7, minKeep: 5 }],
+  ])('takes the expiry rule from the input as a pair: %s', (_what, retention, expected) => {
+    const request = parseRotationRequest({ family: 'db', instanceId: 'i-0aaaaaaaaaaaaaaaa', retention }, config);
 
-    expect(request).toMatchObject({ family: 'db', noReboot: false, retention: { keepLast: 3, maxAgeDays: 7, minKeep: 2 } });
+    expect(request.retention).toStrictEqual(expected);
+  });
+
+  it('switches a deployment rule off with "off"', () => {
+    const request = parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_MAX_AGE_DAYS: 'off', ROTATOR_KEEP_LAST: '5' }));
+
+    expect(request.retention).toStrictEqual({ keepLast: 5, minKeep: 2 });
+  });
+
+  it.each([
+    ['an input nested a hundred thousand levels deep', nested(100_000), 'input: nested more than 4 levels deep; no field takes that'],
+    [
+      'tags nested inside a tag',
+      { tags: { team: { a: { b: { c: 'x' } } } } },
+      'input: nested more than 4 levels deep; no field takes that',
+    ],
+    [
+      'a description with an unpaired surrogate',
+      { description: 'golden \ud800 image' },
+      'description: expected no control characters or unpaired surrogates',
+    ],
+    [
+      'a tag value with an unpaired surrogate',
+      { tags: { team: '\udfff' } },
+      'tags.team: expected no control characters or unpaired surrogates in a tag value',
+    ],
+    [
+      'a Name tag, which is the image name',
+      { tags: { Name: 'mine' } },
+      'tags.Name: Name is the image name, which ami-rotator sets; choose another key',
+    ],
+  ])('refuses %s with InvalidInput, never a crash', (_what, input, problem) => {
+    expect(problemsOf(input)).toContain(problem);
   });
 
   it('names both missing fields when the deployment has no defaults', () => {
@@ -57,7 +97,7 @@ describe('parseRotationRequest', () => {
       'colour: unknown field',
       expect.stringMatching(/^family: expected 1 to 63 letters/),
       expect.stringMatching(/^instanceId: expected an EC2 instance id/),
-      'retention.keepLast: expected a whole number of images from 1 to 1000',
+      'retention.keepLast: expected a whole number of images from 1 to 1000, or null to switch the rule off',
     ]);
   });
 

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import validator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadDefinition } from '../../local/workflow.ts';
 import { readConfig } from '../../src/config.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -90,6 +92,22 @@ describe('the packaged stack', () => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
       TracingConfiguration: { Enabled: true },
     });
+  });
+
+  it('lets every Lambda time out before its state does, so a timeout is retried and caught, never a bare States.Timeout', async () => {
+    const definition = (await loadDefinition()) as {
+      States: Record<string, { Resource?: { 'Fn::GetAtt'?: [string] }; TimeoutSeconds?: number }>;
+    };
+    const tasks = Object.entries(definition.States).filter(([, state]) => state.Resource?.['Fn::GetAtt']);
+
+    const tooShort = tasks.filter(([, state]) => {
+      const fn = state.Resource?.['Fn::GetAtt']?.[0] ?? '';
+      const lambdaSeconds = template.Resources[fn]?.Properties.Timeout as number;
+      return !((state.TimeoutSeconds ?? 0) > lambdaSeconds);
+    });
+
+    expect(tasks.length).toBeGreaterThan(8);
+    expect(tooShort.map(([name]) => name)).toEqual([]);
   });
 
   it('grants no wildcard action, and no mutating EC2 action on every resource', () => {
@@ -218,5 +236,32 @@ describe('the bundles Lambda runs', () => {
 
     expect(result).toMatchObject({ state: 'available', poll: 1 });
     expect(emulator().requests.map((r) => r.action)).toEqual(['DescribeImages']);
+  });
+});
+
+describe('the schedules of a stage', () => {
+  const { schedulesFor } = createRequire(import.meta.url)('../../infra/schedules.cjs') as {
+    schedulesFor: (rotations: { family: string; instanceId: string }[], stage: string) => Record<string, unknown>;
+  };
+
+  it('gives each family a schedule of its own', () => {
+    const schedules = schedulesFor(
+      [
+        { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' },
+        { family: 'db-prod', instanceId: 'i-0a1b2c3d4e5f60002' },
+      ],
+      'prod',
+    );
+
+    expect(Object.keys(schedules)).toEqual(['RotationSchedulewebprod', 'RotationScheduledbprod']);
+  });
+
+  it('refuses, naming both, two families that would share one schedule', () => {
+    const both = [
+      { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' },
+      { family: 'web.prod', instanceId: 'i-0a1b2c3d4e5f60002' },
+    ];
+
+    expect(() => schedulesFor(both, 'prod')).toThrow('Families "web-prod" and "web.prod" would share the schedule RotationSchedulewebprod');
   });
 });

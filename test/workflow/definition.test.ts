@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { functionFileOf, loadDefinition } from '../../local/workflow.ts';
+import { MAX_PRUNE_PASSES } from '../../src/retention/step.ts';
 
 type State = {
   Type: string;
@@ -61,5 +62,12 @@ describe('the state machine file', async () => {
     visit('ValidateInput');
 
     expect(states.map(([name]) => name).filter((name) => !seen.has(name))).toEqual([]);
+  });
+
+  it('stops looping the prune at the same pass count the prune step alerts at', () => {
+    const choice = definition.States.IsPruneDone as unknown as { Choices: { And?: { Variable: string; NumericLessThan?: number }[] }[] };
+    const cap = choice.Choices.flatMap((c) => c.And ?? []).find((c) => c.Variable === '$.prune.iteration')?.NumericLessThan;
+
+    expect(cap).toBe(MAX_PRUNE_PASSES);
   });
 });

@@ -84,6 +84,49 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
   });
 
+  it('reports a clean account when the clean-up DeregisterImage response was lost and EC2 then answers Unavailable', async () => {
+    seedInstance(emulator());
+    emulator().injectFaults({
+      imageFates: [{ nameContains: FAMILY, fate: 'failed' }],
+      rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', times: 1 }],
+    });
+
+    const run = await runRotationLocally({ input: input() });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ImageCreationFailed' });
+    expect(
+      emulator()
+        .requests.filter((r) => r.action === 'DeregisterImage')
+        .map((r) => r.errorCode),
+    ).toEqual(['InternalError', 'InvalidAMIID.Unavailable']);
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.message).toContain('Cleanup:     image deregistered');
+    expect(run.alerts[0]?.message).not.toContain('Cleanup FAILED');
+    expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
+  });
+
+  it.each([
+    ['CreateImage times out after EC2 accepted the call', 'create-image', 'States.Timeout'],
+    ['TagImage fails for good on an available image', 'tag-image', 'Ec2AccessDenied'],
+  ])('leaves nothing behind when %s, and alerts once', async (_what, fn, errorName) => {
+    seedInstance(emulator());
+
+    const run = await runRotationLocally({
+      input: input(),
+      interceptInvoke: async (name, invoke) => {
+        const result = await invoke();
+        if (name === fn) throw Object.assign(new Error(`${fn} failed after EC2 acted`), { name: errorName });
+        return result;
+      },
+    });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: errorName });
+    expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
+    expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.message).toContain('Cleanup:     image deregistered, 2 snapshot(s) deleted');
+  });
+
   it('removes the pending image when checking it fails for good, and alerts once', async () => {
     seedInstance(emulator());
     emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 1 }] });
