@@ -36,6 +36,29 @@ export interface FaultPlan {
   seed?: number;
 }
 
+const isList = (v: unknown, item: (x: Record<string, unknown>) => boolean) =>
+  v === undefined || (Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && item(x as Record<string, unknown>)));
+
+/** A fault plan posted to /_emulator/faults, or what is wrong with it. */
+export const parseFaultPlan = (body: string): FaultPlan | string => {
+  let plan: unknown;
+  try {
+    plan = JSON.parse(body || '{}');
+  } catch (error) {
+    return `not JSON: ${(error as Error).message}`;
+  }
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
+    return 'expected an object {rules?, latencyMs?, imageFates?, seed?}';
+  const { rules, latencyMs, imageFates, seed } = plan as Record<string, unknown>;
+  if (!isList(rules, (r) => typeof r.code === 'string')) return 'rules: expected a list of {code, actions?, params?, rate?, times?, when?}';
+  if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
+    return 'imageFates: expected a list of {nameContains, fate}';
+  if (latencyMs !== undefined && !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000))
+    return 'latencyMs: expected 0 to 60000';
+  if (seed !== undefined && !Number.isInteger(seed)) return 'seed: expected a whole number';
+  return plan as FaultPlan;
+};
+
 const STATUS: Record<string, number> = { RequestLimitExceeded: 503, InternalError: 500, Unavailable: 503 };
 
 export const faultStatus = (code: string): number => STATUS[code] ?? 400;

@@ -15,7 +15,7 @@ import { referenceActions } from './actions/references.ts';
 import { snapshotActions } from './actions/snapshots.ts';
 import { tagActions } from './actions/tags.ts';
 import { Ec2ErrorResponse } from './error-response.ts';
-import { type FaultPlan, Faults, faultStatus } from './faults.ts';
+import { type FaultPlan, Faults, faultStatus, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import { parseQuery, type Query } from './query.ts';
 import { Store } from './store.ts';
@@ -127,7 +127,9 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       );
     }
     if (req.method === 'POST' && req.url === '/_emulator/faults') {
-      faults.set(JSON.parse(body || '{}') as FaultPlan);
+      const plan = parseFaultPlan(body);
+      if (typeof plan === 'string') return send(res, 400, JSON.stringify({ error: plan }), 'application/json');
+      faults.set(plan);
       return send(res, 204, '');
     }
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');

@@ -21,7 +21,7 @@ export const makeHandler = ({ ec2, sfn }: { ec2: EC2Client; sfn: SFNClient }) =>
   middy<CreateImageEvent, ImageProgress, Error, Context>()
     .use(stepLogging('CreateImage'))
     .handler(async (event) => {
-      await assertNoEarlierRotation(sfn, event.request.family, event.execution, deploymentConfig().defaultFamily);
+      await assertNoEarlierRotation(sfn, event.request.family, event.execution, deploymentConfig());
       return createRotationImage(ec2, event.request, event.execution);
     });
 

@@ -124,7 +124,7 @@ const defaultClients = (): AwsClients => ({ ec2: ec2Client(), autoScaling: autoS
 
 let shared: Promise<LocalStepFunctions> | undefined;
 /** The process's local Step Functions endpoint, started on first use; the SDK finds it through AWS_ENDPOINT_URL_SFN. */
-const localStepFunctions = async (): Promise<LocalStepFunctions> => {
+export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
   shared ??= startLocalStepFunctions();
   const endpoint = await shared;
   process.env.AWS_ENDPOINT_URL_SFN = endpoint.url;

@@ -13,6 +13,9 @@ export interface DeploymentConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The longest wait for a pending image a deployment may set; the state machine's own timeout is sized from it (a test holds them). */
+export const MAX_WAIT_MINUTES = 24 * 60;
+
 /** `off` switches a retention rule off; unset or empty keeps the default. */
 const OFF = 'off';
 
@@ -43,7 +46,7 @@ export const readConfig = (env: Env): DeploymentConfig => {
   const keepLast = wholeNumber(env, 'ROTATOR_KEEP_LAST', 1, 1000, problems, true);
   const maxAgeDays = wholeNumber(env, 'ROTATOR_MAX_AGE_DAYS', 1, 3650, problems, true);
   const minKeep = wholeNumber(env, 'ROTATOR_MIN_KEEP', 1, 1000, problems);
-  const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, 24 * 60, problems);
+  const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, MAX_WAIT_MINUTES, problems);
   if (problems.length > 0) throw new ConfigurationError(`Invalid deployment settings: ${problems.join('; ')}`);
   return {
     defaultFamily: env.ROTATOR_DEFAULT_FAMILY || undefined,

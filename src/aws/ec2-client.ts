@@ -1,5 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { retrySettings } from './retry-settings.ts';
+import { clientSettings } from './client-settings.ts';
 
 let client: EC2Client | undefined;
 
@@ -9,6 +9,6 @@ let client: EC2Client | undefined;
  * `AWS_ENDPOINT_URL_EC2`, ...), so the same code reaches AWS, LocalStack or the project's emulator.
  */
 export const ec2Client = (): EC2Client => {
-  client ??= new EC2Client(retrySettings());
+  client ??= new EC2Client(clientSettings());
   return client;
 };

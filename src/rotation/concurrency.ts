@@ -2,12 +2,15 @@
  * The guard against two rotations of one family at once (the nightly run and a manual one): before
  * making anything, an execution lists the state machine's running executions; if another one rotates
  * the same family and started first (ties broken by name), this one stops with RotationInProgress.
- * Both see each other, so exactly one of them goes on.
+ * Both see each other, so exactly one of them goes on. Only executions that will make an image count:
+ * a dry run, or an input that will fail validation, never blocks a rotation.
  */
 import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
 import { classifyAwsFailure, setupAdvice } from '../aws/failures.ts';
+import type { DeploymentConfig } from '../config.ts';
 import { ConfigurationError, RotationInProgressError, StepFunctionsUnavailableError } from '../errors.ts';
 import type { ExecutionRef } from './naming.ts';
+import { parseRotationRequest } from './request.ts';
 
 /** `arn:aws:states:r:a:execution:machine:name` → `arn:aws:states:r:a:stateMachine:machine`. */
 const stateMachineOf = (executionArn: string): string => {
@@ -15,10 +18,15 @@ const stateMachineOf = (executionArn: string): string => {
   return [...parts.slice(0, 5), 'stateMachine', parts[6] ?? ''].join(':');
 };
 
-const familyOf = (input: string | undefined, defaultFamily: string | undefined): string | undefined => {
+/**
+ * The family another execution will make an image of, or undefined when it will make none: a dry run,
+ * or an input the contract refuses (it fails at ValidateInput). Read with the same contract and
+ * deployment defaults as the execution itself, so both sides of a pair agree.
+ */
+const imageFamilyOf = (input: string | undefined, config: DeploymentConfig): string | undefined => {
   try {
-    const parsed = JSON.parse(input ?? '{}') as { family?: unknown };
-    return typeof parsed.family === 'string' ? parsed.family : defaultFamily;
+    const request = parseRotationRequest(JSON.parse(input ?? 'null'), config);
+    return request.dryRun ? undefined : request.family;
   } catch {
     return undefined;
   }
@@ -34,7 +42,7 @@ export const assertNoEarlierRotation = async (
   sfn: SFNClient,
   family: string,
   execution: ExecutionRef,
-  defaultFamily: string | undefined,
+  config: DeploymentConfig,
 ): Promise<void> => {
   try {
     const running: ExecutionListItem[] = [];
@@ -49,7 +57,7 @@ export const assertNoEarlierRotation = async (
     for (const other of running) {
       if (other.executionArn === execution.id || !startedBefore(other, ourStart, execution.name)) continue;
       const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn: other.executionArn }));
-      if (familyOf(input, defaultFamily) === family) {
+      if (imageFamilyOf(input, config) === family) {
         throw new RotationInProgressError(
           `Execution ${other.name} (started ${other.startDate?.toISOString()}) is already rotating family ${family}; this execution made nothing`,
         );

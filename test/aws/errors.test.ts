@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
+import { clientSettings } from '../../src/aws/client-settings.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { fromEc2Error, isGone } from '../../src/aws/ec2-errors.ts';
-import { retrySettings } from '../../src/aws/retry-settings.ts';
 
 /** An error as the SDK throws it for a service's answer. */
 const answered = (name: string, status: number) =>
@@ -96,7 +96,7 @@ describe('the clients retry settings', () => {
   });
 
   it("follow the SDK's standard AWS_RETRY_MODE and AWS_MAX_ATTEMPTS", async () => {
-    const client = new EC2Client(retrySettings({ AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }));
+    const client = new EC2Client(clientSettings({ AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }));
 
     expect(await client.config.maxAttempts()).toBe(3);
     expect(((await client.config.retryStrategy()) as { mode?: string }).mode).toBe('standard');

@@ -95,4 +95,27 @@ describe('every command-line entry fails with one line and an exit code', () => 
     oneCleanLine(result.stderr);
     expect(performance.now() - started).toBeLessThan(10_000);
   });
+
+  it('ami-rotator plan against an endpoint that accepts and never answers fails within the request timeout, in one line', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const started = performance.now();
+    try {
+      const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], {
+        ...process.env,
+        AWS_ENDPOINT_URL_EC2: url,
+        AWS_ENDPOINT_URL_AUTO_SCALING: url,
+        ROTATOR_REQUEST_TIMEOUT_MS: '300',
+        AWS_MAX_ATTEMPTS: '2',
+      });
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Ec2Unavailable: list images of family web-prod: .*exceeded the configured 300 ms requestTimeout/);
+      oneCleanLine(result.stderr);
+      expect(performance.now() - started).toBeLessThan(15_000);
+    } finally {
+      silent.close();
+    }
+  });
 });

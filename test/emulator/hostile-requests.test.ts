@@ -29,3 +29,15 @@ describe('the emulator answers malformed requests as EC2 does, with a 400, and k
     expect(({} as Record<string, unknown>).InstanceId).toBeUndefined();
   });
 });
+
+describe('the fault control endpoint', () => {
+  it.each([['{"rules":5}'], ['{"rules":[{"rate":1}]}'], ['{"latencyMs":-1}'], ['[1]'], ['not json']])(
+    'refuses %s with a 400',
+    async (body) => {
+      const response = await fetch(`${emulator().url}/_emulator/faults`, { method: 'POST', body });
+
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { error: string }).error).toMatch(/expected|not JSON/);
+    },
+  );
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runRotationLocally } from '../../local/workflow.ts';
+import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { readConfig } from '../../src/config.ts';
@@ -32,6 +32,31 @@ describe('two rotations of one family at once (the nightly run and a manual one)
     expect(loser.error).toBe('RotationInProgress');
     expect(loser.alerts).toHaveLength(1);
     expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
+  });
+
+  it.each([
+    ['a dry run', { dryRun: true }],
+    ['an execution whose input will fail validation', { retention: { keepLast: -1 } }],
+  ])('is never blocked by %s of the same family running at the same time', async (_what, extra) => {
+    seedInstance(emulator());
+    const endpoint = await localStepFunctions();
+    const other = 'arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:earlier';
+    endpoint.executions.set(other, {
+      executionArn: other,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local',
+      name: 'earlier',
+      status: 'RUNNING',
+      startDate: new Date(Date.now() - 60_000),
+      input: JSON.stringify(input(extra)),
+    });
+    try {
+      const run = await runRotationLocally({ input: input() });
+
+      expect(run.status).toBe('SUCCEEDED');
+      expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
+    } finally {
+      endpoint.executions.delete(other);
+    }
   });
 
   it('does not stop a rotation of another family', async () => {

@@ -26,6 +26,20 @@ describe('planOrphanSnapshots', () => {
     ]);
   });
 
+  it('deletes an orphan exactly at the end of the grace period, and one of an execution when no execution is running', () => {
+    const plan = planOrphanSnapshots(
+      [snapshot('snap-24h', 24), snapshot('snap-other-run', 30, { [TAG.managed]: 'true', [TAG.execution]: 'arn:earlier' })],
+      [],
+      { now: NOW, graceHours: 24 },
+    );
+
+    expect(plan.map((d) => [d.snapshotId, d.action])).toEqual([
+      ['snap-24h', 'delete'],
+      ['snap-other-run', 'delete'],
+    ]);
+    expect(plan[1]?.reason).toBe('orphaned: its image is gone and no image uses it; 1 days old');
+  });
+
   it("keeps unmanaged, kept and this execution's snapshots", () => {
     const plan = planOrphanSnapshots(
       [

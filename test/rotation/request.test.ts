@@ -82,6 +82,32 @@ describe('parseRotationRequest', () => {
     expect(problemsOf(input)).toContain(problem);
   });
 
+  it.each([
+    ['an aws: tag key in capitals', { tags: { 'AWS:owner': 'me' } }, 'tags.AWS:owner: the "aws:" prefix is reserved by AWS'],
+    ['31 tags', { tags: Object.fromEntries(Array.from({ length: 31 }, (_, n) => [`k${n}`, 'v'])) }, 'tags: expected at most 30 tags'],
+    [
+      'an instance id with something before i-',
+      { instanceId: 'xi-0123abcd' },
+      'instanceId: expected an EC2 instance id such as i-0123456789abcdef0',
+    ],
+  ])('refuses %s', (_what, input, problem) => {
+    expect(problemsOf(input)).toContain(problem);
+  });
+
+  it('accepts 30 tags, and reads an input of exactly 32 KB field by field but refuses one byte more whole', () => {
+    const thirty = { tags: Object.fromEntries(Array.from({ length: 30 }, (_, n) => [`k${n}`, 'v'])) };
+    const ofBytes = (bytes: number) => ({ description: 'd'.repeat(bytes - Buffer.byteLength(JSON.stringify({ description: '' }))) });
+
+    expect(parseRotationRequest(thirty, config).tags).toEqual(thirty.tags);
+    expect(Buffer.byteLength(JSON.stringify(ofBytes(32 * 1024)))).toBe(32 * 1024);
+    expect(problemsOf(ofBytes(32 * 1024))).toEqual(['description: expected at most 255 characters']);
+    expect(problemsOf(ofBytes(32 * 1024 + 1))).toEqual(['input: 32769 bytes, expected at most 32768']);
+  });
+
+  it('names only the field that is missing when the deployment has one default', () => {
+    expect(problemsOf({ family: 'web-prod' }, bare)).toEqual(['instanceId: required (this deployment has no default instance)']);
+  });
+
   it('names both missing fields when the deployment has no defaults', () => {
     expect(problemsOf({}, bare)).toEqual([
       'family: required (this deployment has no default family)',

@@ -2,7 +2,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
-import { retrySettings } from '../../src/aws/retry-settings.ts';
+import { clientSettings } from '../../src/aws/client-settings.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
@@ -40,7 +40,7 @@ export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
  */
 export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) => {
   const settings = {
-    ...retrySettings(env),
+    ...clientSettings(env),
     endpoint: emulator.url,
     region: 'us-east-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },

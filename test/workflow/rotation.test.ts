@@ -127,6 +127,26 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(run.alerts[0]?.message).toContain('Cleanup:     image deregistered, 2 snapshot(s) deleted');
   });
 
+  it('succeeds with one alert, keeping the good image, when pruning fails for good after it', async () => {
+    seedInstance(emulator());
+
+    const run = await runRotationLocally({
+      input: input(),
+      interceptInvoke: async (name, invoke) => {
+        if (name === 'prune-images')
+          throw Object.assign(new Error('not authorized to perform ec2:DescribeImages'), { name: 'Ec2AccessDenied' });
+        return invoke();
+      },
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.subject).toBe('ami-rotator: web-prod rotated, prune failed');
+    expect(run.alerts[0]?.message).toMatch(/the new image ami-\w+ is available and tagged, but pruning failed for good/);
+    expect(run.alerts[0]?.message).toContain('Error: Ec2AccessDenied.');
+    expect([...emulator().store.images.values()].map((i) => i.state)).toEqual(['available']);
+  });
+
   it('removes the pending image when checking it fails for good, and alerts once', async () => {
     seedInstance(emulator());
     emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 1 }] });
