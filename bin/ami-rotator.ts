@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The operator's command line. `ami-rotator plan --help` for the plan. */
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
+import { refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
 
@@ -15,7 +16,9 @@ if (command !== 'plan' || args.includes('--help')) {
   process.exit(0);
 }
 try {
-  console.log(await runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, process.env));
+  // An operator's command reads whatever endpoint the settings name: refuse an answer that is not AWS's.
+  const clients = { ec2: refuseUnrecognizedResponses(ec2Client()), autoScaling: refuseUnrecognizedResponses(autoScalingClient()) };
+  console.log(await runPlanCommand(args, clients, process.env));
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(error.message);

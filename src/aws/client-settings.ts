@@ -13,3 +13,37 @@ export const clientSettings = (env: Readonly<Record<string, string | undefined>>
     throwOnRequestTimeout: true,
   },
 });
+
+/** What a client answers with when an endpoint replies 200 without being AWS (a proxy's login page, a wrong URL). */
+export class UnrecognizedResponseError extends Error {
+  override readonly name = 'UnrecognizedResponse' as const;
+}
+
+interface MiddlewareClient {
+  middlewareStack: {
+    add: (
+      middleware: (
+        next: (args: unknown) => Promise<{ output: { $metadata?: { requestId?: string } } }>,
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ) => void;
+  };
+}
+
+/**
+ * EC2 and Auto Scaling put a request id in every answer; a 200 without one came from something else,
+ * whose body the SDK would read as an empty result ("0 images"). The operator's command refuses such an
+ * answer. (Not the Lambdas: they reach AWS itself, and their minified bundles read the id differently.)
+ */
+export const refuseUnrecognizedResponses = <T>(client: T): T => {
+  (client as unknown as MiddlewareClient).middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      if (result.output.$metadata?.requestId === undefined)
+        throw new UnrecognizedResponseError('the endpoint answered without an AWS request id: it is not the AWS service it should be');
+      return result;
+    },
+    { step: 'initialize', name: 'refuseUnrecognizedResponses' },
+  );
+  return client;
+};

@@ -29,7 +29,7 @@ export const fromEc2Error = (error: unknown, doing: string): Error => {
     case 'denied':
       return new Ec2AccessDeniedError(message, { cause: error });
     case 'setup':
-      return new ConfigurationError(`${message}: ${setupAdvice}`, { cause: error });
+      return new ConfigurationError(`${message}: ${setupAdvice(error)}`, { cause: error });
     case 'bug':
       return error instanceof Error ? error : new Error(message);
     case 'refused':

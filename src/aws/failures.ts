@@ -12,7 +12,7 @@ export type AwsFailure =
   | 'unavailable'
   /** The caller lacks a permission: an operator must fix the deployment. */
   | 'denied'
-  /** The call could not be made: no region, no credentials. */
+  /** The call could not be made (no region, no credentials), or the endpoint is not AWS. */
   | 'setup'
   /** The service answered and refused the request (a 4xx of its own). */
   | 'refused'
@@ -21,7 +21,7 @@ export type AwsFailure =
 
 const ACCESS_DENIED = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException', 'AuthFailure']);
 // The SDK's names for a call it could not sign or address: @smithy/property-provider and the region resolver.
-const SETUP = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
+const SETUP = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError', 'UnrecognizedResponse']);
 
 /** The error code an AWS service answered with (the exception's `name`); undefined when it never answered. */
 export const awsErrorCode = (error: unknown): string | undefined => {
@@ -48,5 +48,7 @@ export const classifyAwsFailure = (error: unknown): AwsFailure => {
 };
 
 /** What an operator should do about a setup failure, in one sentence. */
-export const setupAdvice =
-  'set AWS_REGION and credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the account to reach';
+export const setupAdvice = (error: unknown): string =>
+  (error as { name?: unknown } | null)?.name === 'UnrecognizedResponse'
+    ? 'check the AWS_ENDPOINT_URL_* settings, or a proxy between here and AWS'
+    : 'set AWS_REGION and credentials (AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the account to reach';

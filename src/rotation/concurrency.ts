@@ -73,7 +73,7 @@ export const assertNoEarlierRotation = async (
       case 'bug':
         throw error;
       case 'setup':
-        throw new ConfigurationError(`${message}: ${setupAdvice}`, { cause: error });
+        throw new ConfigurationError(`${message}: ${setupAdvice(error)}`, { cause: error });
       default:
         // Denied or refused: the role or the state machine is misconfigured; a retry cannot fix it.
         throw new ConfigurationError(`${message}: the role needs states:ListExecutions and states:DescribeExecution`, { cause: error });

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,28 @@ describe('every command-line entry fails with one line and an exit code', () => 
       expect(performance.now() - started).toBeLessThan(15_000);
     } finally {
       silent.close();
+    }
+  });
+
+  it('ami-rotator plan against an endpoint that answers 200 with a web page refuses it instead of planning nothing', async () => {
+    const page = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Sign in to continue</body></html>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(page.address() as { port: number }).port}`;
+    try {
+      const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], {
+        ...process.env,
+        AWS_ENDPOINT_URL_EC2: url,
+        AWS_ENDPOINT_URL_AUTO_SCALING: url,
+      });
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/ConfigurationError: .*without an AWS request id.*check the AWS_ENDPOINT_URL_\* settings/);
+      expect(result.stdout).toBe('');
+    } finally {
+      page.close();
     }
   });
 });
