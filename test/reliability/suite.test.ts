@@ -9,7 +9,7 @@ import { seededRandom } from '../../emulator/faults.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
 import { oracleDeletes, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
 import { checkRun, emptyTally } from './invariants.ts';
@@ -20,9 +20,10 @@ const counts = { schedules: 0, survived: 0, badInputs: 0, rejected: 0, rotations
 
 beforeEach(() => {
   process.env.ROTATOR_LOG_LEVEL = 'silent';
-  process.env.AWS_RETRY_MODE = 'standard';
-  process.env.AWS_MAX_ATTEMPTS = '3';
 });
+/** Every run hands its handlers clients of its own: the standard mode and 3 attempts, so faults reach the state machine's retries. */
+const run = (options: LocalRunOptions) =>
+  runRotationLocally({ clients: handlerClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }), ...options });
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -67,6 +68,8 @@ interface Schedule {
   faults?: FaultPlan;
   options?: Partial<LocalRunOptions>;
   expect: 'SUCCEEDED' | 'FAILED' | 'EITHER';
+  /** The alerts' subjects, when the schedule decides them. */
+  alerts?: string[];
   arrange?: () => void;
 }
 
@@ -135,6 +138,56 @@ const SCHEDULES: Schedule[] = [
     faults: { rules: [{ actions: ['DescribeImages'], code: 'InternalError', times: 4 }] },
     expect: 'SUCCEEDED',
   },
+  {
+    name: 'DescribeImageReferences throttled three times: retried, never taken as an answer',
+    faults: { rules: [{ actions: ['DescribeImageReferences'], code: 'RequestLimitExceeded', times: 3 }] },
+    expect: 'SUCCEEDED',
+    alerts: [],
+  },
+  {
+    name: 'DescribeImageReferences denied: every expired image kept, one alert says pruning is held back',
+    faults: { rules: [{ actions: ['DescribeImageReferences'], code: 'UnauthorizedOperation' }] },
+    expect: 'SUCCEEDED',
+    alerts: ['ami-rotator: web-prod rotated, 1 item(s) not pruned'],
+  },
+  {
+    name: 'Auto Scaling denied: every expired image kept, one alert says pruning is held back',
+    faults: { rules: [{ actions: ['DescribeAutoScalingGroups'], code: 'AccessDenied' }] },
+    expect: 'SUCCEEDED',
+    alerts: ['ami-rotator: web-prod rotated, 1 item(s) not pruned'],
+  },
+  {
+    name: 'the prune fails for good after a good image: succeeded, one alert, the image kept',
+    options: {
+      interceptInvoke: async (fn, invoke) => {
+        if (fn === 'prune-images') throw Object.assign(new Error('denied'), { name: 'Ec2AccessDenied' });
+        return invoke();
+      },
+    },
+    expect: 'SUCCEEDED',
+    alerts: ['ami-rotator: web-prod rotated, prune failed'],
+  },
+  {
+    name: 'the clean-up DeregisterImage response lost after EC2 acted',
+    faults: {
+      imageFates: [{ nameContains: FAMILY, fate: 'failed' }],
+      rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', times: 1 }],
+    },
+    expect: 'FAILED',
+    alerts: ['ami-rotator: web-prod failed at CheckImage: ImageCreationFailed'],
+  },
+  {
+    name: 'TagImage fails for good: the image is cleaned up by its tag',
+    options: {
+      interceptInvoke: async (fn, invoke) => {
+        const result = await invoke();
+        if (fn === 'tag-image') throw Object.assign(new Error('denied'), { name: 'Ec2AccessDenied' });
+        return result;
+      },
+    },
+    expect: 'FAILED',
+    alerts: ['ami-rotator: web-prod failed at TagImage: Ec2AccessDenied'],
+  },
 ];
 
 describe('fault schedules', () => {
@@ -144,11 +197,12 @@ describe('fault schedules', () => {
     schedule.arrange?.();
     if (schedule.faults) emulator().injectFaults(schedule.faults);
 
-    const run = await runRotationLocally({ input: input({ retention: RETENTION }), ...schedule.options });
+    const result = await run({ input: input({ retention: RETENTION }), ...schedule.options });
 
-    const problems = checkRun(emulator(), run, mustKeep, tally);
+    const problems = checkRun(emulator(), result, mustKeep, tally);
     expect(problems).toEqual([]);
-    if (schedule.expect !== 'EITHER') expect(run.status).toBe(schedule.expect);
+    if (schedule.expect !== 'EITHER') expect(result.status).toBe(schedule.expect);
+    if (schedule.alerts !== undefined) expect(result.alerts.map((a) => a.subject)).toEqual(schedule.alerts);
     counts.survived += 1;
   });
 });
@@ -190,14 +244,35 @@ describe('bad input', () => {
     counts.badInputs += 1;
     seedInstance(emulator());
 
-    const run = await runRotationLocally({ input: badInput });
+    const result = await run({ input: badInput });
 
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toBe('InvalidInput');
-    expect(run.cause).toContain(`${field}:`);
-    expect(run.alerts).toHaveLength(1);
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe('InvalidInput');
+    expect(result.cause).toContain(`${field}:`);
+    expect(result.alerts).toHaveLength(1);
     expect(emulator().requests).toEqual([]);
     counts.rejected += 1;
+  });
+});
+
+describe('usage that stays unreadable', () => {
+  it('holds pruning back night after night, with one alert each night saying why, and never deletes', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const start = Date.parse('2027-03-01T02:00:00Z');
+    vi.setSystemTime(start);
+    seedHistory();
+    const nights = [];
+    for (let night = 0; night < 5; night += 1) {
+      vi.setSystemTime(start + night * DAY_MS);
+      emulator().injectFaults({ rules: [{ actions: ['DescribeAutoScalingGroups'], code: 'AccessDenied' }] });
+      nights.push(await run({ input: input({ retention: RETENTION }) }));
+    }
+
+    expect(nights.map((n) => n.status)).toEqual(Array(5).fill('SUCCEEDED'));
+    expect(nights.map((n) => n.alerts.length)).toEqual(Array(5).fill(1));
+    for (const n of nights)
+      expect(n.alerts[0]?.message).toMatch(/expired image\(s\): kept: usage could not be established .*AccessDenied.*pruning is held back/);
+    expect(emulator().requests.filter((r) => r.action === 'DeregisterImage')).toEqual([]);
   });
 });
 
@@ -263,12 +338,12 @@ describe('soak', () => {
       // What must survive the night, from the README's rules before it runs: kept both if the night
       // makes its image (one more, newest) and if it makes none.
       const mustKeep = survivors(new Date(start + day * DAY_MS));
-      const run = await runRotationLocally({ input: input({ retention: RETENTION }), ...pick.options });
+      const result = await run({ input: input({ retention: RETENTION }), ...pick.options });
       counts.rotations += 1;
-      if (run.status === 'SUCCEEDED') succeeded += 1;
-      const found = checkRun(emulator(), run, mustKeep, tally);
+      if (result.status === 'SUCCEEDED') succeeded += 1;
+      const found = checkRun(emulator(), result, mustKeep, tally);
       const available = [...emulator().store.images.values()].filter((i) => i.state === 'available');
-      if (run.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, succeeded)) {
+      if (result.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, succeeded)) {
         found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, succeeded)}`);
       }
       problems.push(...found.map((p) => `day ${day} (replay with SOAK_SEED=${SEED}): ${p}`));
