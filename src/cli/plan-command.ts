@@ -54,6 +54,7 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
   const expired = plan.images.filter((d) => d.action === 'delete').length;
   return [
     `Retention plan as of ${now.toISOString()}: ${policy}`,
+    `Usage of expired images: ${plan.usage}`,
     '',
     line(header),
     ...rows.map(line),

@@ -4,7 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
-import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { type ImageDecision, type PlanContext, planRetention, type UsageReport } from './plan.ts';
 import { lookUpUsage } from './usage.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
@@ -16,7 +16,17 @@ export interface PruneSettings extends Omit<PlanContext, 'usage'> {
 export interface PrunePlan {
   images: ImageDecision[];
   snapshots: SnapshotDecision[];
+  /** How the expiry candidates' usage was established, in words. */
+  usage: string;
 }
+
+const USAGE_CHECKED =
+  'checked with DescribeImageReferences (instances, the newest 10 versions of each launch template, SSM parameters), older default template versions and Auto Scaling groups';
+
+const describeUsage = (usage: UsageReport, candidates: number): string => {
+  if (candidates === 0) return 'not needed: no expired image';
+  return usage.known ? USAGE_CHECKED : `unknown (${usage.reason}): every expired image is kept`;
+};
 
 export const ORPHAN_GRACE_HOURS = 24;
 
@@ -37,7 +47,7 @@ export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: Pr
     graceHours: settings.orphanGraceHours,
     executionId: settings.executionId,
   });
-  return { images, snapshots };
+  return { images, snapshots, usage: describeUsage(usage, candidates.length) };
 };
 
 export interface PruneRun {

@@ -19,6 +19,8 @@ export interface PruneProgress {
     orphanSnapshots: number;
     orphanSnapshotsDeleted: number;
   };
+  /** How usage of the expiry candidates was established (the first pass's). */
+  usage?: string;
   /** The newest decisions of the plan as of the execution's start, each with its reason. */
   plan: { imageId: string; name: string; action: 'keep' | 'delete'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
@@ -75,6 +77,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
       orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
     },
+    ...(first ? { usage: run.plan.usage } : {}),
     plan: first
       ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => ({ imageId, name, action, reason }))
       : previous.plan,

@@ -149,6 +149,7 @@ describe('prune against EC2', () => {
     expect(reasons(result)[id('ami', 2)]).toMatch(
       /^keep: kept: usage could not be established \(DescribeImageReferences .*UnauthorizedOperation\)$/,
     );
+    expect(result.usage).toMatch(/^unknown \(DescribeImageReferences .*UnauthorizedOperation\): every expired image is kept$/);
     expect(result.totals.deleted).toBe(0);
     expect(emulator().mutatingRequests()).toEqual([]);
   });
