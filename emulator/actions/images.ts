@@ -193,26 +193,23 @@ const disableDeregistrationProtection: Action = (q, { store }) => {
   return { return: 'disabled' };
 };
 
-// DisableImage / EnableImage (API reference): only an available image can be disabled, only a disabled one enabled.
-const disableImage: Action = (q, { store }) => {
-  const image = store.image(required(q, 'ImageId'));
-  if (image.state !== 'available' && image.state !== 'disabled')
-    throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only an available image can be disabled.`);
-  image.state = 'disabled';
-  return { return: true };
-};
-
-const enableImage: Action = (q, { store }) => {
-  const image = store.image(required(q, 'ImageId'));
-  if (image.state !== 'disabled' && image.state !== 'available')
-    throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only a disabled image can be enabled.`);
-  image.state = 'available';
-  return { return: true };
-};
+/**
+ * DisableImage / EnableImage (API reference): an available image can be disabled and a disabled one
+ * enabled; asking for the state an image already has is accepted; a pending or failed image is refused.
+ */
+const settableTo =
+  (to: 'disabled' | 'available'): Action =>
+  (q, { store }) => {
+    const image = store.image(required(q, 'ImageId'));
+    if (image.state !== 'available' && image.state !== 'disabled')
+      throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; it cannot be made ${to}.`);
+    image.state = to;
+    return { return: true };
+  };
 
 export const imageActions: Record<string, Action> = {
-  DisableImage: disableImage,
-  EnableImage: enableImage,
+  DisableImage: settableTo('disabled'),
+  EnableImage: settableTo('available'),
   CreateImage: createImage,
   DescribeImages: describeImages,
   DeregisterImage: deregisterImage,
