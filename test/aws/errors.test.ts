@@ -3,7 +3,8 @@ import { DescribeImagesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { clientSettings } from '../../src/aws/client-settings.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
-import { fromEc2Error, isGone } from '../../src/aws/ec2-errors.ts';
+import { ec2Call, fromEc2Error, isGone, isImageNameTaken, isSnapshotInUse } from '../../src/aws/ec2-errors.ts';
+import { ImageNotFoundError } from '../../src/errors.ts';
 
 /** An error as the SDK throws it for a service's answer. */
 const answered = (name: string, status: number) =>
@@ -74,6 +75,62 @@ describe('fromEc2Error', () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'ImageId')");
 
     expect(fromEc2Error(bug, 'describe images')).toBe(bug);
+  });
+});
+
+describe('what fromEc2Error keeps', () => {
+  it('says what the call was for and the code, and keeps the original as the cause', () => {
+    const original = answered('RequestLimitExceeded', 503);
+
+    const mapped = fromEc2Error(original, 'describe images');
+
+    expect(mapped.message).toBe('describe images: RequestLimitExceeded: RequestLimitExceeded from EC2');
+    expect(mapped.cause).toBe(original);
+  });
+
+  it.each([
+    ['AccessDenied', 403],
+    ['AccessDeniedException', 400],
+    ['AuthFailure', 401],
+    ['UnauthorizedOperation', 403],
+  ])('maps %s to Ec2AccessDenied', (code, status) => {
+    expect(fromEc2Error(answered(code, status), 'x').name).toBe('Ec2AccessDenied');
+  });
+
+  it.each(['ProviderError', 'TokenProviderError', 'UnrecognizedResponse'])('maps %s to a ConfigurationError', (name) => {
+    expect(fromEc2Error(Object.assign(new Error('no'), { name }), 'x').name).toBe('ConfigurationError');
+  });
+
+  it('tells an endpoint that is not AWS apart from missing settings', () => {
+    const mapped = fromEc2Error(Object.assign(new Error('no request id'), { name: 'UnrecognizedResponse' }), 'list images');
+
+    expect(mapped.message).toBe('list images: no request id: check the AWS_ENDPOINT_URL_* settings, or a proxy between here and AWS');
+  });
+
+  it("passes the project's own errors, and anything thrown that is not an Error, on as bugs", () => {
+    const own = new ImageNotFoundError('gone');
+
+    expect(fromEc2Error(own, 'x')).toBe(own);
+    expect(fromEc2Error('boom', 'describe images')).toMatchObject({ name: 'Error', message: 'describe images: boom' });
+  });
+
+  it('maps what ec2Call runs, and returns what it returns', async () => {
+    await expect(ec2Call('tag image', async () => 'done')).resolves.toBe('done');
+    await expect(ec2Call('tag image', () => Promise.reject(answered('InternalError', 500)))).rejects.toMatchObject({
+      name: 'Ec2Unavailable',
+      message: 'tag image: InternalError: InternalError from EC2',
+    });
+  });
+});
+
+describe("EC2's answers the steps act on", () => {
+  it.each([
+    [isSnapshotInUse, 'InvalidSnapshot.InUse', 'InvalidSnapshot.NotFound'],
+    [isImageNameTaken, 'InvalidAMIName.Duplicate', 'InvalidAMIName.Malformed'],
+  ])('%o is true for its code only', (check, code, other) => {
+    expect(check(answered(code, 400))).toBe(true);
+    expect(check(answered(other, 400))).toBe(false);
+    expect(check(new Error(code))).toBe(false);
   });
 });
 
