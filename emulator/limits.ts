@@ -17,8 +17,8 @@ export const checkCount = (parameter: string, count: number, min: number, max: n
 };
 
 /** "Filter.N": at most 50 filters and 200 values in each (the stricter reading of the Filter data type page). */
-export const MAX_FILTERS = 50;
-export const MAX_FILTER_VALUES = 200;
+const MAX_FILTERS = 50;
+const MAX_FILTER_VALUES = 200;
 export const checkFilters = (specs: readonly FilterSpec[]): void => {
   checkCount('Filter', specs.length, 0, MAX_FILTERS);
   for (const spec of specs) {

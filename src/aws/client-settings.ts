@@ -15,7 +15,7 @@ export const clientSettings = (env: Readonly<Record<string, string | undefined>>
 });
 
 /** What a client answers with when an endpoint replies 200 without being AWS (a proxy's login page, a wrong URL). */
-export class UnrecognizedResponseError extends Error {
+class UnrecognizedResponseError extends Error {
   override readonly name = 'UnrecognizedResponse' as const;
 }
 
