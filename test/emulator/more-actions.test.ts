@@ -93,6 +93,23 @@ describe('Auto Scaling, on the same port', () => {
     expect(LaunchConfigurations?.map((c) => c.ImageId)).toEqual(['ami-0aaaaaaaaaaaaaaa1']);
   });
 
+  it('answers every member the Auto Scaling model marks required in a group', async () => {
+    emulator().seed({ autoScalingGroups: [{ name: 'web', launchTemplate: { launchTemplateId: 'lt-0aaaaaaaaaaaaaaa1' } }] });
+
+    const { AutoScalingGroups } = await autoScaling().send(new DescribeAutoScalingGroupsCommand({}));
+
+    expect(AutoScalingGroups?.[0]).toMatchObject({
+      AutoScalingGroupName: 'web',
+      MinSize: 0,
+      MaxSize: 1,
+      DesiredCapacity: 0,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a'],
+      HealthCheckType: 'EC2',
+      CreatedTime: expect.any(Date),
+    });
+  });
+
   it('answers Auto Scaling errors in its own format', async () => {
     emulator().injectFaults({ rules: [{ actions: ['DescribeAutoScalingGroups'], code: 'Throttling' }] });
 
