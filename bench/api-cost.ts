@@ -3,6 +3,7 @@
  * transitions per execution for images that take 5, 30 and 120 minutes, from the local event log.
  */
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { emulatorClients } from '../local/clients.ts';
 import { DEMO_EXPECTED, DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from '../local/demo-account.ts';
 import { runRotationLocally } from '../local/workflow.ts';
 import { DEFAULT_WAIT } from '../src/rotation/backoff.ts';
@@ -54,15 +55,16 @@ const rotate = async (emulator: Ec2Emulator, pendingPolls: number) => {
   emulator.reset();
   emulator.seed(demoAccount(new Date()));
   emulator.options.pendingPolls = pendingPolls;
-  const run = await runRotationLocally({ input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID } });
+  const run = await runRotationLocally({
+    input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID },
+    clients: emulatorClients(emulator.url),
+  });
   if (run.status !== 'SUCCEEDED') throw new Error(`the benchmark rotation failed: ${run.error} ${run.cause}`);
   return { run, counts: emulator.countByAction() };
 };
 
 export const measureApiCost = async (): Promise<ApiCost> => {
   const emulator = await startEmulator({});
-  process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
-  process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   try {
     return await measureWith(emulator);
   } finally {
@@ -81,7 +83,7 @@ const measureWith = async (emulator: Ec2Emulator): Promise<ApiCost> => {
     CreateImage: [1, 'one call, image and snapshot tags on create'],
     DescribeImages: [polls + Math.ceil(images / 1000), `the ${polls} polls and one listing page per 1,000 images`],
     CreateTags: [1 + snapshots, 'completion tags on the image, then each snapshot its own image id and device'],
-    DescribeImageReferences: [1, 'usage of up to 50 expiry candidates per call'],
+    DescribeImageReferences: [1, "usage of up to 10 expiry candidates per call (EC2's limit)"],
     DescribeLaunchTemplates: [1, 'default versions older than the newest 10, one page per 200 templates'],
     DescribeAutoScalingGroups: [1, 'the groups that launch images, one page per 100 groups'],
     DescribeSnapshots: [1, 'the orphaned-snapshot sweep, one page per 1,000 snapshots'],

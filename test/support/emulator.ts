@@ -1,8 +1,7 @@
-import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
-import { clientSettings } from '../../src/aws/client-settings.ts';
+import { emulatorClients } from '../../local/clients.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
@@ -34,16 +33,6 @@ export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
-/**
- * EC2 and Auto Scaling clients for the handlers, built the way production builds its own (the shared
- * retry settings, here from `env`), pointed at the emulator: a test hands them to the local runner.
- */
-export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) => {
-  const settings = {
-    ...clientSettings(env),
-    endpoint: emulator.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings) };
-};
+/** Clients for the handlers, built as production builds its own (retry settings from `env`), pointed at the emulator. */
+export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
+  emulatorClients(emulator.url, env);

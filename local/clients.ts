@@ -1,0 +1,15 @@
+/** AWS clients for the local runner's handlers, built as production builds its own but pointed at one endpoint. */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { clientSettings } from '../src/aws/client-settings.ts';
+
+/** EC2 and Auto Scaling clients for an emulator at `endpoint`, with the shared settings read from `env`. */
+export const emulatorClients = (endpoint: string, env: Readonly<Record<string, string | undefined>> = {}) => {
+  const settings = {
+    ...clientSettings(env),
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings) };
+};
