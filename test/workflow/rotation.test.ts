@@ -143,7 +143,7 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.subject).toBe('ami-rotator: web-prod rotated, prune failed');
     expect(run.alerts[0]?.message).toMatch(/the new image ami-\w+ is available and tagged, but pruning failed for good/);
-    expect(run.alerts[0]?.message).toContain('Error: Ec2AccessDenied.');
+    expect(run.alerts[0]?.message).toMatch(/Error and cause: {"Error":"Ec2AccessDenied","Cause":".*not authorized/);
     expect([...emulator().store.images.values()].map((i) => i.state)).toEqual(['available']);
   });
 
