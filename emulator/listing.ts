@@ -1,5 +1,6 @@
 /** Filters and pagination, as EC2's Describe* calls apply them. */
 import { Ec2ErrorResponse } from './error-response.ts';
+import { checkFilters } from './limits.ts';
 import type { FilterSpec, TagPair } from './query.ts';
 
 const wildcard = (pattern: string): RegExp =>
@@ -31,7 +32,9 @@ const valuesFor = <T>(support: FilterSupport<T>, name: string): ((resource: T) =
   throw new Ec2ErrorResponse('InvalidParameterValue', `The filter '${name}' is invalid`);
 };
 
+/** Every Describe's `Filter.N`, checked against EC2's limits (emulator/limits.ts), then applied. */
 export const applyFilters = <T>(resources: readonly T[], specs: readonly FilterSpec[], support: FilterSupport<T>): T[] => {
+  checkFilters(specs);
   const compiled = specs.map((spec) => ({ values: valuesFor(support, spec.name), patterns: spec.values.map(wildcard) }));
   return resources.filter((resource) =>
     compiled.every(({ values, patterns }) => values(resource).some((value) => patterns.some((p) => p.test(value)))),

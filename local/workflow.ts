@@ -140,6 +140,17 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const definition = resolveIntrinsics(raw, region, account) as { States: Record<string, { Type: string; Resource?: string }> };
   const alerts: Alert[] = [];
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  // Each function's handler once per run: the module's own, or one built from the clients the run was given.
+  const built = new Map<string, Promise<Handler>>();
+  const handlerOf = (file: string): Promise<Handler> => {
+    const found =
+      built.get(file) ??
+      import(`../functions/${file}.ts`).then((module: HandlerModule) =>
+        options.clients ? module.makeHandler({ ...defaultClients(), ...options.clients }) : module.handler,
+      );
+    built.set(file, found);
+    return found;
+  };
   const attempts = new Map<string, number>();
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
@@ -154,8 +165,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     const file = state.Resource.split(':function:ami-rotator-local-')[1];
     if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
     handlers[stateName] = async (input) => {
-      const module = (await import(`../functions/${file}.ts`)) as HandlerModule;
-      const handler = options.clients ? module.makeHandler({ ...defaultClients(), ...options.clients }) : module.handler;
+      const handler = await handlerOf(file);
       const attempt = (attempts.get(stateName) ?? 0) + 1;
       attempts.set(stateName, attempt);
       const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);

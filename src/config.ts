@@ -16,23 +16,23 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The longest wait for a pending image a deployment may set; the state machine's own timeout is sized from it (a test holds them). */
 export const MAX_WAIT_MINUTES = 24 * 60;
 
-/** `off` switches a retention rule off; unset or empty keeps the default. */
-const OFF = 'off';
-
 /** An optional whole number from the environment, within a range; a problem is recorded, not thrown, so all are reported at once. */
-const wholeNumber = (env: Env, name: string, min: number, max: number, problems: string[], offAllowed = false): number | undefined => {
+const wholeNumber = (env: Env, name: string, min: number, max: number, problems: string[], orElse = ''): number | undefined => {
   const raw = env[name];
-  if (raw === undefined || raw === '' || (offAllowed && raw === OFF)) return undefined;
+  if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    problems.push(`${name}: expected a whole number from ${min} to ${max}${offAllowed ? ` or ${OFF}` : ''}, got "${raw}"`);
+    problems.push(`${name}: expected a whole number from ${min} to ${max}${orElse}, got "${raw}"`);
     return undefined;
   }
   return value;
 };
 
-const ruleOrDefault = (raw: string | undefined, field: 'keepLast' | 'maxAgeDays', value: number | undefined) =>
-  raw === OFF ? {} : { [field]: value ?? DEFAULT_RETENTION[field] };
+/** A retention rule from the environment: `off` switches it off (an empty object), unset keeps the default. */
+const retentionRule = (env: Env, name: string, field: 'keepLast' | 'maxAgeDays', max: number, problems: string[]) => {
+  if (env[name] === 'off') return {};
+  return { [field]: wholeNumber(env, name, 1, max, problems, ' or off') ?? DEFAULT_RETENTION[field] };
+};
 
 /**
  * Reads the deployment's settings from an environment (a function's, or the local runner's).
@@ -43,8 +43,8 @@ export const readConfig = (env: Env): DeploymentConfig => {
   const problems: string[] = [];
   const noReboot = env.ROTATOR_NO_REBOOT || 'true';
   if (noReboot !== 'true' && noReboot !== 'false') problems.push(`ROTATOR_NO_REBOOT: expected true or false, got "${noReboot}"`);
-  const keepLast = wholeNumber(env, 'ROTATOR_KEEP_LAST', 1, 1000, problems, true);
-  const maxAgeDays = wholeNumber(env, 'ROTATOR_MAX_AGE_DAYS', 1, 3650, problems, true);
+  const keepLast = retentionRule(env, 'ROTATOR_KEEP_LAST', 'keepLast', 1000, problems);
+  const maxAgeDays = retentionRule(env, 'ROTATOR_MAX_AGE_DAYS', 'maxAgeDays', 3650, problems);
   const minKeep = wholeNumber(env, 'ROTATOR_MIN_KEEP', 1, 1000, problems);
   const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, MAX_WAIT_MINUTES, problems);
   if (problems.length > 0) throw new ConfigurationError(`Invalid deployment settings: ${problems.join('; ')}`);
@@ -53,8 +53,8 @@ export const readConfig = (env: Env): DeploymentConfig => {
     defaultInstanceId: env.ROTATOR_DEFAULT_INSTANCE_ID || undefined,
     noReboot: noReboot === 'true',
     retention: {
-      ...ruleOrDefault(env.ROTATOR_KEEP_LAST, 'keepLast', keepLast),
-      ...ruleOrDefault(env.ROTATOR_MAX_AGE_DAYS, 'maxAgeDays', maxAgeDays),
+      ...keepLast,
+      ...maxAgeDays,
       minKeep: minKeep ?? DEFAULT_RETENTION.minKeep,
     },
     wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },

@@ -1,5 +1,5 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
-import { checkFilters, checkNotBoth } from '../limits.ts';
+import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Image } from '../model.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
@@ -149,8 +149,6 @@ const describeImages: Action = (q, ctx) => {
   const ids = strings(q, 'ImageId');
   for (const id of ids) store.checkId('ami', id);
   checkNotBoth('imageIdsSet', ids.length > 0, 'maxResults', str(q, 'MaxResults') !== undefined);
-  const specs = filters(q);
-  checkFilters(specs);
   const owners = strings(q, 'Owner');
   const gone = ids.filter((id) => store.deregisteredImages.has(id));
   if (gone.length > 0) throw unavailable(gone.join(', '));
@@ -160,7 +158,7 @@ const describeImages: Action = (q, ctx) => {
   if (!bool(q, 'IncludeDisabled')) images = images.filter((image) => image.state !== 'disabled');
   if (owners.length > 0)
     images = images.filter((image) => owners.some((o) => (o === 'self' ? image.ownerId === ACCOUNT_ID : o === image.ownerId)));
-  images = applyFilters(images, specs, IMAGE_FILTERS);
+  images = applyFilters(images, filters(q), IMAGE_FILTERS);
   const page = paginate(images, int(q, 'MaxResults'), str(q, 'NextToken'));
   for (const image of page.items) settle(image, ctx);
   return { imagesSet: items(page.items.map(imageXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };

@@ -1,5 +1,5 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
-import { checkFilters, checkNotBoth } from '../limits.ts';
+import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Instance, Volume } from '../model.ts';
 import { filters, int, list, node, required, str, strings, tagSpecifications } from '../query.ts';
@@ -93,10 +93,8 @@ const describeInstances: Action = (q, { store }) => {
   const ids = strings(q, 'InstanceId');
   // "You cannot specify this parameter [MaxResults] and the instance IDs parameter in the same request." (DescribeInstances)
   checkNotBoth('instanceIdsSet', ids.length > 0, 'maxResults', str(q, 'MaxResults') !== undefined);
-  const specs = filters(q);
-  checkFilters(specs);
   const all = ids.length > 0 ? ids.map((id) => store.instance(id)) : [...store.instances.values()];
-  const matching = applyFilters(all, specs, INSTANCE_FILTERS);
+  const matching = applyFilters(all, filters(q), INSTANCE_FILTERS);
   const page = paginate(matching, int(q, 'MaxResults'), str(q, 'NextToken'));
   return {
     reservationSet: items(

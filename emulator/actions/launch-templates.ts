@@ -1,5 +1,5 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
-import { checkFilters, checkNotBoth } from '../limits.ts';
+import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { LaunchTemplate, LaunchTemplateVersion } from '../model.ts';
 import { filters, int, node, required, str, strings } from '../query.ts';
@@ -89,13 +89,14 @@ const describeLaunchTemplates: Action = (q, { store }) => {
   const ids = strings(q, 'LaunchTemplateId');
   const names = strings(q, 'LaunchTemplateName');
   checkNotBoth('LaunchTemplateIds or LaunchTemplateNames', ids.length + names.length > 0, 'MaxResults', str(q, 'MaxResults') !== undefined);
-  const specs = filters(q);
-  checkFilters(specs);
   const templates =
     ids.length + names.length > 0
       ? [...ids.map((id) => store.launchTemplate(id)), ...names.map((name) => byName(store, name))]
       : [...store.launchTemplates.values()];
-  const page = paginate(applyFilters(templates, specs, TEMPLATE_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'), { min: 1, max: 200 });
+  const page = paginate(applyFilters(templates, filters(q), TEMPLATE_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'), {
+    min: 1,
+    max: 200,
+  });
   return { launchTemplates: items(page.items.map(templateXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 

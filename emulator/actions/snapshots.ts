@@ -1,5 +1,5 @@
 import { Ec2ErrorResponse } from '../error-response.ts';
-import { checkFilters, checkNotBoth } from '../limits.ts';
+import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Snapshot } from '../model.ts';
 import { filters, int, required, str, strings } from '../query.ts';
@@ -35,12 +35,10 @@ const describeSnapshots: Action = (q, { store }) => {
   const ids = strings(q, 'SnapshotId');
   // "You cannot specify this parameter [MaxResults] and the snapshot IDs parameter in the same request." (DescribeSnapshots)
   checkNotBoth('snapshotIdsSet', ids.length > 0, 'maxResults', str(q, 'MaxResults') !== undefined);
-  const specs = filters(q);
-  checkFilters(specs);
   const owners = strings(q, 'Owner');
   let snapshots = ids.length > 0 ? ids.map((id) => store.snapshot(id)) : [...store.snapshots.values()];
   if (owners.length > 0) snapshots = snapshots.filter((s) => owners.some((o) => (o === 'self' ? ACCOUNT_ID : o) === s.ownerId));
-  const page = paginate(applyFilters(snapshots, specs, SNAPSHOT_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'));
+  const page = paginate(applyFilters(snapshots, filters(q), SNAPSHOT_FILTERS), int(q, 'MaxResults'), str(q, 'NextToken'));
   return { snapshotSet: items(page.items.map(snapshotXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 

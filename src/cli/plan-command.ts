@@ -54,7 +54,7 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
   const expired = plan.images.filter((d) => d.action === 'delete').length;
   return [
     `Retention plan as of ${now.toISOString()}: ${policy}`,
-    `Usage of expired images: ${plan.usage}`,
+    `Usage of expired images: ${plan.usage.description}`,
     '',
     line(header),
     ...rows.map(line),

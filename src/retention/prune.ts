@@ -4,8 +4,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
-import { type ImageDecision, type PlanContext, planRetention, type UsageReport } from './plan.ts';
-import { lookUpUsage } from './usage.ts';
+import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   /** Orphaned snapshots younger than this are left alone. */
@@ -16,17 +16,9 @@ export interface PruneSettings extends Omit<PlanContext, 'usage'> {
 export interface PrunePlan {
   images: ImageDecision[];
   snapshots: SnapshotDecision[];
-  /** How the expiry candidates' usage was established, in words. */
-  usage: string;
+  /** How the expiry candidates' usage was established. */
+  usage: UsageSummary;
 }
-
-const USAGE_CHECKED =
-  'checked with DescribeImageReferences (instances, the newest 10 versions of each launch template, SSM parameters), older default template versions and Auto Scaling groups';
-
-const describeUsage = (usage: UsageReport, candidates: number): string => {
-  if (candidates === 0) return 'not needed: no expired image';
-  return usage.known ? USAGE_CHECKED : `unknown (${usage.reason}): every expired image is kept`;
-};
 
 export const ORPHAN_GRACE_HOURS = 24;
 
@@ -47,7 +39,7 @@ export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: Pr
     graceHours: settings.orphanGraceHours,
     executionId: settings.executionId,
   });
-  return { images, snapshots, usage: describeUsage(usage, candidates.length) };
+  return { images, snapshots, usage: summarizeUsage(usage, candidates.length) };
 };
 
 export interface PruneRun {

@@ -58,9 +58,14 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
   );
   const snapshotFailures = run.snapshots.filter((s) => s.outcome === 'failed').map((s) => ({ resource: s.snapshotId, reason: s.reason }));
   // Expired images kept because their usage is unknown are not pruned: said once a night, in the one alert.
-  const heldBack = run.plan.images.filter((d) => d.reason.startsWith(USAGE_UNKNOWN));
-  const heldBackNote = heldBack.length
-    ? [{ resource: `${heldBack.length} expired image(s)`, reason: `${heldBack[0]?.reason}; pruning is held back until usage can be read` }]
+  const { heldBack } = run.plan.usage;
+  const heldBackNote = heldBack
+    ? [
+        {
+          resource: `${heldBack.images} expired image(s)`,
+          reason: `${USAGE_UNKNOWN} (${heldBack.reason}); pruning is held back until usage can be read`,
+        },
+      ]
     : [];
   return {
     ...previous,
@@ -77,7 +82,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
       orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
     },
-    ...(first ? { usage: run.plan.usage } : {}),
+    ...(first ? { usage: run.plan.usage.description } : {}),
     plan: first
       ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => ({ imageId, name, action, reason }))
       : previous.plan,

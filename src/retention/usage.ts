@@ -156,6 +156,22 @@ const unknownUnlessTransient = (error: unknown, what: string): UsageReport => {
   return { known: false, reason: `${what} failed: ${reasonOf(error)}` };
 };
 
+/** How the candidates' usage was established, in words, and the expired images kept only because it was not. */
+export interface UsageSummary {
+  description: string;
+  heldBack?: { images: number; reason: string };
+}
+
+export const summarizeUsage = (usage: UsageReport, candidates: number): UsageSummary => {
+  if (candidates === 0) return { description: 'not needed: no expired image' };
+  if (usage.known)
+    return {
+      description:
+        'checked with DescribeImageReferences (instances, the newest 10 versions of each launch template, SSM parameters), older default template versions and Auto Scaling groups',
+    };
+  return { description: `unknown (${usage.reason}): every expired image is kept`, heldBack: { images: candidates, reason: usage.reason } };
+};
+
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {
   if (imageIds.length === 0) return { known: true, uses: new Map() };
   let uses: Uses;

@@ -53,22 +53,23 @@ export const cleanUpExecutionImage = async (
   execution: ExecutionRef,
 ): Promise<CleanUpResult> => {
   const deletedSnapshots: string[] = [];
-  const known =
-    imageId === undefined
-      ? undefined
-      : await describeImage(ec2, imageId).catch((error: unknown) => {
-          // Already gone (a retry of this step, or someone else): the rest still needs checking.
-          if (error instanceof ImageNotFoundError) return undefined;
-          throw error;
-        });
-  const owner = known?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
-  if (known && owner !== execution.id) {
-    throw new ImageNotOwnedError(
-      `Image ${imageId} is tagged with execution ${owner ?? '(none)'}, not ${execution.id}; it was left in place`,
-    );
+  const ids = new Set((await imagesOfExecution(ec2, execution)).map((i) => i.ImageId ?? '').filter(Boolean));
+  // The image the step knew of, when the tag listing (eventually consistent) did not show it: described
+  // on its own, so a just-made image is still removed and one of another execution is refused.
+  if (imageId !== undefined && !ids.has(imageId)) {
+    const known = await describeImage(ec2, imageId).catch((error: unknown) => {
+      // Already gone (a retry of this step, or someone else): the rest still needs checking.
+      if (error instanceof ImageNotFoundError) return undefined;
+      throw error;
+    });
+    const owner = known?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
+    if (known && owner !== execution.id) {
+      throw new ImageNotOwnedError(
+        `Image ${imageId} is tagged with execution ${owner ?? '(none)'}, not ${execution.id}; it was left in place`,
+      );
+    }
+    if (known) ids.add(imageId);
   }
-  const tagged = await imagesOfExecution(ec2, execution);
-  const ids = [...new Set([...(known?.ImageId ? [known.ImageId] : []), ...tagged.map((i) => i.ImageId ?? '')])].filter(Boolean);
   for (const id of ids) deletedSnapshots.push(...(await deregister(ec2, id)));
   const { Snapshots } = await ec2Call(`list snapshots of execution ${execution.name}`, () =>
     ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: [{ Name: `tag:${TAG.execution}`, Values: [execution.id] }] })),
@@ -80,5 +81,11 @@ export const cleanUpExecutionImage = async (
     if (result === 'deleted') deletedSnapshots.push(snapshotId);
     if (result === 'in-use') keptSnapshots.push({ snapshotId, reason: 'still used by another image' });
   }
-  return { imageId: imageId ?? ids[0] ?? 'none', deregistered: ids.length > 0, deregisteredImages: ids, deletedSnapshots, keptSnapshots };
+  return {
+    imageId: imageId ?? [...ids][0] ?? 'none',
+    deregistered: ids.size > 0,
+    deregisteredImages: [...ids],
+    deletedSnapshots,
+    keptSnapshots,
+  };
 };

@@ -85,23 +85,20 @@ describe('every command-line entry fails with one line and an exit code', () => 
     expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan/);
   });
 
-  it('ami-rotator plan without a region says what to set, at once, with no retries', async () => {
+  it('ami-rotator plan without a region says what to set, as a ConfigurationError that nothing retries', async () => {
     const { AWS_REGION: _region, AWS_DEFAULT_REGION: _default, ...env } = process.env;
-    const started = performance.now();
 
     const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], env);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ConfigurationError: .*Region is missing: set AWS_REGION/);
     oneCleanLine(result.stderr);
-    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
-  it('ami-rotator plan against an endpoint that accepts and never answers fails within the request timeout, in one line', async () => {
+  it('ami-rotator plan against an endpoint that accepts and never answers fails on the request timeout, in one line', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-    const started = performance.now();
     try {
       const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], {
         ...process.env,
@@ -114,7 +111,6 @@ describe('every command-line entry fails with one line and an exit code', () => 
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/Ec2Unavailable: list images of family web-prod: .*exceeded the configured 300 ms requestTimeout/);
       oneCleanLine(result.stderr);
-      expect(performance.now() - started).toBeLessThan(15_000);
     } finally {
       silent.close();
     }

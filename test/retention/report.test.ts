@@ -16,7 +16,7 @@ const failedPass = (reason: string, done: boolean): PruneRun => ({
       },
     ],
     snapshots: [],
-    usage: 'checked',
+    usage: { description: 'checked' },
   },
   images: [{ imageId: 'ami-1', name: 'web-1', outcome: 'failed', reason, snapshots: [] }],
   snapshots: [],
