@@ -60,7 +60,7 @@ export interface LocalRunOptions {
   stepFunctions?: LocalStepFunctions;
   /** AWS clients handed to every handler instead of the module defaults (which follow the standard AWS settings). */
   clients?: Partial<AwsClients>;
-  /** Wraps a handler call, e.g. to inject a crash after EC2 accepted a request. */
+  /** Wraps a handler call (by function file) or an SNS publish (`sns:publish`), e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
 }
 
@@ -86,6 +86,9 @@ export const functionFileOf = (logicalId: string): string =>
 /** Resolves `Fn::GetAtt` and `Ref` as CloudFormation would, to ARNs in the given account and region. */
 const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
   if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
+  // serverless-step-functions' pseudo parameters, e.g. arn:#{AWS::Partition}:states:::sns:publish.
+  if (typeof node === 'string')
+    return node.replaceAll('#{AWS::Partition}', 'aws').replaceAll('#{AWS::Region}', region).replaceAll('#{AWS::AccountId}', account);
   if (node === null || typeof node !== 'object') return node;
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
@@ -110,6 +113,25 @@ const lambdaContext = (functionName: string, timeoutMs: number, region: string, 
     fail: () => undefined,
     succeed: () => undefined,
   };
+};
+
+/**
+ * SNS's own checks on Publish, as the API reference states them, so an alert that real SNS would refuse
+ * fails here too: a subject of fewer than 100 printable ASCII characters on one line, and a message of at
+ * most 256 KiB (Amazon SNS API Reference, Publish: Subject, Message; errors InvalidParameter).
+ */
+const SNS_MAX_MESSAGE_BYTES = 262_144;
+const checkPublish = (message: { Subject?: string; Message?: string }): void => {
+  const refuse = (why: string) => {
+    const error = new Error(JSON.stringify({ errorType: 'SNS.InvalidParameterException', errorMessage: why }));
+    error.name = 'SNS.InvalidParameterException';
+    throw error;
+  };
+  const subject = message.Subject;
+  if (subject !== undefined && !/^[\x20-\x7e]{1,99}$/.test(subject))
+    refuse(`Invalid parameter: Subject (${subject.length} characters; fewer than 100 printable ASCII characters on one line expected)`);
+  if (!message.Message) refuse('Invalid parameter: Message (empty)');
+  if (Buffer.byteLength(message.Message ?? '') > SNS_MAX_MESSAGE_BYTES) refuse('Invalid parameter: Message too long');
 };
 
 /** What Lambda reports for a thrown error: Error is its name, Cause the JSON Lambda writes. */
@@ -157,8 +179,14 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     if (state.Resource === 'arn:aws:states:::sns:publish') {
       handlers[stateName] = async (input) => {
         const message = input as { Subject?: string; Message?: string };
-        alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
-        return { MessageId: randomUUID() };
+        const publish = async () => {
+          checkPublish(message);
+          alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
+          return { MessageId: randomUUID() };
+        };
+        const attempt = (attempts.get(stateName) ?? 0) + 1;
+        attempts.set(stateName, attempt);
+        return (await (options.interceptInvoke ? options.interceptInvoke('sns:publish', publish, attempt) : publish())) as Json;
       };
       continue;
     }

@@ -77,7 +77,7 @@ describe('the rotation workflow, run from the state machine file', () => {
 
     expect(run).toMatchObject({ status: 'FAILED', error: 'ImageCreationFailed' });
     expect(run.cause).toMatch(
-      /^CheckImage: Image ami-\w+ \(web-prod-\d{8}-\d{6}\) from instance i-0a1b2c3d4e5f60001 ended in state failed/,
+      /^\[alerted\] CheckImage: Image ami-\w+ \(web-prod-\d{8}-\d{6}\) from instance i-0a1b2c3d4e5f60001 ended in state failed/,
     );
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.subject).toBe('ami-rotator: web-prod failed at CheckImage: ImageCreationFailed');
