@@ -34,7 +34,8 @@ export const demoAccount = (now: Date): Fixture => {
     instances: [
       {
         instanceId: DEMO_INSTANCE_ID,
-        tags: { Name: 'web-prod-golden' },
+        // Opted in to the web-prod rotation (README, "Opt an instance in").
+        tags: { Name: 'web-prod-golden', [TAG.family]: DEMO_FAMILY },
         volumes: [
           { deviceName: '/dev/xvda', sizeGiB: 16 },
           { deviceName: '/dev/xvdb', sizeGiB: 50 },

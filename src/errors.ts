@@ -30,6 +30,11 @@ export class InstanceNotFoundError extends RotatorError {
 }
 
 /** The source instance cannot be imaged (instance-store root: an AMI captures EBS volumes only). */
+/** The instance does not carry ami-rotator:family=<family>: it was not opted in to being imaged (and rebooted). */
+export class InstanceNotOptedInError extends RotatorError {
+  override readonly name = 'InstanceNotOptedIn' as const;
+}
+
 export class UnsupportedInstanceError extends RotatorError {
   override readonly name = 'UnsupportedInstance' as const;
 }

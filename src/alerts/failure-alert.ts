@@ -3,6 +3,7 @@
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
 import type { ExecutionRef } from '../rotation/naming.ts';
+import { fitMessage, toSubject } from './sns-limits.ts';
 
 export interface FailureState {
   failedStep?: string;
@@ -39,6 +40,8 @@ const HINTS: Record<string, string> = {
     "The instance is gone or terminated. Point the schedule's input (or the deployment's default instance) at the current instance.",
   UnsupportedInstance:
     'The instance has an instance-store root; CreateImage captures EBS volumes only. Rotate an EBS-backed instance instead.',
+  InstanceNotOptedIn:
+    'The instance is not opted in to ami-rotator: tag it ami-rotator:family=<family> (README, "Opt an instance in") and start again. Nothing was changed.',
   ImageNameTaken:
     'Another image already has this name. Start again a second later, or remove the image that holds the name if it is a leftover.',
   ImageCreationFailed:
@@ -83,9 +86,6 @@ const consoleLink = (executionArn: string): string => {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 };
 
-/** SNS subjects must be under 100 printable ASCII characters, on one line. */
-const toSubject = (text: string): string => text.replace(/[^\x20-\x7e]/g, '?').slice(0, 99);
-
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
@@ -100,18 +100,18 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
           : ''
       }`
     : undefined;
-  const lines = [
+  const lines = (shownCause: string) => [
     `ami-rotator could not rotate family ${family}.`,
     '',
     `Failed step: ${step}`,
     `Error:       ${error}`,
-    `Cause:       ${cause}`,
+    `Cause:       ${shownCause}`,
     `Instance:    ${instance}`,
     `Image:       ${image}`,
     ...(cleanup ? [`Cleanup:     ${cleanup}`] : []),
     ...(state.cleanupError
       ? [
-          `Cleanup FAILED: ${state.cleanupError.Error}: ${parseCause(state.cleanupError.Cause)} - remove the image and its snapshots by hand.`,
+          `Cleanup FAILED: ${state.cleanupError.Error}: ${parseCause(state.cleanupError.Cause).slice(0, 2000)} - remove the image and its snapshots by hand.`,
         ]
       : []),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
@@ -122,7 +122,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   ];
   return {
     subject: toSubject(`ami-rotator: ${family} failed at ${step}: ${error}`),
-    message: lines.join('\n'),
+    message: fitMessage((shown) => lines(shown).join('\n'), cause),
     error,
     cause: `${step}: ${cause}`.slice(0, 32_000),
   };

@@ -1,4 +1,5 @@
 /** Shapes prune runs into the step's output: bounded in size, accumulated across the resumable loop. */
+import { fitMessage, toSubject } from '../alerts/sns-limits.ts';
 import { USAGE_UNKNOWN } from './plan.ts';
 import type { PruneRun } from './prune.ts';
 import type { BucketState } from './token-bucket.ts';
@@ -107,10 +108,10 @@ export const pruneAlert = (
   newImageId: string | undefined,
 ): { subject: string; message: string } => {
   const count = progress.failures.length;
-  const lines = [
+  const lines = (listed: string) => [
     `ami-rotator rotated family ${family}${newImageId ? ` (new image ${newImageId} is available)` : ''}, but pruning left ${count} item(s) behind.`,
     '',
-    ...progress.failures.map((f) => `- ${f.resource}: ${f.reason}`),
+    listed,
     '',
     progress.done
       ? 'Nothing else was affected: every other expired image was deleted and the policy was kept.'
@@ -119,5 +120,12 @@ export const pruneAlert = (
     'a snapshot kept because another image uses it is deleted once that image is gone; an access error needs the role fixed.',
     'Images whose usage could not be read are kept, never deleted on a guess.',
   ];
-  return { subject: `ami-rotator: ${family} rotated, ${count} item(s) not pruned`.slice(0, 99), message: lines.join('\n') };
+  return {
+    subject: toSubject(`ami-rotator: ${family} rotated, ${count} item(s) not pruned`),
+    message: fitMessage(
+      (listed) => lines(listed).join('\n'),
+      progress.failures.map((f) => `- ${f.resource}: ${f.reason}`).join('\n'),
+      "the whole list is in the prune step's output in the execution history",
+    ),
+  };
 };

@@ -61,10 +61,12 @@ describe('two rotations of one family at once (the nightly run and a manual one)
 
   it('does not stop a rotation of another family', async () => {
     seedInstance(emulator());
+    const dbInstance = 'i-0a1b2c3d4e5f60009';
+    emulator().seed({ instances: [{ instanceId: dbInstance, tags: { [TAG.family]: 'db-prod' } }] });
 
     const [web, db] = await Promise.all([
       runRotationLocally({ input: input() }),
-      runRotationLocally({ input: input({ family: 'db-prod' }) }),
+      runRotationLocally({ input: input({ family: 'db-prod', instanceId: dbInstance }) }),
     ]);
 
     expect([web.status, db.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);

@@ -5,12 +5,13 @@ export const INSTANCE = 'i-0a1b2c3d4e5f60001';
 export const FAMILY = 'web-prod';
 export const input = (extra: Record<string, unknown> = {}) => ({ family: FAMILY, instanceId: INSTANCE, ...extra });
 
-/** The golden instance, with two EBS volumes. */
+/** The golden instance, with two EBS volumes, opted in to the family's rotation by its tag. */
 export const seedInstance = (emulator: Ec2Emulator, extra: Record<string, unknown> = {}) =>
   emulator.seed({
     instances: [
       {
         instanceId: INSTANCE,
+        tags: { [TAG.family]: FAMILY },
         volumes: [
           { deviceName: '/dev/xvda', sizeGiB: 16 },
           { deviceName: '/dev/xvdb', sizeGiB: 50 },
