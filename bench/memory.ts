@@ -96,6 +96,7 @@ process.stdout.write(String(process.resourceUsage().maxRSS));`;
         AWS_ENDPOINT_URL_EC2: emulator.url,
         AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
         ROTATOR_LOG_LEVEL: 'silent',
+        POWERTOOLS_METRICS_DISABLED: 'true',
       };
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env, maxBuffer: 1 << 20 }).catch(
         (error: { stderr?: string }) => {

@@ -18,6 +18,7 @@ process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
 process.env.ROTATOR_LOG_LEVEL = 'silent';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const OUT = 'bench/reports';
 await mkdir(OUT, { recursive: true });

@@ -1,15 +1,56 @@
 // The schedules, one per family. By default one, from the stage's parameters (family, instanceId,
 // schedule, timezone); a stage that rotates several families lists them in infra/rotations.<stage>.json:
 //   [{ "family": "web-prod", "instanceId": "i-...", "schedule": "cron(0 2 * * ? *)", "timezone": "Europe/Paris",
-//      "input": { "noReboot": false, "retention": { "keepLast": 14 } } }]
-// Each schedule's input is the family's execution input (README, "Execution input").
+//      "freshnessHours": 50, "input": { "noReboot": false, "retention": { "keepLast": 14 } } }]
+// Each schedule's input is the family's execution input (README, "Execution input"). Each scheduled family also
+// gets a freshness alarm: no new image for `freshnessHours` (the stage's parameter, or the rotation's own) raises it,
+// so a schedule that never fires, a role that was deleted or a start that was dead-lettered is noticed.
 const fs = require('node:fs');
 const path = require('node:path');
 
 const logicalId = (family) => `RotationSchedule${family.replace(/[^A-Za-z0-9]/g, '')}`;
 
-/** The schedule resources for a stage's rotations; two families that would share a schedule are refused by name. */
-const schedulesFor = (rotations, stage) => {
+// The metric TagImage emits per new image (src/lambda/metrics.ts), with Powertools' service dimension.
+const HEARTBEAT = { Namespace: 'AmiRotator', MetricName: 'RotationSucceeded', service: 'ami-rotator' };
+// CloudWatch evaluates hourly periods over at most 7 days (CloudWatch User Guide, "Evaluating an alarm").
+const MAX_FRESHNESS_HOURS = 168;
+
+/**
+ * The freshness alarm of a family: every one of the last `hours` hourly periods without a RotationSucceeded
+ * breaches, missing data included (nothing ran is exactly what it is for). After a deployment it is in alarm
+ * until the family's first rotation.
+ */
+const freshnessAlarm = (family, hours, stage) => {
+  if (!Number.isInteger(hours) || hours < 1 || hours > MAX_FRESHNESS_HOURS) {
+    throw new Error(`freshnessHours of family "${family}": expected a whole number of hours from 1 to ${MAX_FRESHNESS_HOURS}, got ${hours}`);
+  }
+  return {
+    Type: 'AWS::CloudWatch::Alarm',
+    Properties: {
+      // ami-rotator-<stage>-*: the alert topic's policy lets only this stack's alarms publish (infra/alerts.yml).
+      AlarmName: `ami-rotator-${stage}-freshness-${family}`,
+      AlarmDescription: `ami-rotator ${stage}: family ${family} has had no new image for ${hours} hours. Is its schedule enabled, and did its last executions start? (README, "When nothing arrives")`,
+      Namespace: HEARTBEAT.Namespace,
+      MetricName: HEARTBEAT.MetricName,
+      Dimensions: [
+        { Name: 'service', Value: HEARTBEAT.service },
+        { Name: 'family', Value: family },
+      ],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: hours,
+      DatapointsToAlarm: hours,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+      OKActions: [{ Ref: 'AlertTopic' }],
+    },
+  };
+};
+
+/** The schedules and freshness alarms of a stage's rotations; two families that would share a schedule are refused by name. */
+const schedulesFor = (rotations, stage, freshnessHours = 26) => {
   const Resources = {};
   const owners = new Map();
   for (const rotation of rotations) {
@@ -24,6 +65,7 @@ const schedulesFor = (rotations, stage) => {
       }
       owners.set(key, rotation.family);
     }
+    Resources[id.replace(/^RotationSchedule/, 'FreshnessAlarm')] = freshnessAlarm(rotation.family, rotation.freshnessHours ?? freshnessHours, stage);
     Resources[id] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {
@@ -59,6 +101,7 @@ module.exports = async ({ options, resolveVariable }) => {
           timezone: await resolveVariable('param:timezone'),
         },
       ].filter((r) => r.family !== '' && r.instanceId !== '');
-  return { Resources: schedulesFor(rotations, stage) };
+  const freshnessHours = Number(await resolveVariable('param:freshnessHours'));
+  return { Resources: schedulesFor(rotations, stage, freshnessHours) };
 };
 module.exports.schedulesFor = schedulesFor;

@@ -115,6 +115,8 @@ if (!values['use-environment']) {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
 }
 process.env.ROTATOR_LOG_LEVEL ??= 'silent';
+// The functions' metric lines (EMF) belong in CloudWatch, not in the report; POWERTOOLS_METRICS_DISABLED=false shows them.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const where = emulator
   ? `the embedded EC2 emulator (${emulator.url})`

@@ -83,13 +83,14 @@ export const functionFileOf = (logicalId: string): string =>
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .toLowerCase();
 
-/** Resolves `Fn::GetAtt` and `Ref` as CloudFormation would, to ARNs in the given account and region. */
+/** Resolves `Fn::GetAtt`, `Ref` and `Fn::Sub` of pseudo parameters as CloudFormation would, to ARNs in the given account and region. */
 const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
   if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
-  // serverless-step-functions' pseudo parameters, e.g. arn:#{AWS::Partition}:states:::sns:publish.
-  if (typeof node === 'string')
-    return node.replaceAll('#{AWS::Partition}', 'aws').replaceAll('#{AWS::Region}', region).replaceAll('#{AWS::AccountId}', account);
   if (node === null || typeof node !== 'object') return node;
+  // Pseudo parameters only, e.g. arn:${AWS::Partition}:states:::sns:publish.
+  const sub = node['Fn::Sub'];
+  if (typeof sub === 'string')
+    return sub.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', region).replaceAll('${AWS::AccountId}', account);
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
   if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;

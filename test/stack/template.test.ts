@@ -5,11 +5,14 @@ import validator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../local/workflow.ts';
 import { readConfig } from '../../src/config.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { packageStack, type Template } from './package.ts';
+import { describePermissions } from './permissions.ts';
 
 const emulator = useEmulator();
+const OPS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-pager';
 let template: Template;
 beforeAll(async () => {
   ({ template } = await packageStack({
@@ -17,6 +20,7 @@ beforeAll(async () => {
     instanceId: 'i-0a1b2c3d4e5f60001',
     alertEmail: 'oncall@example.com',
     timezone: 'Europe/Paris',
+    opsTopicArn: OPS_TOPIC,
   }));
 }, 120_000);
 
@@ -77,7 +81,9 @@ describe('the packaged stack', () => {
   it("embeds the state machine file: valid ASL whose Tasks call this stack's functions and topic", () => {
     const machine = resource('AWS::StepFunctions::StateMachine');
     const [body, substitutions] = (
-      machine.DefinitionString as { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string }>] }
+      machine.DefinitionString as {
+        'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Sub'?: string }>];
+      }
     )['Fn::Sub'];
     const definition = JSON.parse(
       body.replace(/\$\{(\w+)\}/g, (_, key: string) => `arn:aws:lambda:us-east-1:123456789012:function:${key}`),
@@ -86,8 +92,11 @@ describe('the packaged stack', () => {
     const validation = validator(definition);
     expect(validation.errorsText('; ')).toBe('');
     expect(validation.isValid).toBe(true);
-    const targets = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref);
-    expect(targets.sort()).toEqual([...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic'].sort());
+    const targets = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref ?? s['Fn::Sub']);
+    expect(targets.sort()).toEqual(
+      [...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic', 'arn:${AWS::Partition}:states:::sns:publish'].sort(),
+    );
+    expect(body).not.toMatch(/arn:aws:/);
     expect(machine).toMatchObject({
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
       TracingConfiguration: { Enabled: true },
@@ -110,44 +119,12 @@ describe('the packaged stack', () => {
     expect(tooShort.map(([name]) => name)).toEqual([]);
   });
 
-  it('grants no wildcard action, and no mutating EC2 action on every resource', () => {
+  it('grants no wildcard action, and allows no mutating EC2 action on every resource', () => {
     const statements = roleStatements();
 
     for (const [, s] of statements) for (const action of actionsOf(s)) expect(action).not.toContain('*');
-    const mutating = statements.filter(([, s]) => actionsOf(s).some((a) => /^ec2:(?!Describe)/.test(a)));
+    const mutating = statements.filter(([, s]) => s.Effect === 'Allow' && actionsOf(s).some((a) => /^ec2:(?!Describe)/.test(a)));
     for (const [, s] of mutating) expect(s.Resource).not.toBe('*');
-  });
-
-  it('deletes and retags only resources that carry the managed tag, and tags new images only on creation', () => {
-    const statements = roleStatements();
-    const granting = (action: string) => statements.filter(([, s]) => actionsOf(s).includes(action));
-
-    for (const action of ['ec2:DeregisterImage', 'ec2:DeleteSnapshot']) {
-      expect(
-        granting(action)
-          .map(([role]) => role)
-          .sort(),
-      ).toEqual(['CleanUpImageRole', 'PruneImagesRole']);
-      for (const [, s] of granting(action))
-        expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } });
-    }
-    expect(Object.fromEntries(granting('ec2:CreateTags').map(([role, s]) => [role, s.Condition]))).toEqual({
-      CreateImageRole: { StringEquals: { 'ec2:CreateAction': 'CreateImage' } },
-      TagImageRole: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
-    });
-  });
-
-  it("lets the state machine invoke only this stack's functions and publish only to this stack's topic", () => {
-    const statements = roleStatements()
-      .filter(([role]) => role === 'StateMachineRole')
-      .map(([, s]) => s);
-
-    const invoke = statements.find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
-    const publish = statements.find((s) => actionsOf(s).includes('sns:Publish'));
-    expect(((invoke ?? { Resource: [] }).Resource as { 'Fn::GetAtt': [string] }[]).map((r) => r['Fn::GetAtt'][0]).sort()).toEqual(
-      FUNCTIONS.map((f) => `${f}LambdaFunction`).sort(),
-    );
-    expect(publish?.Resource).toEqual({ Ref: 'AlertTopic' });
   });
 
   it('encrypts the alert topic with its own key and subscribes the alert e-mail', () => {
@@ -174,14 +151,54 @@ describe('the packaged stack', () => {
     });
   });
 
-  it('alerts on timed-out and aborted executions only, since failed ones publish their own alert', () => {
-    const rule = ofType('AWS::Events::Rule')[0]?.[1].Properties as {
-      EventPattern: { detail: { status: string[] } };
-      Targets: { Arn: unknown }[];
-    };
+  it('alerts on timed-out and aborted executions, and on failed ones that sent no alert of their own', () => {
+    const rules = Object.fromEntries(
+      ofType('AWS::Events::Rule').map(([id, r]) => [
+        id,
+        r.Properties as { EventPattern: { detail: Record<string, unknown> }; Targets: { Arn: unknown }[] },
+      ]),
+    );
 
-    expect(rule.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);
-    expect(rule.Targets[0]?.Arn).toEqual({ Ref: 'AlertTopic' });
+    expect(rules.ExecutionEndedRule?.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);
+    expect(rules.UnalertedFailureRule?.EventPattern.detail.status).toEqual(['FAILED']);
+    for (const rule of Object.values(rules)) expect(rule.Targets[0]?.Arn).toEqual({ Ref: 'AlertTopic' });
+  });
+
+  it('watches the alert path itself, with the ops topic as the delivery alarm action when one is named', () => {
+    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id, a]) => [id, a.Properties]));
+    const filter = resource('AWS::Logs::MetricFilter');
+
+    expect(Object.keys(alarms).sort()).toEqual(
+      ['AlertDeliveryAlarm', 'FailedExecutionsAlarm', 'FreshnessAlarmwebprod', 'ScheduleDeadLetterAlarm'].sort(),
+    );
+    for (const alarm of Object.values(alarms)) expect(alarm.AlarmName).toMatch(/^ami-rotator-ci-/);
+    expect(alarms.AlertDeliveryAlarm?.AlarmActions).toEqual([OPS_TOPIC]);
+    expect(alarms.FailedExecutionsAlarm?.AlarmActions).toEqual([OPS_TOPIC]);
+    expect(filter).toMatchObject({
+      FilterPattern: expect.stringContaining('"AlertNotDelivered"'),
+      LogGroupName: { Ref: 'RotateAmiLogGroup' },
+    });
+    expect(JSON.stringify(alarms.AlertDeliveryAlarm?.Metrics)).toContain('"MetricName":"AlertsNotDelivered"');
+  });
+
+  it("raises a family's freshness alarm after 26 hours without the metric that TagImage emits, missing data included", () => {
+    const alarm = template.Resources.FreshnessAlarmwebprod?.Properties;
+
+    expect(alarm).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: ROTATION_SUCCEEDED,
+      Dimensions: [
+        { Name: 'service', Value: METRICS_SERVICE },
+        { Name: 'family', Value: 'web-prod' },
+      ],
+      Period: 3600,
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
   });
 
   it.each(['validate-input', 'create-image', 'check-image', 'tag-image', 'prune-images', 'clean-up-image', 'describe-failure'])(
@@ -241,7 +258,11 @@ describe('the bundles Lambda runs', () => {
 
 describe('the schedules of a stage', () => {
   const { schedulesFor } = createRequire(import.meta.url)('../../infra/schedules.cjs') as {
-    schedulesFor: (rotations: { family: string; instanceId: string }[], stage: string) => Record<string, unknown>;
+    schedulesFor: (
+      rotations: { family: string; instanceId: string; freshnessHours?: number }[],
+      stage: string,
+      freshnessHours?: number,
+    ) => Record<string, { Properties: Record<string, unknown> }>;
   };
 
   it('gives each family a schedule of its own', () => {
@@ -253,7 +274,11 @@ describe('the schedules of a stage', () => {
       'prod',
     );
 
-    expect(Object.keys(schedules)).toEqual(['RotationSchedulewebprod', 'RotationScheduledbprod']);
+    expect(Object.keys(schedules).filter((k) => k.startsWith('RotationSchedule'))).toEqual([
+      'RotationSchedulewebprod',
+      'RotationScheduledbprod',
+    ]);
+    expect(Object.keys(schedules).filter((k) => k.startsWith('FreshnessAlarm'))).toEqual(['FreshnessAlarmwebprod', 'FreshnessAlarmdbprod']);
   });
 
   it('refuses, naming both, two families that would share one schedule', () => {
@@ -264,4 +289,42 @@ describe('the schedules of a stage', () => {
 
     expect(() => schedulesFor(both, 'prod')).toThrow('Families "web-prod" and "web.prod" would share the schedule RotationSchedulewebprod');
   });
+
+  it("takes a family's own freshness period over the stage's, and refuses one CloudWatch cannot evaluate", () => {
+    const rotations = [
+      { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001', freshnessHours: 50 },
+      { family: 'db-prod', instanceId: 'i-0a1b2c3d4e5f60002' },
+    ];
+
+    const alarms = schedulesFor(rotations, 'prod', 30);
+
+    expect(alarms.FreshnessAlarmwebprod?.Properties).toMatchObject({
+      EvaluationPeriods: 50,
+      AlarmName: 'ami-rotator-prod-freshness-web-prod',
+    });
+    expect(alarms.FreshnessAlarmdbprod?.Properties).toMatchObject({ EvaluationPeriods: 30 });
+    expect(() => schedulesFor(rotations, 'prod', 169)).toThrow(
+      'freshnessHours of family "db-prod": expected a whole number of hours from 1 to 168, got 169',
+    );
+    expect(() => schedulesFor(rotations, 'prod', Number('soon'))).toThrow('got NaN');
+  });
 });
+
+describe('the delivery alarms of a stage', () => {
+  const { deliveryAlarms } = createRequire(import.meta.url)('../../infra/delivery-alarms.cjs') as {
+    deliveryAlarms: (stage: string, opsTopicArn: string) => Record<string, { Properties: { AlarmActions?: unknown } }>;
+  };
+
+  it('falls back to the alert topic for the delivery alarm, and gives failed executions no action, without an ops topic', () => {
+    const alarms = deliveryAlarms('prod', '');
+
+    expect(alarms.AlertDeliveryAlarm?.Properties.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+    expect(alarms.FailedExecutionsAlarm?.Properties.AlarmActions).toBeUndefined();
+  });
+
+  it('refuses an ops topic that is not an SNS topic ARN, naming the setting', () => {
+    expect(() => deliveryAlarms('prod', 'ops@example.com')).toThrow('opsTopicArn: expected the ARN of an SNS topic');
+  });
+});
+
+describePermissions(() => template);

@@ -1,0 +1,341 @@
+/**
+ * Least privilege, decided by an IAM evaluator over the packaged template: every call the code makes,
+ * with the condition keys AWS sends (Allowed), and the abuses each role must not be able to do (Denied).
+ * One row a request, so a reviewer reads the matrix at a glance.
+ */
+import { describe, expect, it } from 'vitest';
+import { TAG } from '../../src/rotation/tags.ts';
+import type { Template } from './package.ts';
+import { ACCOUNT, type Decision, decide, OTHER_ACCOUNT, REGION, type Request, resourcePolicy, STAGE } from './policies.ts';
+
+const ec2 = (resource: string, region = REGION, account = ACCOUNT) => `arn:aws:ec2:${region}:${account}:${resource}`;
+const image = (region = REGION) => `arn:aws:ec2:${region}::image/ami-0123456789abcdef0`;
+const snapshot = `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`;
+const instance = ec2('instance/i-0a1b2c3d4e5f60001');
+const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
+const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ami-rotator-${STAGE}-${name}`;
+const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
+const stateMachine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
+const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+
+/** What CreateImage sends: the keys it writes on creation (createRotationImage), plus a user's own tag. */
+const CREATE_KEYS = ['Name', TAG.managed, TAG.family, TAG.sourceInstance, TAG.execution, TAG.createdAt, 'team'];
+const born = (keys = CREATE_KEYS, managed = 'true') => ({ [`aws:RequestTag/${TAG.managed}`]: managed, 'aws:TagKeys': keys });
+const managedResource = { [`aws:ResourceTag/${TAG.managed}`]: 'true' };
+const optedIn = { [`aws:ResourceTag/${TAG.family}`]: 'web-prod' };
+
+type Row = [why: string, expected: Decision, request: Request];
+
+/** Requests against this stack's roles; resource policies are added in the topic and key matrix below. */
+const ROLES: Row[] = [
+  // CreateImage: an opted-in instance only, the image born managed, tags only on creation.
+  [
+    'create: images an opted-in instance',
+    'Allowed',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: instance, context: { ...optedIn, ...born() } },
+  ],
+  [
+    'create: the image is born managed',
+    'Allowed',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: image(), context: born() },
+  ],
+  [
+    'create: its snapshots too',
+    'Allowed',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: snapshot, context: born() },
+  ],
+  [
+    'create: tags the image on creation',
+    'Allowed',
+    {
+      principal: 'CreateImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { 'ec2:CreateAction': 'CreateImage', ...born() },
+    },
+  ],
+  ['create: reads instances', 'Allowed', { principal: 'CreateImageRole', action: 'ec2:DescribeInstances', resource: '*' }],
+  [
+    'create: lists its own executions',
+    'Allowed',
+    { principal: 'CreateImageRole', action: 'states:ListExecutions', resource: stateMachine },
+  ],
+  [
+    'create: never an untagged instance (a database host)',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: instance, context: born() },
+  ],
+  [
+    'create: never in another region',
+    'Denied',
+    {
+      principal: 'CreateImageRole',
+      action: 'ec2:CreateImage',
+      resource: ec2('instance/i-0a1b2c3d4e5f60001', 'eu-west-1'),
+      context: { ...optedIn, ...born() },
+    },
+  ],
+  [
+    'create: never an image tagged managed=false',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: image(), context: born(CREATE_KEYS, 'false') },
+  ],
+  [
+    'create: never a keep tag on creation',
+    'Denied',
+    {
+      principal: 'CreateImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { 'ec2:CreateAction': 'CreateImage', ...born([...CREATE_KEYS, TAG.keep]) },
+    },
+  ],
+  [
+    'create: never a status tag on creation',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: image(), context: born([...CREATE_KEYS, TAG.status]) },
+  ],
+  [
+    'create: never retags an existing image',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateTags', resource: image(), context: born() },
+  ],
+  [
+    'create: never tags an instance',
+    'Denied',
+    {
+      principal: 'CreateImageRole',
+      action: 'ec2:CreateTags',
+      resource: instance,
+      context: { 'ec2:CreateAction': 'CreateImage', ...born() },
+    },
+  ],
+  [
+    'create: never reboots directly',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:RebootInstances', resource: instance, context: optedIn },
+  ],
+  [
+    'create: never another state machine',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'states:ListExecutions', resource: `${stateMachine}-other` },
+  ],
+
+  // TagImage: its own keys on managed images and snapshots.
+  [
+    'tag: status and time on a managed image',
+    'Allowed',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status, TAG.completedAt] },
+    },
+  ],
+  [
+    'tag: image and device on a managed snapshot',
+    'Allowed',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: snapshot,
+      context: { ...managedResource, 'aws:TagKeys': ['Name', TAG.imageId, TAG.device, TAG.status] },
+    },
+  ],
+  [
+    'tag: never rewrites the family',
+    'Denied',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.family] },
+    },
+  ],
+  [
+    'tag: never sets keep',
+    'Denied',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status, TAG.keep] },
+    },
+  ],
+  [
+    'tag: never an unmanaged image',
+    'Denied',
+    { principal: 'TagImageRole', action: 'ec2:CreateTags', resource: image(), context: { 'aws:TagKeys': [TAG.status] } },
+  ],
+  [
+    'tag: never an instance',
+    'Denied',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: instance,
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status] },
+    },
+  ],
+
+  // Clean-up and prune: delete only what is managed; SSM only through EC2.
+  [
+    'clean-up: deregisters a managed image',
+    'Allowed',
+    { principal: 'CleanUpImageRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
+  ],
+  ['clean-up: never an unmanaged image', 'Denied', { principal: 'CleanUpImageRole', action: 'ec2:DeregisterImage', resource: image() }],
+  [
+    'prune: deregisters a managed image',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
+  ],
+  [
+    'prune: deletes a managed snapshot',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DeleteSnapshot', resource: snapshot, context: managedResource },
+  ],
+  ['prune: checks usage', 'Allowed', { principal: 'PruneImagesRole', action: 'ec2:DescribeImageReferences', resource: '*' }],
+  [
+    'prune: EC2 reads parameters for DescribeImageReferences',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ssm:GetParameters',
+      resource: parameter('/golden/web-prod'),
+      context: { 'aws:CalledVia': ['ec2-images.amazonaws.com'] },
+    },
+  ],
+  ['prune: never an unmanaged image', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DeregisterImage', resource: image() }],
+  ['prune: never an unmanaged snapshot', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DeleteSnapshot', resource: snapshot }],
+  [
+    'prune: never reads a parameter itself (secrets)',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ssm:GetParameters', resource: parameter('/prod/db/password') },
+  ],
+  [
+    'prune: never reads a parameter through another service',
+    'Denied',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ssm:GetParameters',
+      resource: parameter('/prod/db/password'),
+      context: { 'aws:CalledVia': ['cloudformation.amazonaws.com'] },
+    },
+  ],
+
+  // The functions that call nothing.
+  ['validate: calls no AWS service', 'Denied', { principal: 'ValidateInputRole', action: 'ec2:DescribeInstances', resource: '*' }],
+  ['describe-failure: calls no AWS service', 'Denied', { principal: 'DescribeFailureRole', action: 'sns:Publish', resource: topic }],
+
+  // The state machine and the scheduler.
+  [
+    'state machine: invokes its functions',
+    'Allowed',
+    { principal: 'StateMachineRole', action: 'lambda:InvokeFunction', resource: fn('pruneImages') },
+  ],
+  ['state machine: publishes to its topic', 'Allowed', { principal: 'StateMachineRole', action: 'sns:Publish', resource: topic }],
+  [
+    'state machine: never invokes another function',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:payroll` },
+  ],
+  [
+    'state machine: never publishes to another topic',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'sns:Publish', resource: `arn:aws:sns:${REGION}:${ACCOUNT}:payroll` },
+  ],
+  [
+    'scheduler: starts this state machine',
+    'Allowed',
+    { principal: 'SchedulerRole', action: 'states:StartExecution', resource: stateMachine },
+  ],
+  [
+    'scheduler: never another one',
+    'Denied',
+    { principal: 'SchedulerRole', action: 'states:StartExecution', resource: `${stateMachine}-other` },
+  ],
+];
+
+/** Who may publish to the alert topic and use its key: every alert path, and nothing else. */
+const ALERT_PATHS = (template: Template): Row[] => {
+  const topicPolicy = resourcePolicy(template, 'AlertTopicPolicy', 'PolicyDocument');
+  const keyPolicy = resourcePolicy(template, 'AlertKey', 'KeyPolicy');
+  const publish = (principal: string, context: Record<string, string> = {}): Request => ({
+    principal,
+    action: 'sns:Publish',
+    resource: topic,
+    context,
+    resourcePolicy: topicPolicy,
+  });
+  const useKey = (principal: string, action: string, context: Record<string, string> = {}): Request => ({
+    principal,
+    action,
+    resource: key,
+    context,
+    resourcePolicy: keyPolicy,
+  });
+  return [
+    ['EventBridge rule publishes (no source keys sent)', 'Allowed', publish('events.amazonaws.com')],
+    [
+      'EventBridge rule publishes (with source keys)',
+      'Allowed',
+      publish('events.amazonaws.com', {
+        'aws:SourceAccount': ACCOUNT,
+        'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/ami-rotator-${STAGE}-unalerted-failure`,
+      }),
+    ],
+    ['EventBridge encrypts for the topic', 'Allowed', useKey('events.amazonaws.com', 'kms:GenerateDataKey')],
+    ['EventBridge decrypts for the topic', 'Allowed', useKey('events.amazonaws.com', 'kms:Decrypt')],
+    [
+      "this stack's freshness alarm publishes",
+      'Allowed',
+      publish('cloudwatch.amazonaws.com', {
+        'aws:SourceArn': alarm(`ami-rotator-${STAGE}-freshness-web-prod`),
+        'aws:SourceAccount': ACCOUNT,
+      }),
+    ],
+    [
+      "this stack's delivery alarm publishes",
+      'Allowed',
+      publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm(`ami-rotator-${STAGE}-alert-delivery`), 'aws:SourceAccount': ACCOUNT }),
+    ],
+    ['CloudWatch encrypts for the topic', 'Allowed', useKey('cloudwatch.amazonaws.com', 'kms:GenerateDataKey')],
+    ['the state machine role publishes (identity policy, same account)', 'Allowed', { ...publish('StateMachineRole') }],
+    [
+      'the state machine role uses the key through SNS',
+      'Allowed',
+      useKey('StateMachineRole', 'kms:GenerateDataKey', { 'kms:ViaService': `sns.${REGION}.amazonaws.com` }),
+    ],
+    [
+      "another account's alarm never publishes",
+      'Denied',
+      publish('cloudwatch.amazonaws.com', {
+        'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${OTHER_ACCOUNT}:alarm:ami-rotator-${STAGE}-x`,
+        'aws:SourceAccount': OTHER_ACCOUNT,
+      }),
+    ],
+    [
+      'an alarm of another stack never publishes',
+      'Denied',
+      publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm('payroll-cpu'), 'aws:SourceAccount': ACCOUNT }),
+    ],
+    ['another account never publishes', 'Denied', publish(`arn:aws:iam::${OTHER_ACCOUNT}:role/intruder`)],
+    ['another account never uses the key', 'Denied', useKey(`arn:aws:iam::${OTHER_ACCOUNT}:role/intruder`, 'kms:Decrypt')],
+    ['a function role never publishes', 'Denied', publish('PruneImagesRole')],
+  ];
+};
+
+export const describePermissions = (template: () => Template) =>
+  describe('least privilege, decided by an IAM evaluator over the packaged template', () => {
+    it.each(ROLES)('%s: %s', async (_why, expected, request) => {
+      expect(await decide(template(), request)).toBe(expected);
+    });
+
+    it('lets every alert path publish to the encrypted topic, and nothing else', async () => {
+      const rows = ALERT_PATHS(template());
+      const decided = await Promise.all(rows.map(async ([why, , request]) => [why, await decide(template(), request)]));
+      expect(Object.fromEntries(decided)).toEqual(Object.fromEntries(rows.map(([why, expected]) => [why, expected])));
+    });
+  });
