@@ -8,6 +8,7 @@ import { readConfig } from '../../src/config.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { useEmulator } from '../support/emulator.ts';
+import { describeAlertRules } from './alert-rules.ts';
 import { packageStack, type Template } from './package.ts';
 import { describePermissions } from './permissions.ts';
 
@@ -328,3 +329,4 @@ describe('the delivery alarms of a stage', () => {
 });
 
 describePermissions(() => template);
+describeAlertRules(() => template, emulator);
