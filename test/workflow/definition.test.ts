@@ -14,20 +14,22 @@ type State = {
   Choices?: { Next: string }[];
 };
 
+const isLambda = (s: State) => typeof s.Resource === 'object' && s.Resource !== null && 'Fn::GetAtt' in s.Resource;
+const isPublish = (s: State) => JSON.stringify(s.Resource ?? '').includes(':states:::sns:publish');
+
 describe('the state machine file', async () => {
   const definition = (await loadDefinition()) as { States: Record<string, State> };
   const states = Object.entries(definition.States);
 
-  it.each(
-    states
-      .filter(([, s]) => typeof s.Resource === 'object')
-      .map(([name, s]) => [name, (s.Resource as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]),
-  )('%s runs a handler that exists (%s)', async (_state, logicalId) => {
-    await expect(access(`functions/${functionFileOf(logicalId)}.ts`)).resolves.toBeUndefined();
-  });
+  it.each(states.filter(([, s]) => isLambda(s)).map(([name, s]) => [name, (s.Resource as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]))(
+    '%s runs a handler that exists (%s)',
+    async (_state, logicalId) => {
+      await expect(access(`functions/${functionFileOf(logicalId)}.ts`)).resolves.toBeUndefined();
+    },
+  );
 
   it('catches every failure of every Lambda task, so each failure reaches the alert', () => {
-    const lambdaTasks = states.filter(([, s]) => s.Type === 'Task' && typeof s.Resource === 'object');
+    const lambdaTasks = states.filter(([, s]) => s.Type === 'Task' && isLambda(s));
 
     expect(lambdaTasks.filter(([, s]) => !s.Catch?.length).map(([name]) => name)).toEqual([]);
   });
@@ -44,9 +46,32 @@ describe('the state machine file', async () => {
     ).toEqual([]);
     const retryAnything = states.filter(([, s]) => s.Retry?.some((r) => r.ErrorEquals.includes('States.ALL')));
     expect(retryAnything.length).toBeGreaterThan(0);
-    expect(retryAnything.filter(([, s]) => !JSON.stringify(s.Resource).includes(':states:::sns:publish')).map(([name]) => name)).toEqual(
-      [],
-    );
+    expect(retryAnything.filter(([, s]) => !isPublish(s)).map(([name]) => name)).toEqual([]);
+  });
+
+  it('catches every alert that cannot be published, ending with AlertNotDelivered (no "[alerted] " cause), never silently', () => {
+    const notify = states.filter(([, s]) => isPublish(s));
+    const failsTo = (s: State) =>
+      ((s.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).filter((c) => c.ErrorEquals.includes('States.ALL'));
+    const end = (name: string): State => {
+      const state = definition.States[name] as State;
+      return state.Type === 'Fail' ? state : end(state.Next ?? '');
+    };
+
+    expect(notify.map(([name]) => name).sort()).toEqual([
+      'NotifyFailure',
+      'NotifyPruneFailures',
+      'NotifyPruneStepFailed',
+      'NotifyUnformattedFailure',
+    ]);
+    for (const [, state] of notify) {
+      const [caught] = failsTo(state);
+      expect(end(caught?.Next ?? '')).toMatchObject({ Type: 'Fail', Error: 'AlertNotDelivered' });
+    }
+  });
+
+  it('partitions every ARN it names, so it runs in China and GovCloud too', () => {
+    expect(JSON.stringify(definition)).not.toMatch(/arn:aws[:-]/);
   });
 
   it('reaches every state from the start', () => {

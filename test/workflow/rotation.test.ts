@@ -241,6 +241,26 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(emulator().mutatingRequests()).toEqual([]);
   });
 
+  it.each([
+    ['carries no family tag', {}, 'has no tag ami-rotator:family=web-prod'],
+    [
+      "is opted in to another family's rotation",
+      { [TAG.family]: 'db-prod' },
+      'has ami-rotator:family=db-prod, not the tag ami-rotator:family=web-prod',
+    ],
+  ])('refuses an instance that %s, before anything is changed, with one alert that says how to opt in', async (_, tags, reason) => {
+    seedInstance(emulator(), { tags });
+
+    const run = await runRotationLocally({ input: input({ noReboot: false }) });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InstanceNotOptedIn' });
+    expect(run.cause).toContain(reason);
+    expect(run.alerts.map((a) => a.subject)).toEqual(['ami-rotator: web-prod failed at CreateImage: InstanceNotOptedIn']);
+    expect(run.alerts[0]?.message).toContain('What to do: The instance is not opted in to ami-rotator: tag it ami-rotator:family=<family>');
+    expect(emulator().mutatingRequests()).toEqual([]);
+    expect(emulator().store.instance(INSTANCE).rebootCount).toBe(0);
+  });
+
   it('refuses an instance-store instance with UnsupportedInstance', async () => {
     seedInstance(emulator(), { rootDeviceType: 'instance-store' });
 

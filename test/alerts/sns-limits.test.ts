@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { loadDefinition } from '../../local/workflow.ts';
+import { describeFailure } from '../../src/alerts/failure-alert.ts';
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS } from '../../src/alerts/sns-limits.ts';
+import { pruneAlert } from '../../src/retention/report.ts';
+
+const execution = {
+  id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
+  name: 'nightly-1',
+  startTime: '2026-11-23T02:00:00Z',
+};
+/** The longest family the input contract accepts (63 characters). */
+const LONGEST_FAMILY = `f${'x'.repeat(62)}`;
+const STEPS = ['ValidateInput', 'PlanRetention', 'CreateImage', 'CheckImage', 'TagImage', 'PruneImages'];
+const ERRORS = [
+  'InstanceNotOptedIn',
+  'StepFunctionsUnavailable',
+  'Lambda.TooManyRequestsException',
+  'ImageCreationTimedOut',
+  'States.Timeout',
+];
+/** What SNS accepts as a subject (Amazon SNS API Reference, Publish). */
+const SNS_SUBJECT = /^[\x20-\x7e]{1,99}$/;
+const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const failure = (cause: string) =>
+  describeFailure(
+    {
+      failedStep: 'CreateImage',
+      error: { Error: 'Ec2RequestError', Cause: JSON.stringify({ errorMessage: cause }) },
+      input: { family: 'web-prod' },
+    },
+    execution,
+  );
+
+describe('alerts inside what SNS accepts', () => {
+  it('keeps every failure subject under 100 printable characters for the longest family, step and error', () => {
+    const subjects = STEPS.flatMap((failedStep) =>
+      ERRORS.map((Error) => describeFailure({ failedStep, error: { Error }, request: { family: LONGEST_FAMILY } }, execution).subject),
+    );
+
+    expect(subjects.filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
+    expect(Math.max(...subjects.map((s) => s.length))).toBe(MAX_SUBJECT_CHARS);
+  });
+
+  it('keeps the prune alert subjects under 100 characters, the state machine one included', async () => {
+    const definition = (await loadDefinition()) as { States: Record<string, { Parameters?: Record<string, string> }> };
+    const format = definition.States.PruneImagesFailed?.Parameters?.['subject.$'] ?? '';
+    const stepFailed = /States\.Format\('([^']*)'/.exec(format)?.[1]?.replace('{}', LONGEST_FAMILY) ?? '';
+    const leftBehind = pruneAlert(
+      LONGEST_FAMILY,
+      { done: true, iteration: 1, failures: Array(9999).fill({ resource: 'ami-1', reason: 'x' }) } as never,
+      'ami-2',
+    ).subject;
+
+    expect(stepFailed).toContain(LONGEST_FAMILY);
+    expect([stepFailed, leftBehind].filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
+  });
+
+  it('leaves a message that fits as it is, to the byte', () => {
+    const base = failure('');
+    const room = MAX_MESSAGE_BYTES - bytes(base.message);
+
+    const exact = failure('x'.repeat(room)).message;
+    const over = failure('x'.repeat(room + 1)).message;
+
+    expect(bytes(exact)).toBe(MAX_MESSAGE_BYTES);
+    expect(exact).not.toContain('more characters');
+    expect(over).toMatch(/\[\.\.\. \d+ more characters; the whole cause is in the execution history\]/);
+    expect(bytes(over)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+  });
+
+  it('cuts a huge cause, never what to do, and stays within the cap in bytes', () => {
+    const alert = failure('ü🙂'.repeat(100_000));
+
+    expect(bytes(alert.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(alert.message).toMatch(/more characters; the whole cause is in the execution history\]\n/);
+    expect(alert.message.split('\n').at(-1)).toMatch(/^What to do: EC2 refused a call/);
+    expect(alert.message.isWellFormed()).toBe(true);
+  });
+
+  it('cuts a long list of prune failures, never what to do', () => {
+    const failures = Array.from({ length: 50 }, (_, n) => ({ resource: `ami-${n}`, reason: `refused: ${'r'.repeat(900)}` }));
+
+    const { message } = pruneAlert('web-prod', { done: true, iteration: 1, failures } as never, 'ami-2');
+
+    expect(bytes(message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(message).toContain("the whole list is in the prune step's output");
+    expect(message).toContain('What to do: read each reason.');
+  });
+});
