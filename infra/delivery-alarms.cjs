@@ -20,7 +20,9 @@ const metric = (id, namespace, name, dimensions) => ({
 /** The two alarms of a stage, given the ops topic ('' for none); an ARN that is not an SNS topic is refused by name. */
 const deliveryAlarms = (stage, opsTopicArn) => {
   if (opsTopicArn !== '' && !SNS_TOPIC_ARN.test(opsTopicArn)) {
-    throw new Error(`opsTopicArn: expected the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>) or nothing, got "${opsTopicArn}"`);
+    throw new Error(
+      `opsTopicArn: expected the ARN of an SNS topic (arn:aws:sns:<region>:<account>:<name>) or nothing, got "${opsTopicArn}"`,
+    );
   }
   const ops = opsTopicArn === '' ? undefined : opsTopicArn;
   return {
@@ -35,7 +37,9 @@ const deliveryAlarms = (stage, opsTopicArn) => {
         Metrics: [
           metric('ended', 'AWS/Events', 'FailedInvocations', [{ Name: 'RuleName', Value: `ami-rotator-${stage}-execution-ended` }]),
           metric('unalerted', 'AWS/Events', 'FailedInvocations', [{ Name: 'RuleName', Value: `ami-rotator-${stage}-unalerted-failure` }]),
-          metric('delivery', 'AWS/SNS', 'NumberOfNotificationsFailed', [{ Name: 'TopicName', Value: { 'Fn::GetAtt': ['AlertTopic', 'TopicName'] } }]),
+          metric('delivery', 'AWS/SNS', 'NumberOfNotificationsFailed', [
+            { Name: 'TopicName', Value: { 'Fn::GetAtt': ['AlertTopic', 'TopicName'] } },
+          ]),
           metric('undelivered', `AmiRotator/${stage}`, 'AlertsNotDelivered'),
           {
             Id: 'lost',

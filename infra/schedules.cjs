@@ -22,7 +22,9 @@ const MAX_FRESHNESS_HOURS = 168;
  */
 const freshnessAlarm = (family, hours, stage) => {
   if (!Number.isInteger(hours) || hours < 1 || hours > MAX_FRESHNESS_HOURS) {
-    throw new Error(`freshnessHours of family "${family}": expected a whole number of hours from 1 to ${MAX_FRESHNESS_HOURS}, got ${hours}`);
+    throw new Error(
+      `freshnessHours of family "${family}": expected a whole number of hours from 1 to ${MAX_FRESHNESS_HOURS}, got ${hours}`,
+    );
   }
   return {
     Type: 'AWS::CloudWatch::Alarm',
@@ -65,7 +67,11 @@ const schedulesFor = (rotations, stage, freshnessHours = 26) => {
       }
       owners.set(key, rotation.family);
     }
-    Resources[id.replace(/^RotationSchedule/, 'FreshnessAlarm')] = freshnessAlarm(rotation.family, rotation.freshnessHours ?? freshnessHours, stage);
+    Resources[id.replace(/^RotationSchedule/, 'FreshnessAlarm')] = freshnessAlarm(
+      rotation.family,
+      rotation.freshnessHours ?? freshnessHours,
+      stage,
+    );
     Resources[id] = {
       Type: 'AWS::Scheduler::Schedule',
       Properties: {

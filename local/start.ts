@@ -40,6 +40,10 @@ const SCENARIOS: Record<string, Scenario> = {
     about: 'a malformed input: rejected at once, no EC2 change, one alert',
     input: { family: 'web prod!', instanceId: 'i-123', retention: { keepLast: -1 } },
   },
+  'not-opted-in': {
+    about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
+    input: { ...baseInput, instanceId: 'i-0a1b2c3d4e5f60002' },
+  },
 };
 
 const options = {

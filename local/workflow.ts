@@ -90,7 +90,9 @@ const resolveIntrinsics = (node: Json, region: string, account: string): Json =>
   // Pseudo parameters only, e.g. arn:${AWS::Partition}:states:::sns:publish.
   const sub = node['Fn::Sub'];
   if (typeof sub === 'string')
-    return sub.replaceAll('${AWS::Partition}', 'aws').replaceAll('${AWS::Region}', region).replaceAll('${AWS::AccountId}', account);
+    return sub.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, (_, name: string) =>
+      name === 'Partition' ? 'aws' : name === 'Region' ? region : account,
+    );
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
   if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;

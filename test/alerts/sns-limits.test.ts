@@ -35,7 +35,7 @@ const failure = (cause: string) =>
 describe('alerts inside what SNS accepts', () => {
   it('keeps every failure subject under 100 printable characters for the longest family, step and error', () => {
     const subjects = STEPS.flatMap((failedStep) =>
-      ERRORS.map((Error) => describeFailure({ failedStep, error: { Error }, request: { family: LONGEST_FAMILY } }, execution).subject),
+      ERRORS.map((name) => describeFailure({ failedStep, error: { Error: name }, request: { family: LONGEST_FAMILY } }, execution).subject),
     );
 
     expect(subjects.filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
