@@ -19,7 +19,7 @@ export const toSubject = (text: string): string =>
     .slice(0, MAX_SUBJECT_CHARS)
     .trimEnd();
 
-const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const bytes = (text: string) => Buffer.byteLength(text);
 
 /**
  * Fits a message into MAX_MESSAGE_BYTES by cutting only `cut` (a cause or a list, which stays whole in the

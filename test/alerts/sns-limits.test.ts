@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../local/workflow.ts';
 import { describeFailure } from '../../src/alerts/failure-alert.ts';
-import { MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS } from '../../src/alerts/sns-limits.ts';
+import { MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS, toSubject } from '../../src/alerts/sns-limits.ts';
 import { pruneAlert } from '../../src/retention/report.ts';
 
 const execution = {
@@ -42,6 +42,11 @@ describe('alerts inside what SNS accepts', () => {
     expect(Math.max(...subjects.map((s) => s.length))).toBe(MAX_SUBJECT_CHARS);
   });
 
+  it('writes a subject on one printable line, with no trailing space where it was cut', () => {
+    expect(toSubject(`${'a'.repeat(98)} tail`)).toBe('a'.repeat(98));
+    expect(toSubject('ami-rotator: fails\nat\tnight é')).toBe('ami-rotator: fails?at?night ?');
+  });
+
   it('keeps the prune alert subjects under 100 characters, the state machine one included', async () => {
     const definition = (await loadDefinition()) as { States: Record<string, { Parameters?: Record<string, string> }> };
     const format = definition.States.PruneImagesFailed?.Parameters?.['subject.$'] ?? '';
@@ -67,12 +72,17 @@ describe('alerts inside what SNS accepts', () => {
     expect(exact).not.toContain('more characters');
     expect(over).toMatch(/\[\.\.\. \d+ more characters; the whole cause is in the execution history\]/);
     expect(bytes(over)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    const [, kept = '', dropped = ''] = /Cause: +(x*) \[\.\.\. (\d+) more/.exec(over) ?? [];
+    expect(kept.length + Number(dropped)).toBe(room + 1);
+    // As much of the cause as fits is kept: the note takes the place of what was cut, no more.
+    expect(bytes(over)).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
   });
 
   it('cuts a huge cause, never what to do, and stays within the cap in bytes', () => {
     const alert = failure('ü🙂'.repeat(100_000));
 
     expect(bytes(alert.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+    expect(bytes(alert.message)).toBeGreaterThan(MAX_MESSAGE_BYTES - 4);
     expect(alert.message).toMatch(/more characters; the whole cause is in the execution history\]\n/);
     expect(alert.message.split('\n').at(-1)).toMatch(/^What to do: EC2 refused a call/);
     expect(alert.message.isWellFormed()).toBe(true);
