@@ -95,6 +95,7 @@ process.stdout.write(String(process.resourceUsage().maxRSS));`;
         ...process.env,
         AWS_ENDPOINT_URL_EC2: emulator.url,
         AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
+        AWS_ENDPOINT_URL_SSM: emulator.url,
         ROTATOR_LOG_LEVEL: 'silent',
         POWERTOOLS_METRICS_DISABLED: 'true',
       };

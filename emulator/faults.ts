@@ -33,6 +33,8 @@ export interface FaultPlan {
   /** Added to every response, in milliseconds. */
   latencyMs?: number;
   imageFates?: readonly ImageFateRule[];
+  /** How many valid `aws:ec2:image` parameter writes SSM silently drops (its asynchronous validation). */
+  dropParameterWrites?: number;
   seed?: number;
 }
 
@@ -48,8 +50,10 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
     return `not JSON: ${(error as Error).message}`;
   }
   if (typeof plan !== 'object' || plan === null || Array.isArray(plan))
-    return 'expected an object {rules?, latencyMs?, imageFates?, seed?}';
-  const { rules, latencyMs, imageFates, seed } = plan as Record<string, unknown>;
+    return 'expected an object {rules?, latencyMs?, imageFates?, dropParameterWrites?, seed?}';
+  const { rules, latencyMs, imageFates, seed, dropParameterWrites } = plan as Record<string, unknown>;
+  if (dropParameterWrites !== undefined && !(Number.isInteger(dropParameterWrites) && (dropParameterWrites as number) >= 0))
+    return 'dropParameterWrites: expected a whole number';
   if (!isList(rules, (r) => typeof r.code === 'string')) return 'rules: expected a list of {code, actions?, params?, rate?, times?, when?}';
   if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
     return 'imageFates: expected a list of {nameContains, fate}';
@@ -59,7 +63,7 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   return plan as FaultPlan;
 };
 
-const STATUS: Record<string, number> = { RequestLimitExceeded: 503, InternalError: 500, Unavailable: 503 };
+const STATUS: Record<string, number> = { RequestLimitExceeded: 503, InternalError: 500, Unavailable: 503, InternalServerError: 500 };
 
 export const faultStatus = (code: string): number => STATUS[code] ?? 400;
 
@@ -79,11 +83,20 @@ export class Faults {
   private plan: FaultPlan = {};
   private fired = new Map<FaultRule, number>();
   private random = seededRandom(1);
+  private drops = 0;
 
   set(plan: FaultPlan): void {
     this.plan = plan;
     this.fired = new Map();
     this.random = seededRandom(plan.seed ?? 1);
+    this.drops = 0;
+  }
+
+  /** Whether SSM drops this valid parameter write; counts it. */
+  takeParameterDrop(): boolean {
+    if (this.drops >= (this.plan.dropParameterWrites ?? 0)) return false;
+    this.drops += 1;
+    return true;
   }
 
   clear(): void {

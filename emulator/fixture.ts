@@ -65,10 +65,13 @@ const fixtureSchema = z.strictObject({
         name: z.string(),
         defaultVersion: z.number().int().positive().default(1),
         versions: z.array(z.strictObject({ imageId: z.string().optional(), description: z.string().optional() })).min(1),
+        tags,
       }),
     )
     .default([]),
-  parameters: z.array(z.strictObject({ name: z.string(), value: z.string() })).default([]),
+  parameters: z
+    .array(z.strictObject({ name: z.string(), value: z.string(), dataType: z.enum(['text', 'aws:ec2:image']).default('text') }))
+    .default([]),
   launchConfigurations: z.array(z.strictObject({ name: z.string(), imageId: z.string() })).default([]),
   autoScalingGroups: z
     .array(
@@ -165,9 +168,11 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
       defaultVersion: t.defaultVersion,
       createTime: at,
       versions: t.versions.map((v, n) => ({ versionNumber: n + 1, imageId: v.imageId, description: v.description, createTime: at })),
+      tags: toPairs(t.tags),
+      clientTokens: new Map(),
     });
   }
-  for (const p of fixture.parameters) store.parameters.set(p.name, p);
+  for (const p of fixture.parameters) store.parameters.set(p.name, { ...p, version: 1, lastModified: at });
   for (const c of fixture.launchConfigurations) store.launchConfigurations.set(c.name, { ...c, createdTime: at });
   for (const g of fixture.autoScalingGroups) store.autoScalingGroups.set(g.name, g);
 };

@@ -77,11 +77,20 @@ export interface LaunchTemplate {
   defaultVersion: number;
   versions: LaunchTemplateVersion[];
   createTime: string;
+  tags: TagPair[];
+  /** ClientToken of each CreateLaunchTemplateVersion, and the version it made: a retry makes no second one. */
+  clientTokens: Map<string, number>;
 }
 
 export interface SsmParameter {
   name: string;
+  /** The value reads return: for `aws:ec2:image`, the last one EC2 validated. */
   value: string;
+  dataType: 'text' | 'aws:ec2:image';
+  version: number;
+  lastModified: string;
+  /** An `aws:ec2:image` write not yet validated: readable after `readsLeft` more reads, or never when dropped. */
+  pending?: { value: string; readsLeft: number; dropped: boolean } | undefined;
 }
 
 export interface LaunchTemplateRef {

@@ -13,6 +13,7 @@ import { instanceActions } from './actions/instances.ts';
 import { launchTemplateActions } from './actions/launch-templates.ts';
 import { referenceActions } from './actions/references.ts';
 import { snapshotActions } from './actions/snapshots.ts';
+import { SsmErrorResponse, ssmActions } from './actions/ssm.ts';
 import { tagActions } from './actions/tags.ts';
 import { Ec2ErrorResponse } from './error-response.ts';
 import { type FaultPlan, Faults, faultStatus, parseFaultPlan } from './faults.ts';
@@ -43,7 +44,9 @@ const MUTATING_ACTIONS = new Set([
   'StartInstances',
   'CreateLaunchTemplate',
   'CreateLaunchTemplateVersion',
+  'ModifyLaunchTemplate',
   'DeleteLaunchTemplate',
+  'PutParameter',
   'DisableImage',
   'EnableImage',
   'EnableImageDeregistrationProtection',
@@ -67,6 +70,8 @@ export interface EmulatorSettings {
   fixture?: unknown;
   region?: string;
   pendingPolls?: number;
+  /** Reads of a new `aws:ec2:image` parameter value that still see the old one (1 by default). */
+  parameterValidationReads?: number;
   now?: () => Date;
 }
 
@@ -100,6 +105,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
   const options: EmulatorOptions = {
     region: settings.region ?? 'us-east-1',
     pendingPolls: settings.pendingPolls ?? 1,
+    parameterValidationReads: settings.parameterValidationReads ?? 1,
     now: settings.now ?? (() => new Date()),
   };
   const ctx: ActionContext = { store, faults, options };
@@ -135,10 +141,57 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
   };
 
+  const handleSsm = async (req: IncomingMessage, res: ServerResponse, action: string, raw: string, requestId: string) => {
+    const sendJson = (status: number, payload: object) => {
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
+      res.end(JSON.stringify(payload));
+    };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    } catch {
+      return sendJson(400, { __type: 'SerializationException', message: 'Request body is not JSON' });
+    }
+    const record: RecordedRequest = {
+      seq: requests.length + 1,
+      action,
+      params: body as Query,
+      status: 200,
+      errorCode: undefined,
+      injected: false,
+      acted: false,
+    };
+    requests.push(record);
+    const fail = (status: number, code: string, message: string, injected: boolean) => {
+      Object.assign(record, { status, errorCode: code, injected });
+      sendJson(status, { __type: code, message });
+    };
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    const handler = ssmActions[action];
+    if (req.method !== 'POST' || handler === undefined) return fail(400, 'UnknownOperationException', `Unknown operation ${action}`, false);
+    const before = faults.pick(action, body, 'before');
+    if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
+    let result: object;
+    try {
+      result = handler(body, ctx);
+    } catch (error) {
+      if (error instanceof SsmErrorResponse) return fail(400, error.code, error.message, false);
+      return fail(500, 'InternalServerError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
+    }
+    record.acted = true;
+    const after = faults.pick(action, body, 'after');
+    if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
+    sendJson(200, result);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     if (req.url?.startsWith('/_emulator/')) return control(req, res, body);
     const requestId = randomUUID();
+    // One port, three services: SSM speaks AWS JSON 1.1, told apart by its X-Amz-Target header.
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('AmazonSSM.'))
+      return handleSsm(req, res, target.slice('AmazonSSM.'.length), body, requestId);
     let params: Query;
     try {
       params = parseQuery(body);

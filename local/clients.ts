@@ -1,9 +1,10 @@
 /** AWS clients for the local runner's handlers, built as production builds its own but pointed at one endpoint. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { clientSettings } from '../src/aws/client-settings.ts';
 
-/** EC2 and Auto Scaling clients for an emulator at `endpoint`, with the shared settings read from `env`. */
+/** EC2, Auto Scaling and SSM clients for an emulator at `endpoint`, with the shared settings read from `env`. */
 export const emulatorClients = (endpoint: string, env: Readonly<Record<string, string | undefined>> = {}) => {
   const settings = {
     ...clientSettings(env),
@@ -11,5 +12,5 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
-  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings) };
+  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings), ssm: new SSMClient(settings) };
 };

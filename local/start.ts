@@ -114,6 +114,7 @@ if (!values['use-environment']) {
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
   process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
+  process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

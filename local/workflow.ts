@@ -8,11 +8,13 @@ import { readFile } from 'node:fs/promises';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
+import { ssmClient } from '../src/aws/ssm-client.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 
 /** One execution event (the library does not export the type). */
@@ -33,6 +35,7 @@ export interface AwsClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;
   sfn: SFNClient;
+  ssm: SSMClient;
 }
 
 export interface Alert {
@@ -145,7 +148,7 @@ const asLambdaError = (error: unknown): Error => {
   return failure;
 };
 
-const defaultClients = (): AwsClients => ({ ec2: ec2Client(), autoScaling: autoScalingClient(), sfn: sfnClient() });
+const defaultClients = (): AwsClients => ({ ec2: ec2Client(), autoScaling: autoScalingClient(), sfn: sfnClient(), ssm: ssmClient() });
 
 let shared: Promise<LocalStepFunctions> | undefined;
 /** The process's local Step Functions endpoint, started on first use; the SDK finds it through AWS_ENDPOINT_URL_SFN. */

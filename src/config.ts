@@ -9,9 +9,16 @@ export interface DeploymentConfig {
   noReboot: boolean;
   retention: RetentionPolicy;
   wait: WaitPolicy;
+  /** `ROTATOR_PUBLISH`: the default `publish` setting as JSON, checked with the input contract (src/rotation/request.ts). */
+  publish: string | undefined;
+  /** `ROTATOR_PUBLISH_PATH`: the SSM path the publish role may write under; a parameter outside it is refused. */
+  publishPath: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where published parameters live unless the deployment says otherwise (the publish role may write only there). */
+export const DEFAULT_PUBLISH_PATH = '/golden/';
 
 /** The longest wait for a pending image a deployment may set; the state machine's own timeout is sized from it (a test holds them). */
 export const MAX_WAIT_MINUTES = 24 * 60;
@@ -47,6 +54,9 @@ export const readConfig = (env: Env): DeploymentConfig => {
   const maxAgeDays = retentionRule(env, 'ROTATOR_MAX_AGE_DAYS', 'maxAgeDays', 3650, problems);
   const minKeep = wholeNumber(env, 'ROTATOR_MIN_KEEP', 1, 1000, problems);
   const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, MAX_WAIT_MINUTES, problems);
+  const publishPath = env.ROTATOR_PUBLISH_PATH;
+  if (publishPath && !/^\/([a-zA-Z0-9_.-]+\/)+$/.test(publishPath))
+    problems.push(`ROTATOR_PUBLISH_PATH: expected an SSM path such as /golden/ (starting and ending with /), got "${publishPath}"`);
   if (problems.length > 0) throw new ConfigurationError(`Invalid deployment settings: ${problems.join('; ')}`);
   return {
     defaultFamily: env.ROTATOR_DEFAULT_FAMILY || undefined,
@@ -58,6 +68,8 @@ export const readConfig = (env: Env): DeploymentConfig => {
       minKeep: minKeep ?? DEFAULT_RETENTION.minKeep,
     },
     wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
+    publish: env.ROTATOR_PUBLISH || undefined,
+    publishPath: env.ROTATOR_PUBLISH_PATH || DEFAULT_PUBLISH_PATH,
   };
 };
 

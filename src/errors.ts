@@ -86,3 +86,18 @@ export class Ec2AccessDeniedError extends RotatorError {
 export class Ec2RequestError extends RotatorError {
   override readonly name = 'Ec2RequestError' as const;
 }
+
+/** A publish target is unusable: a parameter of another data type or outside the publish path, a launch template not tagged for the family. */
+export class PublishTargetInvalidError extends RotatorError {
+  override readonly name = 'PublishTargetInvalid' as const;
+}
+
+/** Publishing the new image failed part-way; the message says what was and was not published. */
+export class PublishFailedError extends RotatorError {
+  override readonly name = 'PublishFailed' as const;
+}
+
+/** The parameter never read back as the new image: SSM dropped the write (its asynchronous validation). */
+export class PublishNotConfirmedError extends RotatorError {
+  override readonly name = 'PublishNotConfirmed' as const;
+}

@@ -6,6 +6,8 @@ export interface EmulatorOptions {
   region: string;
   /** How many describes see a new image `pending` before it settles. */
   pendingPolls: number;
+  /** How many reads of an `aws:ec2:image` parameter still see the old value after a write (SSM validates asynchronously). */
+  parameterValidationReads: number;
   /** The emulator's clock: creation dates and snapshot times come from it. */
   now: () => Date;
 }

@@ -3,7 +3,7 @@ import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { LaunchTemplate, LaunchTemplateVersion } from '../model.ts';
 import { filters, int, node, required, str, strings } from '../query.ts';
-import { items } from '../xml.ts';
+import { items, tagSet } from '../xml.ts';
 import type { Action } from './context.ts';
 
 const latestOf = (t: LaunchTemplate): number => Math.max(...t.versions.map((v) => v.versionNumber));
@@ -14,6 +14,7 @@ const templateXml = (t: LaunchTemplate) => ({
   createTime: t.createTime,
   defaultVersionNumber: t.defaultVersion,
   latestVersionNumber: latestOf(t),
+  tagSet: tagSet(t.tags),
 });
 
 const versionXml = (t: LaunchTemplate, v: LaunchTemplateVersion) => ({
@@ -38,7 +39,7 @@ const byName = (store: Parameters<Action>[1]['store'], name: string): LaunchTemp
 
 const TEMPLATE_FILTERS: FilterSupport<LaunchTemplate> = {
   fields: { 'launch-template-name': (t) => [t.launchTemplateName] },
-  tags: () => [],
+  tags: (t) => t.tags,
 };
 
 const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['store']): LaunchTemplate => {
@@ -66,21 +67,62 @@ const createLaunchTemplate: Action = (q, { store, options }) => {
         createTime: now,
       },
     ],
+    tags: [],
+    clientTokens: new Map(),
   };
   store.launchTemplates.set(template.launchTemplateId, template);
   return { launchTemplate: templateXml(template) };
 };
 
+// CreateLaunchTemplateVersion (API reference): SourceVersion's data is the base, LaunchTemplateData's fields
+// replace it; ClientToken (at most 128 ASCII characters) makes a retry return the version the first call made;
+// an unknown SourceVersion is InvalidLaunchTemplateVersion.NotFound... (here InvalidLaunchTemplateId.VersionNotFound).
+const MAX_CLIENT_TOKEN = 128;
 const createLaunchTemplateVersion: Action = (q, { store, options }) => {
   const template = byIdOrName(q, store);
+  const token = str(q, 'ClientToken');
+  if (token !== undefined && (token.length > MAX_CLIENT_TOKEN || !/^[\x20-\x7e]+$/.test(token)))
+    throw new Ec2ErrorResponse('InvalidParameterValue', `ClientToken must be 1 to ${MAX_CLIENT_TOKEN} ASCII characters`);
+  const earlier = token === undefined ? undefined : template.clientTokens.get(token);
+  const existing = template.versions.find((v) => v.versionNumber === earlier);
+  if (existing) return { launchTemplateVersion: versionXml(template, existing) };
+  const sourceVersion = str(q, 'SourceVersion');
+  const source =
+    sourceVersion === undefined
+      ? undefined
+      : template.versions.find(
+          (v) =>
+            v.versionNumber ===
+            (sourceVersion === '$Latest'
+              ? latestOf(template)
+              : sourceVersion === '$Default'
+                ? template.defaultVersion
+                : Number(sourceVersion)),
+        );
+  if (sourceVersion !== undefined && !source)
+    throw new Ec2ErrorResponse('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${sourceVersion}`);
   const version: LaunchTemplateVersion = {
     versionNumber: latestOf(template) + 1,
-    imageId: str(node(q, 'LaunchTemplateData'), 'ImageId'),
+    imageId: str(node(q, 'LaunchTemplateData'), 'ImageId') ?? source?.imageId,
     description: str(q, 'VersionDescription'),
     createTime: options.now().toISOString(),
   };
   template.versions.push(version);
+  if (token !== undefined) template.clientTokens.set(token, version.versionNumber);
   return { launchTemplateVersion: versionXml(template, version) };
+};
+
+// ModifyLaunchTemplate (API reference): SetDefaultVersion must name an existing version.
+const modifyLaunchTemplate: Action = (q, { store }) => {
+  const template = byIdOrName(q, store);
+  const wanted = str(q, 'SetDefaultVersion');
+  if (wanted !== undefined) {
+    const number = Number(wanted);
+    if (!template.versions.some((v) => v.versionNumber === number))
+      throw new Ec2ErrorResponse('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${wanted}`);
+    template.defaultVersion = number;
+  }
+  return { launchTemplate: templateXml(template) };
 };
 
 // DescribeLaunchTemplates: ids or names (an unknown name is InvalidLaunchTemplateName.NotFoundException),
@@ -134,6 +176,7 @@ export const launchTemplateActions: Record<string, Action> = {
   DeleteLaunchTemplate: deleteLaunchTemplate,
   CreateLaunchTemplate: createLaunchTemplate,
   CreateLaunchTemplateVersion: createLaunchTemplateVersion,
+  ModifyLaunchTemplate: modifyLaunchTemplate,
   DescribeLaunchTemplates: describeLaunchTemplates,
   DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
 };

@@ -42,6 +42,12 @@ const HINTS: Record<string, string> = {
     'The instance has an instance-store root; CreateImage captures EBS volumes only. Rotate an EBS-backed instance instead.',
   InstanceNotOptedIn:
     'The instance is not opted in to ami-rotator: tag it ami-rotator:family=<family> (README, "Opt an instance in") and start again. Nothing was changed.',
+  PublishTargetInvalid:
+    'Where the image would be published cannot take it (the cause says why). Fix the parameter or tag the launch template, then start again. Nothing was made.',
+  PublishFailed:
+    'The new image is good and kept, but publishing it failed part-way (the cause lists what was published). The previous image stays in use and nothing was pruned; fix the cause and start again.',
+  PublishNotConfirmed:
+    'SSM never showed the new image in the parameter: its validation dropped the value. The image is kept and nothing was pruned; check the parameter and start again.',
   ImageNameTaken:
     'Another image already has this name. Start again a second later, or remove the image that holds the name if it is a leftover.',
   ImageCreationFailed:

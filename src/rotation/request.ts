@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 import type { DeploymentConfig } from '../config.ts';
-import { InvalidInputError } from '../errors.ts';
+import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
@@ -47,6 +47,42 @@ const tagValue = text('expected a string tag value').check(
   z.refine(noControl, 'expected no control characters or unpaired surrogates in a tag value'),
 );
 
+// SSM PutParameter, Name: a-zA-Z0-9_.-/, fully qualified (a leading /), at most 2048 characters and 15 levels,
+// not prefixed aws or ssm. EC2 CreateLaunchTemplateVersion: an id lt- and 17 hex digits, or a name of 3 to 128
+// characters of a-zA-Z0-9().-/_.
+const PARAMETER = /^\/[a-zA-Z0-9_.\-/]{1,2047}$/;
+const TEMPLATE_ID = /^lt-[0-9a-f]{17}$/;
+const TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/;
+const MAX_TEMPLATES = 5;
+const parameterName = text('expected a string').check(
+  z.regex(PARAMETER, 'expected an SSM parameter name such as /golden/web-prod/latest: a leading /, then letters, digits, _ . - /'),
+  z.refine((n) => !/^\/(aws|ssm)/i.test(n), 'names under /aws and /ssm are reserved by AWS'),
+  z.refine((n) => n.split('/').filter(Boolean).length <= 15, 'expected at most 15 levels'),
+);
+const launchTemplate = z
+  .strictObject(
+    {
+      id: z.optional(text('expected a string').check(z.regex(TEMPLATE_ID, 'expected a launch template id such as lt-0123456789abcdef0'))),
+      name: z.optional(
+        text('expected a string').check(z.regex(TEMPLATE_NAME, 'expected a launch template name of 3 to 128 letters, digits or ().-/_')),
+      ),
+      setDefault: z.optional(z.boolean({ error: 'expected true (make the new version the default) or false' })),
+    },
+    { error: 'expected {id or name, setDefault?}' },
+  )
+  .check(z.refine((t) => (t.id === undefined) !== (t.name === undefined), 'expected exactly one of id and name'));
+export const publishSchema = z.strictObject(
+  {
+    parameter: z.optional(parameterName),
+    launchTemplates: z.optional(
+      z
+        .array(launchTemplate, { error: 'expected a list of launch templates' })
+        .check(z.maxLength(MAX_TEMPLATES, `expected at most ${MAX_TEMPLATES} launch templates`)),
+    ),
+  },
+  { error: 'expected an object with parameter and/or launchTemplates' },
+);
+
 export const executionInputSchema = z.strictObject({
   family: z.optional(
     text('expected a string').check(z.regex(FAMILY, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')),
@@ -70,6 +106,7 @@ export const executionInputSchema = z.strictObject({
       { error: 'expected an object with keepLast, maxAgeDays and/or minKeep' },
     ),
   ),
+  publish: z.optional(z.nullable(publishSchema)),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   // The Step Functions console's default input is {"Comment": "Insert your JSON here"}: a note, accepted and ignored.
   Comment: z.optional(
@@ -92,7 +129,49 @@ export interface RotationRequest {
   retention: RetentionPolicy;
   dryRun: boolean;
   wait: WaitPolicy;
+  /** Where the new image is handed on once tagged; absent when nothing is published. */
+  publish?: Publish;
 }
+
+export interface Publish {
+  parameter?: string;
+  launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
+}
+
+/** The deployment's publish setting (ROTATOR_PUBLISH, JSON), checked with the input's own rules. */
+const publishSetting = (raw: string | undefined): z.infer<typeof publishSchema> | undefined => {
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(
+      `ROTATOR_PUBLISH: expected JSON such as {"parameter": "/golden/web-prod/latest"}, got "${raw.slice(0, 100)}"`,
+    );
+  }
+  const parsed = publishSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigurationError(`ROTATOR_PUBLISH: ${parsed.error.issues.flatMap(describeIssue).join('; ')}`);
+  return parsed.data;
+};
+
+const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path: string): Publish | undefined => {
+  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0)) return undefined;
+  if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
+    throw new InvalidInputError([
+      `publish.parameter: expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`,
+    ]);
+  }
+  return {
+    ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
+    launchTemplates: (value.launchTemplates ?? []).map((t) => ({
+      ...(t.id === undefined ? {} : { id: t.id }),
+      ...(t.name === undefined ? {} : { name: t.name }),
+      setDefault: t.setDefault ?? false,
+    })),
+  };
+};
+
+const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {});
 
 const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   const path = issue.path.map(String).join('.') || 'input';
@@ -166,5 +245,7 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     retention: mergeRetention(config.retention, value.retention),
     dryRun: value.dryRun ?? false,
     wait: config.wait,
+    // The input's publish replaces the deployment's; null publishes nothing.
+    ...withPublish(toPublish(value.publish === undefined ? publishSetting(config.publish) : value.publish, config.publishPath)),
   };
 };

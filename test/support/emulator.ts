@@ -5,7 +5,7 @@ import { emulatorClients } from '../../local/clients.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
- * settings `AWS_ENDPOINT_URL_EC2` and `AWS_ENDPOINT_URL_AUTO_SCALING` at itself, so production modules reach it unmodified.
+ * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING` and `AWS_ENDPOINT_URL_SSM` at itself, so production modules reach it unmodified.
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
@@ -13,6 +13,7 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
     emulator = await startEmulator(settings);
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
+    process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
   });
   beforeEach(() => emulator?.reset());
   afterAll(async () => {

@@ -1,0 +1,170 @@
+/**
+ * Systems Manager Parameter Store, as much as ami-rotator publishes with: PutParameter, GetParameter,
+ * GetParameters and DescribeParameters over the AWS JSON 1.1 protocol (`X-Amz-Target: AmazonSSM.<Action>`),
+ * with the limits the SSM API reference states. An `aws:ec2:image` value is validated asynchronously, as
+ * SSM does ("Native parameter support for Amazon Machine Image IDs"): PutParameter answers at once, reads
+ * see the new value only once EC2 has validated it, and a value naming no image is dropped without an error.
+ */
+import type { Faults } from '../faults.ts';
+import type { SsmParameter } from '../model.ts';
+import type { Store } from '../store.ts';
+import type { EmulatorOptions } from './context.ts';
+
+/** An SSM error: its `__type` is what the SDK names the exception after. */
+export class SsmErrorResponse extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface SsmContext {
+  store: Store;
+  faults: Faults;
+  options: EmulatorOptions;
+}
+type Body = Record<string, unknown>;
+export type SsmAction = (body: Body, ctx: SsmContext) => object;
+
+// PutParameter, Name: 1 to 2048 characters of a-zA-Z0-9_.-/; not beginning with aws or ssm (any case); a name
+// with a slash is fully qualified (begins with one); at most 15 levels. Value: at most 4096 characters (standard tier).
+const NAME = /^[a-zA-Z0-9_.\-/]{1,2048}$/;
+const MAX_LEVELS = 15;
+const MAX_VALUE = 4096;
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+const name = (body: Body, field = 'Name'): string => {
+  const value = body[field];
+  if (typeof value !== 'string')
+    throw new SsmErrorResponse(
+      'ValidationException',
+      `1 validation error detected: Value null at '${field.toLowerCase()}' failed to satisfy constraint: Member must not be null`,
+    );
+  if (!NAME.test(value))
+    throw new SsmErrorResponse(
+      'ValidationException',
+      `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive) and must only contain a-zA-Z0-9_.-/ (${value})`,
+    );
+  const bare = value.replace(/^\//, '');
+  if (/^(aws|ssm)/i.test(bare))
+    throw new SsmErrorResponse(
+      'ValidationException',
+      `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). (${value})`,
+    );
+  if (value.includes('/') && !value.startsWith('/'))
+    throw new SsmErrorResponse('ValidationException', `Parameter name must be a fully qualified name. (${value})`);
+  if (value.split('/').filter(Boolean).length > MAX_LEVELS)
+    throw new SsmErrorResponse('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
+  return value;
+};
+
+/** A read: an `aws:ec2:image` write under validation becomes the value once its reads run out, unless dropped. */
+const read = (parameter: SsmParameter): SsmParameter => {
+  const pending = parameter.pending;
+  if (pending && !pending.dropped) {
+    pending.readsLeft -= 1;
+    if (pending.readsLeft < 0) {
+      parameter.value = pending.value;
+      parameter.pending = undefined;
+    }
+  }
+  return parameter;
+};
+
+const found = (store: Store, wanted: string): SsmParameter => {
+  const parameter = store.parameters.get(wanted);
+  if (!parameter) throw new SsmErrorResponse('ParameterNotFound', `Parameter ${wanted} not found.`);
+  return parameter;
+};
+
+const arnOf = (options: EmulatorOptions, parameterName: string) =>
+  `arn:aws:ssm:${options.region}:123456789012:parameter/${parameterName.replace(/^\//, '')}`;
+const shape = (p: SsmParameter, options: EmulatorOptions, withValue: boolean) => ({
+  Name: p.name,
+  Type: 'String',
+  ...(withValue ? { Value: p.value, ARN: arnOf(options, p.name) } : {}),
+  Version: p.version,
+  LastModifiedDate: Date.parse(p.lastModified) / 1000,
+  DataType: p.dataType,
+});
+
+const putParameter: SsmAction = (body, { store, faults, options }) => {
+  const parameterName = name(body);
+  const value = body.Value;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE)
+    throw new SsmErrorResponse('ValidationException', `Value: expected 1 to ${MAX_VALUE} characters`);
+  const type = body.Type ?? 'String';
+  if (type !== 'String' && type !== 'StringList' && type !== 'SecureString')
+    throw new SsmErrorResponse('ValidationException', `Type: expected String, StringList or SecureString`);
+  const dataType = body.DataType ?? 'text';
+  if (dataType !== 'text' && dataType !== 'aws:ec2:image' && dataType !== 'aws:ssm:integration')
+    throw new SsmErrorResponse('ValidationException', `DataType: expected text, aws:ec2:image or aws:ssm:integration`);
+  if (dataType === 'aws:ec2:image' && type !== 'String')
+    throw new SsmErrorResponse('ValidationException', 'The aws:ec2:image data type is supported only for the String parameter type.');
+  if (dataType === 'aws:ec2:image' && !AMI_ID.test(value))
+    throw new SsmErrorResponse('ValidationException', `Parameter value ${value} is not a valid AMI ID.`);
+  if (dataType === 'aws:ssm:integration')
+    throw new SsmErrorResponse('ValidationException', 'aws:ssm:integration: not modelled by the emulator');
+  const existing = store.parameters.get(parameterName);
+  if (existing && body.Overwrite !== true)
+    throw new SsmErrorResponse(
+      'ParameterAlreadyExists',
+      'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+    );
+  const lastModified = options.now().toISOString();
+  const version = (existing?.version ?? 0) + 1;
+  if (dataType === 'aws:ec2:image') {
+    // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable.
+    const dropped = !store.images.has(value) || faults.takeParameterDrop();
+    const parameter: SsmParameter = existing ?? { name: parameterName, value: '', dataType, version: 0, lastModified };
+    Object.assign(parameter, { dataType, version, lastModified, pending: { value, readsLeft: options.parameterValidationReads, dropped } });
+    if (!existing && dropped) return { Version: version, Tier: 'Standard' };
+    store.parameters.set(parameterName, parameter);
+    return { Version: version, Tier: 'Standard' };
+  }
+  store.parameters.set(parameterName, { name: parameterName, value, dataType: 'text', version, lastModified, pending: undefined });
+  return { Version: version, Tier: 'Standard' };
+};
+
+const getParameter: SsmAction = (body, { store, options }) => {
+  const parameter = read(found(store, name(body)));
+  if (parameter.version === 0 || (parameter.value === '' && parameter.pending))
+    throw new SsmErrorResponse('ParameterNotFound', `Parameter ${parameter.name} not found.`);
+  return { Parameter: shape(parameter, options, true) };
+};
+
+// GetParameters: 1 to 10 names; names not found are listed in InvalidParameters.
+const getParameters: SsmAction = (body, { store, options }) => {
+  const names = body.Names;
+  if (!Array.isArray(names) || names.length < 1 || names.length > 10 || !names.every((n) => typeof n === 'string'))
+    throw new SsmErrorResponse('ValidationException', 'Names: expected 1 to 10 parameter names');
+  const parameters = names.flatMap((n) => {
+    const p = store.parameters.get(n);
+    return p && read(p).value !== '' ? [shape(p, options, true)] : [];
+  });
+  return { Parameters: parameters, InvalidParameters: names.filter((n) => !parameters.some((p) => p.Name === n)) };
+};
+
+// DescribeParameters: metadata without values; ParameterFilters Name with Option Equals (the only filter
+// modelled), MaxResults 1 to 50.
+const describeParameters: SsmAction = (body, { store, options }) => {
+  const max = body.MaxResults ?? 50;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 50)
+    throw new SsmErrorResponse('ValidationException', 'MaxResults: expected 1 to 50');
+  const filters = (body.ParameterFilters ?? []) as { Key?: string; Option?: string; Values?: string[] }[];
+  for (const f of filters) {
+    if (f.Key !== 'Name' || (f.Option ?? 'Equals') !== 'Equals' || !Array.isArray(f.Values))
+      throw new SsmErrorResponse('ValidationException', 'ParameterFilters: the emulator models Key Name with Option Equals only');
+  }
+  const wanted = filters.flatMap((f) => f.Values ?? []);
+  const matching = [...store.parameters.values()].filter((p) => p.version > 0 && (wanted.length === 0 || wanted.includes(p.name)));
+  return { Parameters: matching.slice(0, max).map((p) => shape(p, options, false)) };
+};
+
+export const ssmActions: Record<string, SsmAction> = {
+  PutParameter: putParameter,
+  GetParameter: getParameter,
+  GetParameters: getParameters,
+  DescribeParameters: describeParameters,
+};

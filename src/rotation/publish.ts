@@ -1,0 +1,166 @@
+/**
+ * Hands the new image on to its consumers: an SSM parameter of data type `aws:ec2:image`, and a new
+ * version of each launch template (made the default when asked). SSM validates such a parameter
+ * asynchronously (PutParameter answers at once; a value it cannot validate is dropped later, silently),
+ * so the workflow reads it back until it shows the new image (confirmPublish), within a cap.
+ */
+import { createHash } from 'node:crypto';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeLaunchTemplatesCommand,
+  type EC2Client,
+  ModifyLaunchTemplateCommand,
+} from '@aws-sdk/client-ec2';
+import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+// SSM calls go through the same mapping as EC2's: throttling and 5xx become the retried Ec2Throttled / Ec2Unavailable.
+import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/failures.ts';
+import { PublishFailedError, PublishNotConfirmedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
+import type { ExecutionRef } from './naming.ts';
+import type { Publish } from './request.ts';
+import { fromEc2Tags, TAG } from './tags.ts';
+
+/** Seconds between read-backs of the parameter, and how many: about five minutes in all. */
+export const CONFIRM_WAIT_SECONDS = 10;
+export const MAX_CONFIRM_CHECKS = 30;
+
+const templateLabel = (t: Publish['launchTemplates'][number]) => t.id ?? t.name ?? '';
+const templateRef = (t: Publish['launchTemplates'][number]) => (t.id ? { LaunchTemplateId: t.id } : { LaunchTemplateName: t.name });
+
+/**
+ * Before anything is made: the parameter, if it exists, must hold images (its data type cannot be changed),
+ * and each launch template must exist and be opted in to this family by its tag ami-rotator:family.
+ */
+export const checkPublishTargets = async (clients: { ec2: EC2Client; ssm: SSMClient }, family: string, publish: Publish | undefined) => {
+  if (!publish) return;
+  const problems: string[] = [];
+  if (publish.parameter) {
+    const name = publish.parameter;
+    const { Parameters } = await ec2Call(`describe SSM parameter ${name}`, () =>
+      clients.ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] })),
+    );
+    const dataType = Parameters?.[0]?.DataType;
+    if (dataType !== undefined && dataType !== 'aws:ec2:image')
+      problems.push(
+        `parameter ${publish.parameter} exists with data type ${dataType}, and a parameter's data type cannot be changed: delete it or publish to another name`,
+      );
+  }
+  for (const template of publish.launchTemplates) {
+    const label = templateLabel(template);
+    const found = await clients.ec2
+      .send(
+        new DescribeLaunchTemplatesCommand(
+          template.id ? { LaunchTemplateIds: [template.id] } : { LaunchTemplateNames: [template.name ?? ''] },
+        ),
+      )
+      .catch((error: unknown) => {
+        // EC2 answers an unknown id or name with InvalidLaunchTemplateId.NotFound / InvalidLaunchTemplateName.NotFoundException.
+        if (/^InvalidLaunchTemplate(Id|Name)\.NotFound/.test(awsErrorCode(error) ?? '')) return undefined;
+        throw fromEc2Error(error, `describe launch template ${label}`);
+      });
+    const tags = fromEc2Tags(found?.LaunchTemplates?.[0]?.Tags);
+    if (!found?.LaunchTemplates?.length) problems.push(`launch template ${label} does not exist`);
+    else if (tags[TAG.family] !== family)
+      problems.push(`launch template ${label} is not tagged ${TAG.family}=${family}; tag it to let this family publish to it`);
+  }
+  if (problems.length > 0) throw new PublishTargetInvalidError(`Cannot publish: ${problems.join('; ')}`);
+};
+
+export interface PublishResult {
+  parameter?: { name: string; imageId: string };
+  launchTemplates: { template: string; version: number; isDefault: boolean }[];
+  /** Read-backs of the parameter so far, and the wait before the next one. */
+  checks: number;
+  nextWaitSeconds: number;
+  confirmed: boolean;
+}
+
+/** A ClientToken per execution and template: a retried call makes no second version (at most 128 characters). */
+const clientToken = (execution: ExecutionRef, template: string) =>
+  `ami-rotator-${createHash('sha256').update(`${execution.id}\n${template}`).digest('hex').slice(0, 40)}`;
+
+const currentValue = async (ssm: SSMClient, name: string): Promise<string | undefined> => {
+  try {
+    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
+  } catch (error) {
+    if (awsErrorCode(error) === 'ParameterNotFound') return undefined;
+    throw fromEc2Error(error, `read SSM parameter ${name}`);
+  }
+};
+
+export const publishImage = async (
+  clients: { ec2: EC2Client; ssm: SSMClient },
+  publish: Publish,
+  image: { imageId: string; name: string },
+  execution: ExecutionRef,
+): Promise<PublishResult> => {
+  const done: string[] = [];
+  const result: PublishResult = { launchTemplates: [], checks: 0, nextWaitSeconds: CONFIRM_WAIT_SECONDS, confirmed: !publish.parameter };
+  try {
+    if (publish.parameter) {
+      // Already the value (a retried step): no second write.
+      if ((await currentValue(clients.ssm, publish.parameter)) !== image.imageId) {
+        await ec2Call(`write SSM parameter ${publish.parameter}`, () =>
+          clients.ssm.send(
+            new PutParameterCommand({
+              Name: publish.parameter,
+              Value: image.imageId,
+              Type: 'String',
+              DataType: 'aws:ec2:image',
+              Overwrite: true,
+              Description: `ami-rotator: the newest image of ${image.name.replace(/-\d{8}-\d{6}$/, '')}`,
+            }),
+          ),
+        );
+      }
+      result.parameter = { name: publish.parameter, imageId: image.imageId };
+      done.push(`parameter ${publish.parameter} written (awaiting SSM's validation)`);
+    }
+    for (const template of publish.launchTemplates) {
+      const label = templateLabel(template);
+      const made = await ec2Call(`create a version of launch template ${label}`, () =>
+        clients.ec2.send(
+          new CreateLaunchTemplateVersionCommand({
+            ...templateRef(template),
+            SourceVersion: '$Latest',
+            LaunchTemplateData: { ImageId: image.imageId },
+            VersionDescription: `ami-rotator: ${image.name}`,
+            ClientToken: clientToken(execution, label),
+          }),
+        ),
+      );
+      const version = made.LaunchTemplateVersion?.VersionNumber ?? 0;
+      if (template.setDefault) {
+        await ec2Call(`make version ${version} of ${label} the default`, () =>
+          clients.ec2.send(new ModifyLaunchTemplateCommand({ ...templateRef(template), DefaultVersion: String(version) })),
+        );
+      }
+      result.launchTemplates.push({ template: label, version, isDefault: template.setDefault });
+      done.push(`launch template ${label} version ${version}${template.setDefault ? ' (default)' : ''}`);
+    }
+  } catch (error) {
+    // Throttling and 5xx answers are retried by the state machine; a retry publishes nothing twice.
+    if (error instanceof RotatorError && error.transient) throw error;
+    const e = error as Error;
+    throw new PublishFailedError(
+      `Publishing ${image.imageId} failed: ${e.name}: ${e.message}. Published: ${done.length ? done.join(', ') : 'nothing'}. The image is kept; nothing was pruned.`,
+    );
+  }
+  return result;
+};
+
+/** One read-back of the parameter: confirmed once it shows the new image; PublishNotConfirmed past the cap. */
+export const confirmPublish = async (ssm: SSMClient, state: PublishResult): Promise<PublishResult> => {
+  if (!state.parameter) return { ...state, confirmed: true };
+  const value = await currentValue(ssm, state.parameter.name);
+  const checks = state.checks + 1;
+  if (value === state.parameter.imageId) return { ...state, checks, confirmed: true };
+  if (checks >= MAX_CONFIRM_CHECKS) {
+    throw new PublishNotConfirmedError(
+      `Parameter ${state.parameter.name} still reads ${value ?? '(nothing)'} after ${checks * CONFIRM_WAIT_SECONDS} s, not ${state.parameter.imageId}: SSM did not accept the value (its validation of aws:ec2:image drops a value silently). Launch templates published: ${
+        state.launchTemplates.map((t) => `${t.template} version ${t.version}`).join(', ') || 'none'
+      }. The image is kept; nothing was pruned.`,
+    );
+  }
+  return { ...state, checks };
+};
