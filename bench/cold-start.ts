@@ -12,7 +12,17 @@ import { build } from 'esbuild';
 import { round, type Stats, stats } from './stats.ts';
 
 const run = promisify(execFile);
-const FUNCTIONS = ['validate-input', 'create-image', 'check-image', 'tag-image', 'prune-images', 'clean-up-image', 'describe-failure'];
+const FUNCTIONS = [
+  'validate-input',
+  'create-image',
+  'check-image',
+  'tag-image',
+  'publish-image',
+  'confirm-publish',
+  'prune-images',
+  'clean-up-image',
+  'describe-failure',
+];
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface ColdStart {

@@ -225,6 +225,74 @@ const ROLES: Row[] = [
     },
   ],
 
+  // Publishing: under the publish path, to templates opted in by tag; the check before creation reads no values.
+  ['create: checks where it will publish', 'Allowed', { principal: 'CreateImageRole', action: 'ssm:DescribeParameters', resource: '*' }],
+  [
+    'create: never reads a parameter value',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ssm:GetParameter', resource: parameter('/golden/web-prod/latest') },
+  ],
+  [
+    'publish: writes a parameter under the path',
+    'Allowed',
+    { principal: 'PublishImageRole', action: 'ssm:PutParameter', resource: parameter('/golden/web-prod/latest') },
+  ],
+  [
+    'publish: never a parameter outside the path',
+    'Denied',
+    { principal: 'PublishImageRole', action: 'ssm:PutParameter', resource: parameter('/prod/db/password') },
+  ],
+  [
+    'publish: never reads a secret',
+    'Denied',
+    { principal: 'PublishImageRole', action: 'ssm:GetParameter', resource: parameter('/prod/db/password') },
+  ],
+  [
+    'publish: versions an opted-in template',
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:CreateLaunchTemplateVersion',
+      resource: ec2('launch-template/lt-0aaaaaaaaaaaaaaa1'),
+      context: optedIn,
+    },
+  ],
+  [
+    'publish: sets its default',
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:ModifyLaunchTemplate',
+      resource: ec2('launch-template/lt-0aaaaaaaaaaaaaaa1'),
+      context: optedIn,
+    },
+  ],
+  [
+    'publish: never an untagged template',
+    'Denied',
+    { principal: 'PublishImageRole', action: 'ec2:CreateLaunchTemplateVersion', resource: ec2('launch-template/lt-0aaaaaaaaaaaaaaa1') },
+  ],
+  [
+    'publish: never deletes a template',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:DeleteLaunchTemplate',
+      resource: ec2('launch-template/lt-0aaaaaaaaaaaaaaa1'),
+      context: optedIn,
+    },
+  ],
+  [
+    'confirm: reads the parameter under the path',
+    'Allowed',
+    { principal: 'ConfirmPublishRole', action: 'ssm:GetParameter', resource: parameter('/golden/web-prod/latest') },
+  ],
+  [
+    'confirm: never writes it',
+    'Denied',
+    { principal: 'ConfirmPublishRole', action: 'ssm:PutParameter', resource: parameter('/golden/web-prod/latest') },
+  ],
+
   // The functions that call nothing.
   ['validate: calls no AWS service', 'Denied', { principal: 'ValidateInputRole', action: 'ec2:DescribeInstances', resource: '*' }],
   ['describe-failure: calls no AWS service', 'Denied', { principal: 'DescribeFailureRole', action: 'sns:Publish', resource: topic }],
