@@ -5,6 +5,8 @@ import { TAG } from '../src/rotation/tags.ts';
 
 export const DEMO_FAMILY = 'web-prod';
 export const DEMO_INSTANCE_ID = 'i-0a1b2c3d4e5f60001';
+export const DEMO_TEMPLATE_ID = 'lt-0d000000000000001';
+export const DEMO_PARAMETER = '/golden/web-prod/latest';
 
 const managed = (extra: Record<string, string> = {}) => ({ [TAG.managed]: 'true', [TAG.family]: DEMO_FAMILY, ...extra });
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -63,6 +65,15 @@ export const demoAccount = (now: Date): Fixture => {
         tags: managed({ [TAG.imageId]: 'ami-0d000000000000099' }),
       },
     ],
-    launchTemplates: [{ launchTemplateId: 'lt-0d000000000000001', name: 'web-prod', versions: [{ imageId: 'ami-0d000000000000020' }] }],
+    // Opted in to the family's publishing by its tag, as the instance is to its imaging.
+    launchTemplates: [
+      {
+        launchTemplateId: DEMO_TEMPLATE_ID,
+        name: 'web-prod',
+        versions: [{ imageId: 'ami-0d000000000000020' }],
+        tags: { [TAG.family]: DEMO_FAMILY },
+      },
+    ],
+    parameters: [{ name: DEMO_PARAMETER, value: 'ami-0d000000000000001', dataType: 'aws:ec2:image' }],
   };
 };

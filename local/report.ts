@@ -7,6 +7,17 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)}s`;
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {});
 
+/** What PublishImage did, on one line. */
+const publishedNote = (value: unknown): string => {
+  const published = obj(value);
+  const parameter = obj(published.parameter);
+  const templates = (published.launchTemplates as { template: string; version: number; isDefault: boolean }[] | undefined) ?? [];
+  return [
+    ...(parameter.name ? [`parameter ${parameter.name}`] : []),
+    ...templates.map((t) => `launch template ${t.template} version ${t.version}${t.isDefault ? ' (default)' : ''}`),
+  ].join(', ');
+};
+
 /** One line about what a state produced, for the states whose result a person wants to see. */
 const resultNote = (state: string, output: unknown): string => {
   const out = obj(output);
@@ -25,6 +36,12 @@ const resultNote = (state: string, output: unknown): string => {
         : `${image.state} after check ${image.poll}`;
     case 'TagImage':
       return `tagged with ${(image.snapshots as unknown[] | undefined)?.length ?? 0} snapshot(s)`;
+    case 'PublishImage':
+      return publishedNote(out.published);
+    case 'ConfirmPublish': {
+      const published = obj(out.published);
+      return published.confirmed ? `parameter shows the new image after ${published.checks} read(s)` : `not yet (read ${published.checks})`;
+    }
     case 'PlanRetention':
     case 'PruneImages':
     case 'ContinuePruning':
@@ -69,6 +86,7 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     const snapshots = (image.snapshots as { snapshotId: string; deviceName: string }[] | undefined) ?? [];
     console.log(`  new image   ${image.imageId} ${image.name}: available`);
     console.log(`  snapshots   ${snapshots.map((s) => `${s.snapshotId} (${s.deviceName})`).join(', ') || 'none'}`);
+    if (out.published) console.log(`  published   ${publishedNote(out.published)}`);
   }
   if (prune.totals) {
     const totals = obj(prune.totals);
@@ -98,7 +116,7 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     const calls = Object.entries(emulator.countByAction())
       .map(([action, n]) => `${action} ${n}`)
       .join(', ');
-    console.log(`  EC2 calls   ${calls}`);
+    console.log(`  AWS calls   ${calls}`);
   }
   console.log(`\n${result.status}${result.error ? ` (${result.error})` : ''}: ${result.transitions} state transitions`);
 };

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import type { FaultPlan } from '../emulator/faults.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
-import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from './demo-account.ts';
+import { DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_PARAMETER, DEMO_TEMPLATE_ID, demoAccount } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
@@ -17,9 +17,13 @@ interface Scenario {
   faults?: FaultPlan;
 }
 
-const baseInput = { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID };
+const baseInput = {
+  family: DEMO_FAMILY,
+  instanceId: DEMO_INSTANCE_ID,
+  publish: { parameter: DEMO_PARAMETER, launchTemplates: [{ id: DEMO_TEMPLATE_ID, setDefault: true }] },
+};
 const SCENARIOS: Record<string, Scenario> = {
-  rotation: { about: 'a full rotation: create, wait, tag, prune', input: baseInput },
+  rotation: { about: 'a full rotation: create, wait, tag, publish, prune', input: baseInput },
   'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
   'image-fails': {
     about: 'EC2 fails the new image: cleanup, then one alert',
@@ -39,6 +43,11 @@ const SCENARIOS: Record<string, Scenario> = {
   'invalid-input': {
     about: 'a malformed input: rejected at once, no EC2 change, one alert',
     input: { family: 'web prod!', instanceId: 'i-123', retention: { keepLast: -1 } },
+  },
+  'publish-dropped': {
+    about: 'SSM silently drops the parameter write: PublishNotConfirmed, one alert, nothing pruned',
+    input: baseInput,
+    faults: { dropParameterWrites: 1 },
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
