@@ -18,7 +18,6 @@ const FUNCTIONS = [
   'check-image',
   'tag-image',
   'publish-image',
-  'confirm-publish',
   'prune-images',
   'clean-up-image',
   'describe-failure',

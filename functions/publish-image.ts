@@ -5,20 +5,33 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { confirmPublish, type PublishResult } from '../src/rotation/confirm-publish.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
-import { type PublishResult, publishImage } from '../src/rotation/publish.ts';
+import { publishImage } from '../src/rotation/publish.ts';
 import type { Publish } from '../src/rotation/request.ts';
 
+/** PublishImage: write the parameter and the template versions. */
 export interface PublishImageEvent {
   publish: Publish;
   image: { imageId: string; name: string };
   execution: ExecutionRef;
 }
+/** ConfirmPublish: one read-back of the parameter. */
+export interface ConfirmPublishEvent {
+  published: PublishResult;
+}
 
-/** Writes the SSM parameter and a version of each launch template; the state machine then reads the parameter back. */
+/**
+ * Both publishing states, in one function: the read-back alone would carry the SSM client for one call,
+ * a cold start as costly as the whole step's. The state machine says which by the event's shape.
+ */
 export const makeHandler = (clients: { ec2: EC2Client; ssm: SSMClient }) =>
-  middy<PublishImageEvent, PublishResult, Error, Context>()
+  middy<PublishImageEvent | ConfirmPublishEvent, PublishResult, Error, Context>()
     .use(stepLogging('PublishImage'))
-    .handler(async (event) => publishImage(clients, event.publish, event.image, event.execution));
+    .handler(async (event) =>
+      'published' in event
+        ? confirmPublish(clients.ssm, event.published)
+        : publishImage(clients, event.publish, event.image, event.execution),
+    );
 
 export const handler = makeHandler({ ec2: ec2Client(), ssm: ssmClient() });

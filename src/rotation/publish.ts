@@ -11,18 +11,15 @@ import {
   type EC2Client,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 // SSM calls go through the same mapping as EC2's: throttling and 5xx become the retried Ec2Throttled / Ec2Unavailable.
 import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
-import { PublishFailedError, PublishNotConfirmedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
+import { PublishFailedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
+import { CONFIRM_WAIT_SECONDS, currentValue, type PublishResult } from './confirm-publish.ts';
 import type { ExecutionRef } from './naming.ts';
 import type { Publish } from './request.ts';
 import { fromEc2Tags, TAG } from './tags.ts';
-
-/** Seconds between read-backs of the parameter, and how many: about five minutes in all. */
-export const CONFIRM_WAIT_SECONDS = 10;
-export const MAX_CONFIRM_CHECKS = 30;
 
 const templateLabel = (t: Publish['launchTemplates'][number]) => t.id ?? t.name ?? '';
 const templateRef = (t: Publish['launchTemplates'][number]) => (t.id ? { LaunchTemplateId: t.id } : { LaunchTemplateName: t.name });
@@ -66,27 +63,9 @@ export const checkPublishTargets = async (clients: { ec2: EC2Client; ssm: SSMCli
   if (problems.length > 0) throw new PublishTargetInvalidError(`Cannot publish: ${problems.join('; ')}`);
 };
 
-export interface PublishResult {
-  parameter?: { name: string; imageId: string };
-  launchTemplates: { template: string; version: number; isDefault: boolean }[];
-  /** Read-backs of the parameter so far, and the wait before the next one. */
-  checks: number;
-  nextWaitSeconds: number;
-  confirmed: boolean;
-}
-
 /** A ClientToken per execution and template: a retried call makes no second version (at most 128 characters). */
 const clientToken = (execution: ExecutionRef, template: string) =>
   `ami-rotator-${createHash('sha256').update(`${execution.id}\n${template}`).digest('hex').slice(0, 40)}`;
-
-const currentValue = async (ssm: SSMClient, name: string): Promise<string | undefined> => {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (error) {
-    if (awsErrorCode(error) === 'ParameterNotFound') return undefined;
-    throw fromEc2Error(error, `read SSM parameter ${name}`);
-  }
-};
 
 export const publishImage = async (
   clients: { ec2: EC2Client; ssm: SSMClient },
@@ -147,20 +126,4 @@ export const publishImage = async (
     );
   }
   return result;
-};
-
-/** One read-back of the parameter: confirmed once it shows the new image; PublishNotConfirmed past the cap. */
-export const confirmPublish = async (ssm: SSMClient, state: PublishResult): Promise<PublishResult> => {
-  if (!state.parameter) return { ...state, confirmed: true };
-  const value = await currentValue(ssm, state.parameter.name);
-  const checks = state.checks + 1;
-  if (value === state.parameter.imageId) return { ...state, checks, confirmed: true };
-  if (checks >= MAX_CONFIRM_CHECKS) {
-    throw new PublishNotConfirmedError(
-      `Parameter ${state.parameter.name} still reads ${value ?? '(nothing)'} after ${checks * CONFIRM_WAIT_SECONDS} s, not ${state.parameter.imageId}: SSM did not accept the value (its validation of aws:ec2:image drops a value silently). Launch templates published: ${
-        state.launchTemplates.map((t) => `${t.template} version ${t.version}`).join(', ') || 'none'
-      }. The image is kept; nothing was pruned.`,
-    );
-  }
-  return { ...state, checks };
 };

@@ -283,14 +283,9 @@ const ROLES: Row[] = [
     },
   ],
   [
-    'confirm: reads the parameter under the path',
+    'publish: reads the parameter back under the path',
     'Allowed',
-    { principal: 'ConfirmPublishRole', action: 'ssm:GetParameter', resource: parameter('/golden/web-prod/latest') },
-  ],
-  [
-    'confirm: never writes it',
-    'Denied',
-    { principal: 'ConfirmPublishRole', action: 'ssm:PutParameter', resource: parameter('/golden/web-prod/latest') },
+    { principal: 'PublishImageRole', action: 'ssm:GetParameter', resource: parameter('/golden/web-prod/latest') },
   ],
 
   // The functions that call nothing.

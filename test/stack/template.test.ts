@@ -31,7 +31,6 @@ const FUNCTIONS = [
   'CheckImage',
   'TagImage',
   'PublishImage',
-  'ConfirmPublish',
   'PruneImages',
   'CleanUpImage',
   'DescribeFailure',
