@@ -19,7 +19,7 @@ const tagOf = (tags: readonly { key: string; value: string }[], key: string) => 
 
 /**
  * Checks one run: at most one image per execution; a failed execution leaves no image and no snapshot
- * of its own behind and sent exactly one alert naming its error; a succeeded one sent at most one;
+ * of its own behind (but one that stopped at publishing keeps its image, tagged available) and sent exactly one alert naming its error; a succeeded one sent at most one;
  * every snapshot that an execution made still backs an image (no run orphans one: the grace period is
  * for snapshots whose image someone else removed, and is tested in the planner's unit tests); and every
  * image in `mustKeep` (computed before the run) still exists. Returns the problems found, as sentences.
@@ -34,9 +34,14 @@ export const checkRun = (emulator: Ec2Emulator, run: LocalRunResult, mustKeep: r
     tally.duplicates += ours.length - 1;
     problems.push(`${ours.length} images made by one execution`);
   }
+  // A rotation that stopped at publishing keeps its good image, tagged available: the previous one stays published.
+  const keptForPublishing = run.error === 'PublishFailed' || run.error === 'PublishNotConfirmed';
+  if (keptForPublishing && !(ours.length === 1 && ours[0]?.state === 'available' && tagOf(ours[0].tags, TAG.status) === 'available')) {
+    problems.push(`a rotation that stopped at publishing did not keep its one image, tagged available`);
+  }
   if (run.status === 'FAILED') {
     const leftSnapshots = snapshots.filter((s) => tagOf(s.tags, TAG.execution) === run.executionArn);
-    if (ours.length + leftSnapshots.length > 0 && run.error !== 'RotationInProgress') {
+    if (ours.length + leftSnapshots.length > 0 && run.error !== 'RotationInProgress' && !keptForPublishing) {
       tally.leftovers += ours.length + leftSnapshots.length;
       problems.push(`failed execution left ${ours.map((i) => `${i.imageId} (${i.state})`).join(', ')} ${leftSnapshots.length} snapshot(s)`);
     }

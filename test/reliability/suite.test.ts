@@ -63,6 +63,11 @@ const seedHistory = () => {
   return [id(20), id(30), id(1), id(2)];
 };
 
+/** Opts the history's launch template in to the family, so the family may publish to it. */
+const tagTemplate = () => {
+  for (const t of emulator().store.launchTemplates.values()) t.tags.push({ key: TAG.family, value: FAMILY });
+};
+
 interface Schedule {
   name: string;
   faults?: FaultPlan;
@@ -175,6 +180,33 @@ const SCHEDULES: Schedule[] = [
     },
     expect: 'FAILED',
     alerts: ['ami-rotator: web-prod failed at CheckImage: ImageCreationFailed'],
+  },
+  {
+    name: 'publishing with the first answer of every publishing call lost: one template version, the parameter set',
+    options: {
+      input: input({
+        retention: RETENTION,
+        publish: { parameter: '/golden/web-prod/latest', launchTemplates: [{ name: 'web', setDefault: true }] },
+      }),
+    },
+    faults: {
+      rules: ['PutParameter', 'CreateLaunchTemplateVersion', 'ModifyLaunchTemplate'].map((action) => ({
+        actions: [action],
+        code: 'InternalServerError',
+        when: 'after' as const,
+        times: 1,
+      })),
+    },
+    arrange: () => tagTemplate(),
+    expect: 'SUCCEEDED',
+    alerts: [],
+  },
+  {
+    name: 'SSM drops the parameter write: PublishNotConfirmed, one alert, nothing pruned',
+    options: { input: input({ retention: RETENTION, publish: { parameter: '/golden/web-prod/latest' } }) },
+    faults: { dropParameterWrites: 1 },
+    expect: 'FAILED',
+    alerts: ['ami-rotator: web-prod failed at ConfirmPublish: PublishNotConfirmed'],
   },
   {
     name: 'TagImage fails for good: the image is cleaned up by its tag',
@@ -309,6 +341,8 @@ const survivors = (now: Date): string[] => {
   return specs.filter((s) => s.state === 'available' && !goneWithout.has(s.imageId) && !goneWith.has(s.imageId)).map((s) => s.imageId);
 };
 
+const SOAK_PARAMETER = '/golden/web-prod/latest';
+
 describe('soak', () => {
   const SEED = Number(process.env.SOAK_SEED ?? 2026);
   const ROTATIONS = Number(process.env.SOAK_ROTATIONS ?? 200);
@@ -321,6 +355,10 @@ describe('soak', () => {
     { options: { interceptInvoke: dieAfter('create-image') } },
     { options: { interceptInvoke: dieAfter('prune-images') } },
     { faults: { rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', rate: 0.5 }] } },
+    // Publishing: SSM drops the night's parameter write (the night fails, keeps its image, prunes nothing),
+    // or loses the answer to it.
+    { faults: { dropParameterWrites: 1 } },
+    { faults: { rules: [{ actions: ['PutParameter'], code: 'InternalServerError', when: 'after', times: 1 }] } },
   ];
 
   it(`keeps exactly what the policy says over ${ROTATIONS} nightly rotations with random faults (seed ${SEED})`, async () => {
@@ -331,6 +369,8 @@ describe('soak', () => {
     seedInstance(emulator());
     const problems: string[] = [];
     let succeeded = 0;
+    // Nights whose image was made and kept: the successful ones, and those that stopped at publishing.
+    let made = 0;
     for (let day = 0; day < ROTATIONS; day += 1) {
       vi.setSystemTime(start + day * DAY_MS);
       const pick = MENU[Math.floor(random() * MENU.length)] ?? {};
@@ -338,13 +378,18 @@ describe('soak', () => {
       // What must survive the night, from the README's rules before it runs: kept both if the night
       // makes its image (one more, newest) and if it makes none.
       const mustKeep = survivors(new Date(start + day * DAY_MS));
-      const result = await run({ input: input({ retention: RETENTION }), ...pick.options });
+      // Every night publishes the parameter, so it always names the newest published image (within the policy).
+      const result = await run({ input: input({ retention: RETENTION, publish: { parameter: SOAK_PARAMETER } }), ...pick.options });
       counts.rotations += 1;
       if (result.status === 'SUCCEEDED') succeeded += 1;
+      if (result.status === 'SUCCEEDED' || result.error?.startsWith('Publish')) made += 1;
+      const parameter = emulator().store.parameters.get(SOAK_PARAMETER)?.value;
+      if (result.status === 'SUCCEEDED' && emulator().store.images.get(parameter ?? '')?.state !== 'available')
+        problems.push(`day ${day}: the parameter names ${parameter}, not an available image`);
       const found = checkRun(emulator(), result, mustKeep, tally);
       const available = [...emulator().store.images.values()].filter((i) => i.state === 'available');
-      if (result.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, succeeded)) {
-        found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, succeeded)}`);
+      if (result.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, made)) {
+        found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, made)}`);
       }
       problems.push(...found.map((p) => `day ${day} (replay with SOAK_SEED=${SEED}): ${p}`));
     }
