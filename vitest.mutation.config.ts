@@ -14,6 +14,7 @@ export default defineConfig({
     setupFiles: ['test/support/mutation-setup.ts'],
     include: [
       'test/retention/plan.test.ts',
+      'test/retention/deprecation.test.ts',
       'test/retention/orphans-and-pacing.test.ts',
       'test/retention/report.test.ts',
       'test/retention/readme-examples.test.ts',

@@ -39,6 +39,7 @@ const fixtureSchema = z.strictObject({
         ownerId: z.string().default(ACCOUNT_ID),
         rootDeviceType: z.enum(['ebs', 'instance-store']).default('ebs'),
         deregistrationProtection: z.boolean().default(false),
+        deprecationTime: z.string().optional(),
         /** Sizes of the snapshots backing it, one per volume; or the ids of existing snapshots to share. */
         volumes: z.array(volume).default([{ deviceName: '/dev/xvda', sizeGiB: 8, volumeType: 'gp3' }]),
         snapshotIds: z.array(z.string()).optional(),
@@ -139,6 +140,7 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
       blockDevices,
       tags: toPairs(i.tags),
       deregistrationProtection: i.deregistrationProtection,
+      deprecationTime: i.deprecationTime,
       sourceInstanceId: undefined,
       stateReason: i.state === 'failed' ? { code: 'Client.InternalError', message: 'Client.InternalError' } : undefined,
       polls: 0,

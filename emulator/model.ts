@@ -46,6 +46,8 @@ export interface Image {
   blockDevices: ImageBlockDevice[];
   tags: TagPair[];
   deregistrationProtection: boolean;
+  /** When the image is deprecated (EnableImageDeprecation), to the minute; none when not. */
+  deprecationTime?: string | undefined;
   sourceInstanceId: string | undefined;
   stateReason: { code: string; message: string } | undefined;
   /** How many describes have seen it pending; it settles after the emulator's `pendingPolls`. */

@@ -49,6 +49,8 @@ const MUTATING_ACTIONS = new Set([
   'PutParameter',
   'DisableImage',
   'EnableImage',
+  'EnableImageDeprecation',
+  'DisableImageDeprecation',
   'EnableImageDeregistrationProtection',
   'DisableImageDeregistrationProtection',
 ]);

@@ -93,7 +93,16 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     console.log(`  retention   ${prune.policy}${prune.dryRun ? ' (dry run: nothing deleted)' : ''}`);
     if (prune.usage) console.log(`  usage       ${prune.usage}`);
     for (const d of (prune.plan as { imageId: string; name: string; action: string; reason: string }[] | undefined) ?? []) {
-      const did = d.action === 'delete' ? (prune.dryRun ? 'would delete' : 'deleted') : 'kept';
+      const did =
+        d.action === 'delete'
+          ? prune.dryRun
+            ? 'would delete'
+            : 'deleted'
+          : d.action === 'deprecate'
+            ? prune.dryRun
+              ? 'would deprecate'
+              : 'deprecated'
+            : 'kept';
       console.log(`    ${did.padEnd(12)} ${d.imageId}  ${d.name.padEnd(26)} ${d.reason}`);
     }
     if (prune.dryRun)

@@ -62,6 +62,7 @@ const imageXml = (image: Image) => ({
   hypervisor: 'xen',
   tagSet: tagSet(image.tags),
   deregistrationProtection: image.deregistrationProtection ? 'enabled' : 'disabled',
+  ...(image.deprecationTime === undefined ? {} : { deprecationTime: image.deprecationTime }),
   ...(image.sourceInstanceId === undefined ? {} : { sourceInstanceId: image.sourceInstanceId }),
   ...(image.stateReason === undefined ? {} : { stateReason: image.stateReason }),
 });
@@ -205,7 +206,36 @@ const settableTo =
     return { return: true };
   };
 
+/**
+ * EnableImageDeprecation (API reference): DeprecateAt is an ISO time; seconds are rounded to the nearest
+ * minute; a time in the past is refused, and so is one more than 10 years ahead (2 for public images, not
+ * modelled). DisableImageDeprecation removes it.
+ */
+const DEPRECATION_MAX_YEARS = 10;
+const enableImageDeprecation: Action = (q, { store, options }) => {
+  const image = store.image(required(q, 'ImageId'));
+  const raw = required(q, 'DeprecateAt');
+  const at = Date.parse(raw);
+  if (Number.isNaN(at)) throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${raw}' for DeprecateAt`);
+  const rounded = Math.round(at / 60_000) * 60_000;
+  const now = options.now();
+  if (rounded < now.getTime()) throw new Ec2ErrorResponse('InvalidParameterValue', `DeprecateAt ${raw} is in the past.`);
+  const limit = new Date(now);
+  limit.setUTCFullYear(limit.getUTCFullYear() + DEPRECATION_MAX_YEARS);
+  if (rounded > limit.getTime())
+    throw new Ec2ErrorResponse('InvalidParameterValue', `DeprecateAt ${raw} is more than ${DEPRECATION_MAX_YEARS} years from now.`);
+  image.deprecationTime = new Date(rounded).toISOString().replace('.000Z', 'Z');
+  return { return: true };
+};
+
+const disableImageDeprecation: Action = (q, { store }) => {
+  store.image(required(q, 'ImageId')).deprecationTime = undefined;
+  return { return: true };
+};
+
 export const imageActions: Record<string, Action> = {
+  EnableImageDeprecation: enableImageDeprecation,
+  DisableImageDeprecation: disableImageDeprecation,
   DisableImage: settableTo('disabled'),
   EnableImage: settableTo('available'),
   CreateImage: createImage,

@@ -40,12 +40,13 @@ export class UsageError extends Error {
 }
 
 const table = (plan: PrunePlan, policy: string, now: Date): string => {
+  const deprecating = new Map(plan.deprecations.map((d) => [d.imageId, d.reason]));
   const rows = plan.images.map((d) => [
-    d.action === 'delete' ? 'DELETE' : 'keep',
+    d.action === 'delete' ? 'DELETE' : deprecating.has(d.imageId) ? 'deprecate' : 'keep',
     d.imageId,
     d.name,
     d.creationDate.slice(0, 10),
-    d.reason,
+    deprecating.has(d.imageId) ? `${d.reason}; ${deprecating.get(d.imageId)}` : d.reason,
   ]);
   const header = ['ACTION', 'IMAGE', 'NAME', 'CREATED', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -60,7 +61,7 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
     ...rows.map(line),
     ...(orphans.length ? ['', 'Snapshots no image uses:', ...orphans] : []),
     '',
-    `${plan.images.length} image(s): ${expired} would be deleted with their snapshots, ${plan.images.length - expired} kept; ${plan.snapshots.filter((s) => s.action === 'delete').length} orphaned snapshot(s) would be deleted.`,
+    `${plan.images.length} image(s): ${expired} would be deleted with their snapshots, ${plan.images.length - expired} kept${plan.deprecations.length ? ` (${plan.deprecations.length} would be deprecated)` : ''}; ${plan.snapshots.filter((s) => s.action === 'delete').length} orphaned snapshot(s) would be deleted.`,
   ].join('\n');
 };
 

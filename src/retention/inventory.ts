@@ -13,6 +13,8 @@ export interface ManagedImage {
   tags: Readonly<Record<string, string>>;
   deregistrationProtected: boolean;
   snapshotIds: readonly string[];
+  /** When EC2 deprecates (or deprecated) the image; absent when it is not set. */
+  deprecationTime?: string | undefined;
 }
 
 export interface ManagedSnapshot {
@@ -33,6 +35,7 @@ const toManagedImage = (image: Image): ManagedImage => ({
   tags: fromEc2Tags(image.Tags),
   deregistrationProtected: (image.DeregistrationProtection ?? 'disabled').startsWith('enabled'),
   snapshotIds: snapshotIdsOf(image),
+  deprecationTime: image.DeprecationTime,
 });
 
 /** Every image this account owns that carries the family's tag, filtered on EC2's side. */

@@ -7,16 +7,19 @@ export interface RetentionPolicy {
   keepLast?: number;
   maxAgeDays?: number;
   minKeep: number;
+  /** Deprecate each image this many days after its creation, once it is no longer the newest; off when absent. */
+  deprecateAfterDays?: number;
 }
 
 /** A week of nightly images, kept at least a week, and never fewer than two to roll back to. */
-export const DEFAULT_RETENTION: Required<RetentionPolicy> = { keepLast: 7, maxAgeDays: 7, minKeep: 2 };
+export const DEFAULT_RETENTION: Required<Omit<RetentionPolicy, 'deprecateAfterDays'>> = { keepLast: 7, maxAgeDays: 7, minKeep: 2 };
 
 export const describePolicy = (p: RetentionPolicy): string =>
   [
     p.keepLast === undefined ? undefined : `keep the newest ${p.keepLast}`,
     p.maxAgeDays === undefined ? undefined : `keep anything younger than ${p.maxAgeDays} days`,
     `never fewer than ${p.minKeep} available`,
+    p.deprecateAfterDays === undefined ? undefined : `deprecate ${p.deprecateAfterDays} days after creation once not the newest`,
   ]
     .filter(Boolean)
     .join(', ');

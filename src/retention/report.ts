@@ -19,11 +19,12 @@ export interface PruneProgress {
     failed: number;
     orphanSnapshots: number;
     orphanSnapshotsDeleted: number;
+    deprecated: number;
   };
   /** How usage of the expiry candidates was established (the first pass's). */
   usage?: string;
   /** The newest decisions of the plan as of the execution's start, each with its reason. */
-  plan: { imageId: string; name: string; action: 'keep' | 'delete'; reason: string }[];
+  plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
   failures: { resource: string; reason: string }[];
   /** The pacing buckets as this pass left them, for the next pass. */
@@ -35,7 +36,7 @@ export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress =>
   done: false,
   dryRun,
   policy,
-  totals: { images: 0, kept: 0, expired: 0, deleted: 0, failed: 0, orphanSnapshots: 0, orphanSnapshotsDeleted: 0 },
+  totals: { images: 0, kept: 0, expired: 0, deleted: 0, failed: 0, orphanSnapshots: 0, orphanSnapshotsDeleted: 0, deprecated: 0 },
   plan: [],
   deleted: [],
   failures: [],
@@ -58,6 +59,10 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       .map((s) => ({ resource: s.snapshotId, reason: `${s.reason} (image ${o.imageId} was deregistered)` })),
   );
   const snapshotFailures = run.snapshots.filter((s) => s.outcome === 'failed').map((s) => ({ resource: s.snapshotId, reason: s.reason }));
+  const deprecationFailures = run.deprecations
+    .filter((d) => d.outcome === 'failed')
+    .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: d.reason }));
+  const deprecating = new Map(run.plan.deprecations.map((d) => [d.imageId, d.reason]));
   // Expired images kept because their usage is unknown are not pruned: said once a night, in the one alert.
   const { heldBack } = run.plan.usage;
   const heldBackNote = heldBack
@@ -79,13 +84,21 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       deleted: previous.totals.deleted + run.images.filter((o) => o.outcome === 'deleted').length,
       failed:
         previous.totals.failed +
-        [...imageFailures, ...snapshotFailures].filter((f) => !previous.failures.some((p) => p.resource === f.resource)).length,
+        [...imageFailures, ...snapshotFailures, ...deprecationFailures].filter(
+          (f) => !previous.failures.some((p) => p.resource === f.resource),
+        ).length,
       orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
       orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
+      deprecated: previous.totals.deprecated + run.deprecations.filter((d) => d.outcome === 'deprecated').length,
     },
     ...(first ? { usage: run.plan.usage.description } : {}),
     plan: first
-      ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => ({ imageId, name, action, reason }))
+      ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => {
+          const deprecation = deprecating.get(imageId);
+          return deprecation
+            ? { imageId, name, action: 'deprecate' as const, reason: `${reason}; ${deprecation}` }
+            : { imageId, name, action, reason };
+        })
       : previous.plan,
     deleted: [
       ...previous.deleted,
@@ -96,6 +109,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       ...(first ? heldBackNote : []),
       ...imageFailures,
       ...snapshotFailures,
+      ...deprecationFailures,
       ...keptSnapshots,
     ]).slice(0, MAX_LISTED),
   };

@@ -102,8 +102,13 @@ export const executionInputSchema = z.strictObject({
   ),
   retention: z.optional(
     z.strictObject(
-      { keepLast: rule(1, 1000, 'images'), maxAgeDays: rule(1, 3650, 'days'), minKeep: whole(1, 1000, 'images') },
-      { error: 'expected an object with keepLast, maxAgeDays and/or minKeep' },
+      {
+        keepLast: rule(1, 1000, 'images'),
+        maxAgeDays: rule(1, 3650, 'days'),
+        minKeep: whole(1, 1000, 'images'),
+        deprecateAfterDays: rule(1, 3650, 'days'),
+      },
+      { error: 'expected an object with keepLast, maxAgeDays, minKeep and/or deprecateAfterDays' },
     ),
   ),
   publish: z.optional(z.nullable(publishSchema)),
@@ -194,10 +199,14 @@ const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retenti
   const ownRules = override !== undefined && ('keepLast' in override || 'maxAgeDays' in override);
   const keepLast = ownRules ? override.keepLast : base.keepLast;
   const maxAgeDays = ownRules ? override.maxAgeDays : base.maxAgeDays;
+  // deprecateAfterDays, like minKeep, overrides on its own; null switches it off.
+  const deprecateAfterDays =
+    override !== undefined && 'deprecateAfterDays' in override ? override.deprecateAfterDays : base.deprecateAfterDays;
   return {
     ...(keepLast == null ? {} : { keepLast }),
     ...(maxAgeDays == null ? {} : { maxAgeDays }),
     minKeep: override?.minKeep ?? base.minKeep,
+    ...(deprecateAfterDays == null ? {} : { deprecateAfterDays }),
   };
 };
 

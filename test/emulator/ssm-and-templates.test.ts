@@ -1,4 +1,10 @@
-import { CreateLaunchTemplateVersionCommand, DescribeImageReferencesCommand, ModifyLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateLaunchTemplateVersionCommand,
+  DescribeImageReferencesCommand,
+  DescribeImagesCommand,
+  EnableImageDeprecationCommand,
+  ModifyLaunchTemplateCommand,
+} from '@aws-sdk/client-ec2';
 import { DescribeParametersCommand, GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { clientFor, useEmulator } from '../support/emulator.ts';
@@ -109,5 +115,21 @@ describe('launch template versions', () => {
 
     expect(missing).toBe('InvalidLaunchTemplateId.VersionNotFound');
     expect(emulator().store.launchTemplate(TEMPLATE).defaultVersion).toBe(2);
+  });
+});
+
+describe('image deprecation', () => {
+  it('keeps a deprecation time to the minute, refusing the past and more than ten years ahead', async () => {
+    seedImage();
+    const ec2 = clientFor(emulator(), 1);
+    const deprecate = (at: Date) => ec2.send(new EnableImageDeprecationCommand({ ImageId: IMAGE, DeprecateAt: at }));
+
+    const past = await refusal(deprecate(new Date(Date.now() - 3_600_000)));
+    const tooFar = await refusal(deprecate(new Date(Date.now() + 11 * 365 * 86_400_000)));
+    await deprecate(new Date('2030-01-01T10:20:29Z'));
+    const { Images } = await ec2.send(new DescribeImagesCommand({ ImageIds: [IMAGE] }));
+
+    expect([past, tooFar]).toEqual(['InvalidParameterValue', 'InvalidParameterValue']);
+    expect(Images?.[0]?.DeprecationTime).toBe('2030-01-01T10:20:00Z');
   });
 });

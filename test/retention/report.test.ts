@@ -17,9 +17,11 @@ const failedPass = (reason: string, done: boolean): PruneRun => ({
     ],
     snapshots: [],
     usage: { description: 'checked' },
+    deprecations: [],
   },
   images: [{ imageId: 'ami-1', name: 'web-1', outcome: 'failed', reason, snapshots: [] }],
   snapshots: [],
+  deprecations: [],
   done,
 });
 

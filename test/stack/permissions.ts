@@ -196,6 +196,16 @@ const ROLES: Row[] = [
     'Allowed',
     { principal: 'PruneImagesRole', action: 'ec2:DeleteSnapshot', resource: snapshot, context: managedResource },
   ],
+  [
+    'prune: deprecates a managed image',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:EnableImageDeprecation', resource: image(), context: managedResource },
+  ],
+  [
+    'prune: never deprecates an unmanaged image',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:EnableImageDeprecation', resource: image() },
+  ],
   ['prune: checks usage', 'Allowed', { principal: 'PruneImagesRole', action: 'ec2:DescribeImageReferences', resource: '*' }],
   [
     'prune: EC2 reads parameters for DescribeImageReferences',

@@ -110,3 +110,29 @@ describe('publishing the new image', () => {
     expect(emulator().requests).toEqual([]);
   });
 });
+
+describe('deprecating what is no longer the newest', () => {
+  it("deprecates last night's image when tonight's is made, and says so in the plan", async () => {
+    seedInstance(emulator());
+    const retention = { keepLast: 7, maxAgeDays: 7, deprecateAfterDays: 1 };
+
+    const first = await runRotationLocally({ input: input({ retention }) });
+    const firstImage = newImageId();
+    const second = await runRotationLocally({ input: input({ retention }) });
+
+    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const images = [...emulator().store.images.values()];
+    expect(images.map((i) => [i.imageId === firstImage, i.deprecationTime !== undefined]).sort()).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    const plan = (
+      second.output as { prune: { plan: { imageId: string; action: string; reason: string }[]; totals: { deprecated: number } } }
+    ).prune;
+    expect(plan.totals.deprecated).toBe(1);
+    expect(plan.plan.find((d) => d.imageId === firstImage)).toMatchObject({
+      action: 'deprecate',
+      reason: expect.stringContaining('deprecate: no longer the newest, 1 days after creation'),
+    });
+  });
+});
