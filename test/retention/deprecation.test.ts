@@ -73,4 +73,22 @@ describe('deprecation, the first stage of retirement', () => {
     expect(Date.parse(planned?.deprecateAt ?? '')).toBeLessThanOrEqual(Date.parse('2036-11-23T02:00:00Z'));
     expect(planned?.deprecateAt).toMatch(/:00Z$/);
   });
+
+  it("follows the README's worked example: tonight's left alone, 1 and 2 days old later, 3 to 7 at once, 8 to 10 deleted instead", () => {
+    const nightly = Array.from({ length: 10 }, (_, n) => image(n + 1, n + 1));
+    const deleted = [8, 9, 10].map((n) => deleting(`ami-${n}`));
+
+    const planned = planDeprecations([image(0, 0), ...nightly], deleted, ctx(3, ['ami-0']));
+
+    const atOnce = '2026-11-23T02:01:00Z';
+    expect(Object.fromEntries(planned.map((d) => [d.imageId, d.deprecateAt]))).toEqual({
+      'ami-1': '2026-11-25T02:00:00Z',
+      'ami-2': '2026-11-24T02:00:00Z',
+      'ami-3': atOnce,
+      'ami-4': atOnce,
+      'ami-5': atOnce,
+      'ami-6': atOnce,
+      'ami-7': atOnce,
+    });
+  });
 });
