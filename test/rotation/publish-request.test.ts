@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.ts';
+import { ConfigurationError, InvalidInputError } from '../../src/errors.ts';
+import { parseRotationRequest } from '../../src/rotation/request.ts';
+
+const ENV = { ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' };
+const config = readConfig(ENV);
+const problemsOf = (input: unknown, cfg = config): readonly string[] => {
+  try {
+    parseRotationRequest(input, cfg);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return error.problems;
+    throw error;
+  }
+  throw new Error('the input was accepted');
+};
+
+describe('the publish field of the input', () => {
+  it('publishes nowhere unless the input or the deployment says where', () => {
+    expect(parseRotationRequest({}, config).publish).toBeUndefined();
+    expect(parseRotationRequest({ publish: {} }, config).publish).toBeUndefined();
+    expect(parseRotationRequest({ publish: { launchTemplates: [] } }, config).publish).toBeUndefined();
+  });
+
+  it('takes a parameter and templates by id or name, setDefault false unless said', () => {
+    const request = parseRotationRequest(
+      {
+        publish: {
+          parameter: '/golden/web-prod/latest',
+          launchTemplates: [{ id: 'lt-0123456789abcdef0' }, { name: 'web-prod', setDefault: true }],
+        },
+      },
+      config,
+    );
+
+    expect(request.publish).toEqual({
+      parameter: '/golden/web-prod/latest',
+      launchTemplates: [
+        { id: 'lt-0123456789abcdef0', setDefault: false },
+        { name: 'web-prod', setDefault: true },
+      ],
+    });
+  });
+
+  it.each([
+    ['a relative name', { parameter: 'golden/web' }, 'publish.parameter: expected an SSM parameter name such as /golden/web-prod/latest'],
+    ['a name under /aws', { parameter: '/aws/service/x' }, 'publish.parameter: names under /aws and /ssm are reserved by AWS'],
+    ['a name under /SSM', { parameter: '/SSM/x' }, 'publish.parameter: names under /aws and /ssm are reserved by AWS'],
+    ['16 levels', { parameter: `/golden${'/l'.repeat(15)}` }, 'publish.parameter: expected at most 15 levels'],
+    [
+      'a template with both id and name',
+      { launchTemplates: [{ id: 'lt-0123456789abcdef0', name: 'web' }] },
+      'publish.launchTemplates.0: expected exactly one of id and name',
+    ],
+    [
+      'a template with neither',
+      { launchTemplates: [{ setDefault: true }] },
+      'publish.launchTemplates.0: expected exactly one of id and name',
+    ],
+    [
+      'a malformed template id',
+      { launchTemplates: [{ id: 'lt-123' }] },
+      'publish.launchTemplates.0.id: expected a launch template id such as lt-0123456789abcdef0',
+    ],
+    [
+      'a two-character template name',
+      { launchTemplates: [{ name: 'ab' }] },
+      'publish.launchTemplates.0.name: expected a launch template name of 3 to 128',
+    ],
+    [
+      'six templates',
+      { launchTemplates: Array.from({ length: 6 }, (_, n) => ({ name: `web-${n}` })) },
+      'publish.launchTemplates: expected at most 5 launch templates',
+    ],
+    [
+      'setDefault as a string',
+      { launchTemplates: [{ name: 'web', setDefault: 'yes' }] },
+      'publish.launchTemplates.0.setDefault: expected true',
+    ],
+    ['an unknown field', { parameters: '/golden/x' }, 'publish.parameters: unknown field'],
+    ['a list', ['/golden/x'], 'publish: expected an object with parameter and/or launchTemplates'],
+  ])('refuses %s, naming the field', (_, publish, problem) => {
+    expect(problemsOf({ publish }).some((p) => p.startsWith(problem))).toBe(true);
+  });
+
+  it("refuses a parameter outside the deployment's publish path, which its role may not write", () => {
+    expect(problemsOf({ publish: { parameter: '/prod/ami' } })).toEqual([
+      "publish.parameter: expected a name under /golden/ (the deployment's publish path, where its role may write), got /prod/ami",
+    ]);
+    expect(
+      parseRotationRequest({ publish: { parameter: '/teams/web/ami' } }, readConfig({ ...ENV, ROTATOR_PUBLISH_PATH: '/teams/' })).publish,
+    ).toEqual({
+      parameter: '/teams/web/ami',
+      launchTemplates: [],
+    });
+  });
+
+  it("uses the deployment's setting unless the input gives its own, or null for none", () => {
+    const deployed = readConfig({ ...ENV, ROTATOR_PUBLISH: '{"parameter": "/golden/web-prod/latest"}' });
+
+    expect(parseRotationRequest({}, deployed).publish).toEqual({ parameter: '/golden/web-prod/latest', launchTemplates: [] });
+    expect(parseRotationRequest({ publish: { launchTemplates: [{ name: 'web' }] } }, deployed).publish).toEqual({
+      launchTemplates: [{ name: 'web', setDefault: false }],
+    });
+    expect(parseRotationRequest({ publish: null }, deployed).publish).toBeUndefined();
+  });
+
+  it('refuses a deployment setting that is not JSON, or breaks the rules, as a configuration error', () => {
+    const parse = (raw: string) => () => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_PUBLISH: raw }));
+
+    expect(parse('{parameter: x}')).toThrow(ConfigurationError);
+    expect(parse('{parameter: x}')).toThrow('ROTATOR_PUBLISH: expected JSON such as {"parameter": "/golden/web-prod/latest"}');
+    expect(parse('{"parameter": "golden"}')).toThrow('ROTATOR_PUBLISH: parameter: expected an SSM parameter name');
+  });
+
+  it('refuses a publish path that is not an SSM path', () => {
+    expect(() => readConfig({ ROTATOR_PUBLISH_PATH: 'golden' })).toThrow('ROTATOR_PUBLISH_PATH: expected an SSM path such as /golden/');
+  });
+});
+
+describe('deprecateAfterDays', () => {
+  it("overrides the deployment's on its own, and null switches it off", () => {
+    const deployed = readConfig({ ...ENV, ROTATOR_DEPRECATE_AFTER_DAYS: '30' });
+
+    expect(parseRotationRequest({}, deployed).retention.deprecateAfterDays).toBe(30);
+    expect(parseRotationRequest({ retention: { keepLast: 3 } }, deployed).retention.deprecateAfterDays).toBe(30);
+    expect(parseRotationRequest({ retention: { deprecateAfterDays: 5 } }, deployed).retention.deprecateAfterDays).toBe(5);
+    expect(parseRotationRequest({ retention: { deprecateAfterDays: null } }, deployed).retention).not.toHaveProperty('deprecateAfterDays');
+    expect(readConfig({ ...ENV, ROTATOR_DEPRECATE_AFTER_DAYS: 'off' }).retention).not.toHaveProperty('deprecateAfterDays');
+    expect(problemsOf({ retention: { deprecateAfterDays: 0 } })).toEqual([
+      'retention.deprecateAfterDays: expected a whole number of days from 1 to 3650, or null to switch the rule off',
+    ]);
+    expect(() => readConfig({ ROTATOR_DEPRECATE_AFTER_DAYS: '3651' })).toThrow(
+      'ROTATOR_DEPRECATE_AFTER_DAYS: expected a whole number from 1 to 3650 or off',
+    );
+  });
+});
