@@ -98,11 +98,11 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
           ? prune.dryRun
             ? 'would delete'
             : 'deleted'
-          : d.action === 'deprecate'
-            ? prune.dryRun
-              ? 'would deprecate'
-              : 'deprecated'
-            : 'kept';
+          : d.action === 'keep'
+            ? 'kept'
+            : prune.dryRun
+              ? `would ${d.action}`
+              : `${d.action}d`;
       console.log(`    ${did.padEnd(12)} ${d.imageId}  ${d.name.padEnd(26)} ${d.reason}`);
     }
     if (prune.dryRun)

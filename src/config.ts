@@ -54,8 +54,9 @@ export const readConfig = (env: Env): DeploymentConfig => {
   const maxAgeDays = retentionRule(env, 'ROTATOR_MAX_AGE_DAYS', 'maxAgeDays', 3650, problems);
   const minKeep = wholeNumber(env, 'ROTATOR_MIN_KEEP', 1, 1000, problems);
   const maxWaitMinutes = wholeNumber(env, 'ROTATOR_MAX_WAIT_MINUTES', 5, MAX_WAIT_MINUTES, problems);
-  const deprecateAfterDays =
-    env.ROTATOR_DEPRECATE_AFTER_DAYS === 'off' ? undefined : wholeNumber(env, 'ROTATOR_DEPRECATE_AFTER_DAYS', 1, 3650, problems, ' or off');
+  const stage = (name: string) => (env[name] === 'off' ? undefined : wholeNumber(env, name, 1, 3650, problems, ' or off'));
+  const deprecateAfterDays = stage('ROTATOR_DEPRECATE_AFTER_DAYS');
+  const disableBeforeDeleteDays = stage('ROTATOR_DISABLE_BEFORE_DELETE_DAYS');
   const publishPath = env.ROTATOR_PUBLISH_PATH;
   if (publishPath && !/^\/([a-zA-Z0-9_.-]+\/)+$/.test(publishPath))
     problems.push(`ROTATOR_PUBLISH_PATH: expected an SSM path such as /golden/ (starting and ending with /), got "${publishPath}"`);
@@ -69,6 +70,7 @@ export const readConfig = (env: Env): DeploymentConfig => {
       ...maxAgeDays,
       minKeep: minKeep ?? DEFAULT_RETENTION.minKeep,
       ...(deprecateAfterDays === undefined ? {} : { deprecateAfterDays }),
+      ...(disableBeforeDeleteDays === undefined ? {} : { disableBeforeDeleteDays }),
     },
     wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
     publish: env.ROTATOR_PUBLISH || undefined,

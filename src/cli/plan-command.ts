@@ -41,8 +41,9 @@ export class UsageError extends Error {
 
 const table = (plan: PrunePlan, policy: string, now: Date): string => {
   const deprecating = new Map(plan.deprecations.map((d) => [d.imageId, d.reason]));
+  const staging = new Map(plan.stages.map((d) => [d.imageId, d.stage]));
   const rows = plan.images.map((d) => [
-    d.action === 'delete' ? 'DELETE' : deprecating.has(d.imageId) ? 'deprecate' : 'keep',
+    d.action === 'delete' ? 'DELETE' : (staging.get(d.imageId) ?? (deprecating.has(d.imageId) ? 'deprecate' : 'keep')),
     d.imageId,
     d.name,
     d.creationDate.slice(0, 10),

@@ -9,10 +9,16 @@ export interface RetentionPolicy {
   minKeep: number;
   /** Deprecate each image this many days after its creation, once it is no longer the newest; off when absent. */
   deprecateAfterDays?: number;
+  /** Disable an expired image first, and delete it only once it has been disabled this many days and is still unused. */
+  disableBeforeDeleteDays?: number;
 }
 
 /** A week of nightly images, kept at least a week, and never fewer than two to roll back to. */
-export const DEFAULT_RETENTION: Required<Omit<RetentionPolicy, 'deprecateAfterDays'>> = { keepLast: 7, maxAgeDays: 7, minKeep: 2 };
+export const DEFAULT_RETENTION: Required<Omit<RetentionPolicy, 'deprecateAfterDays' | 'disableBeforeDeleteDays'>> = {
+  keepLast: 7,
+  maxAgeDays: 7,
+  minKeep: 2,
+};
 
 export const describePolicy = (p: RetentionPolicy): string =>
   [
@@ -20,6 +26,7 @@ export const describePolicy = (p: RetentionPolicy): string =>
     p.maxAgeDays === undefined ? undefined : `keep anything younger than ${p.maxAgeDays} days`,
     `never fewer than ${p.minKeep} available`,
     p.deprecateAfterDays === undefined ? undefined : `deprecate ${p.deprecateAfterDays} days after creation once not the newest`,
+    p.disableBeforeDeleteDays === undefined ? undefined : `disable expired images ${p.disableBeforeDeleteDays} days before deleting them`,
   ]
     .filter(Boolean)
     .join(', ');

@@ -1,13 +1,21 @@
 /** Plan, then act: lists the family, plans with reasons, looks up usage of the candidates, and deletes what expired. */
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { EnableImageDeprecationCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DisableImageCommand,
+  EnableImageCommand,
+  EnableImageDeprecationCommand,
+} from '@aws-sdk/client-ec2';
 import { ec2Call } from '../aws/ec2-errors.ts';
+import { TAG } from '../rotation/tags.ts';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
 import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { planStages, type StageDecision } from './staging.ts';
 import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
@@ -23,6 +31,8 @@ export interface PrunePlan {
   usage: UsageSummary;
   /** Images to deprecate now (policy deprecateAfterDays), each with its time and reason. */
   deprecations: DeprecationDecision[];
+  /** Images to disable instead of deleting, or to enable again (policy disableBeforeDeleteDays). */
+  stages: StageDecision[];
 }
 
 export const ORPHAN_GRACE_HOURS = 24;
@@ -38,14 +48,14 @@ export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: Pr
   const firstPass = planRetention(inventory, settings);
   const candidates = firstPass.filter((d) => d.action === 'delete' && d.state !== 'failed').map((d) => d.imageId);
   const usage = await lookUpUsage(ec2, autoScaling, candidates);
-  const images = planRetention(inventory, { ...settings, usage });
+  const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
     now: settings.now,
     graceHours: settings.orphanGraceHours,
     executionId: settings.executionId,
   });
   const deprecations = planDeprecations(inventory, images, settings);
-  return { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations };
+  return { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages };
 };
 
 export interface PruneRun {
@@ -53,9 +63,49 @@ export interface PruneRun {
   images: DeletionOutcome[];
   snapshots: SnapshotOutcome[];
   deprecations: DeprecationOutcome[];
+  stages: StageOutcome[];
   /** False when time ran out: call again to go on where this run stopped. */
   done: boolean;
 }
+
+export interface StageOutcome {
+  imageId: string;
+  name: string;
+  stage: StageDecision['stage'];
+  outcome: 'done' | 'failed';
+  reason: string;
+}
+
+/** Disables (and tags when) or enables again (and untags) each staged image; a refusal is reported, never fatal. */
+const applyStages = async (ec2: PruneClients['ec2'], planned: readonly StageDecision[], now: Date): Promise<StageOutcome[]> => {
+  const outcomes: StageOutcome[] = [];
+  for (const s of planned) {
+    try {
+      if (s.stage === 'disable') {
+        if (!s.alreadyDisabled)
+          await ec2Call(`disable image ${s.imageId}`, () => ec2.send(new DisableImageCommand({ ImageId: s.imageId })));
+        await ec2Call(`tag image ${s.imageId} disabled`, () =>
+          ec2.send(new CreateTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.disabledAt, Value: now.toISOString() }] })),
+        );
+      } else {
+        await ec2Call(`enable image ${s.imageId}`, () => ec2.send(new EnableImageCommand({ ImageId: s.imageId })));
+        await ec2Call(`untag image ${s.imageId}`, () =>
+          ec2.send(new DeleteTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.disabledAt }] })),
+        );
+      }
+      outcomes.push({ imageId: s.imageId, name: s.name, stage: s.stage, outcome: 'done', reason: s.reason });
+    } catch (error) {
+      outcomes.push({
+        imageId: s.imageId,
+        name: s.name,
+        stage: s.stage,
+        outcome: 'failed',
+        reason: `not ${s.stage}d: ${(error as Error).message}`,
+      });
+    }
+  }
+  return outcomes;
+};
 
 export interface DeprecationOutcome {
   imageId: string;
@@ -86,11 +136,12 @@ const oldestFirst = (decisions: readonly ImageDecision[]): ImageDecision[] => [.
 export const runPrune = async (clients: PruneClients, settings: PruneSettings, pacing: Pacing): Promise<PruneRun> => {
   const plan = await planPrune(clients, settings);
   const images = await applyDeletions(clients.ec2, oldestFirst(plan.images.filter((d) => d.action === 'delete')), pacing);
-  if (!images.done) return { plan, images: images.outcomes, snapshots: [], deprecations: [], done: false };
+  if (!images.done) return { plan, images: images.outcomes, snapshots: [], deprecations: [], stages: [], done: false };
   const orphans = plan.snapshots.filter((d) => d.action === 'delete').map((d) => d.snapshotId);
   const snapshots = await applySnapshotDeletions(clients.ec2, orphans, pacing);
-  if (!snapshots.done) return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations: [], done: false };
+  if (!snapshots.done) return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations: [], stages: [], done: false };
   // Last, and only once the deletions are done: a later pass re-plans and skips what is already deprecated.
   const deprecations = await applyDeprecations(clients.ec2, plan.deprecations);
-  return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations, done: true };
+  const stages = await applyStages(clients.ec2, plan.stages, settings.now);
+  return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations, stages, done: true };
 };

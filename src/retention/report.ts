@@ -20,11 +20,13 @@ export interface PruneProgress {
     orphanSnapshots: number;
     orphanSnapshotsDeleted: number;
     deprecated: number;
+    disabled: number;
+    enabled: number;
   };
   /** How usage of the expiry candidates was established (the first pass's). */
   usage?: string;
   /** The newest decisions of the plan as of the execution's start, each with its reason. */
-  plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate'; reason: string }[];
+  plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate' | 'disable' | 'enable'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
   failures: { resource: string; reason: string }[];
   /** The pacing buckets as this pass left them, for the next pass. */
@@ -36,7 +38,18 @@ export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress =>
   done: false,
   dryRun,
   policy,
-  totals: { images: 0, kept: 0, expired: 0, deleted: 0, failed: 0, orphanSnapshots: 0, orphanSnapshotsDeleted: 0, deprecated: 0 },
+  totals: {
+    images: 0,
+    kept: 0,
+    expired: 0,
+    deleted: 0,
+    failed: 0,
+    orphanSnapshots: 0,
+    orphanSnapshotsDeleted: 0,
+    deprecated: 0,
+    disabled: 0,
+    enabled: 0,
+  },
   plan: [],
   deleted: [],
   failures: [],
@@ -63,6 +76,14 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
     .filter((d) => d.outcome === 'failed')
     .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: d.reason }));
   const deprecating = new Map(run.plan.deprecations.map((d) => [d.imageId, d.reason]));
+  const staging = new Map(run.plan.stages.map((d) => [d.imageId, d.stage]));
+  const stageFailures = run.stages
+    .filter((d) => d.outcome === 'failed')
+    .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: d.reason }));
+  // A disabled image that came into use again is enabled, and said in the one alert: someone relied on it.
+  const enabledNotices = run.stages
+    .filter((d) => d.stage === 'enable' && d.outcome === 'done')
+    .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: `enabled again: ${d.reason.replace(/^enable: /, '')}` }));
   // Expired images kept because their usage is unknown are not pruned: said once a night, in the one alert.
   const { heldBack } = run.plan.usage;
   const heldBackNote = heldBack
@@ -84,16 +105,20 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       deleted: previous.totals.deleted + run.images.filter((o) => o.outcome === 'deleted').length,
       failed:
         previous.totals.failed +
-        [...imageFailures, ...snapshotFailures, ...deprecationFailures].filter(
+        [...imageFailures, ...snapshotFailures, ...deprecationFailures, ...stageFailures].filter(
           (f) => !previous.failures.some((p) => p.resource === f.resource),
         ).length,
       orphanSnapshots: first ? run.plan.snapshots.filter((s) => s.action === 'delete').length : previous.totals.orphanSnapshots,
       orphanSnapshotsDeleted: previous.totals.orphanSnapshotsDeleted + run.snapshots.filter((s) => s.outcome === 'deleted').length,
       deprecated: previous.totals.deprecated + run.deprecations.filter((d) => d.outcome === 'deprecated').length,
+      disabled: previous.totals.disabled + run.stages.filter((d) => d.stage === 'disable' && d.outcome === 'done').length,
+      enabled: previous.totals.enabled + run.stages.filter((d) => d.stage === 'enable' && d.outcome === 'done').length,
     },
     ...(first ? { usage: run.plan.usage.description } : {}),
     plan: first
       ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => {
+          const stage = staging.get(imageId);
+          if (stage) return { imageId, name, action: stage, reason };
           const deprecation = deprecating.get(imageId);
           return deprecation
             ? { imageId, name, action: 'deprecate' as const, reason: `${reason}; ${deprecation}` }
@@ -110,6 +135,8 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       ...imageFailures,
       ...snapshotFailures,
       ...deprecationFailures,
+      ...stageFailures,
+      ...enabledNotices,
       ...keptSnapshots,
     ]).slice(0, MAX_LISTED),
   };

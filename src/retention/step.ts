@@ -58,7 +58,7 @@ export const pruneImages = async (
     executionId: execution.id,
   };
   if (request.dryRun) {
-    const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], done: true };
+    const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], stages: [], done: true };
     logRun(run, request.family);
     return accumulate(previous, run);
   }

@@ -107,8 +107,9 @@ export const executionInputSchema = z.strictObject({
         maxAgeDays: rule(1, 3650, 'days'),
         minKeep: whole(1, 1000, 'images'),
         deprecateAfterDays: rule(1, 3650, 'days'),
+        disableBeforeDeleteDays: rule(1, 3650, 'days'),
       },
-      { error: 'expected an object with keepLast, maxAgeDays, minKeep and/or deprecateAfterDays' },
+      { error: 'expected an object with keepLast, maxAgeDays, minKeep, deprecateAfterDays and/or disableBeforeDeleteDays' },
     ),
   ),
   publish: z.optional(z.nullable(publishSchema)),
@@ -199,14 +200,17 @@ const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retenti
   const ownRules = override !== undefined && ('keepLast' in override || 'maxAgeDays' in override);
   const keepLast = ownRules ? override.keepLast : base.keepLast;
   const maxAgeDays = ownRules ? override.maxAgeDays : base.maxAgeDays;
-  // deprecateAfterDays, like minKeep, overrides on its own; null switches it off.
-  const deprecateAfterDays =
-    override !== undefined && 'deprecateAfterDays' in override ? override.deprecateAfterDays : base.deprecateAfterDays;
+  // The stages of retirement, like minKeep, override on their own; null switches one off.
+  const own = <K extends 'deprecateAfterDays' | 'disableBeforeDeleteDays'>(key: K) =>
+    override !== undefined && key in override ? override[key] : base[key];
+  const deprecateAfterDays = own('deprecateAfterDays');
+  const disableBeforeDeleteDays = own('disableBeforeDeleteDays');
   return {
     ...(keepLast == null ? {} : { keepLast }),
     ...(maxAgeDays == null ? {} : { maxAgeDays }),
     minKeep: override?.minKeep ?? base.minKeep,
     ...(deprecateAfterDays == null ? {} : { deprecateAfterDays }),
+    ...(disableBeforeDeleteDays == null ? {} : { disableBeforeDeleteDays }),
   };
 };
 

@@ -9,6 +9,8 @@ export const TAG = {
   completedAt: 'ami-rotator:completed-at',
   imageId: 'ami-rotator:image-id',
   device: 'ami-rotator:device',
+  /** When the prune disabled the image (disableBeforeDeleteDays): it is deleted that many days later if still unused. */
+  disabledAt: 'ami-rotator:disabled-at',
   /** Set by a person to keep an image whatever the policy says. */
   keep: 'ami-rotator:keep',
 } as const;

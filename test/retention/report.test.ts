@@ -18,10 +18,12 @@ const failedPass = (reason: string, done: boolean): PruneRun => ({
     snapshots: [],
     usage: { description: 'checked' },
     deprecations: [],
+    stages: [],
   },
   images: [{ imageId: 'ami-1', name: 'web-1', outcome: 'failed', reason, snapshots: [] }],
   snapshots: [],
   deprecations: [],
+  stages: [],
   done,
 });
 

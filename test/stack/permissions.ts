@@ -206,6 +206,37 @@ const ROLES: Row[] = [
     'Denied',
     { principal: 'PruneImagesRole', action: 'ec2:EnableImageDeprecation', resource: image() },
   ],
+  [
+    'prune: disables a managed image',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DisableImage', resource: image(), context: managedResource },
+  ],
+  [
+    'prune: enables it again',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:EnableImage', resource: image(), context: managedResource },
+  ],
+  [
+    'prune: marks when it disabled one',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.disabledAt] },
+    },
+  ],
+  ['prune: never disables an unmanaged image', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DisableImage', resource: image() }],
+  [
+    'prune: never writes another tag',
+    'Denied',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.keep] },
+    },
+  ],
   ['prune: checks usage', 'Allowed', { principal: 'PruneImagesRole', action: 'ec2:DescribeImageReferences', resource: '*' }],
   [
     'prune: EC2 reads parameters for DescribeImageReferences',

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runRotationLocally } from '../../local/workflow.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator();
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const START = Date.parse('2027-02-01T02:00:00Z');
+const id = (n: number) => `ami-0e${n.toString(16).padStart(15, '0')}`;
+const retention = { keepLast: 3, maxAgeDays: 2, minKeep: 2, disableBeforeDeleteDays: 3 };
+const state = (imageId: string) => emulator().store.images.get(imageId)?.state ?? 'deregistered';
+
+describe('disable before delete, over two nights', () => {
+  it('disables the expired images, then deletes those still unused and enables again the one that came into use', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(START);
+    seedInstance(emulator());
+    emulator().seed({
+      images: Array.from({ length: 6 }, (_, n) => ({
+        imageId: id(n + 1),
+        name: `web-prod-old-${n + 1}`,
+        creationDate: new Date(START - (n + 1) * DAY_MS).toISOString(),
+        tags: { [TAG.managed]: 'true', [TAG.family]: FAMILY },
+      })),
+    });
+
+    const first = await runRotationLocally({ input: input({ retention }) });
+
+    // Tonight's and the two newest stay; the other four are disabled, none deleted.
+    expect(first.status).toBe('SUCCEEDED');
+    expect([1, 2, 3, 4, 5, 6].map((n) => state(id(n)))).toEqual(['available', 'available', 'disabled', 'disabled', 'disabled', 'disabled']);
+    expect(emulator().requests.filter((r) => r.action === 'DeregisterImage')).toEqual([]);
+    expect(emulator().store.images.get(id(3))?.tags).toContainEqual({ key: TAG.disabledAt, value: new Date(START).toISOString() });
+
+    // Someone launches from a disabled image's id through a template in the meantime.
+    emulator().seed({ launchTemplates: [{ name: 'still-needed', versions: [{ imageId: id(4) }] }] });
+    vi.setSystemTime(START + 3 * DAY_MS);
+    const second = await runRotationLocally({ input: input({ retention }) });
+
+    expect(second.status).toBe('SUCCEEDED');
+    expect([3, 4, 5, 6].map((n) => state(id(n)))).toEqual(['deregistered', 'available', 'deregistered', 'deregistered']);
+    expect(
+      emulator()
+        .store.images.get(id(4))
+        ?.tags.some((t) => t.key === TAG.disabledAt),
+    ).toBe(false);
+    expect(second.alerts).toHaveLength(1);
+    expect(second.alerts[0]?.message).toContain(`${id(4)} (web-prod-old-4): enabled again: disabled, but in use by launch template`);
+  });
+});
