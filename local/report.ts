@@ -7,6 +7,12 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)}s`;
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null ? (v as Obj) : {});
 
+/** The stages of retirement the night carried out, when there were any. */
+const stagesDone = (totals: Obj): string => {
+  const done = (['deprecated', 'disabled', 'enabled'] as const).filter((k) => Number(totals[k] ?? 0) > 0).map((k) => `${totals[k]} ${k}`);
+  return done.length ? `; ${done.join(', ')}` : '';
+};
+
 /** What PublishImage did, on one line. */
 const publishedNote = (value: unknown): string => {
   const published = obj(value);
@@ -109,7 +115,7 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
       console.log(`  would prune ${totals.expired} image(s) with their snapshots and ${totals.orphanSnapshots} orphaned snapshot(s)`);
     else
       console.log(
-        `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)`,
+        `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)${stagesDone(totals)}`,
       );
   }
   console.log(`  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length} sent to the SNS topic:`}`);

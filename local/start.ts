@@ -49,6 +49,10 @@ const SCENARIOS: Record<string, Scenario> = {
     input: baseInput,
     faults: { dropParameterWrites: 1 },
   },
+  'soft-delete': {
+    about: 'disableBeforeDeleteDays 3: the expired images are disabled tonight, deleted by a night 3 days on if still unused',
+    input: { ...baseInput, retention: { disableBeforeDeleteDays: 3 } },
+  },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
     input: { ...baseInput, instanceId: 'i-0a1b2c3d4e5f60002' },
