@@ -70,7 +70,7 @@ export const planDeprecations = (
         imageId: i.imageId,
         name: i.name,
         deprecateAt,
-        reason: `deprecate: no longer the newest, ${days} days after creation (${when})`,
+        reason: `deprecate: no longer the newest, ${days} day${days === 1 ? '' : 's'} after creation (${when})`,
       };
     });
 };

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -113,12 +113,17 @@ describe('publishing the new image', () => {
 
 describe('deprecating what is no longer the newest', () => {
   it("deprecates last night's image when tonight's is made, and says so in the plan", async () => {
+    // Two nights, a day apart: image names are to the second, so two rotations in one second would collide.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.parse('2027-02-01T02:00:00Z'));
     seedInstance(emulator());
     const retention = { keepLast: 7, maxAgeDays: 7, deprecateAfterDays: 1 };
 
     const first = await runRotationLocally({ input: input({ retention }) });
     const firstImage = newImageId();
+    vi.setSystemTime(Date.parse('2027-02-02T02:00:00Z'));
     const second = await runRotationLocally({ input: input({ retention }) });
+    vi.useRealTimers();
 
     expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     const images = [...emulator().store.images.values()];
@@ -132,7 +137,7 @@ describe('deprecating what is no longer the newest', () => {
     expect(plan.totals.deprecated).toBe(1);
     expect(plan.plan.find((d) => d.imageId === firstImage)).toMatchObject({
       action: 'deprecate',
-      reason: expect.stringContaining('deprecate: no longer the newest, 1 days after creation'),
+      reason: expect.stringContaining('deprecate: no longer the newest, 1 day after creation'),
     });
   });
 });
