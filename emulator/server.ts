@@ -143,6 +143,57 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
   };
 
+  /** How one service's protocol names and renders what `serve` decides. */
+  interface Dialect {
+    /** The service's code and message for an action it does not have. */
+    unknown: (action: string) => [code: string, message: string];
+    /** The service's own refusal, when the handler threw one. */
+    refusal: (error: unknown) => { status: number; code: string; message: string } | undefined;
+    internalCode: string;
+    error: (status: number, code: string, message: string) => void;
+    ok: (result: object) => void;
+  }
+
+  /** One request, whatever the protocol: recorded, faults injected before or after acting, answered. */
+  const serve = async <P extends Record<string, unknown>>(
+    req: IncomingMessage,
+    action: string,
+    params: P,
+    handler: ((params: P, ctx: ActionContext) => object) | undefined,
+    dialect: Dialect,
+  ) => {
+    const record: RecordedRequest = {
+      seq: requests.length + 1,
+      action,
+      params: params as Query,
+      status: 200,
+      errorCode: undefined,
+      injected: false,
+      acted: false,
+    };
+    requests.push(record);
+    const fail = (status: number, code: string, message: string, injected: boolean) => {
+      Object.assign(record, { status, errorCode: code, injected });
+      dialect.error(status, code, message);
+    };
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+    if (req.method !== 'POST' || handler === undefined) return fail(400, ...dialect.unknown(action), false);
+    const before = faults.pick(action, params, 'before');
+    if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
+    let result: object;
+    try {
+      result = handler(params, ctx);
+    } catch (error) {
+      const refusal = dialect.refusal(error);
+      if (refusal) return fail(refusal.status, refusal.code, refusal.message, false);
+      return fail(500, dialect.internalCode, `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
+    }
+    record.acted = true;
+    const after = faults.pick(action, params, 'after');
+    if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
+    dialect.ok(result);
+  };
+
   const handleSsm = async (req: IncomingMessage, res: ServerResponse, action: string, raw: string, requestId: string) => {
     const sendJson = (status: number, payload: object) => {
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
@@ -154,36 +205,13 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     } catch {
       return sendJson(400, { __type: 'SerializationException', message: 'Request body is not JSON' });
     }
-    const record: RecordedRequest = {
-      seq: requests.length + 1,
-      action,
-      params: body as Query,
-      status: 200,
-      errorCode: undefined,
-      injected: false,
-      acted: false,
-    };
-    requests.push(record);
-    const fail = (status: number, code: string, message: string, injected: boolean) => {
-      Object.assign(record, { status, errorCode: code, injected });
-      sendJson(status, { __type: code, message });
-    };
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    const handler = ssmActions[action];
-    if (req.method !== 'POST' || handler === undefined) return fail(400, 'UnknownOperationException', `Unknown operation ${action}`, false);
-    const before = faults.pick(action, body, 'before');
-    if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
-    let result: object;
-    try {
-      result = handler(body, ctx);
-    } catch (error) {
-      if (error instanceof SsmErrorResponse) return fail(400, error.code, error.message, false);
-      return fail(500, 'InternalServerError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
-    }
-    record.acted = true;
-    const after = faults.pick(action, body, 'after');
-    if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
-    sendJson(200, result);
+    return serve(req, action, body, ssmActions[action], {
+      unknown: (name) => ['UnknownOperationException', `Unknown operation ${name}`],
+      refusal: (error) => (error instanceof SsmErrorResponse ? { status: 400, code: error.code, message: error.message } : undefined),
+      internalCode: 'InternalServerError',
+      error: (status, code, message) => sendJson(status, { __type: code, message }),
+      ok: (result) => sendJson(200, result),
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
@@ -217,37 +245,14 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const actions = autoScaling ? autoScalingActions : ACTIONS;
     const renderError = autoScaling ? queryErrorXml : errorXml;
     const renderResponse = autoScaling ? queryResponseXml : responseXml;
-    const record: RecordedRequest = {
-      seq: requests.length + 1,
-      action,
-      params,
-      status: 200,
-      errorCode: undefined,
-      injected: false,
-      acted: false,
-    };
-    requests.push(record);
-    const fail = (status: number, code: string, message: string, injected: boolean) => {
-      Object.assign(record, { status, errorCode: code, injected });
-      send(res, status, renderError(code, message, requestId));
-    };
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    const handler = actions[action];
-    if (req.method !== 'POST' || handler === undefined)
-      return fail(400, 'InvalidAction', `The action ${action || '(none)'} is not valid for this web service.`, false);
-    const before = faults.pick(action, params, 'before');
-    if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
-    let result: object;
-    try {
-      result = handler(params, ctx);
-    } catch (error) {
-      if (error instanceof Ec2ErrorResponse) return fail(error.status, error.code, error.message, false);
-      return fail(500, 'InternalError', `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
-    }
-    record.acted = true;
-    const after = faults.pick(action, params, 'after');
-    if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
-    send(res, 200, renderResponse(action, requestId, result));
+    return serve(req, action, params, actions[action], {
+      unknown: (name) => ['InvalidAction', `The action ${name || '(none)'} is not valid for this web service.`],
+      refusal: (error) =>
+        error instanceof Ec2ErrorResponse ? { status: error.status, code: error.code, message: error.message } : undefined,
+      internalCode: 'InternalError',
+      error: (status, code, message) => send(res, status, renderError(code, message, requestId)),
+      ok: (result) => send(res, 200, renderResponse(action, requestId, result)),
+    });
   };
 
   const server = createServer((req, res) => {
