@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
-import { ConfigurationError, InvalidInputError } from '../../src/errors.ts';
+import { ConfigurationError } from '../../src/errors.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
+import { problemsWith } from '../support/request.ts';
 
 const ENV = { ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' };
 const config = readConfig(ENV);
-const problemsOf = (input: unknown, cfg = config): readonly string[] => {
-  try {
-    parseRotationRequest(input, cfg);
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.problems;
-    throw error;
-  }
-  throw new Error('the input was accepted');
-};
+const problemsOf = problemsWith(config);
 
 describe('the publish field of the input', () => {
   it('publishes nowhere unless the input or the deployment says where', () => {

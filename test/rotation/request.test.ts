@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/config.ts';
-import { InvalidInputError } from '../../src/errors.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
+import { problemsWith } from '../support/request.ts';
 
 const config = readConfig({ ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' });
 const bare = readConfig({});
@@ -12,15 +12,7 @@ const nested = (depth: number): unknown => {
   return value;
 };
 
-const problemsOf = (input: unknown, cfg = config): readonly string[] => {
-  try {
-    parseRotationRequest(input, cfg);
-  } catch (error) {
-    if (error instanceof InvalidInputError) return error.problems;
-    throw error;
-  }
-  throw new Error('the input was accepted');
-};
+const problemsOf = problemsWith(config);
 
 describe('parseRotationRequest', () => {
   it("rotates the deployment's default family when the input is {}", () => {
