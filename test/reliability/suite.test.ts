@@ -342,6 +342,7 @@ const survivors = (now: Date): string[] => {
 };
 
 const SOAK_PARAMETER = '/golden/web-prod/latest';
+const SOAK_RETENTION = { ...RETENTION, deprecateAfterDays: 1, disableBeforeDeleteDays: 2 };
 
 describe('soak', () => {
   const SEED = Number(process.env.SOAK_SEED ?? 2026);
@@ -378,8 +379,9 @@ describe('soak', () => {
       // What must survive the night, from the README's rules before it runs: kept both if the night
       // makes its image (one more, newest) and if it makes none.
       const mustKeep = survivors(new Date(start + day * DAY_MS));
-      // Every night publishes the parameter, so it always names the newest published image (within the policy).
-      const result = await run({ input: input({ retention: RETENTION, publish: { parameter: SOAK_PARAMETER } }), ...pick.options });
+      // Every night publishes the parameter, so it always names the newest published image (within the policy),
+      // and retires in stages: deprecates what is not the newest, disables what expired before deleting it.
+      const result = await run({ input: input({ retention: SOAK_RETENTION, publish: { parameter: SOAK_PARAMETER } }), ...pick.options });
       counts.rotations += 1;
       if (result.status === 'SUCCEEDED') succeeded += 1;
       if (result.status === 'SUCCEEDED' || result.error?.startsWith('Publish')) made += 1;
@@ -391,6 +393,16 @@ describe('soak', () => {
       if (result.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, made)) {
         found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, made)}`);
       }
+      const now = start + day * DAY_MS;
+      const overdue = [...emulator().store.images.values()].filter((i) => {
+        const since = i.tags.find((t) => t.key === TAG.disabledAt)?.value;
+        return i.state === 'disabled' && since !== undefined && now - Date.parse(since) >= SOAK_RETENTION.disableBeforeDeleteDays * DAY_MS;
+      });
+      if (result.status === 'SUCCEEDED' && overdue.length > 0)
+        found.push(`disabled past their time and not deleted: ${overdue.map((i) => i.imageId).join(', ')}`);
+      const undeprecated = available.filter((i) => i.deprecationTime === undefined).length;
+      if (result.status === 'SUCCEEDED' && undeprecated !== 1)
+        found.push(`${undeprecated} available images without a deprecation time, not just the newest`);
       problems.push(...found.map((p) => `day ${day} (replay with SOAK_SEED=${SEED}): ${p}`));
     }
 
