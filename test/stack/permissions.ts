@@ -226,6 +226,16 @@ const ROLES: Row[] = [
       context: { ...managedResource, 'aws:TagKeys': [TAG.disabledAt] },
     },
   ],
+  [
+    'prune: removes the mark when it enables one again',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:DeleteTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.disabledAt] },
+    },
+  ],
   ['prune: never disables an unmanaged image', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DisableImage', resource: image() }],
   [
     'prune: never writes another tag',
