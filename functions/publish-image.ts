@@ -13,7 +13,7 @@ import type { Publish } from '../src/rotation/request.ts';
 /** PublishImage: write the parameter and the template versions. */
 export interface PublishImageEvent {
   publish: Publish;
-  image: { imageId: string; name: string };
+  image: { imageId: string; name: string; family: string };
   execution: ExecutionRef;
 }
 /** ConfirmPublish: one read-back of the parameter. */

@@ -115,12 +115,12 @@ const putParameter: SsmAction = (body, { store, faults, options }) => {
   const lastModified = options.now().toISOString();
   const version = (existing?.version ?? 0) + 1;
   if (dataType === 'aws:ec2:image') {
-    // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable.
+    // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable;
+    // a new parameter whose first value is dropped never exists.
     const dropped = !store.images.has(value) || faults.takeParameterDrop();
-    const parameter: SsmParameter = existing ?? { name: parameterName, value: '', dataType, version: 0, lastModified };
-    Object.assign(parameter, { dataType, version, lastModified, pending: { value, readsLeft: options.parameterValidationReads, dropped } });
-    if (!existing && dropped) return { Version: version, Tier: 'Standard' };
-    store.parameters.set(parameterName, parameter);
+    const pending = { value, readsLeft: options.parameterValidationReads, dropped };
+    if (existing) Object.assign(existing, { dataType, version, lastModified, pending });
+    else if (!dropped) store.parameters.set(parameterName, { name: parameterName, value: '', dataType, version, lastModified, pending });
     return { Version: version, Tier: 'Standard' };
   }
   store.parameters.set(parameterName, { name: parameterName, value, dataType: 'text', version, lastModified, pending: undefined });
@@ -129,7 +129,8 @@ const putParameter: SsmAction = (body, { store, faults, options }) => {
 
 const getParameter: SsmAction = (body, { store, options }) => {
   const parameter = read(found(store, name(body)));
-  if (parameter.version === 0 || (parameter.value === '' && parameter.pending))
+  // A new parameter whose first value is still being validated is not there yet.
+  if (parameter.value === '' && parameter.pending)
     throw new SsmErrorResponse('ParameterNotFound', `Parameter ${parameter.name} not found.`);
   return { Parameter: shape(parameter, options, true) };
 };

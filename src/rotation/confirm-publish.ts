@@ -1,7 +1,7 @@
 /**
  * Reads the published parameter back: SSM validates an `aws:ec2:image` value after PutParameter has
- * answered, and drops one it cannot validate without an error. Apart from publish.ts so that the
- * read-back function carries the SSM client only (its cold start), not EC2's.
+ * answered, and drops one it cannot validate without an error. The ConfirmPublish state runs it in the
+ * publish-image function (functions/publish-image.ts); it needs SSM only.
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { fromEc2Error } from '../aws/ec2-errors.ts';

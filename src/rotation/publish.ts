@@ -70,7 +70,7 @@ const clientToken = (execution: ExecutionRef, template: string) =>
 export const publishImage = async (
   clients: { ec2: EC2Client; ssm: SSMClient },
   publish: Publish,
-  image: { imageId: string; name: string },
+  image: { imageId: string; name: string; family: string },
   execution: ExecutionRef,
 ): Promise<PublishResult> => {
   const done: string[] = [];
@@ -87,7 +87,7 @@ export const publishImage = async (
               Type: 'String',
               DataType: 'aws:ec2:image',
               Overwrite: true,
-              Description: `ami-rotator: the newest image of ${image.name.replace(/-\d{8}-\d{6}$/, '')}`,
+              Description: `ami-rotator: the newest image of ${image.family}`,
             }),
           ),
         );

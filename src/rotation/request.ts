@@ -160,12 +160,14 @@ const publishSetting = (raw: string | undefined): z.infer<typeof publishSchema> 
   return parsed.data;
 };
 
-const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path: string): Publish | undefined => {
+/** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
+const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path: string, fromDeployment: boolean): Publish | undefined => {
   if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0)) return undefined;
   if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
-    throw new InvalidInputError([
-      `publish.parameter: expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`,
-    ]);
+    const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`;
+    if (fromDeployment)
+      throw new ConfigurationError(`ROTATOR_PUBLISH: parameter: ${problem}; change ROTATOR_PUBLISH or ROTATOR_PUBLISH_PATH`);
+    throw new InvalidInputError([`publish.parameter: ${problem}`]);
   }
   return {
     ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
@@ -259,6 +261,10 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     dryRun: value.dryRun ?? false,
     wait: config.wait,
     // The input's publish replaces the deployment's; null publishes nothing.
-    ...withPublish(toPublish(value.publish === undefined ? publishSetting(config.publish) : value.publish, config.publishPath)),
+    ...withPublish(
+      value.publish === undefined
+        ? toPublish(publishSetting(config.publish), config.publishPath, true)
+        : toPublish(value.publish, config.publishPath, false),
+    ),
   };
 };

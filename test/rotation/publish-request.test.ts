@@ -104,6 +104,10 @@ describe('the publish field of the input', () => {
     expect(parse('{parameter: x}')).toThrow(ConfigurationError);
     expect(parse('{parameter: x}')).toThrow('ROTATOR_PUBLISH: expected JSON such as {"parameter": "/golden/web-prod/latest"}');
     expect(parse('{"parameter": "golden"}')).toThrow('ROTATOR_PUBLISH: parameter: expected an SSM parameter name');
+    expect(parse('{"parameter": "/prod/ami"}')).toThrow(ConfigurationError);
+    expect(parse('{"parameter": "/prod/ami"}')).toThrow(
+      "ROTATOR_PUBLISH: parameter: expected a name under /golden/ (the deployment's publish path, where its role may write), got /prod/ami; change ROTATOR_PUBLISH or ROTATOR_PUBLISH_PATH",
+    );
   });
 
   it('refuses a publish path that is not an SSM path', () => {

@@ -277,6 +277,11 @@ const ROLES: Row[] = [
   ],
 
   // Publishing: under the publish path, to templates opted in by tag; the check before creation reads no values.
+  [
+    'create: checks the launch templates it will publish to',
+    'Allowed',
+    { principal: 'CreateImageRole', action: 'ec2:DescribeLaunchTemplates', resource: '*' },
+  ],
   ['create: checks where it will publish', 'Allowed', { principal: 'CreateImageRole', action: 'ssm:DescribeParameters', resource: '*' }],
   [
     'create: never reads a parameter value',
