@@ -96,6 +96,7 @@ process.stdout.write(String(process.resourceUsage().maxRSS));`;
         AWS_ENDPOINT_URL_EC2: emulator.url,
         AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
         AWS_ENDPOINT_URL_SSM: emulator.url,
+        AWS_ENDPOINT_URL_RBIN: emulator.url,
         ROTATOR_LOG_LEVEL: 'silent',
         POWERTOOLS_METRICS_DISABLED: 'true',
       };

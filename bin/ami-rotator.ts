@@ -3,6 +3,7 @@
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
+import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
 
 const COMMANDS = ['plan'];
@@ -17,7 +18,11 @@ if (command !== 'plan' || args.includes('--help')) {
 }
 try {
   // An operator's command reads whatever endpoint the settings name: refuse an answer that is not AWS's.
-  const clients = { ec2: refuseUnrecognizedResponses(ec2Client()), autoScaling: refuseUnrecognizedResponses(autoScalingClient()) };
+  const clients = {
+    ec2: refuseUnrecognizedResponses(ec2Client()),
+    autoScaling: refuseUnrecognizedResponses(autoScalingClient()),
+    recycleBin: refuseUnrecognizedResponses(recycleBinClient()),
+  };
   console.log(await runPlanCommand(args, clients, process.env));
 } catch (error) {
   if (error instanceof UsageError) {

@@ -52,7 +52,7 @@ const emulator = await startEmulator({ port, fixture, pendingPolls }).catch((err
 );
 console.log(`EC2 emulator listening on ${emulator.url} (account 123456789012, region ${emulator.options.region})`);
 console.log(
-  `  export AWS_ENDPOINT_URL_EC2=${emulator.url} AWS_ENDPOINT_URL_AUTO_SCALING=${emulator.url} AWS_ENDPOINT_URL_SSM=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
+  `  export AWS_ENDPOINT_URL_EC2=${emulator.url} AWS_ENDPOINT_URL_AUTO_SCALING=${emulator.url} AWS_ENDPOINT_URL_SSM=${emulator.url} AWS_ENDPOINT_URL_RBIN=${emulator.url} AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test`,
 );
 console.log(
   `  requests: GET ${emulator.url}/_emulator/requests   state: GET ${emulator.url}/_emulator/state   faults: POST ${emulator.url}/_emulator/faults`,

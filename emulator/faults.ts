@@ -63,7 +63,14 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   return plan as FaultPlan;
 };
 
-const STATUS: Record<string, number> = { RequestLimitExceeded: 503, InternalError: 500, Unavailable: 503, InternalServerError: 500 };
+const STATUS: Record<string, number> = {
+  RequestLimitExceeded: 503,
+  InternalError: 500,
+  Unavailable: 503,
+  InternalServerError: 500,
+  InternalServerException: 500,
+  AccessDeniedException: 403,
+};
 
 export const faultStatus = (code: string): number => STATUS[code] ?? 400;
 

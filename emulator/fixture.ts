@@ -74,6 +74,26 @@ const fixtureSchema = z.strictObject({
     .array(z.strictObject({ name: z.string(), value: z.string(), dataType: z.enum(['text', 'aws:ec2:image']).default('text') }))
     .default([]),
   launchConfigurations: z.array(z.strictObject({ name: z.string(), imageId: z.string() })).default([]),
+  // Recycle Bin rules (CreateRule's limits): retention 1 to 365 days for snapshots and AMIs, 1 to 7 for volumes.
+  recycleBinRules: z
+    .array(
+      z
+        .strictObject({
+          identifier: z.string().regex(/^[0-9a-zA-Z]{11}$/),
+          description: z.string().max(255).default(''),
+          resourceType: z.enum(['EBS_SNAPSHOT', 'EC2_IMAGE', 'EBS_VOLUME']),
+          retentionDays: z.number().int().min(1).max(365),
+          resourceTags: z.record(z.string(), z.string()).default({}),
+          excludeResourceTags: z.record(z.string(), z.string()).default({}),
+          status: z.enum(['pending', 'available']).default('available'),
+        })
+        .refine((r) => r.resourceType !== 'EBS_VOLUME' || r.retentionDays <= 7, 'volumes are retained 1 to 7 days')
+        .refine(
+          (r) => Object.keys(r.resourceTags).length === 0 || Object.keys(r.excludeResourceTags).length === 0,
+          'a rule has resource tags (tag-level) or exclusion tags (Region-level), not both',
+        ),
+    )
+    .default([]),
   autoScalingGroups: z
     .array(
       z.strictObject({
@@ -177,4 +197,13 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
   for (const p of fixture.parameters) store.parameters.set(p.name, { ...p, version: 1, lastModified: at });
   for (const c of fixture.launchConfigurations) store.launchConfigurations.set(c.name, { ...c, createdTime: at });
   for (const g of fixture.autoScalingGroups) store.autoScalingGroups.set(g.name, g);
+  for (const r of fixture.recycleBinRules) {
+    store.recycleBinRules.set(r.identifier, {
+      ...r,
+      ruleArn: `arn:aws:rbin:us-east-1:${ACCOUNT_ID}:rule/${r.identifier}`,
+      resourceTags: toPairs(r.resourceTags),
+      excludeResourceTags: toPairs(r.excludeResourceTags),
+      lockState: 'unlocked',
+    });
+  }
 };

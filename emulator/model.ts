@@ -116,3 +116,16 @@ export interface LaunchConfiguration {
   imageId: string;
   createdTime: string;
 }
+
+/** A Recycle Bin retention rule (Recycle Bin API reference, GetRule): tag-level when it has resource tags. */
+export interface RecycleBinRule {
+  identifier: string;
+  ruleArn: string;
+  description: string;
+  resourceType: 'EBS_SNAPSHOT' | 'EC2_IMAGE' | 'EBS_VOLUME';
+  retentionDays: number;
+  resourceTags: { key: string; value: string }[];
+  excludeResourceTags: { key: string; value: string }[];
+  status: 'pending' | 'available';
+  lockState: 'locked' | 'pending_unlock' | 'unlocked';
+}

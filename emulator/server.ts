@@ -11,6 +11,7 @@ import type { Action, ActionContext, EmulatorOptions } from './actions/context.t
 import { imageActions } from './actions/images.ts';
 import { instanceActions } from './actions/instances.ts';
 import { launchTemplateActions } from './actions/launch-templates.ts';
+import { RbinErrorResponse, rbinRoute } from './actions/recycle-bin.ts';
 import { referenceActions } from './actions/references.ts';
 import { snapshotActions } from './actions/snapshots.ts';
 import { SsmErrorResponse, ssmActions } from './actions/ssm.ts';
@@ -156,7 +157,6 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
 
   /** One request, whatever the protocol: recorded, faults injected before or after acting, answered. */
   const serve = async <P extends Record<string, unknown>>(
-    req: IncomingMessage,
     action: string,
     params: P,
     handler: ((params: P, ctx: ActionContext) => object) | undefined,
@@ -177,7 +177,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       dialect.error(status, code, message);
     };
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-    if (req.method !== 'POST' || handler === undefined) return fail(400, ...dialect.unknown(action), false);
+    if (handler === undefined) return fail(400, ...dialect.unknown(action), false);
     const before = faults.pick(action, params, 'before');
     if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
     let result: object;
@@ -205,7 +205,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     } catch {
       return sendJson(400, { __type: 'SerializationException', message: 'Request body is not JSON' });
     }
-    return serve(req, action, body, ssmActions[action], {
+    return serve(action, body, req.method === 'POST' ? ssmActions[action] : undefined, {
       unknown: (name) => ['UnknownOperationException', `Unknown operation ${name}`],
       refusal: (error) => (error instanceof SsmErrorResponse ? { status: 400, code: error.code, message: error.message } : undefined),
       internalCode: 'InternalServerError',
@@ -214,14 +214,53 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     });
   };
 
+  const handleRecycleBin = async (req: IncomingMessage, res: ServerResponse, raw: string, requestId: string) => {
+    const sendJson = (status: number, payload: object, errorType?: string) => {
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'x-amzn-requestid': requestId,
+        ...(errorType ? { 'x-amzn-errortype': errorType } : {}),
+      });
+      res.end(JSON.stringify(payload));
+    };
+    const route = rbinRoute(req.method ?? '', (req.url ?? '').split('?')[0] ?? '');
+    let body: Record<string, unknown>;
+    try {
+      body = { ...(JSON.parse(raw || '{}') as Record<string, unknown>), ...route?.params };
+    } catch {
+      return sendJson(400, { Message: 'Request body is not JSON', Reason: 'INVALID_PARAMETER_VALUE' }, 'ValidationException');
+    }
+    const reasons = new Map<string, string>();
+    const handler = route?.handler;
+    return serve(
+      route?.action ?? `${req.method} ${req.url}`,
+      body,
+      handler ? (params: Record<string, unknown>) => handler(params, store) : undefined,
+      {
+        unknown: (name) => ['UnknownOperationException', `No operation ${name}`],
+        refusal: (error) => {
+          if (!(error instanceof RbinErrorResponse)) return undefined;
+          reasons.set(error.code, error.reason);
+          return { status: error.status, code: error.code, message: error.message };
+        },
+        internalCode: 'InternalServerException',
+        error: (status, code, message) =>
+          sendJson(status, { Message: message, ...(reasons.has(code) ? { Reason: reasons.get(code) } : {}) }, code),
+        ok: (result) => sendJson(200, result),
+      },
+    );
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
     if (req.url?.startsWith('/_emulator/')) return control(req, res, body);
     const requestId = randomUUID();
-    // One port, three services: SSM speaks AWS JSON 1.1, told apart by its X-Amz-Target header.
+    // One port, four services: SSM speaks AWS JSON 1.1, told apart by its X-Amz-Target header.
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith('AmazonSSM.'))
       return handleSsm(req, res, target.slice('AmazonSSM.'.length), body, requestId);
+    // Recycle Bin speaks REST JSON: its operations are paths, and EC2 and Auto Scaling only ever post to `/`.
+    if (req.url !== undefined && req.url !== '/' && !req.url.startsWith('/?')) return handleRecycleBin(req, res, body, requestId);
     let params: Query;
     try {
       params = parseQuery(body);
@@ -245,7 +284,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const actions = autoScaling ? autoScalingActions : ACTIONS;
     const renderError = autoScaling ? queryErrorXml : errorXml;
     const renderResponse = autoScaling ? queryResponseXml : responseXml;
-    return serve(req, action, params, actions[action], {
+    return serve(action, params, req.method === 'POST' ? actions[action] : undefined, {
       unknown: (name) => ['InvalidAction', `The action ${name || '(none)'} is not valid for this web service.`],
       refusal: (error) =>
         error instanceof Ec2ErrorResponse ? { status: error.status, code: error.code, message: error.message } : undefined,

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Ec2ErrorResponse } from './error-response.ts';
-import type { AutoScalingGroup, Image, Instance, LaunchConfiguration, LaunchTemplate, Snapshot, SsmParameter } from './model.ts';
+import type {
+  AutoScalingGroup,
+  Image,
+  Instance,
+  LaunchConfiguration,
+  LaunchTemplate,
+  RecycleBinRule,
+  Snapshot,
+  SsmParameter,
+} from './model.ts';
 
 export const ACCOUNT_ID = '123456789012';
 
@@ -37,6 +46,7 @@ export class Store {
   readonly snapshots = new Map<string, Snapshot>();
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly parameters = new Map<string, SsmParameter>();
+  readonly recycleBinRules = new Map<string, RecycleBinRule>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
   readonly launchConfigurations = new Map<string, LaunchConfiguration>();
   /** Images deregistered in this session: EC2 answers their ids with InvalidAMIID.Unavailable for a while, never NotFound at once. */
@@ -49,6 +59,7 @@ export class Store {
       this.snapshots,
       this.launchTemplates,
       this.parameters,
+      this.recycleBinRules,
       this.autoScalingGroups,
       this.launchConfigurations,
       this.deregisteredImages,

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
+import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import type { PruneClients } from '../src/retention/prune.ts';
 import { type PruneStepEvent, type PruneStepResult, pruneImages } from '../src/retention/step.ts';
@@ -13,4 +14,4 @@ export const makeHandler = (clients: PruneClients, clock: Clock = systemClock) =
     .use(stepLogging('PruneImages'))
     .handler(async (event, context) => pruneImages(clients, event, () => context.getRemainingTimeInMillis(), clock));
 
-export const handler = makeHandler({ ec2: ec2Client(), autoScaling: autoScalingClient() });
+export const handler = makeHandler({ ec2: ec2Client(), autoScaling: autoScalingClient(), recycleBin: recycleBinClient() });

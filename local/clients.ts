@@ -1,10 +1,11 @@
 /** AWS clients for the local runner's handlers, built as production builds its own but pointed at one endpoint. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { RbinClient } from '@aws-sdk/client-rbin';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { clientSettings } from '../src/aws/client-settings.ts';
 
-/** EC2, Auto Scaling and SSM clients for an emulator at `endpoint`, with the shared settings read from `env`. */
+/** EC2, Auto Scaling, SSM and Recycle Bin clients for an emulator at `endpoint`, with the shared settings read from `env`. */
 export const emulatorClients = (endpoint: string, env: Readonly<Record<string, string | undefined>> = {}) => {
   const settings = {
     ...clientSettings(env),
@@ -12,5 +13,11 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
-  return { ec2: new EC2Client(settings), autoScaling: new AutoScalingClient(settings), ssm: new SSMClient(settings) };
+  const { endpoint: _, ...rest } = settings;
+  return {
+    ec2: new EC2Client(settings),
+    autoScaling: new AutoScalingClient(settings),
+    ssm: new SSMClient(settings),
+    recycleBin: new RbinClient({ endpoint, region: rest.region, credentials: rest.credentials, maxAttempts: rest.maxAttempts }),
+  };
 };

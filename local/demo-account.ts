@@ -75,5 +75,10 @@ export const demoAccount = (now: Date): Fixture => {
       },
     ],
     parameters: [{ name: DEMO_PARAMETER, value: 'ami-0d000000000000001', dataType: 'aws:ec2:image' }],
+    // Region-level Recycle Bin rules: a deleted AMI and its snapshots can be restored for 14 days.
+    recycleBinRules: [
+      { identifier: 'demoAmis001', resourceType: 'EC2_IMAGE', retentionDays: 14, description: 'deleted AMIs' },
+      { identifier: 'demoSnaps01', resourceType: 'EBS_SNAPSHOT', retentionDays: 14, description: 'deleted snapshots' },
+    ],
   };
 };

@@ -98,6 +98,8 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     const totals = obj(prune.totals);
     console.log(`  retention   ${prune.policy}${prune.dryRun ? ' (dry run: nothing deleted)' : ''}`);
     if (prune.usage) console.log(`  usage       ${prune.usage}`);
+    const recycleBin = prune.recycleBin as { note: string } | undefined;
+    if (recycleBin) console.log(`  recycle bin ${recycleBin.note}`);
     for (const d of (prune.plan as { imageId: string; name: string; action: string; reason: string }[] | undefined) ?? []) {
       const did =
         d.action === 'delete'

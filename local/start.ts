@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { FaultPlan } from '../emulator/faults.ts';
+import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_PARAMETER, DEMO_TEMPLATE_ID, demoAccount } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
@@ -15,6 +16,8 @@ interface Scenario {
   about: string;
   input: Record<string, unknown>;
   faults?: FaultPlan;
+  /** The demo account as this scenario changes it. */
+  account?: (account: Fixture) => Fixture;
 }
 
 const baseInput = {
@@ -52,6 +55,11 @@ const SCENARIOS: Record<string, Scenario> = {
   'soft-delete': {
     about: 'disableBeforeDeleteDays 3: the expired images are disabled tonight, deleted by a night 3 days on if still unused',
     input: { ...baseInput, retention: { disableBeforeDeleteDays: 3 } },
+  },
+  'recycle-bin-gap': {
+    about: 'the Recycle Bin keeps deleted AMIs but not their snapshots: the prune plan warns',
+    input: baseInput,
+    account: (account) => ({ ...account, recycleBinRules: account.recycleBinRules?.filter((r) => r.resourceType === 'EC2_IMAGE') }),
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
@@ -123,11 +131,13 @@ if (values['use-environment'] && (values.input === undefined || values['account-
 let emulator: Ec2Emulator | undefined;
 const now = new Date();
 if (!values['use-environment']) {
-  emulator = await startEmulator({ fixture: demoAccount(now), pendingPolls: 2 });
+  const account = demoAccount(now);
+  emulator = await startEmulator({ fixture: scenario.account ? scenario.account(account) : account, pendingPolls: 2 });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
   process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
+  process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

@@ -7,12 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { RbinClient } from '@aws-sdk/client-rbin';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
+import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
@@ -36,6 +38,7 @@ export interface AwsClients {
   autoScaling: AutoScalingClient;
   sfn: SFNClient;
   ssm: SSMClient;
+  recycleBin: RbinClient;
 }
 
 export interface Alert {
@@ -148,7 +151,13 @@ const asLambdaError = (error: unknown): Error => {
   return failure;
 };
 
-const defaultClients = (): AwsClients => ({ ec2: ec2Client(), autoScaling: autoScalingClient(), sfn: sfnClient(), ssm: ssmClient() });
+const defaultClients = (): AwsClients => ({
+  ec2: ec2Client(),
+  autoScaling: autoScalingClient(),
+  sfn: sfnClient(),
+  ssm: ssmClient(),
+  recycleBin: recycleBinClient(),
+});
 
 let shared: Promise<LocalStepFunctions> | undefined;
 /** The process's local Step Functions endpoint, started on first use; the SDK finds it through AWS_ENDPOINT_URL_SFN. */

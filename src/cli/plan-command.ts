@@ -11,7 +11,7 @@ export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE
 
 Prints what a prune of the family would keep and delete, with a reason for every image, and
 changes nothing. EC2 is reached through the standard AWS settings (AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
+AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_AUTO_SCALING and AWS_ENDPOINT_URL_RBIN for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
 ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
 
   --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
@@ -57,6 +57,7 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
   return [
     `Retention plan as of ${now.toISOString()}: ${policy}`,
     `Usage of expired images: ${plan.usage.description}`,
+    ...(plan.recycleBin ? [`Recycle Bin: ${plan.recycleBin.note}`] : []),
     '',
     line(header),
     ...rows.map(line),
@@ -115,7 +116,13 @@ export const runPlanCommand = async (
         .join('\n'),
     );
   }
-  const plan = await planPrune(clients, { family: request.family, policy: request.retention, now, orphanGraceHours: ORPHAN_GRACE_HOURS });
+  const plan = await planPrune(clients, {
+    family: request.family,
+    policy: request.retention,
+    now,
+    orphanGraceHours: ORPHAN_GRACE_HOURS,
+    checkRecycleBin: true,
+  });
   return values.json
     ? JSON.stringify({ family: request.family, now: now.toISOString(), policy: request.retention, ...plan }, null, 2)
     : table(plan, describePolicy(request.retention), now);

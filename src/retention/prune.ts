@@ -8,6 +8,7 @@ import {
   EnableImageCommand,
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
+import type { RbinClient } from '@aws-sdk/client-rbin';
 import { ec2Call } from '../aws/ec2-errors.ts';
 import { TAG } from '../rotation/tags.ts';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
@@ -15,6 +16,7 @@ import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
 import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { assessRecycleBin, type RecycleBinAssessment, readRecycleBinRules } from './recycle-bin.ts';
 import { planStages, type StageDecision } from './staging.ts';
 import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
 
@@ -22,6 +24,8 @@ export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   /** Orphaned snapshots younger than this are left alone. */
   orphanGraceHours: number;
   executionId?: string | undefined;
+  /** Read the Recycle Bin's rules (once per prune: the first pass and the plan command). */
+  checkRecycleBin?: boolean;
 }
 
 export interface PrunePlan {
@@ -33,17 +37,23 @@ export interface PrunePlan {
   deprecations: DeprecationDecision[];
   /** Images to disable instead of deleting, or to enable again (policy disableBeforeDeleteDays). */
   stages: StageDecision[];
+  /** Whether a deleted image could be restored; absent when not checked. */
+  recycleBin?: RecycleBinAssessment;
 }
 
 export const ORPHAN_GRACE_HOURS = 24;
 
-/** The services a prune reads: EC2 for images and their users, Auto Scaling for the groups that launch them. */
+/**
+ * The services a prune reads: EC2 for images and their users, Auto Scaling for the groups that launch them,
+ * Recycle Bin for whether a deletion could be undone (absent: not checked).
+ */
 export interface PruneClients {
   ec2: EC2Client;
   autoScaling: AutoScalingClient;
+  recycleBin?: RbinClient;
 }
 
-export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
+export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const firstPass = planRetention(inventory, settings);
   const candidates = firstPass.filter((d) => d.action === 'delete' && d.state !== 'failed').map((d) => d.imageId);
@@ -55,7 +65,9 @@ export const planPrune = async ({ ec2, autoScaling }: PruneClients, settings: Pr
     executionId: settings.executionId,
   });
   const deprecations = planDeprecations(inventory, images, settings);
-  return { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages };
+  const plan: PrunePlan = { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages };
+  if (settings.checkRecycleBin && recycleBin) plan.recycleBin = assessRecycleBin(await readRecycleBinRules(recycleBin), inventory);
+  return plan;
 };
 
 export interface PruneRun {

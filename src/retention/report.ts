@@ -25,6 +25,8 @@ export interface PruneProgress {
   };
   /** How usage of the expiry candidates was established (the first pass's). */
   usage?: string;
+  /** Whether a deleted image could be restored from the Recycle Bin (the first pass's). */
+  recycleBin?: { warning: boolean; note: string };
   /** The newest decisions of the plan as of the execution's start, each with its reason. */
   plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate' | 'disable' | 'enable'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
@@ -115,6 +117,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       enabled: previous.totals.enabled + run.stages.filter((d) => d.stage === 'enable' && d.outcome === 'done').length,
     },
     ...(first ? { usage: run.plan.usage.description } : {}),
+    ...(first && run.plan.recycleBin ? { recycleBin: run.plan.recycleBin } : {}),
     plan: first
       ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => {
           const stage = staging.get(imageId);
@@ -160,6 +163,7 @@ export const pruneAlert = (
     'What to do: read each reason. Throttling or server errors clear by themselves at the next run;',
     'a snapshot kept because another image uses it is deleted once that image is gone; an access error needs the role fixed.',
     'Images whose usage could not be read are kept, never deleted on a guess.',
+    ...(progress.recycleBin?.warning ? ['', progress.recycleBin.note] : []),
   ];
   return {
     subject: toSubject(`ami-rotator: ${family} rotated, ${count} item(s) not pruned`),

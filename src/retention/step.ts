@@ -35,6 +35,7 @@ const logRun = (run: PruneRun, family: string): void => {
       decisions: run.plan.images.slice(i, i + LOG_CHUNK).map(({ imageId, action, reason }) => ({ imageId, action, reason })),
     });
   }
+  if (run.plan.recycleBin) log(run.plan.recycleBin.warning ? 'warn' : 'info', 'recycle bin', { family, note: run.plan.recycleBin.note });
   const orphans = run.plan.snapshots.filter((s) => s.action === 'delete');
   if (orphans.length > 0) log('info', 'orphaned snapshots', { family, snapshots: orphans });
   for (const outcome of run.images) log(outcome.outcome === 'failed' ? 'warn' : 'info', `image ${outcome.outcome}`, { family, ...outcome });
@@ -56,6 +57,7 @@ export const pruneImages = async (
     protectedImageIds: event.newImageId ? [event.newImageId] : [],
     orphanGraceHours: ORPHAN_GRACE_HOURS,
     executionId: execution.id,
+    checkRecycleBin: previous.iteration === 0,
   };
   if (request.dryRun) {
     const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], stages: [], done: true };

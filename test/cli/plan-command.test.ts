@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { recycleBinClient } from '../../src/aws/recycle-bin-client.ts';
 import { runPlanCommand, UsageError } from '../../src/cli/plan-command.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
@@ -43,6 +44,28 @@ describe('ami-rotator plan', () => {
       '',
       '2 image(s): 1 would be deleted with their snapshots, 1 kept; 0 orphaned snapshot(s) would be deleted.',
     ]);
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+
+  it('says whether a deleted image could be restored from the Recycle Bin', async () => {
+    seed();
+    emulator().seed({
+      recycleBinRules: [
+        { identifier: 'amis0000001', resourceType: 'EC2_IMAGE', retentionDays: 30 },
+        { identifier: 'snaps000001', resourceType: 'EBS_SNAPSHOT', retentionDays: 7 },
+      ],
+    });
+
+    const out = await runPlanCommand(
+      ['--family', 'web-prod', '--json'],
+      { ec2: ec2Client(), autoScaling: autoScalingClient(), recycleBin: recycleBinClient() },
+      {},
+    );
+
+    expect(JSON.parse(out).recycleBin).toEqual({
+      warning: true,
+      note: "WARNING: the Recycle Bin keeps this family's deleted images for 30 days but their snapshots only 7 days: an image restored later could not launch (2 image(s))",
+    });
     expect(emulator().mutatingRequests()).toEqual([]);
   });
 

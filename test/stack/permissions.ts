@@ -17,6 +17,7 @@ const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ami-r
 const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
 const stateMachine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const rule = `arn:aws:rbin:${REGION}:${ACCOUNT}:rule/a1b2c3d4e5f`;
 const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
 /** What CreateImage sends: the keys it writes on creation (createRotationImage), plus a user's own tag. */
@@ -257,6 +258,29 @@ const ROLES: Row[] = [
       resource: parameter('/golden/web-prod'),
       context: { 'aws:CalledVia': ['ec2-images.amazonaws.com'] },
     },
+  ],
+  [
+    'prune: reads the Recycle Bin rules for AMIs',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': 'EC2_IMAGE' } },
+  ],
+  [
+    'prune: and for snapshots',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': 'EBS_SNAPSHOT' } },
+  ],
+  [
+    'prune: not the rules for volumes',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': 'EBS_VOLUME' } },
+  ],
+  ['prune: reads a rule', 'Allowed', { principal: 'PruneImagesRole', action: 'rbin:GetRule', resource: rule }],
+  ['prune: never changes a rule', 'Denied', { principal: 'PruneImagesRole', action: 'rbin:UpdateRule', resource: rule }],
+  ['prune: never unlocks a rule', 'Denied', { principal: 'PruneImagesRole', action: 'rbin:UnlockRule', resource: rule }],
+  [
+    'prune: never restores an image',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:RestoreImageFromRecycleBin', resource: image() },
   ],
   ['prune: never an unmanaged image', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DeregisterImage', resource: image() }],
   ['prune: never an unmanaged snapshot', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DeleteSnapshot', resource: snapshot }],

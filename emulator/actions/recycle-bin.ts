@@ -1,0 +1,107 @@
+/**
+ * Recycle Bin, as much as the prune reads: ListRules and GetRule over REST JSON (`POST /list-rules`,
+ * `GET /rules/{Identifier}`), with the limits the Recycle Bin API reference states. Rules come from the
+ * fixture; the emulator does not keep deleted resources in a bin (nothing here restores).
+ */
+import type { RecycleBinRule } from '../model.ts';
+import type { Store } from '../store.ts';
+
+/** A Recycle Bin error: its `x-amzn-errortype` names the SDK's exception; `reason` is the API's Reason field. */
+export class RbinErrorResponse extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly reason: string;
+  constructor(code: string, status: number, reason: string, message: string) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.reason = reason;
+  }
+}
+
+type Body = Record<string, unknown>;
+export type RbinAction = (body: Body, store: Store) => object;
+
+const invalid = (message: string) => new RbinErrorResponse('ValidationException', 400, 'INVALID_PARAMETER_VALUE', message);
+
+// ListRules: ResourceType required, one of EBS_SNAPSHOT | EC2_IMAGE | EBS_VOLUME; MaxResults 5 to 500;
+// ResourceTags and ExcludeResourceTags at most 50 each; LockState locked | pending_unlock | unlocked.
+const RESOURCE_TYPES = new Set(['EBS_SNAPSHOT', 'EC2_IMAGE', 'EBS_VOLUME']);
+const LOCK_STATES = new Set(['locked', 'pending_unlock', 'unlocked']);
+const DEFAULT_PAGE = 100;
+// GetRule: Identifier matches [0-9a-zA-Z]{11}.
+const IDENTIFIER = /^[0-9a-zA-Z]{11}$/;
+
+const tagList = (body: Body, field: string): { ResourceTagKey: string; ResourceTagValue?: string }[] | undefined => {
+  const value = body[field];
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > 50) throw invalid(`${field}: expected a list of at most 50 tags`);
+  return value as { ResourceTagKey: string; ResourceTagValue?: string }[];
+};
+
+const sameTags = (rule: RecycleBinRule['resourceTags'], wanted: { ResourceTagKey: string; ResourceTagValue?: string }[]) =>
+  wanted.every((w) => rule.some((t) => t.key === w.ResourceTagKey && (w.ResourceTagValue === undefined || t.value === w.ResourceTagValue)));
+
+const tagsOut = (tags: RecycleBinRule['resourceTags']) => tags.map((t) => ({ ResourceTagKey: t.key, ResourceTagValue: t.value }));
+
+const listRules: RbinAction = (body, store) => {
+  const type = body.ResourceType;
+  if (typeof type !== 'string' || !RESOURCE_TYPES.has(type)) throw invalid('ResourceType: expected EBS_SNAPSHOT, EC2_IMAGE or EBS_VOLUME');
+  const max = body.MaxResults ?? DEFAULT_PAGE;
+  if (!Number.isInteger(max) || (max as number) < 5 || (max as number) > 500) throw invalid('MaxResults: expected 5 to 500');
+  if (body.LockState !== undefined && !LOCK_STATES.has(String(body.LockState)))
+    throw invalid('LockState: expected locked, pending_unlock or unlocked');
+  const tags = tagList(body, 'ResourceTags');
+  const excluded = tagList(body, 'ExcludeResourceTags');
+  const matching = [...store.recycleBinRules.values()]
+    .filter((r) => r.resourceType === type)
+    .filter((r) => body.LockState === undefined || r.lockState === body.LockState)
+    .filter((r) => tags === undefined || sameTags(r.resourceTags, tags))
+    .filter((r) => excluded === undefined || sameTags(r.excludeResourceTags, excluded));
+  const start = body.NextToken === undefined ? 0 : Number.parseInt(String(body.NextToken), 10);
+  if (!Number.isInteger(start) || start < 0 || start > matching.length)
+    throw new RbinErrorResponse('ValidationException', 400, 'INVALID_PAGE_TOKEN', 'The page token is not valid.');
+  const end = start + (max as number);
+  return {
+    Rules: matching.slice(start, end).map((r) => ({
+      Identifier: r.identifier,
+      Description: r.description,
+      RetentionPeriod: { RetentionPeriodValue: r.retentionDays, RetentionPeriodUnit: 'DAYS' },
+      LockState: r.lockState,
+      RuleArn: r.ruleArn,
+      ...(r.excludeResourceTags.length ? { ExcludeResourceTags: tagsOut(r.excludeResourceTags) } : {}),
+    })),
+    ...(end < matching.length ? { NextToken: String(end) } : {}),
+  };
+};
+
+const getRule: RbinAction = (body, store) => {
+  const id = String(body.Identifier ?? '');
+  if (!IDENTIFIER.test(id)) throw invalid(`Identifier: expected 11 letters or digits, got "${id}"`);
+  const rule = store.recycleBinRules.get(id);
+  if (!rule) throw new RbinErrorResponse('ResourceNotFoundException', 404, 'RULE_NOT_FOUND', `Rule ${id} not found.`);
+  return {
+    Identifier: rule.identifier,
+    Description: rule.description,
+    ResourceType: rule.resourceType,
+    RetentionPeriod: { RetentionPeriodValue: rule.retentionDays, RetentionPeriodUnit: 'DAYS' },
+    ResourceTags: tagsOut(rule.resourceTags),
+    ExcludeResourceTags: tagsOut(rule.excludeResourceTags),
+    Status: rule.status,
+    LockState: rule.lockState,
+    RuleArn: rule.ruleArn,
+  };
+};
+
+/** The routes of the REST JSON protocol: method and path to the action's name and its handler. */
+export const rbinRoute = (method: string, path: string): { action: string; handler: RbinAction | undefined; params: Body } | undefined => {
+  if (path === '/list-rules') return { action: 'ListRules', handler: method === 'POST' ? listRules : undefined, params: {} };
+  const match = /^\/rules\/([^/?]+)$/.exec(path);
+  if (match)
+    return {
+      action: 'GetRule',
+      handler: method === 'GET' ? getRule : undefined,
+      params: { Identifier: decodeURIComponent(match[1] ?? '') },
+    };
+  return undefined;
+};

@@ -1,0 +1,13 @@
+import { RbinClient } from '@aws-sdk/client-rbin';
+
+let client: RbinClient | undefined;
+
+/**
+ * The one Recycle Bin client of a container; its endpoint comes from the SDK's standard settings
+ * (`AWS_ENDPOINT_URL_RBIN`). The npm registry holds this client only at 3.523, older than the project's
+ * other clients, so it gets only the settings that version understands; each read is bounded by its caller.
+ */
+export const recycleBinClient = (env: Readonly<Record<string, string | undefined>> = process.env): RbinClient => {
+  client ??= new RbinClient({ retryMode: env.AWS_RETRY_MODE ?? 'adaptive', maxAttempts: Number(env.AWS_MAX_ATTEMPTS ?? 3) });
+  return client;
+};

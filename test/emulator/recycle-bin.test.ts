@@ -1,0 +1,89 @@
+import { GetRuleCommand, ListRulesCommand, RbinClient } from '@aws-sdk/client-rbin';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../support/emulator.ts';
+
+const emulator = useEmulator();
+const rbin = () =>
+  new RbinClient({
+    endpoint: emulator().url,
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: Error & { Reason?: string }) => error,
+  );
+
+describe('the emulated Recycle Bin (Recycle Bin API reference: ListRules, GetRule)', () => {
+  it('lists the rules of one resource type, a page of MaxResults at a time', async () => {
+    emulator().seed({
+      recycleBinRules: [
+        ...Array.from({ length: 6 }, (_, n) => ({ identifier: `img0000000${n}`, resourceType: 'EC2_IMAGE' as const, retentionDays: 7 })),
+        { identifier: 'snap0000001', resourceType: 'EBS_SNAPSHOT', retentionDays: 7 },
+      ],
+    });
+
+    const first = await rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', MaxResults: 5 }));
+    const second = await rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', MaxResults: 5, NextToken: first.NextToken ?? '' }));
+
+    expect(first.Rules?.map((r) => r.Identifier)).toEqual(['img00000000', 'img00000001', 'img00000002', 'img00000003', 'img00000004']);
+    expect(second.Rules?.map((r) => r.Identifier)).toEqual(['img00000005']);
+    expect(second.NextToken).toBeUndefined();
+    expect(first.Rules?.[0]?.RetentionPeriod).toEqual({ RetentionPeriodValue: 7, RetentionPeriodUnit: 'DAYS' });
+  });
+
+  it.each([
+    { case: 'MaxResults below 5', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 4 } },
+    { case: 'MaxResults above 500', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 501 } },
+    { case: 'no ResourceType', input: {} },
+  ])('refuses ListRules with $case', async ({ input }) => {
+    const error = await failure(rbin().send(new ListRulesCommand(input as never)));
+
+    expect(error).toMatchObject({ name: 'ValidationException', Reason: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('refuses a page token it did not give', async () => {
+    const error = await failure(rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', NextToken: 'x' })));
+
+    expect(error).toMatchObject({ name: 'ValidationException', Reason: 'INVALID_PAGE_TOKEN' });
+  });
+
+  it('reads one rule with its tags, and refuses a malformed or unknown identifier', async () => {
+    emulator().seed({
+      recycleBinRules: [{ identifier: 'snap0000001', resourceType: 'EBS_SNAPSHOT', retentionDays: 30, resourceTags: { team: 'web' } }],
+    });
+
+    const rule = await rbin().send(new GetRuleCommand({ Identifier: 'snap0000001' }));
+    const malformed = await failure(rbin().send(new GetRuleCommand({ Identifier: 'short' })));
+    const unknown = await failure(rbin().send(new GetRuleCommand({ Identifier: 'nope0000000' })));
+
+    expect(rule).toMatchObject({
+      ResourceType: 'EBS_SNAPSHOT',
+      Status: 'available',
+      ResourceTags: [{ ResourceTagKey: 'team', ResourceTagValue: 'web' }],
+    });
+    expect(malformed).toMatchObject({ name: 'ValidationException' });
+    expect(unknown).toMatchObject({ name: 'ResourceNotFoundException', Reason: 'RULE_NOT_FOUND' });
+  });
+
+  it('refuses fixtures that CreateRule would refuse', () => {
+    expect(() =>
+      emulator().seed({ recycleBinRules: [{ identifier: 'vol00000001', resourceType: 'EBS_VOLUME', retentionDays: 8 }] }),
+    ).toThrow(/1 to 7 days/);
+    expect(() =>
+      emulator().seed({
+        recycleBinRules: [
+          {
+            identifier: 'img00000001',
+            resourceType: 'EC2_IMAGE',
+            retentionDays: 7,
+            resourceTags: { a: 'b' },
+            excludeResourceTags: { c: 'd' },
+          },
+        ],
+      }),
+    ).toThrow(/not both/);
+  });
+});
