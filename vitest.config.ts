@@ -12,6 +12,8 @@ export default defineConfig({
       AWS_EC2_METADATA_DISABLED: 'true',
       // Metric lines (EMF) on stdout only where a test asks for them (test/lambda/metrics.test.ts).
       POWERTOOLS_METRICS_DISABLED: 'true',
+      // Log lines only where a test reads them (test/lambda/logging.test.ts).
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
   },
 });

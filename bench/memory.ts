@@ -97,7 +97,7 @@ process.stdout.write(String(process.resourceUsage().maxRSS));`;
         AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
         AWS_ENDPOINT_URL_SSM: emulator.url,
         AWS_ENDPOINT_URL_RBIN: emulator.url,
-        ROTATOR_LOG_LEVEL: 'silent',
+        POWERTOOLS_LOG_LEVEL: 'SILENT',
         POWERTOOLS_METRICS_DISABLED: 'true',
       };
       const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env, maxBuffer: 1 << 20 }).catch(

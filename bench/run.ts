@@ -17,7 +17,7 @@ const quick = values.quick;
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'bench';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'bench';
-process.env.ROTATOR_LOG_LEVEL = 'silent';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 const OUT = 'bench/reports';

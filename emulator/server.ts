@@ -115,8 +115,14 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
   const requests: RecordedRequest[] = [];
   if (settings.fixture !== undefined) loadFixture(store, settings.fixture, options.now());
 
-  const send = (res: ServerResponse, status: number, body: string, type = 'text/xml;charset=UTF-8') => {
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+  // EC2 and Auto Scaling carry the request id in the body and, as every AWS answer does, in `x-amzn-requestid`
+  // (the only place the SDK reads it from an error).
+  const send = (res: ServerResponse, status: number, body: string, type = 'text/xml;charset=UTF-8', requestId?: string) => {
+    res.writeHead(status, {
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+      ...(requestId ? { 'x-amzn-requestid': requestId } : {}),
+    });
     res.end(body);
   };
 
@@ -276,7 +282,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
         injected: false,
         acted: false,
       });
-      return send(res, 400, errorXml(refusal.code, refusal.message, requestId));
+      return send(res, 400, errorXml(refusal.code, refusal.message, requestId), undefined, requestId);
     }
     const action = typeof params.Action === 'string' ? params.Action : '';
     // One server, two services: Auto Scaling speaks awsQuery (version 2011-01-01), EC2 its own dialect.
@@ -289,8 +295,8 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       refusal: (error) =>
         error instanceof Ec2ErrorResponse ? { status: error.status, code: error.code, message: error.message } : undefined,
       internalCode: 'InternalError',
-      error: (status, code, message) => send(res, status, renderError(code, message, requestId)),
-      ok: (result) => send(res, 200, renderResponse(action, requestId, result)),
+      error: (status, code, message) => send(res, status, renderError(code, message, requestId), undefined, requestId),
+      ok: (result) => send(res, 200, renderResponse(action, requestId, result), undefined, requestId),
     });
   };
 

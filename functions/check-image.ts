@@ -1,7 +1,9 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
+import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import { checkRotationImage } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
@@ -13,9 +15,10 @@ export interface CheckImageEvent {
 }
 
 /** One look at the pending image: its state and the next wait. The Wait state sleeps, not this Lambda. */
-export const makeHandler = ({ ec2 }: { ec2: EC2Client }) =>
+export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rotationMetrics()) =>
   middy<CheckImageEvent, ImageProgress, Error, Context>()
     .use(stepLogging('CheckImage'))
+    .use(stepMetrics(metrics))
     .handler(async (event) => checkRotationImage(ec2, event.image, event.request.wait));
 
 export const handler = makeHandler({ ec2: ec2Client() });

@@ -1,7 +1,9 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
+import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import { type CleanUpResult, cleanUpExecutionImage } from '../src/rotation/clean-up-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -13,9 +15,10 @@ export interface CleanUpImageEvent {
 }
 
 /** Removes this execution's failed or timed-out image and every snapshot tagged with this execution. */
-export const makeHandler = ({ ec2 }: { ec2: EC2Client }) =>
+export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rotationMetrics()) =>
   middy<CleanUpImageEvent, CleanUpResult, Error, Context>()
     .use(stepLogging('CleanUpImage'))
+    .use(stepMetrics(metrics))
     .handler(async (event) => cleanUpExecutionImage(ec2, event.image?.imageId, event.execution));
 
 export const handler = makeHandler({ ec2: ec2Client() });

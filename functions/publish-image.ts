@@ -1,9 +1,11 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
+import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import { confirmPublish, type PublishResult } from '../src/rotation/confirm-publish.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -25,9 +27,10 @@ export interface ConfirmPublishEvent {
  * Both publishing states, in one function: the read-back alone would carry the SSM client for one call,
  * a cold start as costly as the whole step's. The state machine says which by the event's shape.
  */
-export const makeHandler = (clients: { ec2: EC2Client; ssm: SSMClient }) =>
+export const makeHandler = (clients: { ec2: EC2Client; ssm: SSMClient }, metrics: Metrics = rotationMetrics()) =>
   middy<PublishImageEvent | ConfirmPublishEvent, PublishResult, Error, Context>()
     .use(stepLogging('PublishImage'))
+    .use(stepMetrics(metrics))
     .handler(async (event) =>
       'published' in event
         ? confirmPublish(clients.ssm, event.published)

@@ -1,19 +1,21 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
-import { ROTATION_SUCCEEDED, rotationMetrics } from '../src/lambda/metrics.ts';
+import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
+import type { ExecutionRef } from '../src/rotation/naming.ts';
 import { type TaggedImage, tagAvailableImage } from '../src/rotation/tag-image.ts';
 
 export interface TagImageEvent {
   /** The family, as the metric's dimension. */
   family: string;
   image: ImageProgress;
+  /** For the time from the execution's start to the image found available (absent in older executions' input). */
+  execution?: ExecutionRef;
 }
 
 /**
@@ -23,11 +25,17 @@ export interface TagImageEvent {
 export const makeHandler = ({ ec2 }: { ec2: EC2Client }, now: () => Date = () => new Date(), metrics: Metrics = rotationMetrics()) =>
   middy<TagImageEvent, TaggedImage, Error, Context>()
     .use(stepLogging('TagImage'))
-    .use(logMetrics(metrics))
+    .use(stepMetrics(metrics))
     .handler(async (event) => {
-      const tagged = await tagAvailableImage(ec2, event.image, now());
-      metrics.addDimension('family', event.family);
-      metrics.addMetric(ROTATION_SUCCEEDED, MetricUnit.Count, 1);
+      const at = now();
+      const tagged = await tagAvailableImage(ec2, event.image, at);
+      metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
+      if (event.execution)
+        metrics.addMetric(
+          METRIC.imageReadySeconds,
+          MetricUnit.Seconds,
+          Math.round((at.getTime() - Date.parse(event.execution.startTime)) / 1000),
+        );
       return tagged;
     });
 

@@ -32,6 +32,15 @@ export interface Alert {
   /** The execution's final error and cause (the Fail state's). */
   error: string;
   cause: string;
+  /** The alert's facts as fields: the failure event's detail and the failure metric's dimensions. */
+  details: {
+    family: string;
+    failedStep: string;
+    error: string;
+    instanceId: string;
+    imageId?: string;
+    executionArn: string;
+  };
 }
 
 const HINTS: Record<string, string> = {
@@ -131,5 +140,13 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     message: fitMessage((shown) => lines(shown).join('\n'), cause),
     error,
     cause: `${step}: ${cause}`.slice(0, 32_000),
+    details: {
+      family,
+      failedStep: step,
+      error,
+      instanceId: instance,
+      ...(state.image?.imageId ? { imageId: state.image.imageId } : {}),
+      executionArn: execution.id,
+    },
   };
 };

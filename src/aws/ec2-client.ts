@@ -1,5 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { clientSettings } from './client-settings.ts';
+import { countThrottles } from './throttles.ts';
 
 let client: EC2Client | undefined;
 
@@ -7,8 +8,9 @@ let client: EC2Client | undefined;
  * The one EC2 client of a Lambda container, created on first use and reused across invocations.
  * Region, credentials and endpoint come from the SDK's standard settings (`AWS_REGION`,
  * `AWS_ENDPOINT_URL_EC2`, ...), so the same code reaches AWS, LocalStack or the project's emulator.
+ * Its throttled answers are counted (the Ec2Throttles metric).
  */
 export const ec2Client = (): EC2Client => {
-  client ??= new EC2Client(clientSettings());
+  client ??= countThrottles(new EC2Client(clientSettings()));
   return client;
 };

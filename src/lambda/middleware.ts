@@ -1,31 +1,54 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { logger as sharedLogger } from './logger.ts';
 
-type Level = 'info' | 'warn' | 'error';
-const RANK: Record<Level | 'silent', number> = { info: 0, warn: 1, error: 2, silent: 3 };
-const threshold = (): number => RANK[(process.env.ROTATOR_LOG_LEVEL as Level | undefined) ?? 'info'] ?? 0;
-
-/** One JSON log line, at or above `ROTATOR_LOG_LEVEL` (info by default; `silent` for none): CloudWatch Logs Insights can filter on every field. */
-export const log = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
-  if (RANK[level] < threshold()) return;
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === 'error') console.error(line);
-  else console.log(line);
-};
+type Fields = Record<string, unknown>;
+const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Fields)[key] : undefined);
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, 256) : undefined);
 
 /**
- * Logs each invocation's outcome with the step's name and the request id. Errors pass through
- * unchanged: their `name` is what the state machine's Retry and Catch match.
+ * The execution and family an event belongs to, wherever the state machine put them (`execution.id`;
+ * `request.family`, `family`, `image.family`, or the raw `input.family` before validation).
  */
-export const stepLogging = <TEvent, TResult>(step: string): MiddlewareObj<TEvent, TResult, Error, Context> => ({
+export const logKeysOf = (event: unknown): { execution?: string; family?: string } => {
+  const execution = text(field(field(event, 'execution'), 'id'));
+  const family =
+    text(field(field(event, 'request'), 'family')) ??
+    text(field(event, 'family')) ??
+    text(field(field(event, 'image'), 'family')) ??
+    text(field(field(event, 'input'), 'family'));
+  return { ...(execution ? { execution } : {}), ...(family ? { family } : {}) };
+};
+
+/** EC2's (or another service's) request id of the call that failed, from the error or its cause. */
+const awsRequestIdOf = (error: unknown): string | undefined => {
+  const own = text(field(field(error, '$metadata'), 'requestId'));
+  return own ?? (field(error, 'cause') === undefined ? undefined : awsRequestIdOf(field(error, 'cause')));
+};
+
+const stepKeys = <TEvent, TResult>(step: string, logger: Logger): MiddlewareObj<TEvent, TResult, Error, Context> => ({
   before: (request) => {
-    log('info', `${step} started`, { step, requestId: request.context.awsRequestId });
+    logger.appendKeys({ step, ...logKeysOf(request.event) });
+    logger.info(`${step} started`);
   },
-  after: (request) => {
-    log('info', `${step} finished`, { step, requestId: request.context.awsRequestId });
+  after: () => {
+    logger.info(`${step} finished`);
   },
   onError: (request) => {
     const error = request.error;
-    log('error', `${step} failed`, { step, requestId: request.context.awsRequestId, errorName: error?.name, errorMessage: error?.message });
+    const awsRequestId = awsRequestIdOf(error);
+    logger.error(`${step} failed`, { error, ...(awsRequestId ? { aws_request_id: awsRequestId } : {}) });
   },
 });
+
+/**
+ * Every line of an invocation carries the Lambda context (cold start, request id, trace id) and the
+ * step, execution ARN and family; the keys are cleared after each invocation. Errors pass through
+ * unchanged: their `name` is what the state machine's Retry and Catch match.
+ */
+export const stepLogging = <TEvent, TResult>(step: string, logger: Logger = sharedLogger) => [
+  injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj<TEvent, TResult, Error, Context>,
+  stepKeys<TEvent, TResult>(step, logger),
+];

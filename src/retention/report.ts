@@ -22,7 +22,11 @@ export interface PruneProgress {
     deprecated: number;
     disabled: number;
     enabled: number;
+    /** Snapshots deleted, with their images and orphaned ones. */
+    snapshotsDeleted: number;
   };
+  /** When the family's newest available image was made, as the first pass saw it. */
+  newestImageAt?: string;
   /** How usage of the expiry candidates was established (the first pass's). */
   usage?: string;
   /** Whether a deleted image could be restored from the Recycle Bin (the first pass's). */
@@ -51,11 +55,22 @@ export const emptyProgress = (policy: string, dryRun: boolean): PruneProgress =>
     deprecated: 0,
     disabled: 0,
     enabled: 0,
+    snapshotsDeleted: 0,
   },
   plan: [],
   deleted: [],
   failures: [],
 });
+
+/** The creation time of the newest available image the plan saw, if any. */
+const newestAvailable = (run: PruneRun): string | undefined =>
+  run.plan.images
+    .filter((d) => d.state === 'available')
+    .map((d) => d.creationDate)
+    .sort()
+    .at(-1);
+
+const newestOf = (at: string | undefined) => (at === undefined ? {} : { newestImageAt: at });
 
 /** A later pass retries what an earlier one could not delete: only its latest outcome is reported. */
 const latestPerResource = (failures: PruneProgress['failures']): PruneProgress['failures'] => [
@@ -115,7 +130,12 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
       deprecated: previous.totals.deprecated + run.deprecations.filter((d) => d.outcome === 'deprecated').length,
       disabled: previous.totals.disabled + run.stages.filter((d) => d.stage === 'disable' && d.outcome === 'done').length,
       enabled: previous.totals.enabled + run.stages.filter((d) => d.stage === 'enable' && d.outcome === 'done').length,
+      snapshotsDeleted:
+        previous.totals.snapshotsDeleted +
+        run.images.flatMap((o) => o.snapshots).filter((s) => s.outcome === 'deleted').length +
+        run.snapshots.filter((s) => s.outcome === 'deleted').length,
     },
+    ...newestOf(first ? newestAvailable(run) : undefined),
     ...(first ? { usage: run.plan.usage.description } : {}),
     ...(first && run.plan.recycleBin ? { recycleBin: run.plan.recycleBin } : {}),
     plan: first

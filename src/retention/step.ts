@@ -1,5 +1,5 @@
 /** The prune step: plan as of the execution's start, act within the Lambda's time, report with reasons. */
-import { log } from '../lambda/middleware.ts';
+import { logger } from '../lambda/logger.ts';
 import type { ExecutionRef } from '../rotation/naming.ts';
 import type { RotationRequest } from '../rotation/request.ts';
 import type { Pacing } from './apply.ts';
@@ -30,15 +30,16 @@ const accountOf = (executionArn: string): string | undefined => executionArn.spl
 const LOG_CHUNK = 200;
 const logRun = (run: PruneRun, family: string): void => {
   for (let i = 0; i < run.plan.images.length; i += LOG_CHUNK) {
-    log('info', 'retention plan', {
+    logger.info('retention plan', {
       family,
       decisions: run.plan.images.slice(i, i + LOG_CHUNK).map(({ imageId, action, reason }) => ({ imageId, action, reason })),
     });
   }
-  if (run.plan.recycleBin) log(run.plan.recycleBin.warning ? 'warn' : 'info', 'recycle bin', { family, note: run.plan.recycleBin.note });
+  if (run.plan.recycleBin) logger[run.plan.recycleBin.warning ? 'warn' : 'info']('recycle bin', { family, note: run.plan.recycleBin.note });
   const orphans = run.plan.snapshots.filter((s) => s.action === 'delete');
-  if (orphans.length > 0) log('info', 'orphaned snapshots', { family, snapshots: orphans });
-  for (const outcome of run.images) log(outcome.outcome === 'failed' ? 'warn' : 'info', `image ${outcome.outcome}`, { family, ...outcome });
+  if (orphans.length > 0) logger.info('orphaned snapshots', { family, snapshots: orphans });
+  for (const outcome of run.images)
+    logger[outcome.outcome === 'failed' ? 'warn' : 'info'](`image ${outcome.outcome}`, { family, ...outcome });
 };
 
 export const pruneImages = async (

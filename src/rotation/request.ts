@@ -7,6 +7,7 @@ import type { DeploymentConfig } from '../config.ts';
 import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
+import { FAMILY_PATTERN } from './family.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
 // zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
@@ -21,7 +22,6 @@ const noControl = (s: string) => !CONTROL_CHARS.test(s) && s.isWellFormed();
 /** An input nests objects two deep at most (`retention.keepLast`, `tags.team`): anything deeper is refused before it is walked. */
 const MAX_DEPTH = 4;
 
-const FAMILY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const whole = (min: number, max: number, what: string) => {
   const expected = `expected a whole number of ${what} from ${min} to ${max}`;
@@ -85,7 +85,9 @@ export const publishSchema = z.strictObject(
 
 export const executionInputSchema = z.strictObject({
   family: z.optional(
-    text('expected a string').check(z.regex(FAMILY, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')),
+    text('expected a string').check(
+      z.regex(FAMILY_PATTERN, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    ),
   ),
   instanceId: z.optional(text('expected a string').check(z.regex(INSTANCE_ID, 'expected an EC2 instance id such as i-0123456789abcdef0'))),
   noReboot: z.optional(z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' })),
