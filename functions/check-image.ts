@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import { checkRotationImage } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
 import type { RotationRequest } from '../src/rotation/request.ts';
@@ -17,6 +18,7 @@ export interface CheckImageEvent {
 /** One look at the pending image: its state and the next wait. The Wait state sleeps, not this Lambda. */
 export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rotationMetrics()) =>
   middy<CheckImageEvent, ImageProgress, Error, Context>()
+    .use(stepTracing('CheckImage'))
     .use(stepLogging('CheckImage'))
     .use(stepMetrics(metrics))
     .handler(async (event) => checkRotationImage(ec2, event.image, event.request.wait));

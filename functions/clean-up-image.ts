@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import { type CleanUpResult, cleanUpExecutionImage } from '../src/rotation/clean-up-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 
@@ -17,6 +18,7 @@ export interface CleanUpImageEvent {
 /** Removes this execution's failed or timed-out image and every snapshot tagged with this execution. */
 export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rotationMetrics()) =>
   middy<CleanUpImageEvent, CleanUpResult, Error, Context>()
+    .use(stepTracing('CleanUpImage'))
     .use(stepLogging('CleanUpImage'))
     .use(stepMetrics(metrics))
     .handler(async (event) => cleanUpExecutionImage(ec2, event.image?.imageId, event.execution));

@@ -10,6 +10,7 @@ import { ssmClient } from '../src/aws/ssm-client.ts';
 import { deploymentConfig } from '../src/config.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import { assertNoEarlierRotation } from '../src/rotation/concurrency.ts';
 import { createRotationImage, type ImageProgress } from '../src/rotation/create-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -27,6 +28,7 @@ export interface CreateImageEvent {
  */
 export const makeHandler = ({ ec2, sfn, ssm }: { ec2: EC2Client; sfn: SFNClient; ssm: SSMClient }, metrics: Metrics = rotationMetrics()) =>
   middy<CreateImageEvent, ImageProgress, Error, Context>()
+    .use(stepTracing('CreateImage'))
     .use(stepLogging('CreateImage'))
     .use(stepMetrics(metrics))
     .handler(async (event) => {

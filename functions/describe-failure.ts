@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { type Alert, describeFailure, type FailureState } from '../src/alerts/failure-alert.ts';
 import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 
 export interface DescribeFailureEvent {
@@ -20,6 +21,7 @@ export interface DescribeFailureEvent {
  */
 export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics } = {}) =>
   middy<DescribeFailureEvent, Alert, Error, Context>()
+    .use(stepTracing('DescribeFailure'))
     .use(stepLogging('DescribeFailure'))
     .use(stepMetrics(metrics))
     .handler(async (event) => {

@@ -6,6 +6,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import type { PruneClients } from '../src/retention/prune.ts';
 import { recordPrune } from '../src/retention/prune-metrics.ts';
 import { type PruneStepEvent, type PruneStepResult, pruneImages } from '../src/retention/step.ts';
@@ -14,6 +15,7 @@ import { type Clock, systemClock } from '../src/retention/token-bucket.ts';
 /** One pass of pruning, bounded by the Lambda's remaining time; `done: false` asks the state machine to call again. */
 export const makeHandler = (clients: PruneClients, clock: Clock = systemClock, metrics: Metrics = rotationMetrics()) =>
   middy<PruneStepEvent, PruneStepResult, Error, Context>()
+    .use(stepTracing('PruneImages'))
     .use(stepLogging('PruneImages'))
     .use(stepMetrics(metrics))
     .handler(async (event, context) => {

@@ -7,6 +7,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import { confirmPublish, type PublishResult } from '../src/rotation/confirm-publish.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 import { publishImage } from '../src/rotation/publish.ts';
@@ -29,6 +30,7 @@ export interface ConfirmPublishEvent {
  */
 export const makeHandler = (clients: { ec2: EC2Client; ssm: SSMClient }, metrics: Metrics = rotationMetrics()) =>
   middy<PublishImageEvent | ConfirmPublishEvent, PublishResult, Error, Context>()
+    .use(stepTracing('PublishImage'))
     .use(stepLogging('PublishImage'))
     .use(stepMetrics(metrics))
     .handler(async (event) =>

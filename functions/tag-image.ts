@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { stepTracing } from '../src/lambda/tracer.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 import { type TaggedImage, tagAvailableImage } from '../src/rotation/tag-image.ts';
@@ -24,6 +25,7 @@ export interface TagImageEvent {
  */
 export const makeHandler = ({ ec2 }: { ec2: EC2Client }, now: () => Date = () => new Date(), metrics: Metrics = rotationMetrics()) =>
   middy<TagImageEvent, TaggedImage, Error, Context>()
+    .use(stepTracing('TagImage'))
     .use(stepLogging('TagImage'))
     .use(stepMetrics(metrics))
     .handler(async (event) => {

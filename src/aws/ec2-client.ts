@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { traced } from '../lambda/tracer.ts';
 import { clientSettings } from './client-settings.ts';
 import { countThrottles } from './throttles.ts';
 
@@ -11,6 +12,6 @@ let client: EC2Client | undefined;
  * Its throttled answers are counted (the Ec2Throttles metric).
  */
 export const ec2Client = (): EC2Client => {
-  client ??= countThrottles(new EC2Client(clientSettings()));
+  client ??= traced(countThrottles(new EC2Client(clientSettings())));
   return client;
 };

@@ -1,4 +1,5 @@
 import { RbinClient } from '@aws-sdk/client-rbin';
+import { traced } from '../lambda/tracer.ts';
 
 let client: RbinClient | undefined;
 
@@ -8,6 +9,6 @@ let client: RbinClient | undefined;
  * other clients, so it gets only the settings that version understands; each read is bounded by its caller.
  */
 export const recycleBinClient = (env: Readonly<Record<string, string | undefined>> = process.env): RbinClient => {
-  client ??= new RbinClient({ retryMode: env.AWS_RETRY_MODE ?? 'adaptive', maxAttempts: Number(env.AWS_MAX_ATTEMPTS ?? 3) });
+  client ??= traced(new RbinClient({ retryMode: env.AWS_RETRY_MODE ?? 'adaptive', maxAttempts: Number(env.AWS_MAX_ATTEMPTS ?? 3) }));
   return client;
 };
