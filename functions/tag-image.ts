@@ -30,7 +30,7 @@ export const makeHandler = ({ ec2 }: { ec2: EC2Client }, now: () => Date = () =>
     .use(stepMetrics(metrics))
     .handler(async (event) => {
       const at = now();
-      const tagged = await tagAvailableImage(ec2, event.image, at);
+      const tagged = await tagAvailableImage(ec2, event.family, event.image, at);
       metrics.addMetric(METRIC.rotationSucceeded, MetricUnit.Count, 1);
       if (event.execution)
         metrics.addMetric(

@@ -120,6 +120,8 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
         `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)${stagesDone(totals)}`,
       );
   }
+  for (const event of result.busEvents)
+    console.log(`  event       ${event.detailType} (source ${event.source}) on the ${event.eventBusName} bus: ${JSON.stringify(event.detail)}`);
   console.log(`  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length} sent to the SNS topic:`}`);
   for (const alert of result.alerts) {
     console.log(

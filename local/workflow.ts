@@ -17,6 +17,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
+import { type BusEvent, putEventsLocally } from './event-bus.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 
 /** One execution event (the library does not export the type). */
@@ -76,6 +77,8 @@ export interface LocalRunResult {
   error: string | undefined;
   cause: string | undefined;
   alerts: Alert[];
+  /** What the execution put on the event bus (AMI Rotated, AMI Rotation Failed). */
+  busEvents: BusEvent[];
   events: EventLog[];
   /** States entered: what Step Functions bills as state transitions. */
   transitions: number;
@@ -176,6 +179,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const raw = await loadDefinition();
   const definition = resolveIntrinsics(raw, region, account) as { States: Record<string, { Type: string; Resource?: string }> };
   const alerts: Alert[] = [];
+  const busEvents: BusEvent[] = [];
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   // Each function's handler once per run: the module's own, or one built from the clients the run was given.
   const built = new Map<string, Promise<Handler>>();
@@ -202,6 +206,15 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
         const attempt = (attempts.get(stateName) ?? 0) + 1;
         attempts.set(stateName, attempt);
         return (await (options.interceptInvoke ? options.interceptInvoke('sns:publish', publish, attempt) : publish())) as Json;
+      };
+      continue;
+    }
+    if (state.Resource === 'arn:aws:states:::events:putEvents') {
+      handlers[stateName] = async (input) => {
+        const put = async () => putEventsLocally(input, stateName, busEvents);
+        const attempt = (attempts.get(stateName) ?? 0) + 1;
+        attempts.set(stateName, attempt);
+        return (await (options.interceptInvoke ? options.interceptInvoke('events:putEvents', put, attempt) : put())) as Json;
       };
       continue;
     }
@@ -275,6 +288,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     error: failed?.Error,
     cause: typeof failed?.Cause === 'string' ? failed.Cause : failed?.Cause === undefined ? undefined : JSON.stringify(failed.Cause),
     alerts,
+    busEvents,
     events,
     transitions: events.filter((e) => e.type === 'StateEntered').length,
     executionArn,

@@ -37,8 +37,11 @@ export interface Alert {
     family: string;
     failedStep: string;
     error: string;
+    /** The alert's subject: one line for a person. */
+    summary: string;
     instanceId: string;
-    imageId?: string;
+    /** The image the execution made, if it made one (null: none was created). */
+    imageId: string | null;
     executionArn: string;
   };
 }
@@ -135,8 +138,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     '',
     `What to do: ${HINTS[error] ?? 'Open the execution in the console; the failed step and its input are in the history.'}`,
   ];
+  const subject = toSubject(`ami-rotator: ${family} failed at ${step}: ${error}`);
   return {
-    subject: toSubject(`ami-rotator: ${family} failed at ${step}: ${error}`),
+    subject,
     message: fitMessage((shown) => lines(shown).join('\n'), cause),
     error,
     cause: `${step}: ${cause}`.slice(0, 32_000),
@@ -144,8 +148,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       family,
       failedStep: step,
       error,
+      summary: subject,
       instanceId: instance,
-      ...(state.image?.imageId ? { imageId: state.image.imageId } : {}),
+      imageId: state.image?.imageId ?? null,
       executionArn: execution.id,
     },
   };

@@ -13,7 +13,8 @@ export const CONFIRM_WAIT_SECONDS = 10;
 export const MAX_CONFIRM_CHECKS = 30;
 
 export interface PublishResult {
-  parameter?: { name: string; imageId: string };
+  /** Null when no parameter is published (always present: the AMI Rotated event reads it). */
+  parameter: { name: string; imageId: string } | null;
   launchTemplates: { template: string; version: number; isDefault: boolean }[];
   /** Read-backs of the parameter so far, and the wait before the next one. */
   checks: number;

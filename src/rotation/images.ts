@@ -6,9 +6,11 @@ import {
   type EC2Client,
   type Image,
   type Instance,
+  paginateDescribeImages,
 } from '@aws-sdk/client-ec2';
 import { ec2Call, fromEc2Error, isGone, isSnapshotInUse } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, InstanceNotFoundError } from '../errors.ts';
+import { TAG } from './tags.ts';
 
 export const describeImage = async (ec2: EC2Client, imageId: string): Promise<Image> => {
   const { Images } = await ec2Call(`describe image ${imageId}`, () => ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
@@ -62,4 +64,35 @@ export const deleteSnapshot = async (ec2: EC2Client, snapshotId: string): Promis
     if (isSnapshotInUse(error)) return 'in-use';
     throw fromEc2Error(error, `delete snapshot ${snapshotId}`);
   }
+};
+
+/**
+ * The family's newest available image other than `imageId`, made by ami-rotator in this account: the
+ * image a rotation replaces (the "previous image" of its event); null for a family's first image.
+ */
+export const findPreviousImage = async (ec2: EC2Client, family: string, imageId: string): Promise<string | null> => {
+  let newest: { id: string; at: string } | undefined;
+  try {
+    const pages = paginateDescribeImages(
+      { client: ec2, pageSize: 1000 },
+      {
+        Owners: ['self'],
+        Filters: [
+          { Name: `tag:${TAG.family}`, Values: [family] },
+          { Name: `tag:${TAG.managed}`, Values: ['true'] },
+          { Name: 'state', Values: ['available'] },
+        ],
+      },
+    );
+    for await (const page of pages) {
+      for (const image of page.Images ?? []) {
+        if (image.ImageId === imageId || !image.ImageId) continue;
+        const at = image.CreationDate ?? '';
+        if (!newest || at > newest.at || (at === newest.at && image.ImageId > newest.id)) newest = { id: image.ImageId, at };
+      }
+    }
+  } catch (error) {
+    throw fromEc2Error(error, `list the images of family ${family}`);
+  }
+  return newest?.id ?? null;
 };

@@ -380,6 +380,26 @@ const ROLES: Row[] = [
   ],
   ['state machine: publishes to its topic', 'Allowed', { principal: 'StateMachineRole', action: 'sns:Publish', resource: topic }],
   [
+    'state machine: puts its events on the default bus',
+    'Allowed',
+    { principal: 'StateMachineRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },
+  ],
+  [
+    'state machine: never on another bus',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/payroll` },
+  ],
+  [
+    "state machine: never on another account's default bus",
+    'Denied',
+    { principal: 'StateMachineRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${OTHER_ACCOUNT}:event-bus/default` },
+  ],
+  [
+    'a function role never puts events',
+    'Denied',
+    { principal: 'TagImageRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },
+  ],
+  [
     'state machine: never invokes another function',
     'Denied',
     { principal: 'StateMachineRole', action: 'lambda:InvokeFunction', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:payroll` },

@@ -88,7 +88,7 @@ describe('the packaged stack', () => {
     expect(new Set(functions.map((f) => JSON.stringify(f.Role))).size).toBe(FUNCTIONS.length);
   });
 
-  it("embeds the state machine file: valid ASL whose Tasks call this stack's functions and topic", () => {
+  it("embeds the state machine file: valid ASL whose Tasks call this stack's functions, topic and event bus", () => {
     const machine = resource('AWS::StepFunctions::StateMachine');
     const [body, substitutions] = (
       machine.DefinitionString as {
@@ -105,7 +105,9 @@ describe('the packaged stack', () => {
     const targets = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref ?? s['Fn::Sub']);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const publish = 'arn:${AWS::Partition}:states:::sns:publish';
-    expect(targets.sort()).toEqual([...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic', publish].sort());
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
+    const putEvents = 'arn:${AWS::Partition}:states:::events:putEvents';
+    expect(targets.sort()).toEqual([...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic', publish, putEvents].sort());
     expect(body).not.toMatch(/arn:aws:/);
     expect(machine).toMatchObject({
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
@@ -176,7 +178,7 @@ describe('the packaged stack', () => {
 
   it('watches the alert path itself, with the ops topic as the delivery alarm action when one is named', () => {
     const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([id, a]) => [id, a.Properties]));
-    const filter = resource('AWS::Logs::MetricFilter');
+    const filter = template.Resources.AlertsNotDeliveredMetricFilter?.Properties;
 
     expect(Object.keys(alarms).sort()).toEqual(
       ['AlertDeliveryAlarm', 'FailedExecutionsAlarm', 'FreshnessAlarmwebprod', 'ScheduleDeadLetterAlarm'].sort(),
@@ -189,6 +191,18 @@ describe('the packaged stack', () => {
       LogGroupName: { Ref: 'RotateAmiLogGroup' },
     });
     expect(JSON.stringify(alarms.AlertDeliveryAlarm?.Metrics)).toContain('"MetricName":"AlertsNotDelivered"');
+  });
+
+  it('counts the events that could not be put from the state machine log, by the states their Catch leads to', async () => {
+    const filter = template.Resources.EventsNotPutMetricFilter?.Properties as { FilterPattern: string } | undefined;
+    const definition = (await loadDefinition()) as { States: Record<string, { Catch?: { Next: string }[]; Resource?: unknown }> };
+    const catchers = Object.values(definition.States)
+      .filter((state) => JSON.stringify(state.Resource ?? '').includes('events:putEvents'))
+      .flatMap((state) => (state.Catch ?? []).map((c) => c.Next));
+
+    expect(catchers.sort()).toEqual(['FailureNotAnnounced', 'RotationNotAnnounced']);
+    for (const name of catchers) expect(filter?.FilterPattern).toContain(`($.details.name = "${name}")`);
+    expect(filter?.FilterPattern).toContain('($.type = "PassStateEntered")');
   });
 
   it("raises a family's freshness alarm after 26 hours without the metric that TagImage emits, missing data included", () => {
