@@ -116,6 +116,11 @@ export const executionInputSchema = z.strictObject({
   ),
   publish: z.optional(z.nullable(publishSchema)),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
+  onConflict: z.optional(
+    z.enum(['fail', 'skip'], {
+      error: 'expected "fail" (another rotation of the family running: RotationInProgress and an alert) or "skip" (end successfully, no alert)',
+    }),
+  ),
   // The Step Functions console's default input is {"Comment": "Insert your JSON here"}: a note, accepted and ignored.
   Comment: z.optional(
     text('expected a string').check(
@@ -136,6 +141,8 @@ export interface RotationRequest {
   tags: Record<string, string>;
   retention: RetentionPolicy;
   dryRun: boolean;
+  /** When another execution is rotating the family: `fail` (RotationInProgress, one alert) or `skip` (succeed, nothing made). */
+  onConflict: 'fail' | 'skip';
   wait: WaitPolicy;
   /** Where the new image is handed on once tagged; absent when nothing is published. */
   publish?: Publish;
@@ -261,6 +268,7 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     tags: value.tags ?? {},
     retention: mergeRetention(config.retention, value.retention),
     dryRun: value.dryRun ?? false,
+    onConflict: value.onConflict ?? 'fail',
     wait: config.wait,
     // The input's publish replaces the deployment's; null publishes nothing.
     ...withPublish(

@@ -34,6 +34,36 @@ describe('two rotations of one family at once (the nightly run and a manual one)
     expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
   });
 
+  it('ends a start with onConflict "skip" successfully, with nothing made and no alert, when the family is being rotated', async () => {
+    seedInstance(emulator());
+    const endpoint = await localStepFunctions();
+    const other = 'arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:nightly-running';
+    endpoint.executions.set(other, {
+      executionArn: other,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local',
+      name: 'nightly-running',
+      status: 'RUNNING',
+      startDate: new Date(Date.now() - 60_000),
+      input: JSON.stringify(input()),
+    });
+    try {
+      const [skipped, failed] = [
+        await runRotationLocally({ input: input({ onConflict: 'skip' }) }),
+        await runRotationLocally({ input: input() }),
+      ];
+
+      expect(skipped.status).toBe('SUCCEEDED');
+      expect(skipped.events.some((e) => e.type === 'StateEntered' && e.state.name === 'RotationSkipped')).toBe(true);
+      expect(skipped.output).toMatchObject({ error: { Error: 'RotationInProgress', Cause: expect.stringContaining('nightly-running') } });
+      expect(skipped.alerts).toEqual([]);
+      expect(skipped.busEvents).toEqual([]);
+      expect(failed).toMatchObject({ status: 'FAILED', error: 'RotationInProgress', alerts: [expect.anything()] });
+      expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(0);
+    } finally {
+      endpoint.executions.delete(other);
+    }
+  });
+
   it.each([
     ['a dry run', { dryRun: true }],
     ['an execution whose input will fail validation', { retention: { keepLast: -1 } }],

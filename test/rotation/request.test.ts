@@ -27,6 +27,20 @@ describe('parseRotationRequest', () => {
     });
   });
 
+  it.each([
+    [undefined, 'fail'],
+    ['fail', 'fail'],
+    ['skip', 'skip'],
+  ])('takes onConflict %s as %s', (onConflict, expected) => {
+    expect(parseRotationRequest(onConflict === undefined ? {} : { onConflict }, config).onConflict).toBe(expected);
+  });
+
+  it('refuses an onConflict it does not know, naming both choices', () => {
+    expect(problemsOf({ onConflict: 'ignore' })).toEqual([
+      'onConflict: expected "fail" (another rotation of the family running: RotationInProgress and an alert) or "skip" (end successfully, no alert)',
+    ]);
+  });
+
   it("accepts the console's default input, whose Comment is a note", () => {
     expect(parseRotationRequest({ Comment: 'Insert your JSON here' }, config)).toMatchObject({ family: 'web-prod', dryRun: false });
   });
