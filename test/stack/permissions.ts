@@ -395,6 +395,25 @@ const ROLES: Row[] = [
     { principal: 'StateMachineRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${OTHER_ACCOUNT}:event-bus/default` },
   ],
   [
+    'event starts: start this state machine',
+    'Allowed',
+    { principal: 'EventStartRole', action: 'states:StartExecution', resource: stateMachine },
+  ],
+  [
+    'event starts: never another state machine',
+    'Denied',
+    { principal: 'EventStartRole', action: 'states:StartExecution', resource: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:payroll` },
+  ],
+  [
+    'event starts: never stop one',
+    'Denied',
+    {
+      principal: 'EventStartRole',
+      action: 'states:StopExecution',
+      resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:ami-rotator-${STAGE}:nightly`,
+    },
+  ],
+  [
     'a function role never puts events',
     'Denied',
     { principal: 'TagImageRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },

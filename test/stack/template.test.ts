@@ -22,8 +22,12 @@ beforeAll(async () => {
     alertEmail: 'oncall@example.com',
     timezone: 'Europe/Paris',
     opsTopicArn: OPS_TOPIC,
+    startOn: JSON.stringify([{ pattern: PATCHED }]),
   }));
 }, 120_000);
+
+/** Systems Manager's notice that a Run Command (e.g. a patch baseline run) finished on an instance. */
+const PATCHED = { source: ['aws.ssm'], 'detail-type': ['EC2 Command Status-change Notification'], detail: { status: ['Success'] } };
 
 const FUNCTIONS = [
   'ValidateInput',
@@ -165,11 +169,12 @@ describe('the packaged stack', () => {
 
   it('alerts on timed-out and aborted executions, and on failed ones that sent no alert of their own', () => {
     const rules = Object.fromEntries(
-      ofType('AWS::Events::Rule').map(([id, r]) => [
-        id,
-        r.Properties as { EventPattern: { detail: Record<string, unknown> }; Targets: { Arn: unknown }[] },
-      ]),
+      ofType('AWS::Events::Rule')
+        .filter(([id]) => !id.startsWith('RotationTrigger'))
+        .map(([id, r]) => [id, r.Properties as { EventPattern: { detail: Record<string, unknown> }; Targets: { Arn: unknown }[] }]),
     );
+
+    expect(Object.keys(rules).sort()).toEqual(['ExecutionEndedRule', 'UnalertedFailureRule']);
 
     expect(rules.ExecutionEndedRule?.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);
     expect(rules.UnalertedFailureRule?.EventPattern.detail.status).toEqual(['FAILED']);
@@ -203,6 +208,41 @@ describe('the packaged stack', () => {
     expect(catchers.sort()).toEqual(['FailureNotAnnounced', 'RotationNotAnnounced']);
     for (const name of catchers) expect(filter?.FilterPattern).toContain(`($.details.name = "${name}")`);
     expect(filter?.FilterPattern).toContain('($.type = "PassStateEntered")');
+  });
+
+  it("starts the default rotation from the deployer's event pattern, skipping when one is already running", () => {
+    const rule = template.Resources.RotationTriggerwebprod1?.Properties as {
+      Name: string;
+      EventPattern: unknown;
+      Targets: {
+        Arn: unknown;
+        RoleArn: unknown;
+        InputTransformer: { InputPathsMap: unknown; InputTemplate: string };
+        DeadLetterConfig: unknown;
+      }[];
+    };
+
+    expect(rule.Name).toBe('ami-rotator-ci-web-prod-start-1');
+    expect(rule.EventPattern).toEqual(PATCHED);
+    const [target] = rule.Targets;
+    expect(target).toMatchObject({
+      Arn: { Ref: 'RotateAmiStateMachine' },
+      RoleArn: { 'Fn::GetAtt': ['EventStartRole', 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+    });
+    // What EventBridge sends: the template with each <placeholder> replaced by the event's value.
+    const sent = JSON.parse(
+      target?.InputTransformer.InputTemplate.replace('<id>', 'e-1')
+        .replace('<detailType>', 'EC2 Command Status-change Notification')
+        .replace('<source>', 'aws.ssm') ?? '',
+    );
+    expect(parseRotationRequest(sent, readConfig({}))).toMatchObject({
+      family: 'web-prod',
+      instanceId: 'i-0a1b2c3d4e5f60001',
+      onConflict: 'skip',
+    });
+    expect(sent.Comment).toBe('started by event e-1 (EC2 Command Status-change Notification from aws.ssm)');
+    expect(target?.InputTransformer.InputPathsMap).toEqual({ id: '$.id', source: '$.source', detailType: '$.detail-type' });
   });
 
   it("raises a family's freshness alarm after 26 hours without the metric that TagImage emits, missing data included", () => {
@@ -350,3 +390,50 @@ describe('the delivery alarms of a stage', () => {
 
 describePermissions(() => template);
 describeAlertRules(() => template, emulator);
+
+describe('the event starts of a stage', () => {
+  const { triggersFor } = createRequire(import.meta.url)('../../infra/event-starts.cjs') as {
+    triggersFor: (
+      rotations: { family: string; instanceId: string; input?: object; startOn?: unknown }[],
+      stage: string,
+    ) => Record<string, { Properties: { Targets?: { InputTransformer: { InputTemplate: string } }[] } }>;
+  };
+  const inputOf = (rule: { Properties: { Targets?: { InputTransformer: { InputTemplate: string } }[] } } | undefined) =>
+    JSON.parse(rule?.Properties.Targets?.[0]?.InputTransformer.InputTemplate ?? 'null');
+
+  it('adds nothing, not even the role, when no rotation is started by events', () => {
+    expect(triggersFor([{ family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' }], 'prod')).toEqual({});
+  });
+
+  it("gives each pattern a rule whose input is the family's, skipping on conflict unless the pattern's input says otherwise", () => {
+    const rules = triggersFor(
+      [
+        {
+          family: 'web-prod',
+          instanceId: 'i-0a1b2c3d4e5f60001',
+          input: { noReboot: false },
+          startOn: [{ pattern: { source: ['aws.ssm'] } }, { pattern: { source: ['my.pipeline'] }, input: { onConflict: 'fail' } }],
+        },
+      ],
+      'prod',
+    );
+
+    expect(Object.keys(rules).sort()).toEqual([
+      'EventStartDeadLetterPolicy',
+      'EventStartRole',
+      'RotationTriggerwebprod1',
+      'RotationTriggerwebprod2',
+    ]);
+    expect(inputOf(rules.RotationTriggerwebprod1)).toMatchObject({ family: 'web-prod', noReboot: false, onConflict: 'skip' });
+    expect(inputOf(rules.RotationTriggerwebprod2)).toMatchObject({ family: 'web-prod', onConflict: 'fail' });
+  });
+
+  it.each([
+    ['no pattern', [{}]],
+    ['an empty pattern', [{ pattern: {} }]],
+    ['a pattern that is a list', [{ pattern: ['aws.ssm'] }]],
+    ['six patterns', Array.from({ length: 6 }, () => ({ pattern: { source: ['aws.ssm'] } }))],
+  ])('refuses %s, naming the family', (_what, startOn) => {
+    expect(() => triggersFor([{ family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001', startOn }], 'prod')).toThrow(/family "web-prod"/);
+  });
+});

@@ -1,0 +1,134 @@
+// Rotations started by events (e.g. after a patching run), besides the schedules. A rotation lists the
+// EventBridge patterns that start it: the stage parameter `startOn` for the stage's default rotation, or
+// `startOn` in infra/rotations.<stage>.json:
+//   [{ "family": "web-prod", "instanceId": "i-...", "startOn": [{ "pattern": { "source": ["aws.ssm"], ... } }] }]
+// Each pattern becomes a rule on the default bus whose target starts the state machine with the family's
+// input. Events may arrive more than once, so the input says onConflict "skip" unless the rotation's says
+// otherwise (README, "Starting a rotation from an event"). A start EventBridge cannot make after its retries
+// goes to the schedules' dead-letter queue, whose alarm alerts.
+const fs = require('node:fs');
+const path = require('node:path');
+
+const MAX_PATTERNS = 5;
+// EventBridge API Reference, PutRule: Name is 1 to 64 of [\.\-_A-Za-z0-9]+.
+const ruleName = (stage, family, n) => `ami-rotator-${stage}-${family}-start-${n}`.slice(0, 64);
+const logicalId = (family, n) => `RotationTrigger${family.replace(/[^A-Za-z0-9]/g, '')}${n}`;
+
+/** The event's id, source and type in the input's Comment: the execution history says what started it. */
+const inputTransformer = (input) => ({
+  InputPathsMap: { id: '$.id', source: '$.source', detailType: '$.detail-type' },
+  // A JSON template: each <placeholder> is replaced inside its quotes by EventBridge.
+  InputTemplate: JSON.stringify({ ...input, Comment: 'started by event <id> (<detailType> from <source>)' }),
+});
+
+const triggersFor = (rotations, stage) => {
+  const Resources = {};
+  const owners = new Map();
+  for (const rotation of rotations) {
+    const startOn = rotation.startOn ?? [];
+    if (!Array.isArray(startOn) || startOn.length > MAX_PATTERNS)
+      throw new Error(`startOn of family "${rotation.family}": expected a list of at most ${MAX_PATTERNS} {pattern} entries`);
+    startOn.forEach((trigger, n) => {
+      const pattern = trigger?.pattern;
+      if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern) || Object.keys(pattern).length === 0)
+        throw new Error(
+          `startOn[${n}] of family "${rotation.family}": expected {"pattern": {...}} with a non-empty EventBridge event pattern, such as {"source": ["aws.ssm"]}`,
+        );
+      const id = logicalId(rotation.family, n + 1);
+      const other = owners.get(id);
+      if (other !== undefined) throw new Error(`Families "${other}" and "${rotation.family}" would share the rule ${id}; rename one of them`);
+      owners.set(id, rotation.family);
+      const input = { family: rotation.family, instanceId: rotation.instanceId, ...rotation.input, onConflict: 'skip', ...trigger.input };
+      Resources[id] = {
+        Type: 'AWS::Events::Rule',
+        Properties: {
+          Name: ruleName(stage, rotation.family, n + 1),
+          Description: `Starts a rotation of the AMI family ${rotation.family} on a matching event`,
+          EventBusName: 'default',
+          EventPattern: pattern,
+          State: 'ENABLED',
+          Targets: [
+            {
+              Id: 'rotate',
+              Arn: { Ref: 'RotateAmiStateMachine' },
+              RoleArn: { 'Fn::GetAtt': ['EventStartRole', 'Arn'] },
+              InputTransformer: inputTransformer(input),
+              RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+              DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+            },
+          ],
+        },
+      };
+    });
+  }
+  if (Object.keys(Resources).length === 0) return Resources;
+  // EventBridge assumes this role to start the state machine (EventBridge User Guide, "Using IAM roles to
+  // send events to targets"; Step Functions as a target needs states:StartExecution).
+  Resources.EventStartRole = {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'start-rotations',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'RotateAmiStateMachine' } }],
+          },
+        },
+      ],
+    },
+  };
+  // A rule's dead-letter queue is written by EventBridge itself, so the queue must allow it (EventBridge User
+  // Guide, "Granting permissions to the dead-letter queue"): only for this stage's start rules.
+  Resources.EventStartDeadLetterPolicy = {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: 'ScheduleDeadLetterQueue' }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'EventStartRulesDeadLetter',
+            Effect: 'Allow',
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: 'sqs:SendMessage',
+            Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/ami-rotator-${stage}-*` } },
+            },
+          },
+        ],
+      },
+    },
+  };
+  return Resources;
+};
+
+module.exports = async ({ options, resolveVariable }) => {
+  const stage = options.stage ?? 'dev';
+  const file = path.join(__dirname, `rotations.${stage}.json`);
+  if (fs.existsSync(file)) return { Resources: triggersFor(JSON.parse(fs.readFileSync(file, 'utf8')), stage) };
+  const family = await resolveVariable('param:family');
+  const instanceId = await resolveVariable('param:instanceId');
+  const raw = await resolveVariable('param:startOn');
+  if (raw === '' || family === '' || instanceId === '') return { Resources: {} };
+  let startOn;
+  try {
+    startOn = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`startOn: expected JSON such as [{"pattern": {"source": ["aws.ssm"]}}], got ${raw.slice(0, 100)}: ${error.message}`);
+  }
+  return { Resources: triggersFor([{ family, instanceId, startOn: Array.isArray(startOn) ? startOn : [startOn] }], stage) };
+};
+module.exports.triggersFor = triggersFor;
