@@ -5,7 +5,7 @@ import validator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { functionFileOf, loadDefinition } from '../../local/workflow.ts';
 import { readConfig } from '../../src/config.ts';
-import { METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
+import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { describeAlertRules } from './alert-rules.ts';
@@ -243,6 +243,27 @@ describe('the packaged stack', () => {
     });
     expect(sent.Comment).toBe('started by event e-1 (EC2 Command Status-change Notification from aws.ssm)');
     expect(target?.InputTransformer.InputPathsMap).toEqual({ id: '$.id', source: '$.source', detailType: '$.detail-type' });
+  });
+
+  it('has a dashboard that shows every metric the functions write, the executions by status and every alarm', () => {
+    const [body, variables] = (
+      template.Resources.StackDashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] }
+    )['Fn::Sub'];
+    expect(variables).toEqual({ StateMachine: { Ref: 'RotateAmiStateMachine' } });
+    const dashboard = JSON.parse(body) as { widgets: { type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }[] };
+    const text = JSON.stringify(dashboard);
+    const searched = [...text.matchAll(/MetricName=\\"(\w+)\\"/g)].map((m) => m[1]);
+
+    expect([...new Set(searched)].sort()).toEqual(
+      Object.values(METRIC)
+        .filter((m) => m !== METRIC.rotationSucceeded)
+        .sort(),
+    );
+    for (const status of ['ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted'])
+      expect(text).toContain(`["AWS/States","${status}","StateMachineArn","\${StateMachine}"]`);
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName as string);
+    const shown = dashboard.widgets.flatMap((w) => w.properties.alarms ?? []).map((arn) => arn.split(':alarm:')[1]);
+    expect(shown.sort()).toEqual(alarms.sort());
   });
 
   it("raises a family's freshness alarm after 26 hours without the metric that TagImage emits, missing data included", () => {
