@@ -92,7 +92,7 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     const snapshots = (image.snapshots as { snapshotId: string; deviceName: string }[] | undefined) ?? [];
     console.log(`  new image   ${image.imageId} ${image.name}: available`);
     console.log(`  snapshots   ${snapshots.map((s) => `${s.snapshotId} (${s.deviceName})`).join(', ') || 'none'}`);
-    if (out.published) console.log(`  published   ${publishedNote(out.published)}`);
+    console.log(`  published   ${publishedNote(out.published) || 'nothing (no publish targets)'}`);
   }
   if (prune.totals) {
     const totals = obj(prune.totals);
@@ -121,7 +121,9 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
       );
   }
   for (const event of result.busEvents)
-    console.log(`  event       ${event.detailType} (source ${event.source}) on the ${event.eventBusName} bus: ${JSON.stringify(event.detail)}`);
+    console.log(
+      `  event       ${event.detailType} (source ${event.source}) on the ${event.eventBusName} bus: ${JSON.stringify(event.detail)}`,
+    );
   console.log(`  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length} sent to the SNS topic:`}`);
   for (const alert of result.alerts) {
     console.log(

@@ -1,6 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { eventPrinter } from '../../local/report.ts';
-import type { EventLog } from '../../local/workflow.ts';
+import { eventPrinter, printSummary } from '../../local/report.ts';
+import type { EventLog, LocalRunResult } from '../../local/workflow.ts';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -16,4 +16,35 @@ it('prints nothing about a result when a state exits with a caught error instead
   eventPrinter(false)(exited('CreateImage', { image: { imageId: 'ami-0abc', name: 'web-prod-1' } }), 10);
 
   expect(printed).toEqual([expect.stringMatching(/^ +ami-0abc web-prod-1 \(pending\)$/)]);
+});
+
+it('sums up what was published and the events put on the bus', () => {
+  const printed: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
+  const result = (published: unknown) =>
+    ({
+      status: 'SUCCEEDED',
+      output: { image: { imageId: 'ami-0abc', name: 'web-prod-1', snapshots: [] }, published },
+      alerts: [],
+      busEvents: [
+        {
+          source: 'ami-rotator',
+          detailType: 'AMI Rotated',
+          eventBusName: 'default',
+          state: 'AnnounceRotation',
+          detail: { family: 'web-prod' },
+        },
+      ],
+      events: [],
+      transitions: 20,
+    }) as unknown as LocalRunResult;
+
+  printSummary(result({ parameter: null, launchTemplates: [] }), undefined);
+  printSummary(result({ parameter: { name: '/golden/web-prod/latest', imageId: 'ami-0abc' }, launchTemplates: [] }), undefined);
+
+  expect(printed.filter((l) => l.startsWith('  published'))).toEqual([
+    '  published   nothing (no publish targets)',
+    '  published   parameter /golden/web-prod/latest',
+  ]);
+  expect(printed).toContain('  event       AMI Rotated (source ami-rotator) on the default bus: {"family":"web-prod"}');
 });
