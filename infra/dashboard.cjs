@@ -21,6 +21,7 @@ const graph = (title, metrics, { x, y, stacked = false, stat = 'Sum', unit } = {
   height: 6,
   properties: {
     title,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
     region: '${AWS::Region}',
     view: 'timeSeries',
     stacked,
@@ -38,15 +39,27 @@ const dashboardBody = (stage, alarmNames) => {
     ...machine,
     name,
     'StateMachineArn',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
     '${StateMachine}',
   ]);
   return {
     widgets: [
       graph('Executions by status (per day)', byStatus, { x: 0, y: 0, stacked: true }),
-      graph('Image ready: seconds from start to available, per family', [[search('ImageReadySeconds', 'Average')]], { x: 12, y: 0, unit: 'seconds' }),
-      graph('Images pruned and snapshots deleted (per day)', [[search('ImagesPruned', 'Sum')], [search('SnapshotsDeleted', 'Sum')]], { x: 0, y: 6 }),
+      graph('Image ready: seconds from start to available, per family', [[search('ImageReadySeconds', 'Average')]], {
+        x: 12,
+        y: 0,
+        unit: 'seconds',
+      }),
+      graph('Images pruned and snapshots deleted (per day)', [[search('ImagesPruned', 'Sum')], [search('SnapshotsDeleted', 'Sum')]], {
+        x: 0,
+        y: 6,
+      }),
       graph('Failed rotations by step (per day)', [[search('RotationFailed', 'Sum', 'step')]], { x: 12, y: 6, stacked: true }),
-      graph('Newest image age, hours, per family', [[search('NewestImageAgeHours', 'Maximum', 'family', 3600)]], { x: 0, y: 12, unit: 'hours' }),
+      graph('Newest image age, hours, per family', [[search('NewestImageAgeHours', 'Maximum', 'family', 3600)]], {
+        x: 0,
+        y: 12,
+        unit: 'hours',
+      }),
       graph(
         'What may have been lost: prune failures, EC2 throttles, events and alerts not delivered',
         [

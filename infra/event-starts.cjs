@@ -36,7 +36,8 @@ const triggersFor = (rotations, stage) => {
         );
       const id = logicalId(rotation.family, n + 1);
       const other = owners.get(id);
-      if (other !== undefined) throw new Error(`Families "${other}" and "${rotation.family}" would share the rule ${id}; rename one of them`);
+      if (other !== undefined)
+        throw new Error(`Families "${other}" and "${rotation.family}" would share the rule ${id}; rename one of them`);
       owners.set(id, rotation.family);
       const input = { family: rotation.family, instanceId: rotation.instanceId, ...rotation.input, onConflict: 'skip', ...trigger.input };
       Resources[id] = {
@@ -105,7 +106,11 @@ const triggersFor = (rotations, stage) => {
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
             Condition: {
-              ArnLike: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/ami-rotator-${stage}-*` } },
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/ami-rotator-${stage}-*`,
+                },
+              },
             },
           },
         ],

@@ -74,7 +74,13 @@ export const publishImage = async (
   execution: ExecutionRef,
 ): Promise<PublishResult> => {
   const done: string[] = [];
-  const result: PublishResult = { parameter: null, launchTemplates: [], checks: 0, nextWaitSeconds: CONFIRM_WAIT_SECONDS, confirmed: !publish.parameter };
+  const result: PublishResult = {
+    parameter: null,
+    launchTemplates: [],
+    checks: 0,
+    nextWaitSeconds: CONFIRM_WAIT_SECONDS,
+    confirmed: !publish.parameter,
+  };
   try {
     if (publish.parameter) {
       // Already the value (a retried step): no second write.

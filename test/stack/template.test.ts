@@ -246,9 +246,8 @@ describe('the packaged stack', () => {
   });
 
   it('has a dashboard that shows every metric the functions write, the executions by status and every alarm', () => {
-    const [body, variables] = (
-      template.Resources.StackDashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] }
-    )['Fn::Sub'];
+    const dashboardBody = template.Resources.StackDashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] };
+    const [body, variables] = dashboardBody['Fn::Sub'];
     expect(variables).toEqual({ StateMachine: { Ref: 'RotateAmiStateMachine' } });
     const dashboard = JSON.parse(body) as { widgets: { type: string; properties: { metrics?: unknown[][]; alarms?: string[] } }[] };
     const text = JSON.stringify(dashboard);
