@@ -118,7 +118,8 @@ export const executionInputSchema = z.strictObject({
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   onConflict: z.optional(
     z.enum(['fail', 'skip'], {
-      error: 'expected "fail" (another rotation of the family running: RotationInProgress and an alert) or "skip" (end successfully, no alert)',
+      error:
+        'expected "fail" (another rotation of the family running: RotationInProgress and an alert) or "skip" (end successfully, no alert)',
     }),
   ),
   // The Step Functions console's default input is {"Comment": "Insert your JSON here"}: a note, accepted and ignored.
