@@ -2,7 +2,7 @@
  * Fault injection, configured per test: throttling, server errors, lost responses, latency, and
  * the fate of new images. Random choices come from a seeded generator so a run can be replayed.
  */
-import type { ImageFate } from './model.ts';
+import type { BootFate, ImageFate } from './model.ts';
 
 export interface FaultRule {
   /** Actions the rule applies to; all actions when absent. */
@@ -28,6 +28,20 @@ interface ImageFateRule {
   fate: ImageFate;
 }
 
+/** How an instance launched from a matching image boots: its status checks pass, fail, or never settle. */
+interface BootFateRule {
+  /** A substring of the name of the image the instance is launched from. */
+  imageNameContains: string;
+  fate: BootFate;
+}
+
+/** How a Run Command of a document ends (the first matching rule; Success when none). */
+interface CommandOutcomeRule {
+  documentName?: string;
+  status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+  output?: string;
+}
+
 export interface FaultPlan {
   rules?: readonly FaultRule[];
   /** Added to every response, in milliseconds. */
@@ -35,6 +49,8 @@ export interface FaultPlan {
   imageFates?: readonly ImageFateRule[];
   /** How many valid `aws:ec2:image` parameter writes SSM silently drops (its asynchronous validation). */
   dropParameterWrites?: number;
+  bootFates?: readonly BootFateRule[];
+  commandOutcomes?: readonly CommandOutcomeRule[];
   seed?: number;
 }
 
@@ -57,6 +73,11 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   if (!isList(rules, (r) => typeof r.code === 'string')) return 'rules: expected a list of {code, actions?, params?, rate?, times?, when?}';
   if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
     return 'imageFates: expected a list of {nameContains, fate}';
+  const { bootFates, commandOutcomes } = plan as Record<string, unknown>;
+  if (!isList(bootFates, (f) => typeof f.imageNameContains === 'string' && ['ok', 'impaired', 'never'].includes(String(f.fate))))
+    return 'bootFates: expected a list of {imageNameContains, fate: ok | impaired | never}';
+  if (!isList(commandOutcomes, (c) => ['Success', 'Failed', 'TimedOut', 'Cancelled'].includes(String(c.status))))
+    return 'commandOutcomes: expected a list of {documentName?, status: Success | Failed | TimedOut | Cancelled, output?}';
   if (latencyMs !== undefined && !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000))
     return 'latencyMs: expected 0 to 60000';
   if (seed !== undefined && !Number.isInteger(seed)) return 'seed: expected a whole number';
@@ -127,6 +148,18 @@ export class Faults {
       return rule;
     }
     return undefined;
+  }
+
+  bootFateOf(imageName: string): BootFate {
+    return this.plan.bootFates?.find((rule) => imageName.includes(rule.imageNameContains))?.fate ?? 'ok';
+  }
+
+  commandOutcomeOf(documentName: string): CommandOutcomeRule {
+    return (
+      this.plan.commandOutcomes?.find((rule) => rule.documentName === undefined || rule.documentName === documentName) ?? {
+        status: 'Success',
+      }
+    );
   }
 
   fateOf(imageName: string): ImageFate {

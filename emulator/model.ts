@@ -5,6 +5,8 @@ export type InstanceStateName = 'pending' | 'running' | 'stopping' | 'stopped' |
 export type ImageState = 'pending' | 'available' | 'failed' | 'disabled';
 /** What happens to a new image: EC2 finishes it, fails it, or never finishes it. */
 export type ImageFate = 'available' | 'failed' | 'stuck';
+/** How an instance's status checks go: they pass, one fails (impaired), or they never settle. */
+export type BootFate = 'ok' | 'impaired' | 'never';
 
 export interface Volume {
   volumeId: string;
@@ -25,6 +27,12 @@ export interface Instance {
   launchTime: string;
   /** How many times CreateImage rebooted it (CreateImage without NoReboot). */
   rebootCount: number;
+  /** Its status checks: `initializing` for the emulator's `bootPolls` looks, then as its fate says. */
+  boot?: { fate: BootFate; polls: number };
+  /** The instance profile it was launched with: the SSM agent runs commands only with one. */
+  instanceProfile?: string;
+  /** The RunInstances ClientToken it was launched with, and what that call asked for. */
+  clientToken?: { token: string; request: string };
 }
 
 export interface ImageBlockDevice {
@@ -128,4 +136,14 @@ export interface RecycleBinRule {
   excludeResourceTags: { key: string; value: string }[];
   status: 'pending' | 'available';
   lockState: 'locked' | 'pending_unlock' | 'unlocked';
+}
+
+/** A Run Command (SendCommand) and how it will end. */
+export interface RunCommand {
+  commandId: string;
+  documentName: string;
+  instanceIds: string[];
+  /** GetCommandInvocation reads so far: the first sees InProgress. */
+  reads: number;
+  outcome: { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled'; output?: string };
 }

@@ -75,6 +75,8 @@ export interface EmulatorSettings {
   pendingPolls?: number;
   /** Reads of a new `aws:ec2:image` parameter value that still see the old one (1 by default). */
   parameterValidationReads?: number;
+  /** Looks at a launched instance's status checks that still see `initializing` (1 by default). */
+  bootPolls?: number;
   now?: () => Date;
 }
 
@@ -109,6 +111,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     region: settings.region ?? 'us-east-1',
     pendingPolls: settings.pendingPolls ?? 1,
     parameterValidationReads: settings.parameterValidationReads ?? 1,
+    bootPolls: settings.bootPolls ?? 1,
     now: settings.now ?? (() => new Date()),
   };
   const ctx: ActionContext = { store, faults, options };

@@ -7,6 +7,7 @@ import type {
   LaunchConfiguration,
   LaunchTemplate,
   RecycleBinRule,
+  RunCommand,
   Snapshot,
   SsmParameter,
 } from './model.ts';
@@ -46,6 +47,8 @@ export class Store {
   readonly snapshots = new Map<string, Snapshot>();
   readonly launchTemplates = new Map<string, LaunchTemplate>();
   readonly parameters = new Map<string, SsmParameter>();
+  /** Run Command's commands, by id. */
+  readonly commands = new Map<string, RunCommand>();
   readonly recycleBinRules = new Map<string, RecycleBinRule>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
   readonly launchConfigurations = new Map<string, LaunchConfiguration>();
@@ -59,6 +62,7 @@ export class Store {
       this.snapshots,
       this.launchTemplates,
       this.parameters,
+      this.commands,
       this.recycleBinRules,
       this.autoScalingGroups,
       this.launchConfigurations,

@@ -48,11 +48,21 @@ const resultNote = (state: string, output: unknown): string => {
       const published = obj(out.published);
       return published.confirmed ? `parameter shows the new image after ${published.checks} read(s)` : `not yet (read ${published.checks})`;
     }
+    case 'LaunchTestInstance':
+    case 'CheckBoot': {
+      const test = obj(out.bootTest);
+      return `${test.instanceId ? `${test.instanceId}: ` : ''}${test.status}, ${test.reason}`;
+    }
+    case 'TerminateTestInstance':
+    case 'TerminateFailedTestInstance':
+    case 'TerminateAfterBootError':
+      return `terminated ${(obj(out.bootTestCleanup).terminated as unknown[] | undefined)?.join(', ') || 'nothing'}`;
     case 'PlanRetention':
     case 'PruneImages':
     case 'ContinuePruning':
       return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
     case 'CleanUpFailedImage':
+    case 'CleanUpFailedBootImage':
     case 'CleanUpTimedOutImage':
     case 'CleanUpAfterError':
       return `image deregistered: ${obj(out.cleanup).deregistered}, snapshots deleted: ${(obj(out.cleanup).deletedSnapshots as unknown[] | undefined)?.length ?? 0}`;
@@ -120,6 +130,11 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
         `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)${stagesDone(totals)}`,
       );
   }
+  const bootTest = obj(out.bootTest);
+  if (bootTest.status)
+    console.log(
+      `  boot test   ${bootTest.status}: ${bootTest.reason} (${bootTest.instanceId || 'no instance'}${bootTest.instanceType ? `, ${bootTest.instanceType}` : ''}; terminated)`,
+    );
   for (const event of result.busEvents)
     console.log(
       `  event       ${event.detailType} (source ${event.source}) on the ${event.eventBusName} bus: ${JSON.stringify(event.detail)}`,

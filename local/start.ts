@@ -25,6 +25,8 @@ const baseInput = {
   instanceId: DEMO_INSTANCE_ID,
   publish: { parameter: DEMO_PARAMETER, launchTemplates: [{ id: DEMO_TEMPLATE_ID, setDefault: true }] },
 };
+/** Where the demo's boot test launches: any well-formed ids do on the emulator. */
+const DEMO_BOOT_TEST = { instanceTypes: ['t3.micro', 't3a.micro'], subnetIds: ['subnet-0d000000000000001'] };
 const SCENARIOS: Record<string, Scenario> = {
   rotation: { about: 'a full rotation: create, wait, tag, publish, prune', input: baseInput },
   'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
@@ -55,6 +57,15 @@ const SCENARIOS: Record<string, Scenario> = {
   'soft-delete': {
     about: 'disableBeforeDeleteDays 3: the expired images are disabled tonight, deleted by a night 3 days on if still unused',
     input: { ...baseInput, retention: { disableBeforeDeleteDays: 3 } },
+  },
+  'boot-test': {
+    about: 'launch the new image, wait for both status checks, terminate the test instance, then publish and prune',
+    input: { ...baseInput, bootTest: DEMO_BOOT_TEST },
+  },
+  'boot-fails': {
+    about: 'the new image boots impaired: one alert, nothing published, nothing pruned, no test instance left running',
+    input: { ...baseInput, bootTest: DEMO_BOOT_TEST },
+    faults: { bootFates: [{ imageNameContains: DEMO_FAMILY, fate: 'impaired' }] },
   },
   'recycle-bin-gap': {
     about: 'the Recycle Bin keeps deleted AMIs but not their snapshots: the prune plan warns',

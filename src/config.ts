@@ -13,6 +13,8 @@ export interface DeploymentConfig {
   publish: string | undefined;
   /** `ROTATOR_PUBLISH_PATH`: the SSM path the publish role may write under; a parameter outside it is refused. */
   publishPath: string;
+  /** `ROTATOR_BOOT_TEST`: the default `bootTest` setting as JSON, checked with the input contract (src/rotation/boot-test-request.ts). */
+  bootTest: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -75,6 +77,7 @@ export const readConfig = (env: Env): DeploymentConfig => {
     wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
     publish: env.ROTATOR_PUBLISH || undefined,
     publishPath: env.ROTATOR_PUBLISH_PATH || DEFAULT_PUBLISH_PATH,
+    bootTest: env.ROTATOR_BOOT_TEST || undefined,
   };
 };
 

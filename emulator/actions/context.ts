@@ -8,6 +8,8 @@ export interface EmulatorOptions {
   pendingPolls: number;
   /** How many reads of an `aws:ec2:image` parameter still see the old value after a write (SSM validates asynchronously). */
   parameterValidationReads: number;
+  /** How many DescribeInstanceStatus looks see a new instance's status checks `initializing` before they settle. */
+  bootPolls: number;
   /** The emulator's clock: creation dates and snapshot times come from it. */
   now: () => Date;
 }

@@ -45,22 +45,63 @@ const INSTANCE_FILTERS: FilterSupport<Instance> = {
   tags: (i) => i.tags,
 };
 
-const runInstances: Action = (q, { store, options }) => {
+// RunInstances: MinCount and MaxCount required, 1 <= MinCount <= MaxCount; the image must exist and be
+// available; ClientToken at most 64 ASCII characters, and a repeated token answers with the first call's
+// instances, or IdempotentParameterMismatch when the request differs (EC2 API Reference, RunInstances;
+// "Ensure idempotency in Amazon EC2 API requests").
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.[a-z0-9-]+$/;
+const SUBNET_ID = /^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/;
+
+const runInstances: Action = (q, ctx) => {
+  const { store, options, faults } = ctx;
   const imageId = required(q, 'ImageId');
   store.checkId('ami', imageId);
-  const count = int(q, 'MinCount') ?? 1;
+  const minCount = int(q, 'MinCount');
+  const maxCount = int(q, 'MaxCount');
+  if (minCount === undefined) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter MinCount');
+  if (maxCount === undefined) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter MaxCount');
+  if (minCount < 1 || maxCount < minCount)
+    throw new Ec2ErrorResponse('InvalidParameterValue', `MinCount (${minCount}) must be at least 1 and at most MaxCount (${maxCount})`);
+  const instanceType = str(q, 'InstanceType') ?? 'm1.small';
+  if (!INSTANCE_TYPE.test(instanceType))
+    throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+  const subnetId = str(q, 'SubnetId');
+  if (subnetId !== undefined && !SUBNET_ID.test(subnetId))
+    throw new Ec2ErrorResponse('InvalidSubnetID.Malformed', `Invalid id: "${subnetId}"`);
+  const token = str(q, 'ClientToken');
+  if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token)))
+    throw new Ec2ErrorResponse('InvalidParameterValue', 'ClientToken: expected at most 64 ASCII characters');
+  const fingerprint = JSON.stringify({ ...q, ClientToken: undefined });
+  const profile = str(node(q, 'IamInstanceProfile'), 'Name') ?? str(node(q, 'IamInstanceProfile'), 'Arn');
+  if (token !== undefined) {
+    const earlier = [...store.instances.values()].filter((i) => i.clientToken?.token === token);
+    if (earlier.length > 0) {
+      if (earlier[0]?.clientToken?.request !== fingerprint)
+        throw new Ec2ErrorResponse(
+          'IdempotentParameterMismatch',
+          'The client token you have provided is associated with a resource that is already deleted or has different parameters.',
+        );
+      return {
+        reservationId: `r-${earlier[0]?.instanceId.slice(2)}`,
+        ownerId: ACCOUNT_ID,
+        groupSet: '',
+        instancesSet: items(earlier.map(instanceXml)),
+      };
+    }
+  }
   const source = store.images.get(imageId);
+  if (!source) throw new Ec2ErrorResponse('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  if (source.state !== 'available')
+    throw new Ec2ErrorResponse('InvalidAMIID.Unavailable', `The image id '[${imageId}]' is not available (${source.state})`);
   const requested = list(q, 'BlockDeviceMapping').map((m) => ({
     deviceName: str(m, 'DeviceName') ?? '/dev/xvda',
     sizeGiB: Number(str(node(m, 'Ebs'), 'VolumeSize') ?? 8),
     virtual: str(m, 'VirtualName'),
   }));
-  const rootDeviceType = source?.rootDeviceType ?? (requested[0]?.virtual?.startsWith('ephemeral') ? 'instance-store' : 'ebs');
+  const rootDeviceType = source.rootDeviceType;
   const tags = tagSpecifications(q).get('instance') ?? [];
-  const launched = Array.from({ length: count }, () => {
-    const volumes: Volume[] = (
-      requested.length > 0 ? requested.filter((r) => !r.virtual) : (source?.blockDevices ?? [{ deviceName: '/dev/xvda', sizeGiB: 8 }])
-    ).map((d) => ({
+  const launched = Array.from({ length: maxCount }, () => {
+    const volumes: Volume[] = (requested.length > 0 ? requested.filter((r) => !r.virtual) : source.blockDevices).map((d) => ({
       volumeId: store.newId('vol'),
       deviceName: d.deviceName,
       sizeGiB: d.sizeGiB,
@@ -69,14 +110,17 @@ const runInstances: Action = (q, { store, options }) => {
     const instance: Instance = {
       instanceId: store.newId('i'),
       imageId,
-      instanceType: str(q, 'InstanceType') ?? 't3.micro',
+      instanceType,
       state: 'running',
       rootDeviceType,
-      rootDeviceName: source?.rootDeviceName ?? '/dev/xvda',
+      rootDeviceName: source.rootDeviceName,
       volumes: rootDeviceType === 'ebs' ? volumes : volumes.filter((v) => v.deviceName !== '/dev/xvda'),
       tags: tags.map((t) => ({ ...t })),
       launchTime: options.now().toISOString(),
       rebootCount: 0,
+      boot: { fate: faults.bootFateOf(source.name), polls: 0 },
+      ...(profile === undefined ? {} : { instanceProfile: profile }),
+      ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
     };
     store.instances.set(instance.instanceId, instance);
     return instance;
@@ -86,6 +130,44 @@ const runInstances: Action = (q, { store, options }) => {
     ownerId: ACCOUNT_ID,
     groupSet: '',
     instancesSet: items(launched.map(instanceXml)),
+  };
+};
+
+// DescribeInstanceStatus: running instances only unless IncludeAllInstances; MaxResults 5 to 1000, not
+// with InstanceIds; status checks `initializing` for a while after launch, then `ok` or `impaired`
+// (EC2 API Reference, DescribeInstanceStatus, InstanceStatusSummary).
+const statusOf = (instance: Instance, bootPolls: number): string => {
+  if (instance.state !== 'running') return 'not-applicable';
+  const boot = instance.boot;
+  if (!boot) return 'ok';
+  boot.polls += 1;
+  if (boot.polls <= bootPolls || boot.fate === 'never') return 'initializing';
+  return boot.fate;
+};
+
+const describeInstanceStatus: Action = (q, { store, options }) => {
+  const ids = strings(q, 'InstanceId');
+  const maxResults = int(q, 'MaxResults');
+  checkNotBoth('InstanceIds', ids.length > 0, 'MaxResults', maxResults !== undefined);
+  if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000))
+    throw new Ec2ErrorResponse('InvalidParameterValue', `MaxResults: expected 5 to 1000, got ${maxResults}`);
+  const all = ids.length > 0 ? ids.map((id) => store.instance(id)) : [...store.instances.values()];
+  const shown = str(q, 'IncludeAllInstances') === 'true' ? all : all.filter((i) => i.state === 'running');
+  const page = paginate(shown, maxResults, str(q, 'NextToken'));
+  return {
+    instanceStatusSet: items(
+      page.items.map((i) => {
+        const status = statusOf(i, options.bootPolls);
+        return {
+          instanceId: i.instanceId,
+          availabilityZone: `${options.region}a`,
+          instanceState: stateXml(i.state),
+          systemStatus: { status: status === 'impaired' ? 'ok' : status },
+          instanceStatus: { status },
+        };
+      }),
+    ),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
   };
 };
 
@@ -129,6 +211,7 @@ const changeState =
 export const instanceActions: Record<string, Action> = {
   RunInstances: runInstances,
   DescribeInstances: describeInstances,
+  DescribeInstanceStatus: describeInstanceStatus,
   TerminateInstances: changeState('terminated', ['pending', 'running', 'stopping', 'stopped', 'shutting-down']),
   StopInstances: changeState('stopped', ['running', 'pending']),
   StartInstances: changeState('running', ['stopped']),

@@ -9,6 +9,7 @@ import type { Faults } from '../faults.ts';
 import type { SsmParameter } from '../model.ts';
 import type { Store } from '../store.ts';
 import type { EmulatorOptions } from './context.ts';
+import { runCommandActions } from './run-command.ts';
 
 /** An SSM error: its `__type` is what the SDK names the exception after. */
 export class SsmErrorResponse extends Error {
@@ -164,6 +165,7 @@ const describeParameters: SsmAction = (body, { store, options }) => {
 };
 
 export const ssmActions: Record<string, SsmAction> = {
+  ...runCommandActions,
   PutParameter: putParameter,
   GetParameter: getParameter,
   GetParameters: getParameters,

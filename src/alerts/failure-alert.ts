@@ -66,6 +66,8 @@ const HINTS: Record<string, string> = {
     'EC2 could not finish the image; ami-rotator removed it and its snapshots. Check the instance and its volumes, then start again.',
   ImageCreationTimedOut:
     'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
+  BootTestFailed:
+    'The new image did not pass its boot test (the cause says why): it was not published, nothing was pruned, the test instance was terminated, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage). Fix the source instance (fstab, disk space, services), then start again.',
   ImageNotFound: 'The image was deregistered outside this execution while it was being made. Start the rotation again.',
   ImageNotOwned:
     'The cleanup refused to remove an image that another execution made. Check that image; remove it by hand if it is a leftover.',
@@ -109,7 +111,8 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
   const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
   const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
-  const step = state.failedStep ?? (error.startsWith('ImageCreation') ? 'CheckImage' : 'an unknown step');
+  const step =
+    state.failedStep ?? (error.startsWith('ImageCreation') ? 'CheckImage' : error === 'BootTestFailed' ? 'CheckBoot' : 'an unknown step');
   const image = state.image?.imageId ? `${state.image.imageId}${state.image.name ? ` (${state.image.name})` : ''}` : 'none was created';
   const cleanup = state.cleanup
     ? `${state.cleanup.deregistered ? 'image deregistered' : 'image was already gone'}, ${state.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted${

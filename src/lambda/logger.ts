@@ -5,8 +5,9 @@
  * `ROTATOR_LOG_LEVEL`, this project's earlier setting, is still read when `POWERTOOLS_LOG_LEVEL` is absent.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SERVICE } from './log-keys.ts';
 
-export const SERVICE = 'ami-rotator';
+export { SERVICE };
 
 export const createLogger = (env: Readonly<Record<string, string | undefined>> = process.env): Logger => {
   const legacy = env.POWERTOOLS_LOG_LEVEL ? undefined : env.ROTATOR_LOG_LEVEL?.toUpperCase();

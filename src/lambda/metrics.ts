@@ -9,7 +9,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { takeThrottleCount } from '../aws/throttles.ts';
 import { FAMILY_PATTERN } from '../rotation/family.ts';
-import { logKeysOf } from './middleware.ts';
+import { logKeysOf } from './log-keys.ts';
 
 export const METRICS_NAMESPACE = 'AmiRotator';
 /** Powertools adds this as the `service` dimension of every metric; alarms must name it too. */

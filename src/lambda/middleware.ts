@@ -2,25 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { field, logKeysOf, text } from './log-keys.ts';
 import { logger as sharedLogger } from './logger.ts';
-
-type Fields = Record<string, unknown>;
-const field = (value: unknown, key: string): unknown => (typeof value === 'object' && value !== null ? (value as Fields)[key] : undefined);
-const text = (value: unknown): string | undefined => (typeof value === 'string' ? value.slice(0, 256) : undefined);
-
-/**
- * The execution and family an event belongs to, wherever the state machine put them (`execution.id`;
- * `request.family`, `family`, `image.family`, or the raw `input.family` before validation).
- */
-export const logKeysOf = (event: unknown): { execution?: string; family?: string } => {
-  const execution = text(field(field(event, 'execution'), 'id'));
-  const family =
-    text(field(field(event, 'request'), 'family')) ??
-    text(field(event, 'family')) ??
-    text(field(field(event, 'image'), 'family')) ??
-    text(field(field(event, 'input'), 'family'));
-  return { ...(execution ? { execution } : {}), ...(family ? { family } : {}) };
-};
 
 /** EC2's (or another service's) request id of the call that failed, from the error or its cause. */
 const awsRequestIdOf = (error: unknown): string | undefined => {

@@ -8,8 +8,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { SERVICE } from './logger.ts';
-import { logKeysOf } from './middleware.ts';
+import { logKeysOf, SERVICE } from './log-keys.ts';
 
 export const tracer = new Tracer({ serviceName: SERVICE });
 

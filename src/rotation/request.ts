@@ -7,6 +7,7 @@ import type { DeploymentConfig } from '../config.ts';
 import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
+import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.ts';
 import { FAMILY_PATTERN } from './family.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
@@ -115,6 +116,7 @@ export const executionInputSchema = z.strictObject({
     ),
   ),
   publish: z.optional(z.nullable(publishSchema)),
+  bootTest: z.optional(z.nullable(bootTestSchema)),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   onConflict: z.optional(
     z.enum(['fail', 'skip'], {
@@ -147,6 +149,8 @@ export interface RotationRequest {
   wait: WaitPolicy;
   /** Where the new image is handed on once tagged; absent when nothing is published. */
   publish?: Publish;
+  /** Launch the new image and judge its boot before publishing it; absent when not tested. */
+  bootTest?: BootTest;
 }
 
 export interface Publish {
@@ -190,6 +194,23 @@ const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path
 };
 
 const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {});
+const withBootTest = (bootTest: BootTest | undefined) => (bootTest ? { bootTest } : {});
+
+/** The deployment's boot test setting (ROTATOR_BOOT_TEST, JSON), checked with the input's own rules. */
+const bootTestSetting = (raw: string | undefined): BootTest | undefined => {
+  if (raw === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigurationError(
+      `ROTATOR_BOOT_TEST: expected JSON such as {"instanceTypes": ["t3.micro"], "subnetIds": ["subnet-0123456789abcdef0"]}, got "${raw.slice(0, 100)}"`,
+    );
+  }
+  const parsed = bootTestSchema.safeParse(value);
+  if (!parsed.success) throw new ConfigurationError(`ROTATOR_BOOT_TEST: ${parsed.error.issues.flatMap(describeIssue).join('; ')}`);
+  return toBootTest(parsed.data);
+};
 
 const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   const path = issue.path.map(String).join('.') || 'input';
@@ -276,6 +297,10 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
       value.publish === undefined
         ? toPublish(publishSetting(config.publish), config.publishPath, true)
         : toPublish(value.publish, config.publishPath, false),
+    ),
+    // The input's bootTest replaces the deployment's; null tests nothing.
+    ...withBootTest(
+      value.bootTest === undefined ? bootTestSetting(config.bootTest) : value.bootTest === null ? undefined : toBootTest(value.bootTest),
     ),
   };
 };

@@ -18,6 +18,9 @@ const emulator = useEmulator();
 
 const launch = async (volumes = 2) => {
   const ec2 = clientFor(emulator());
+  // RunInstances launches only an image that exists and is available.
+  if (!emulator().store.images.has('ami-0123456789abcdef0'))
+    emulator().seed({ images: [{ imageId: 'ami-0123456789abcdef0', name: 'base-image', creationDate: '2026-01-01T00:00:00.000Z' }] });
   const { Instances } = await ec2.send(
     new RunInstancesCommand({
       ImageId: 'ami-0123456789abcdef0',
@@ -87,8 +90,10 @@ describe('CreateImage and DescribeImages', () => {
 
     expect(Images?.[0]?.State).toBe('failed');
     expect(Images?.[0]?.StateReason?.Code).toBe('Client.InternalError');
-    const snapshots = [...emulator().store.snapshots.values()];
-    expect(snapshots.map((s) => s.state)).toEqual(['error', 'error']);
+    const snapshots = emulator()
+      .store.images.get(imageId)
+      ?.blockDevices.map((b) => emulator().store.snapshots.get(b.snapshotId));
+    expect(snapshots?.map((s) => s?.state)).toEqual(['error', 'error']);
   });
 
   it('keeps a stuck image pending however often it is described', async () => {

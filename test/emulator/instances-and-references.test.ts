@@ -15,6 +15,7 @@ const IMAGE = 'ami-0ccccccccccccccc1';
 
 describe('instances', () => {
   it('runs, describes by filter and terminates instances', async () => {
+    emulator().seed({ images: [{ imageId: IMAGE, name: 'base-image', creationDate: '2026-01-01T00:00:00.000Z' }] });
     const ec2 = clientFor(emulator());
     const { Instances } = await ec2.send(
       new RunInstancesCommand({

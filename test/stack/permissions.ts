@@ -12,6 +12,13 @@ const ec2 = (resource: string, region = REGION, account = ACCOUNT) => `arn:aws:e
 const image = (region = REGION) => `arn:aws:ec2:${region}::image/ami-0123456789abcdef0`;
 const snapshot = `arn:aws:ec2:${REGION}::snapshot/snap-0123456789abcdef0`;
 const instance = ec2('instance/i-0a1b2c3d4e5f60001');
+const testInstance = ec2('instance/i-0b1b2c3d4e5f60009');
+const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+/** What RunInstances sends for the boot test's instance: the tags it asks for (launchTestInstance). */
+const launchTags = (keys: string[] = ['Name', TAG.bootTest, TAG.imageId]) => ({
+  [`aws:RequestTag/${TAG.bootTest}`]: 'arn:aws:states:x',
+  'aws:TagKeys': keys,
+});
 const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
 const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ami-rotator-${STAGE}-${name}`;
 const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
@@ -437,6 +444,111 @@ const ROLES: Row[] = [
     'scheduler: never another one',
     'Denied',
     { principal: 'SchedulerRole', action: 'states:StartExecution', resource: `${stateMachine}-other` },
+  ],
+
+  // Boot test: launch only managed images as tagged test instances; terminate and command only those; pass one role.
+  [
+    'boot test: launches a managed image',
+    'Allowed',
+    { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: image(), context: managedResource },
+  ],
+  ['boot test: never an unmanaged image', 'Denied', { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: image() }],
+  [
+    'boot test: launches an instance tagged for a boot test',
+    'Allowed',
+    { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: testInstance, context: launchTags() },
+  ],
+  [
+    'boot test: never an untagged instance',
+    'Denied',
+    { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: testInstance, context: { 'aws:TagKeys': ['Name'] } },
+  ],
+  [
+    'boot test: never with a managed tag (it would make the instance prunable)',
+    'Denied',
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:RunInstances',
+      resource: testInstance,
+      context: launchTags([TAG.bootTest, TAG.managed]),
+    },
+  ],
+  [
+    'boot test: into a subnet',
+    'Allowed',
+    { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: ec2('subnet/subnet-0123456789abcdef0') },
+  ],
+  [
+    'boot test: tags its instance at launch',
+    'Allowed',
+    { principal: 'BootTestRole', action: 'ec2:CreateTags', resource: testInstance, context: { 'ec2:CreateAction': 'RunInstances' } },
+  ],
+  ['boot test: never tags a running instance', 'Denied', { principal: 'BootTestRole', action: 'ec2:CreateTags', resource: instance }],
+  [
+    'boot test: terminates a test instance',
+    'Allowed',
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:TerminateInstances',
+      resource: testInstance,
+      context: { [`aws:ResourceTag/${TAG.bootTest}`]: 'arn:aws:states:x' },
+    },
+  ],
+  ['boot test: never another instance', 'Denied', { principal: 'BootTestRole', action: 'ec2:TerminateInstances', resource: instance }],
+  [
+    'boot test: runs its check on a test instance',
+    'Allowed',
+    {
+      principal: 'BootTestRole',
+      action: 'ssm:SendCommand',
+      resource: testInstance,
+      context: { [`aws:ResourceTag/${TAG.bootTest}`]: 'arn:aws:states:x' },
+    },
+  ],
+  [
+    'boot test: never a command on another instance',
+    'Denied',
+    { principal: 'BootTestRole', action: 'ssm:SendCommand', resource: instance },
+  ],
+  [
+    'boot test: passes the named instance role to EC2',
+    'Allowed',
+    {
+      principal: 'BootTestRole',
+      action: 'iam:PassRole',
+      resource: role('golden-test'),
+      context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+    },
+  ],
+  [
+    'boot test: never another role',
+    'Denied',
+    { principal: 'BootTestRole', action: 'iam:PassRole', resource: role('admin'), context: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+  ],
+  [
+    'boot test: never to another service',
+    'Denied',
+    {
+      principal: 'BootTestRole',
+      action: 'iam:PassRole',
+      resource: role('golden-test'),
+      context: { 'iam:PassedToService': 'lambda.amazonaws.com' },
+    },
+  ],
+  [
+    'boot test: marks a failed image',
+    'Allowed',
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status] },
+    },
+  ],
+  [
+    'boot test: never a keep tag',
+    'Denied',
+    { principal: 'BootTestRole', action: 'ec2:CreateTags', resource: image(), context: { ...managedResource, 'aws:TagKeys': [TAG.keep] } },
   ],
 ];
 

@@ -23,6 +23,7 @@ beforeAll(async () => {
     timezone: 'Europe/Paris',
     opsTopicArn: OPS_TOPIC,
     startOn: JSON.stringify([{ pattern: PATCHED }]),
+    bootTestInstanceRole: 'golden-test',
   }));
 }, 120_000);
 
@@ -38,6 +39,7 @@ const FUNCTIONS = [
   'PruneImages',
   'CleanUpImage',
   'DescribeFailure',
+  'BootTest',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const resource = (type: string) => {

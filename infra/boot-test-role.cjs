@@ -1,0 +1,117 @@
+// The boot test's role (functions/boot-test.ts): launch only managed images, only as instances tagged for a
+// boot test, terminate only those, and pass only the instance role the deployer names (param
+// bootTestInstanceRole). EC2 User Guide, "Example: Launch instances (RunInstances)" and "Tag resources
+// during creation"; Systems Manager User Guide, "Restricting Run Command access based on tags".
+// Built here, not in YAML, because the PassRole statement exists only when a role is named.
+
+// IAM role names: 1 to 64 of letters, digits and +=,.@_- (IAM API Reference, CreateRole).
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
+const ACCOUNT = '${AWS::AccountId}';
+const arn = (service, resource, account = true) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:${account ? ACCOUNT : ''}:${resource}`,
+});
+const BOOT_TEST_TAG = 'ami-rotator:boot-test';
+
+const bootTestRole = (stage, instanceRole) => {
+  if (instanceRole !== '' && !ROLE_NAME.test(instanceRole))
+    throw new Error(`bootTestInstanceRole: expected the name of an IAM role (1 to 64 of letters, digits, +=,.@_-), got "${instanceRole}"`);
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ami-rotator-${stage}-*:*`,
+      },
+    },
+    { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+    { Sid: 'ReadInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], Resource: '*' },
+    {
+      Sid: 'LaunchOnlyManagedImages',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: arn('ec2', 'image/*', false),
+      Condition: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
+    },
+    {
+      Sid: 'LaunchIntoTheGivenNetwork',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: [arn('ec2', 'subnet/*'), arn('ec2', 'security-group/*'), arn('ec2', 'network-interface/*')],
+    },
+    {
+      Sid: 'LaunchOnlyTaggedTestInstances',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')],
+      Condition: {
+        Null: { [`aws:RequestTag/${BOOT_TEST_TAG}`]: 'false' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name', BOOT_TEST_TAG, 'ami-rotator:image-id'] },
+      },
+    },
+    {
+      Sid: 'TagOnlyOnLaunch',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [arn('ec2', 'instance/*'), arn('ec2', 'volume/*')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+    },
+    {
+      Sid: 'TerminateOnlyTestInstances',
+      Effect: 'Allow',
+      Action: 'ec2:TerminateInstances',
+      Resource: arn('ec2', 'instance/*'),
+      Condition: { Null: { [`aws:ResourceTag/${BOOT_TEST_TAG}`]: 'false' } },
+    },
+    {
+      Sid: 'MarkAFailedImage',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: arn('ec2', 'image/*', false),
+      Condition: {
+        StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['ami-rotator:status'] },
+      },
+    },
+    {
+      Sid: 'RunTheCheckOnTestInstances',
+      Effect: 'Allow',
+      Action: 'ssm:SendCommand',
+      Resource: arn('ec2', 'instance/*'),
+      Condition: { Null: { [`aws:ResourceTag/${BOOT_TEST_TAG}`]: 'false' } },
+    },
+    {
+      Sid: 'RunAnyCheckDocument',
+      Effect: 'Allow',
+      Action: 'ssm:SendCommand',
+      Resource: [arn('ssm', 'document/*'), arn('ssm', 'document/*', false)],
+    },
+    { Sid: 'ReadTheCheck', Effect: 'Allow', Action: 'ssm:GetCommandInvocation', Resource: '*' },
+  ];
+  if (instanceRole !== '') {
+    statements.push({
+      Sid: 'PassOnlyTheTestInstanceRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: { 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/${instanceRole}` },
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+  }
+  return {
+    BootTestRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+        Policies: [{ PolicyName: 'boot-test', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+      },
+    },
+  };
+};
+
+module.exports = async ({ options, resolveVariable }) => ({
+  Resources: bootTestRole(options.stage ?? 'dev', await resolveVariable('param:bootTestInstanceRole')),
+});
+module.exports.bootTestRole = bootTestRole;
