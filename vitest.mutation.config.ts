@@ -16,7 +16,7 @@ export default defineConfig({
       'test/retention/plan.test.ts',
       'test/retention/deprecation.test.ts',
       'test/retention/staging.test.ts',
-      'test/retention/recycle-bin.test.ts',
+      'test/retention/recycle-bin-assessment.test.ts',
       'test/retention/orphans-and-pacing.test.ts',
       'test/retention/report.test.ts',
       'test/retention/readme-examples.test.ts',

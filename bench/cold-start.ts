@@ -21,6 +21,7 @@ const FUNCTIONS = [
   'prune-images',
   'clean-up-image',
   'describe-failure',
+  'boot-test',
 ];
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 

@@ -16,7 +16,8 @@ import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
 import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
-import { assessRecycleBin, type RecycleBinAssessment, readRecycleBinRules } from './recycle-bin.ts';
+import { readRecycleBinRules } from './recycle-bin.ts';
+import { assessRecycleBin, type RecycleBinAssessment } from './recycle-bin-assessment.ts';
 import { planStages, type StageDecision } from './staging.ts';
 import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
 

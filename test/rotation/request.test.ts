@@ -149,3 +149,48 @@ describe('parseRotationRequest', () => {
     expect(problemsOf({ tags: { 'ami-rotator:managed': 'false' } })).toEqual([expect.stringContaining('tags.ami-rotator:managed')]);
   });
 });
+
+describe('the boot test in the input', () => {
+  const valid = { instanceTypes: ['t3.micro'], subnetIds: ['subnet-0123456789abcdef0'] };
+
+  it('fills in the defaults: no security groups, 15 minutes, the failed image removed', () => {
+    expect(parseRotationRequest({ bootTest: valid }, config).bootTest).toEqual({
+      instanceTypes: ['t3.micro'],
+      subnetIds: ['subnet-0123456789abcdef0'],
+      securityGroupIds: [],
+      timeoutMinutes: 15,
+      keepFailedImage: false,
+    });
+  });
+
+  it('takes the deployment setting, and null in the input switches it off', () => {
+    const deployed = readConfig({ ...ENV, ROTATOR_BOOT_TEST: JSON.stringify(valid) });
+
+    expect(parseRotationRequest({}, deployed).bootTest?.instanceTypes).toEqual(['t3.micro']);
+    expect(parseRotationRequest({ bootTest: null }, deployed).bootTest).toBeUndefined();
+  });
+
+  it.each([
+    ['an SSM document without an instance profile', { ...valid, ssmDocument: 'smoke-test' }, 'bootTest: ssmDocument needs instanceProfile'],
+    ['no subnet', { instanceTypes: ['t3.micro'], subnetIds: [] }, 'bootTest.subnetIds: expected at least 1'],
+    [
+      'a made-up instance type',
+      { ...valid, instanceTypes: ['big'] },
+      'bootTest.instanceTypes.0: expected an instance type such as t3.micro',
+    ],
+    [
+      'a repeated subnet',
+      { ...valid, subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef0'] },
+      'bootTest.subnetIds: expected no repeats',
+    ],
+    ['two minutes', { ...valid, timeoutMinutes: 2 }, 'bootTest.timeoutMinutes: expected a whole number of minutes from 5 to 60'],
+  ])('refuses %s, naming the field', (_what, bootTest, problem) => {
+    expect(problemsOf({ bootTest }).join('\n')).toContain(problem);
+  });
+
+  it('refuses a deployment setting that is not JSON, naming the variable', () => {
+    expect(() => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_BOOT_TEST: '{instanceTypes' }))).toThrow(
+      /^ROTATOR_BOOT_TEST: expected JSON/,
+    );
+  });
+});
