@@ -25,6 +25,21 @@ const oneCleanLine = (stderr: string) => {
   expect(stderr).not.toMatch(/\n\s+at /);
 };
 
+describe('npm start', () => {
+  // Without the test run's own silencing (vitest.config.ts), as a person runs it.
+  const { POWERTOOLS_LOG_LEVEL: _silenced, ...asRun } = process.env;
+
+  it("prints the rotation, not the functions' log lines, unless a log level is asked for", async () => {
+    const quiet = await invoke('local/start.ts', ['--scenario', 'dry-run'], asRun);
+    const loud = await invoke('local/start.ts', ['--scenario', 'dry-run'], { ...asRun, ROTATOR_LOG_LEVEL: 'info' });
+
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).toContain('SUCCEEDED');
+    expect(quiet.stdout).not.toMatch(/^\{"level"/m);
+    expect(loud.stdout).toMatch(/^\{"level":"INFO","message":"ValidateInput started"/m);
+  });
+});
+
 describe('every command-line entry fails with one line and an exit code', () => {
   it.each([
     [
