@@ -5,16 +5,13 @@
  * processes. Issue 15 adopted the tracer because the traced bundles meet the cold-start budget (import
  * above the floor at most 0.4x the naive bundle's), which the cold-start table checks for every function.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { importTime } from './cold-start.ts';
 import { round, type Stats, stats } from './stats.ts';
 
-const run = promisify(execFile);
 const plugins = createRequire(import.meta.url)('../infra/esbuild-plugins.cjs');
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
@@ -25,14 +22,6 @@ export interface TracerCost {
   importMs: Stats;
   tracedMs: Stats;
 }
-
-const importTime = async (file: string): Promise<number> => {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, AWS_REGION: 'us-east-1' },
-  });
-  return Number(stdout);
-};
 
 /** The deployed build's settings (serverless.yml custom.esbuild), so the two bundles differ by the tracer alone. */
 const bundle = (outfile: string, alias: Record<string, string> = {}) =>

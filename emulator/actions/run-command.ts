@@ -24,7 +24,7 @@ const sendCommand: SsmAction = (body, { store, faults }) => {
   for (const id of ids as string[]) {
     const instance = store.instances.get(String(id));
     // The agent answers only on a running instance that it could register, which needs an instance profile.
-    if (!instance || instance.state !== 'running' || !instance.instanceProfile)
+    if (instance?.state !== 'running' || !instance.instanceProfile)
       throw new SsmErrorResponse('InvalidInstanceId', `Instances [[${String(id)}]] not in a valid state for account 123456789012`);
   }
   const commandId = randomUUID();
@@ -38,7 +38,7 @@ const getCommandInvocation: SsmAction = (body, { store }) => {
   if (!COMMAND_ID.test(commandId)) throw new SsmErrorResponse('ValidationException', 'CommandId: expected 36 characters');
   const command = store.commands.get(commandId);
   const instanceId = String(body.InstanceId ?? '');
-  if (!command || !command.instanceIds.includes(instanceId)) throw new SsmErrorResponse('InvocationDoesNotExist', '');
+  if (!command?.instanceIds.includes(instanceId)) throw new SsmErrorResponse('InvocationDoesNotExist', '');
   command.reads += 1;
   // The first look finds it running; later ones its outcome.
   const status = command.reads === 1 ? 'InProgress' : command.outcome.status;

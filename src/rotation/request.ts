@@ -158,20 +158,29 @@ export interface Publish {
   launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
 }
 
-/** The deployment's publish setting (ROTATOR_PUBLISH, JSON), checked with the input's own rules. */
-const publishSetting = (raw: string | undefined): z.infer<typeof publishSchema> | undefined => {
+/** A deployment setting given as JSON (ROTATOR_PUBLISH, ROTATOR_BOOT_TEST), checked with the input's own rules. */
+const jsonSetting = <T>(name: string, raw: string | undefined, schema: z.ZodMiniType<T>, example: string): T | undefined => {
   if (raw === undefined) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new ConfigurationError(
-      `ROTATOR_PUBLISH: expected JSON such as {"parameter": "/golden/web-prod/latest"}, got "${raw.slice(0, 100)}"`,
-    );
+    throw new ConfigurationError(`${name}: expected JSON such as ${example}, got "${raw.slice(0, 100)}"`);
   }
-  const parsed = publishSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigurationError(`ROTATOR_PUBLISH: ${parsed.error.issues.flatMap(describeIssue).join('; ')}`);
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ConfigurationError(`${name}: ${parsed.error.issues.flatMap(describeIssue).join('; ')}`);
   return parsed.data;
+};
+const publishSetting = (raw: string | undefined) =>
+  jsonSetting('ROTATOR_PUBLISH', raw, publishSchema, '{"parameter": "/golden/web-prod/latest"}');
+const bootTestSetting = (raw: string | undefined): BootTest | undefined => {
+  const value = jsonSetting(
+    'ROTATOR_BOOT_TEST',
+    raw,
+    bootTestSchema,
+    '{"instanceTypes": ["t3.micro"], "subnetIds": ["subnet-0123456789abcdef0"]}',
+  );
+  return value === undefined ? undefined : toBootTest(value);
 };
 
 /** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
@@ -195,22 +204,6 @@ const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path
 
 const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {});
 const withBootTest = (bootTest: BootTest | undefined) => (bootTest ? { bootTest } : {});
-
-/** The deployment's boot test setting (ROTATOR_BOOT_TEST, JSON), checked with the input's own rules. */
-const bootTestSetting = (raw: string | undefined): BootTest | undefined => {
-  if (raw === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new ConfigurationError(
-      `ROTATOR_BOOT_TEST: expected JSON such as {"instanceTypes": ["t3.micro"], "subnetIds": ["subnet-0123456789abcdef0"]}, got "${raw.slice(0, 100)}"`,
-    );
-  }
-  const parsed = bootTestSchema.safeParse(value);
-  if (!parsed.success) throw new ConfigurationError(`ROTATOR_BOOT_TEST: ${parsed.error.issues.flatMap(describeIssue).join('; ')}`);
-  return toBootTest(parsed.data);
-};
 
 const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   const path = issue.path.map(String).join('.') || 'input';

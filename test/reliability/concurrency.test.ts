@@ -15,6 +15,22 @@ process.env.ROTATOR_LOG_LEVEL = 'silent';
 
 const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
 
+/** An execution of the local state machine, running since a minute ago with this input; returns its ARN. */
+const runningElsewhere = async (name: string, executionInput: unknown): Promise<string> => {
+  const endpoint = await localStepFunctions();
+  const arn = `arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:${name}`;
+  endpoint.executions.set(arn, {
+    executionArn: arn,
+    stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local',
+    name,
+    status: 'RUNNING',
+    startDate: new Date(Date.now() - 60_000),
+    input: JSON.stringify(executionInput),
+  });
+  return arn;
+};
+const stopRunningElsewhere = async (arn: string) => (await localStepFunctions()).executions.delete(arn);
+
 describe('two rotations of one family at once (the nightly run and a manual one)', () => {
   it('lets exactly one create an image; the other stops with RotationInProgress and one alert', async () => {
     seedInstance(emulator());
@@ -36,16 +52,7 @@ describe('two rotations of one family at once (the nightly run and a manual one)
 
   it('ends a start with onConflict "skip" successfully, with nothing made and no alert, when the family is being rotated', async () => {
     seedInstance(emulator());
-    const endpoint = await localStepFunctions();
-    const other = 'arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:nightly-running';
-    endpoint.executions.set(other, {
-      executionArn: other,
-      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local',
-      name: 'nightly-running',
-      status: 'RUNNING',
-      startDate: new Date(Date.now() - 60_000),
-      input: JSON.stringify(input()),
-    });
+    const other = await runningElsewhere('nightly-running', input());
     try {
       const [skipped, failed] = [
         await runRotationLocally({ input: input({ onConflict: 'skip' }) }),
@@ -60,7 +67,7 @@ describe('two rotations of one family at once (the nightly run and a manual one)
       expect(failed).toMatchObject({ status: 'FAILED', error: 'RotationInProgress', alerts: [expect.anything()] });
       expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(0);
     } finally {
-      endpoint.executions.delete(other);
+      await stopRunningElsewhere(other);
     }
   });
 
@@ -69,23 +76,14 @@ describe('two rotations of one family at once (the nightly run and a manual one)
     ['an execution whose input will fail validation', { retention: { keepLast: -1 } }],
   ])('is never blocked by %s of the same family running at the same time', async (_what, extra) => {
     seedInstance(emulator());
-    const endpoint = await localStepFunctions();
-    const other = 'arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:earlier';
-    endpoint.executions.set(other, {
-      executionArn: other,
-      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local',
-      name: 'earlier',
-      status: 'RUNNING',
-      startDate: new Date(Date.now() - 60_000),
-      input: JSON.stringify(input(extra)),
-    });
+    const other = await runningElsewhere('earlier', input(extra));
     try {
       const run = await runRotationLocally({ input: input() });
 
       expect(run.status).toBe('SUCCEEDED');
       expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toHaveLength(1);
     } finally {
-      endpoint.executions.delete(other);
+      await stopRunningElsewhere(other);
     }
   });
 
