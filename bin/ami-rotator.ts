@@ -1,23 +1,43 @@
 #!/usr/bin/env node
-/** The operator's command line. `ami-rotator plan --help` for the plan. */
+/** The operator's command line: `ami-rotator plan` and `ami-rotator run`, each with `--help`. */
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
+import { sfnClient } from '../src/aws/sfn-client.ts';
 import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
+import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 
-const COMMANDS = ['plan'];
+const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE };
 const [command, ...args] = process.argv.slice(2);
-if (command !== undefined && command !== '--help' && !COMMANDS.includes(command)) {
-  console.error(`ami-rotator: unknown command "${command}"; the commands are: ${COMMANDS.join(', ')} (ami-rotator plan --help)`);
+if (command === undefined || command === '--help') {
+  console.log(
+    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan   what a prune would keep and delete, with reasons\n  run    start a rotation and follow it`,
+  );
+  process.exit(0);
+}
+const usage = USAGE[command];
+if (usage === undefined) {
+  console.error(
+    `ami-rotator: unknown command "${command}"; the commands are: ${Object.keys(USAGE).join(', ')} (ami-rotator <command> --help)`,
+  );
   process.exit(2);
 }
-if (command !== 'plan' || args.includes('--help')) {
-  console.log(PLAN_USAGE);
+if (args.includes('--help')) {
+  console.log(usage);
   process.exit(0);
 }
 try {
   // An operator's command reads whatever endpoint the settings name: refuse an answer that is not AWS's.
+  if (command === 'run') {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    const code = await runRunCommand(args, refuseUnrecognizedResponses(sfnClient()), process.env, {
+      print: (line) => console.log(line),
+      signal: stop.signal,
+    });
+    process.exit(code);
+  }
   const clients = {
     ec2: refuseUnrecognizedResponses(ec2Client()),
     autoScaling: refuseUnrecognizedResponses(autoScalingClient()),
@@ -29,11 +49,11 @@ try {
     console.error(error.message);
     process.exit(2);
   }
-  // One line that says what happened; where EC2 could not be reached, where to look.
-  const unreachable = error instanceof Error && error.name === 'Ec2Unavailable';
+  // One line that says what happened; where AWS could not be reached, where to look.
+  const unreachable = error instanceof Error && /Unavailable$/.test(error.name);
   console.error(
-    `ami-rotator plan failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}${
-      unreachable ? ' (check AWS_REGION, AWS_ENDPOINT_URL_EC2 and AWS_ENDPOINT_URL_AUTO_SCALING, and the network)' : ''
+    `ami-rotator ${command} failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}${
+      unreachable ? ' (check AWS_REGION, the AWS_ENDPOINT_URL_* settings, and the network)' : ''
     }`,
   );
   process.exit(1);

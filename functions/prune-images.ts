@@ -20,7 +20,8 @@ export const makeHandler = (clients: PruneClients, clock: Clock = systemClock, m
     .use(stepMetrics(metrics))
     .handler(async (event, context) => {
       const result = await pruneImages(clients, event, () => context.getRemainingTimeInMillis(), clock);
-      recordPrune(metrics, event.progress, result, new Date(clock.now()));
+      // Ages as of the execution's start, as the plan is (the pacing clock is monotonic, not the wall's).
+      recordPrune(metrics, event.progress, result, new Date(event.execution.startTime));
       return result;
     });
 

@@ -19,6 +19,7 @@ import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
+import { toHistoryEvent } from './sfn-history.ts';
 
 /** One execution event (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -245,7 +246,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`;
   const executionArn = `arn:aws:states:${region}:${account}:execution:ami-rotator-local:${name}`;
   const stepFunctions = options.stepFunctions ?? (await localStepFunctions());
-  const record: LocalExecution = {
+  const registered: LocalExecution = {
     executionArn,
     stateMachineArn,
     name,
@@ -253,6 +254,9 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     startDate: new Date(),
     input: JSON.stringify(options.input ?? null),
   };
+  // An execution StartExecution registered is already there: this run fills it in.
+  const record = stepFunctions.executions.get(executionArn) ?? registered;
+  record.history ??= [];
   stepFunctions.executions.set(executionArn, record);
   const execution = stateMachine.run(options.input as Json, {
     overrides: options.realTime
@@ -269,6 +273,8 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
       events.push(event);
+      const recorded = toHistoryEvent(event, (record.history?.length ?? 0) + 1);
+      if (recorded) record.history?.push(recorded);
       options.onEvent?.(event, performance.now() - began);
     }
   })();
@@ -280,8 +286,13 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     status = 'FAILED';
   }
   await collect;
-  Object.assign(record, { status, stopDate: new Date() });
   const failed = events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: unknown } | undefined;
+  Object.assign(record, {
+    status,
+    stopDate: new Date(),
+    ...(status === 'SUCCEEDED' ? { output: JSON.stringify(output ?? null) } : {}),
+    ...(failed ? { error: failed.Error, cause: typeof failed.Cause === 'string' ? failed.Cause : JSON.stringify(failed.Cause ?? '') } : {}),
+  });
   return {
     status,
     output,

@@ -177,7 +177,8 @@ describe("the functions' logs and metrics", () => {
     const tags = { [TAG.managed]: 'true', [TAG.family]: 'web-prod' };
     emulator().seed({
       images: [
-        { imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-new', creationDate: '2026-11-23T02:00:00.000Z', tags, snapshotTags: tags },
+        // Made 12 hours before the execution started (EXECUTION.startTime).
+        { imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-new', creationDate: '2026-11-22T14:00:00.000Z', tags, snapshotTags: tags },
         ...[2, 3, 4].map((n) => ({
           imageId: `ami-0aaaaaaaaaaaaaaa${n}`,
           name: `web-prod-old-${n}`,
@@ -192,7 +193,8 @@ describe("the functions' logs and metrics", () => {
       { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001', retention: { keepLast: 1, maxAgeDays: 1, minKeep: 1 } },
       readConfig({}),
     );
-    const clock = { now: () => Date.parse('2026-11-23T14:00:00.000Z'), sleep: async () => undefined };
+    // A monotonic clock, as the pacing's is: no wall time to be read from it.
+    const clock = { now: () => 1_000, sleep: async () => undefined };
     const handler = pruneHandler(handlerClientsFor(emulator()), clock, rotationMetrics());
 
     await handler({ request, execution: EXECUTION, newImageId: 'ami-0aaaaaaaaaaaaaaa1' }, context('req-prune-1'));

@@ -1,0 +1,211 @@
+/**
+ * `ami-rotator run`: validates a rotation's input with the workflow's own contract, starts it on the
+ * stage's state machine and follows it to its end, one line per state. Ctrl-C stops following, never
+ * the execution.
+ */
+import { parseArgs } from 'node:util';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  paginateListStateMachines,
+  type SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { readConfig } from '../config.ts';
+import { InvalidInputError } from '../errors.ts';
+import { parseRotationRequest } from '../rotation/request.ts';
+import { UsageError } from './plan-command.ts';
+
+export const RUN_USAGE = `usage: ami-rotator run --family NAME [--instance ID] [--dry-run] [--input JSON] [--no-follow]
+                       [--stage STAGE | --state-machine-arn ARN] [--poll-seconds N] [--json]
+
+Starts a rotation and follows it: one line per state as it is entered, each wait with the time of its
+next check, then the summary. The input is checked first with the workflow's own rules; nothing is
+started when it breaks one. Step Functions is reached through the standard AWS settings (AWS_PROFILE,
+AWS_REGION, AWS_ENDPOINT_URL_SFN).
+
+  --family NAME, --instance ID, --dry-run   the input's family, instanceId and dryRun
+  --input JSON             the whole execution input (README, "Execution input"); the flags above override it
+  --stage STAGE            the deployment's stage: its state machine is ami-rotator-<STAGE> (default dev)
+  --state-machine-arn ARN  the state machine, when it is not named after a stage
+  --no-follow              start it and print its ARN only
+  --poll-seconds N         how often to look at the execution's history (default 5)
+  --json                   print the execution's final description as JSON
+
+Exit codes: 0 the rotation succeeded (or was started, with --no-follow); 1 it failed; 2 a usage error
+or an input the workflow would refuse; 130 following was stopped (the execution goes on).`;
+
+/** Where each Wait state's length is, in its input: the time of the next check. */
+const WAIT_OF: Record<string, string[]> = {
+  WaitForImage: ['image', 'nextWaitSeconds'],
+  WaitForBoot: ['bootTest', 'nextWaitSeconds'],
+  WaitForParameter: ['published', 'nextWaitSeconds'],
+};
+const dig = (value: unknown, path: readonly string[]): unknown =>
+  path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
+const parse = (text: string | undefined): unknown => {
+  try {
+    return JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
+};
+const clock = (d: Date) => d.toISOString().slice(11, 19);
+const ENDED = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
+
+/** One line for a history event a person follows; undefined for the others. */
+export const describeEvent = (event: HistoryEvent, started: Date): string | undefined => {
+  const at = event.timestamp ?? started;
+  const offset = `[+${String(Math.max(0, Math.round((at.getTime() - started.getTime()) / 1000))).padStart(5)}s]`;
+  const entered = event.stateEnteredEventDetails;
+  if (entered?.name) {
+    const path = WAIT_OF[entered.name];
+    const seconds = path ? Number(dig(parse(entered.input), path)) : Number.NaN;
+    return Number.isFinite(seconds)
+      ? `${offset} ${entered.name}: next check at ${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`
+      : `${offset} ${entered.name}`;
+  }
+  if (event.executionFailedEventDetails) return `${offset} failed: ${event.executionFailedEventDetails.error ?? 'unknown error'}`;
+  if (event.type === 'ExecutionTimedOut' || event.type === 'ExecutionAborted') return `${offset} ${event.type}`;
+  return undefined;
+};
+
+/** The end of a rotation in a few lines: what it made and published, what it pruned, or why it failed. */
+export const summarize = (status: string, output: unknown, error?: string, cause?: string): string[] => {
+  if (status !== 'SUCCEEDED') return [`${status}: ${error ?? 'no error given'}`, ...(cause ? [`cause: ${cause.slice(0, 2000)}`] : [])];
+  const image = dig(output, ['image']) as { imageId?: string; name?: string } | undefined;
+  const prune = dig(output, ['prune', 'totals']) as { deleted?: number; expired?: number } | undefined;
+  const parameter = dig(output, ['published', 'parameter', 'name']);
+  const skipped = dig(output, ['error', 'Error']) === 'RotationInProgress';
+  return [
+    skipped ? 'SUCCEEDED: skipped, another execution was rotating the family' : 'SUCCEEDED',
+    ...(image?.imageId ? [`new image ${image.imageId} ${image.name ?? ''}`.trim()] : []),
+    ...(typeof parameter === 'string' ? [`published to ${parameter}`] : []),
+    ...(prune ? [`pruned ${prune.deleted ?? 0} of ${prune.expired ?? 0} expired image(s)`] : []),
+  ];
+};
+
+const findStateMachine = async (sfn: SFNClient, stage: string): Promise<string> => {
+  const name = `ami-rotator-${stage}`;
+  for await (const page of paginateListStateMachines({ client: sfn }, {}))
+    for (const machine of page.stateMachines ?? []) if (machine.name === name && machine.stateMachineArn) return machine.stateMachineArn;
+  throw new UsageError(`no state machine named ${name} in this account and region: give --stage or --state-machine-arn`);
+};
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+/** Follows an execution's history until it ends or `signal` aborts; prints each line as it comes. */
+const follow = async (
+  sfn: SFNClient,
+  executionArn: string,
+  started: Date,
+  print: (line: string) => void,
+  pollMs: number,
+  signal?: AbortSignal,
+) => {
+  let seen = 0;
+  while (!signal?.aborted) {
+    let token: string | undefined;
+    let ended = false;
+    do {
+      const page = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(token ? { nextToken: token } : {}) }),
+      );
+      for (const event of page.events ?? []) {
+        if ((event.id ?? 0) <= seen) continue;
+        seen = event.id ?? seen;
+        const line = describeEvent(event, started);
+        if (line) print(line);
+        if (ENDED.has(event.type ?? '')) ended = true;
+      }
+      token = page.nextToken;
+    } while (token);
+    if (ended) return true;
+    await sleep(pollMs, signal);
+  }
+  return false;
+};
+
+export interface RunOptions {
+  print: (line: string) => void;
+  /** Aborted (Ctrl-C): stop following and say how to stop the execution. */
+  signal?: AbortSignal;
+}
+
+export const runRunCommand = async (
+  argv: readonly string[],
+  sfn: SFNClient,
+  env: Readonly<Record<string, string | undefined>>,
+  { print, signal }: RunOptions,
+): Promise<number> => {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        family: { type: 'string' },
+        instance: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        input: { type: 'string' },
+        'no-follow': { type: 'boolean', default: false },
+        stage: { type: 'string', default: 'dev' },
+        'state-machine-arn': { type: 'string' },
+        'poll-seconds': { type: 'string', default: '5' },
+        json: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${RUN_USAGE}`);
+  }
+  const pollSeconds = Number(values['poll-seconds']);
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 300)
+    throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);
+  let input: Record<string, unknown> = {};
+  if (values.input !== undefined) {
+    const parsed = parse(String(values.input));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError(`--input: expected a JSON object such as {"family": "web-prod"}, got ${String(values.input).slice(0, 100)}`);
+    input = parsed as Record<string, unknown>;
+  }
+  input = {
+    ...input,
+    ...(values.family === undefined ? {} : { family: values.family }),
+    ...(values.instance === undefined ? {} : { instanceId: values.instance }),
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+  };
+  // The workflow's own contract and messages, before anything is started.
+  try {
+    parseRotationRequest(input, readConfig(env));
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UsageError(
+      `the workflow would refuse this input, so nothing was started:\n${error.problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
+  const stateMachineArn = String(values['state-machine-arn'] ?? (await findStateMachine(sfn, String(values.stage))));
+  const started = new Date();
+  const name = `cli-${String(input.family ?? 'default').slice(0, 40)}-${started
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 14)}`;
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+  print(`started ${executionArn}`);
+  if (values['no-follow']) return 0;
+  const ended = await follow(sfn, executionArn ?? '', started, print, pollSeconds * 1000, signal);
+  if (!ended) {
+    print(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
+    return 130;
+  }
+  const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  if (values.json) print(JSON.stringify({ ...described, $metadata: undefined }, null, 2));
+  else for (const line of summarize(described.status ?? 'UNKNOWN', parse(described.output), described.error, described.cause)) print(line);
+  return described.status === 'SUCCEEDED' ? 0 : 1;
+};

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalExecution } from '../../local/sfn-endpoint.ts';
+import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
+import { sfnClient } from '../../src/aws/sfn-client.ts';
+import { UsageError } from '../../src/cli/plan-command.ts';
+import { runRunCommand } from '../../src/cli/run-command.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator();
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local';
+/** What StartExecution does with an execution: run it on the local runner, or (for Ctrl-C) leave it running. */
+let starter: (execution: LocalExecution) => void;
+beforeAll(async () => {
+  const endpoint = await localStepFunctions();
+  endpoint.serve(MACHINE, (execution) => starter(execution));
+});
+afterAll(async () => {
+  (await localStepFunctions()).serve(MACHINE, () => undefined);
+});
+const runLocally = (execution: LocalExecution) => {
+  void runRotationLocally({ input: JSON.parse(execution.input), executionName: execution.name });
+};
+
+const run = async (args: string[], signal?: AbortSignal) => {
+  const lines: string[] = [];
+  const code = await runRunCommand(
+    ['--stage', 'local', '--poll-seconds', '1', ...args],
+    sfnClient(),
+    {},
+    { print: (l) => lines.push(l), ...(signal ? { signal } : {}) },
+  );
+  return { code, lines };
+};
+
+describe('ami-rotator run', () => {
+  it('starts a rotation and follows it, state by state with each wait, to its summary; exit 0', async () => {
+    seedInstance(emulator());
+    starter = runLocally;
+
+    const { code, lines } = await run(['--family', FAMILY, '--instance', INSTANCE]);
+
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(/^started arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:cli-web-prod-\d{14}$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] ValidateInput$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] WaitForImage: next check at \d\d:\d\d:\d\d UTC \(in 120 s\)$/));
+    expect(lines.slice(-3)).toEqual([
+      'SUCCEEDED',
+      expect.stringMatching(/^new image ami-\w+ web-prod-\d{8}-\d{6}$/),
+      'pruned 0 of 0 expired image(s)',
+    ]);
+  });
+
+  it('exits 1 with the error of a rotation that failed', async () => {
+    seedInstance(emulator(), { tags: {} });
+    starter = runLocally;
+
+    const { code, lines } = await run(['--family', FAMILY, '--instance', INSTANCE]);
+
+    expect(code).toBe(1);
+    expect(lines).toContainEqual('FAILED: InstanceNotOptedIn');
+  });
+
+  it("refuses an input the workflow would refuse, with the workflow's messages, and starts nothing", async () => {
+    const before = (await localStepFunctions()).executions.size;
+
+    const refused = await run(['--family', 'web prod!', '--instance', 'i-123']).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toContain(
+      'family: expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
+    expect((refused as Error).message).toContain('instanceId: expected an EC2 instance id such as i-0123456789abcdef0');
+    expect((await localStepFunctions()).executions.size).toBe(before);
+  });
+
+  it('stops following on Ctrl-C, says how to stop the execution, and leaves it running', async () => {
+    starter = () => undefined;
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 1500);
+
+    const { code, lines } = await run(['--family', FAMILY, '--instance', INSTANCE], stop.signal);
+
+    expect(code).toBe(130);
+    expect(lines.at(-1)).toMatch(
+      /^stopped following; the execution goes on\. To stop it: aws stepfunctions stop-execution --execution-arn arn:aws:states:.*:cli-web-prod-/,
+    );
+  });
+
+  it('starts without following when asked, and names a stage without a state machine', async () => {
+    starter = () => undefined;
+
+    const started = await run(['--family', FAMILY, '--instance', INSTANCE, '--no-follow']);
+    const nowhere = await runRunCommand(
+      ['--family', FAMILY, '--instance', INSTANCE, '--stage', 'prod'],
+      sfnClient(),
+      {},
+      { print: () => undefined },
+    ).catch((error: unknown) => error);
+
+    expect(started).toEqual({ code: 0, lines: [expect.stringMatching(/^started arn:aws:states:/)] });
+    expect((nowhere as Error).message).toBe(
+      'no state machine named ami-rotator-prod in this account and region: give --stage or --state-machine-arn',
+    );
+  });
+});
