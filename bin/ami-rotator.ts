@@ -5,7 +5,8 @@ import { refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
-import { PLAN_USAGE, runPlanCommand, UsageError } from '../src/cli/plan-command.ts';
+import { UsageError } from '../src/cli/flags.ts';
+import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 
 const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE };

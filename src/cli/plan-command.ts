@@ -1,10 +1,10 @@
 /** `ami-rotator plan`: prints the retention plan for a family, as of a date of the operator's choosing. Changes nothing. */
-import { parseArgs } from 'node:util';
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { describePolicy } from '../retention/policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneClients, type PrunePlan, planPrune } from '../retention/prune.ts';
 import { parseRotationRequest, type RotationRequest } from '../rotation/request.ts';
+import { parseFlags, UsageError } from './flags.ts';
 
 export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
                         [--keep-last N] [--max-age-days N] [--min-keep N]
@@ -34,10 +34,6 @@ const exactDate = (text: string): Date | undefined => {
   const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   return day.getUTCDate() === Number(match[3]) && day.getUTCMonth() === Number(match[2]) - 1 ? date : undefined;
 };
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError' as const;
-}
 
 const table = (plan: PrunePlan, policy: string, now: Date): string => {
   const deprecating = new Map(plan.deprecations.map((d) => [d.imageId, d.reason]));
@@ -72,22 +68,18 @@ export const runPlanCommand = async (
   clients: PruneClients,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string> => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        family: { type: 'string' },
-        now: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'keep-last': { type: 'string' },
-        'max-age-days': { type: 'string' },
-        'min-keep': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${PLAN_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      family: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'keep-last': { type: 'string' },
+      'max-age-days': { type: 'string' },
+      'min-keep': { type: 'string' },
+    },
+    PLAN_USAGE,
+  );
   const now = values.now === undefined ? new Date() : exactDate(String(values.now));
   if (now === undefined) throw new UsageError(`--now: expected an ISO 8601 date such as 2027-01-31T00:00:00Z, got "${values.now}"`);
   // Only plain decimal digits are a number ("0x10" and "1e3" are not); `off` switches a rule off; anything else is refused by the contract.

@@ -3,7 +3,6 @@
  * stage's state machine and follows it to its end, one line per state. Ctrl-C stops following, never
  * the execution.
  */
-import { parseArgs } from 'node:util';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -15,7 +14,7 @@ import {
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseRotationRequest } from '../rotation/request.ts';
-import { UsageError } from './plan-command.ts';
+import { parseFlags, UsageError } from './flags.ts';
 
 export const RUN_USAGE = `usage: ami-rotator run --family NAME [--instance ID] [--dry-run] [--input JSON] [--no-follow]
                        [--stage STAGE | --state-machine-arn ARN] [--poll-seconds N] [--json]
@@ -146,25 +145,21 @@ export const runRunCommand = async (
   env: Readonly<Record<string, string | undefined>>,
   { print, signal }: RunOptions,
 ): Promise<number> => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        family: { type: 'string' },
-        instance: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        input: { type: 'string' },
-        'no-follow': { type: 'boolean', default: false },
-        stage: { type: 'string', default: 'dev' },
-        'state-machine-arn': { type: 'string' },
-        'poll-seconds': { type: 'string', default: '5' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${RUN_USAGE}`);
-  }
+  const values = parseFlags(
+    argv,
+    {
+      family: { type: 'string' },
+      instance: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      input: { type: 'string' },
+      'no-follow': { type: 'boolean', default: false },
+      stage: { type: 'string', default: 'dev' },
+      'state-machine-arn': { type: 'string' },
+      'poll-seconds': { type: 'string', default: '5' },
+      json: { type: 'boolean', default: false },
+    },
+    RUN_USAGE,
+  );
   const pollSeconds = Number(values['poll-seconds']);
   if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 300)
     throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);

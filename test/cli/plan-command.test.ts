@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../../src/aws/recycle-bin-client.ts';
-import { runPlanCommand, UsageError } from '../../src/cli/plan-command.ts';
+import { UsageError } from '../../src/cli/flags.ts';
+import { runPlanCommand } from '../../src/cli/plan-command.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
 

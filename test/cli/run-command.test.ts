@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalExecution } from '../../local/sfn-endpoint.ts';
 import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
 import { sfnClient } from '../../src/aws/sfn-client.ts';
-import { UsageError } from '../../src/cli/plan-command.ts';
+import { UsageError } from '../../src/cli/flags.ts';
 import { runRunCommand } from '../../src/cli/run-command.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';

@@ -1,22 +1,11 @@
 import { DescribeInstanceStatusCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { clientFor, useEmulator } from '../support/emulator.ts';
+import { clientFor, failureOf, serviceClientFor, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
 const IMAGE = 'ami-0ddddddddddddddd1';
-const ssm = () =>
-  new SSMClient({
-    endpoint: emulator().url,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: Error) => error,
-  );
+const ssm = () => serviceClientFor(SSMClient, emulator().url);
 const seedImage = (state: 'available' | 'pending' = 'available') =>
   emulator().seed({ images: [{ imageId: IMAGE, name: 'golden-web', creationDate: '2026-11-01T00:00:00.000Z', state }] });
 const launch = (extra: Record<string, unknown> = {}) =>
@@ -28,7 +17,7 @@ describe('launching and watching test instances (RunInstances, DescribeInstanceS
 
     const first = await launch({ ClientToken: 'token-1' });
     const again = await launch({ ClientToken: 'token-1' });
-    const other = await failure(launch({ ClientToken: 'token-1', InstanceType: 't3.large' }));
+    const other = await failureOf(launch({ ClientToken: 'token-1', InstanceType: 't3.large' }));
 
     expect(again.Instances?.[0]?.InstanceId).toBe(first.Instances?.[0]?.InstanceId);
     expect(emulator().store.instances.size).toBe(1);
@@ -43,7 +32,7 @@ describe('launching and watching test instances (RunInstances, DescribeInstanceS
   ])('refuses a launch from %s', async (_what, seed, extra, code) => {
     seed();
 
-    expect(await failure(launch(extra))).toMatchObject({ name: code });
+    expect(await failureOf(launch(extra))).toMatchObject({ name: code });
   });
 
   it('reports status checks initializing, then ok, or impaired as the fault plan says', async () => {
@@ -64,9 +53,11 @@ describe('launching and watching test instances (RunInstances, DescribeInstanceS
   it('refuses MaxResults outside 5 to 1000 and beside instance ids', async () => {
     const ec2 = clientFor(emulator(), 1);
 
-    expect(await failure(ec2.send(new DescribeInstanceStatusCommand({ MaxResults: 4 })))).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(await failureOf(ec2.send(new DescribeInstanceStatusCommand({ MaxResults: 4 })))).toMatchObject({
+      name: 'InvalidParameterValue',
+    });
     expect(
-      await failure(ec2.send(new DescribeInstanceStatusCommand({ MaxResults: 5, InstanceIds: ['i-0123456789abcdef0'] }))),
+      await failureOf(ec2.send(new DescribeInstanceStatusCommand({ MaxResults: 5, InstanceIds: ['i-0123456789abcdef0'] }))),
     ).toMatchObject({
       name: 'InvalidParameterCombination',
     });
@@ -92,11 +83,11 @@ describe('Run Command (SendCommand, GetCommandInvocation)', () => {
     seedImage();
     const id = (await launch()).Instances?.[0]?.InstanceId ?? '';
 
-    expect(await failure(ssm().send(new SendCommandCommand({ DocumentName: 'smoke', InstanceIds: [id] })))).toMatchObject({
+    expect(await failureOf(ssm().send(new SendCommandCommand({ DocumentName: 'smoke', InstanceIds: [id] })))).toMatchObject({
       name: 'InvalidInstanceId',
     });
     expect(
-      await failure(ssm().send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: id }))),
+      await failureOf(ssm().send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: id }))),
     ).toMatchObject({ name: 'InvocationDoesNotExist' });
   });
 });

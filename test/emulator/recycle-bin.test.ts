@@ -1,20 +1,9 @@
 import { GetRuleCommand, ListRulesCommand, RbinClient } from '@aws-sdk/client-rbin';
 import { describe, expect, it } from 'vitest';
-import { useEmulator } from '../support/emulator.ts';
+import { failureOf, serviceClientFor, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
-const rbin = () =>
-  new RbinClient({
-    endpoint: emulator().url,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-const failure = (promise: Promise<unknown>) =>
-  promise.then(
-    () => undefined,
-    (error: Error & { Reason?: string }) => error,
-  );
+const rbin = () => serviceClientFor(RbinClient, emulator().url);
 
 describe('the emulated Recycle Bin (Recycle Bin API reference: ListRules, GetRule)', () => {
   it('lists the rules of one resource type, a page of MaxResults at a time', async () => {
@@ -39,13 +28,13 @@ describe('the emulated Recycle Bin (Recycle Bin API reference: ListRules, GetRul
     { case: 'MaxResults above 500', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 501 } },
     { case: 'no ResourceType', input: {} },
   ])('refuses ListRules with $case', async ({ input }) => {
-    const error = await failure(rbin().send(new ListRulesCommand(input as never)));
+    const error = await failureOf(rbin().send(new ListRulesCommand(input as never)));
 
     expect(error).toMatchObject({ name: 'ValidationException', Reason: 'INVALID_PARAMETER_VALUE' });
   });
 
   it('refuses a page token it did not give', async () => {
-    const error = await failure(rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', NextToken: 'x' })));
+    const error = await failureOf(rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', NextToken: 'x' })));
 
     expect(error).toMatchObject({ name: 'ValidationException', Reason: 'INVALID_PAGE_TOKEN' });
   });
@@ -56,8 +45,8 @@ describe('the emulated Recycle Bin (Recycle Bin API reference: ListRules, GetRul
     });
 
     const rule = await rbin().send(new GetRuleCommand({ Identifier: 'snap0000001' }));
-    const malformed = await failure(rbin().send(new GetRuleCommand({ Identifier: 'short' })));
-    const unknown = await failure(rbin().send(new GetRuleCommand({ Identifier: 'nope0000000' })));
+    const malformed = await failureOf(rbin().send(new GetRuleCommand({ Identifier: 'short' })));
+    const unknown = await failureOf(rbin().send(new GetRuleCommand({ Identifier: 'nope0000000' })));
 
     expect(rule).toMatchObject({
       ResourceType: 'EBS_SNAPSHOT',

@@ -447,6 +447,15 @@ const ROLES: Row[] = [
   ],
 
   // Boot test: launch only managed images as tagged test instances; terminate and command only those; pass one role.
+  ['boot test: reads instances', 'Allowed', { principal: 'BootTestRole', action: 'ec2:DescribeInstances', resource: '*' }],
+  ['boot test: reads status checks', 'Allowed', { principal: 'BootTestRole', action: 'ec2:DescribeInstanceStatus', resource: '*' }],
+  ['boot test: reads its check', 'Allowed', { principal: 'BootTestRole', action: 'ssm:GetCommandInvocation', resource: '*' }],
+  [
+    'boot test: never reads a parameter',
+    'Denied',
+    { principal: 'BootTestRole', action: 'ssm:GetParameters', resource: parameter('/prod/db/password') },
+  ],
+  ['tag: finds the image it replaces', 'Allowed', { principal: 'TagImageRole', action: 'ec2:DescribeImages', resource: '*' }],
   [
     'boot test: launches a managed image',
     'Allowed',

@@ -38,3 +38,21 @@ export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
 /** Clients for the handlers, built as production builds its own (retry settings from `env`), pointed at the emulator. */
 export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
   emulatorClients(emulator.url, env);
+
+/** A client of any AWS service the emulator speaks (SSM, Recycle Bin, ...), for a test's own calls: one attempt, test credentials. */
+export const serviceClientFor = <C>(
+  Client: new (config: {
+    endpoint: string;
+    region: string;
+    maxAttempts: number;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+  }) => C,
+  endpoint: string,
+): C => new Client({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+
+/** The error a call fails with, or undefined when it succeeds: for asserting on an AWS error's name and fields. */
+export const failureOf = (promise: Promise<unknown>): Promise<(Error & Record<string, unknown>) | undefined> =>
+  promise.then(
+    () => undefined,
+    (error: Error & Record<string, unknown>) => error,
+  );
