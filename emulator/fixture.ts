@@ -94,6 +94,41 @@ const fixtureSchema = z.strictObject({
         ),
     )
     .default([]),
+  // EventBridge Scheduler schedules (CreateSchedule's limits): name and group 1 to 64 of [0-9a-zA-Z-_.],
+  // description at most 512, an expression of at(...), rate(...) or cron(...) of at most 256.
+  schedules: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[0-9a-zA-Z\-_.]{1,64}$/),
+        groupName: z
+          .string()
+          .regex(/^[0-9a-zA-Z\-_.]{1,64}$/)
+          .default('default'),
+        state: z.enum(['ENABLED', 'DISABLED']).default('ENABLED'),
+        description: z.string().max(512).default(''),
+        expression: z
+          .string()
+          .max(256)
+          .regex(/^(at|rate|cron)\(.+\)$/),
+        timezone: z.string().default('UTC'),
+        startDate: z.iso.datetime().optional(),
+        endDate: z.iso.datetime().optional(),
+        target: z.strictObject({ arn: z.string(), roleArn: z.string(), input: z.string().max(8192).default('{}') }),
+      }),
+    )
+    .default([]),
+  // CloudWatch alarms (PutMetricAlarm / PutCompositeAlarm): name 1 to 255, description at most 1024.
+  alarms: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(255),
+        type: z.enum(['MetricAlarm', 'CompositeAlarm']).default('MetricAlarm'),
+        description: z.string().max(1024).default(''),
+        state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('INSUFFICIENT_DATA'),
+        stateReason: z.string().default(''),
+      }),
+    )
+    .default([]),
   autoScalingGroups: z
     .array(
       z.strictObject({
@@ -197,6 +232,19 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
   for (const p of fixture.parameters) store.parameters.set(p.name, { ...p, version: 1, lastModified: at });
   for (const c of fixture.launchConfigurations) store.launchConfigurations.set(c.name, { ...c, createdTime: at });
   for (const g of fixture.autoScalingGroups) store.autoScalingGroups.set(g.name, g);
+  for (const s of fixture.schedules) {
+    const { startDate, endDate, ...rest } = s;
+    store.schedules.set(`${s.groupName}/${s.name}`, {
+      ...rest,
+      arn: `arn:aws:scheduler:us-east-1:${ACCOUNT_ID}:schedule/${s.groupName}/${s.name}`,
+      creationDate: at,
+      ...(startDate === undefined ? {} : { startDate }),
+      ...(endDate === undefined ? {} : { endDate }),
+    });
+  }
+  for (const a of fixture.alarms) {
+    store.alarms.set(a.name, { ...a, arn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${a.name}`, stateUpdated: at });
+  }
   for (const r of fixture.recycleBinRules) {
     store.recycleBinRules.set(r.identifier, {
       ...r,

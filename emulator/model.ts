@@ -147,3 +147,29 @@ export interface RunCommand {
   reads: number;
   outcome: { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled'; output?: string };
 }
+
+/** An EventBridge Scheduler schedule (EventBridge Scheduler API Reference, GetSchedule). */
+export interface Schedule {
+  arn: string;
+  name: string;
+  groupName: string;
+  state: 'ENABLED' | 'DISABLED';
+  description: string;
+  expression: string;
+  timezone: string;
+  startDate?: string;
+  endDate?: string;
+  creationDate: string;
+  target: { arn: string; roleArn: string; input: string };
+}
+
+/** A CloudWatch alarm (CloudWatch API Reference, DescribeAlarms: MetricAlarm, CompositeAlarm). */
+export interface Alarm {
+  name: string;
+  arn: string;
+  type: 'MetricAlarm' | 'CompositeAlarm';
+  description: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  stateReason: string;
+  stateUpdated: string;
+}

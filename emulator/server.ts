@@ -7,21 +7,26 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AUTO_SCALING_VERSION, autoScalingActions } from './actions/auto-scaling.ts';
+import { CloudWatchErrorResponse, cloudWatchActions } from './actions/cloudwatch.ts';
 import type { Action, ActionContext, EmulatorOptions } from './actions/context.ts';
 import { imageActions } from './actions/images.ts';
 import { instanceActions } from './actions/instances.ts';
 import { launchTemplateActions } from './actions/launch-templates.ts';
-import { RbinErrorResponse, rbinRoute } from './actions/recycle-bin.ts';
+import { rbinRoute } from './actions/recycle-bin.ts';
 import { referenceActions } from './actions/references.ts';
+import { schedulerRoute } from './actions/scheduler.ts';
 import { snapshotActions } from './actions/snapshots.ts';
 import { SsmErrorResponse, ssmActions } from './actions/ssm.ts';
 import { tagActions } from './actions/tags.ts';
-import { Ec2ErrorResponse } from './error-response.ts';
+import { Ec2ErrorResponse, RestJsonErrorResponse } from './error-response.ts';
 import { type FaultPlan, Faults, faultStatus, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import { parseQuery, type Query } from './query.ts';
 import { Store } from './store.ts';
 import { errorXml, queryErrorXml, queryResponseXml, responseXml } from './xml.ts';
+
+/** CloudWatch's AWS JSON 1.0 target prefix (its Smithy service name). */
+const CLOUDWATCH_TARGET = 'GraniteServiceVersion20100801.';
 
 const ACTIONS: Record<string, Action> = {
   ...imageActions,
@@ -223,7 +228,44 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     });
   };
 
-  const handleRecycleBin = async (req: IncomingMessage, res: ServerResponse, raw: string, requestId: string) => {
+  const handleCloudWatch = async (action: string, raw: string, requestId: string, res: ServerResponse) => {
+    const sendJson = (status: number, payload: object, queryError?: string) => {
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-requestid': requestId,
+        // Query-compatible: the SDK names the error by the Query code this header carries.
+        ...(queryError ? { 'x-amzn-query-error': queryError } : {}),
+      });
+      res.end(JSON.stringify(payload));
+    };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    } catch {
+      return sendJson(400, { __type: 'com.amazonaws.cloudwatch#SerializationException', message: 'Request body is not JSON' });
+    }
+    const shapes = new Map<string, string>();
+    const handler = cloudWatchActions[action];
+    return serve(action, body, handler ? (params: Record<string, unknown>) => handler(params, store) : undefined, {
+      unknown: (name) => ['UnknownOperationException', `Unknown operation ${name}`],
+      refusal: (error) => {
+        if (!(error instanceof CloudWatchErrorResponse)) return undefined;
+        shapes.set(error.code, error.shape);
+        return { status: 400, code: error.code, message: error.message };
+      },
+      internalCode: 'InternalServiceError',
+      error: (status, code, message) =>
+        sendJson(
+          status,
+          { __type: `com.amazonaws.cloudwatch#${shapes.get(code) ?? code}`, message },
+          `${code};${status < 500 ? 'Sender' : 'Receiver'}`,
+        ),
+      ok: (result) => sendJson(200, result),
+    });
+  };
+
+  /** Recycle Bin and EventBridge Scheduler speak REST JSON: the path names the action. */
+  const handleRestJson = async (req: IncomingMessage, res: ServerResponse, raw: string, requestId: string) => {
     const sendJson = (status: number, payload: object, errorType?: string) => {
       res.writeHead(status, {
         'content-type': 'application/json',
@@ -232,7 +274,8 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       });
       res.end(JSON.stringify(payload));
     };
-    const route = rbinRoute(req.method ?? '', (req.url ?? '').split('?')[0] ?? '');
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    const route = rbinRoute(req.method ?? '', url.pathname) ?? schedulerRoute(req.method ?? '', url.pathname, url.searchParams);
     let body: Record<string, unknown>;
     try {
       body = { ...(JSON.parse(raw || '{}') as Record<string, unknown>), ...route?.params };
@@ -242,14 +285,14 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const reasons = new Map<string, string>();
     const handler = route?.handler;
     return serve(
-      route?.action ?? `${req.method} ${req.url}`,
+      route?.action ?? `${req.method} ${url.pathname}`,
       body,
       handler ? (params: Record<string, unknown>) => handler(params, store) : undefined,
       {
         unknown: (name) => ['UnknownOperationException', `No operation ${name}`],
         refusal: (error) => {
-          if (!(error instanceof RbinErrorResponse)) return undefined;
-          reasons.set(error.code, error.reason);
+          if (!(error instanceof RestJsonErrorResponse)) return undefined;
+          if (error.reason) reasons.set(error.code, error.reason);
           return { status: error.status, code: error.code, message: error.message };
         },
         internalCode: 'InternalServerException',
@@ -264,12 +307,14 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const body = await readBody(req);
     if (req.url?.startsWith('/_emulator/')) return control(req, res, body);
     const requestId = randomUUID();
-    // One port, four services: SSM speaks AWS JSON 1.1, told apart by its X-Amz-Target header.
+    // One port, six services: SSM (AWS JSON 1.1) and CloudWatch (AWS JSON 1.0) are told apart by X-Amz-Target.
     const target = req.headers['x-amz-target'];
     if (typeof target === 'string' && target.startsWith('AmazonSSM.'))
       return handleSsm(req, res, target.slice('AmazonSSM.'.length), body, requestId);
-    // Recycle Bin speaks REST JSON: its operations are paths, and EC2 and Auto Scaling only ever post to `/`.
-    if (req.url !== undefined && req.url !== '/' && !req.url.startsWith('/?')) return handleRecycleBin(req, res, body, requestId);
+    if (typeof target === 'string' && target.startsWith(CLOUDWATCH_TARGET))
+      return handleCloudWatch(target.slice(CLOUDWATCH_TARGET.length), body, requestId, res);
+    // Recycle Bin and Scheduler speak REST JSON: their operations are paths, and EC2 and Auto Scaling only ever post to `/`.
+    if (req.url !== undefined && req.url !== '/' && !req.url.startsWith('/?')) return handleRestJson(req, res, body, requestId);
     let params: Query;
     try {
       params = parseQuery(body);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Ec2ErrorResponse } from './error-response.ts';
 import type {
+  Alarm,
   AutoScalingGroup,
   Image,
   Instance,
@@ -8,6 +9,7 @@ import type {
   LaunchTemplate,
   RecycleBinRule,
   RunCommand,
+  Schedule,
   Snapshot,
   SsmParameter,
 } from './model.ts';
@@ -50,6 +52,9 @@ export class Store {
   /** Run Command's commands, by id. */
   readonly commands = new Map<string, RunCommand>();
   readonly recycleBinRules = new Map<string, RecycleBinRule>();
+  /** EventBridge Scheduler's schedules, by `group/name`. */
+  readonly schedules = new Map<string, Schedule>();
+  readonly alarms = new Map<string, Alarm>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
   readonly launchConfigurations = new Map<string, LaunchConfiguration>();
   /** Images deregistered in this session: EC2 answers their ids with InvalidAMIID.Unavailable for a while, never NotFound at once. */
@@ -64,6 +69,8 @@ export class Store {
       this.parameters,
       this.commands,
       this.recycleBinRules,
+      this.schedules,
+      this.alarms,
       this.autoScalingGroups,
       this.launchConfigurations,
       this.deregisteredImages,

@@ -3,26 +3,20 @@
  * `GET /rules/{Identifier}`), with the limits the Recycle Bin API reference states. Rules come from the
  * fixture; the emulator does not keep deleted resources in a bin (nothing here restores).
  */
+import { RestJsonErrorResponse } from '../error-response.ts';
 import type { RecycleBinRule } from '../model.ts';
 import type { Store } from '../store.ts';
 
-/** A Recycle Bin error: its `x-amzn-errortype` names the SDK's exception; `reason` is the API's Reason field. */
-export class RbinErrorResponse extends Error {
-  readonly code: string;
-  readonly status: number;
-  readonly reason: string;
-  constructor(code: string, status: number, reason: string, message: string) {
-    super(message);
-    this.code = code;
-    this.status = status;
-    this.reason = reason;
-  }
-}
-
 type Body = Record<string, unknown>;
 export type RbinAction = (body: Body, store: Store) => object;
+/** A REST JSON request's action, its handler (undefined for a method the path does not take) and the parameters its path and query carry. */
+export interface RestRoute {
+  action: string;
+  handler: RbinAction | undefined;
+  params: Body;
+}
 
-const invalid = (message: string) => new RbinErrorResponse('ValidationException', 400, 'INVALID_PARAMETER_VALUE', message);
+const invalid = (message: string) => new RestJsonErrorResponse('ValidationException', 400, message, 'INVALID_PARAMETER_VALUE');
 
 // ListRules: ResourceType required, one of EBS_SNAPSHOT | EC2_IMAGE | EBS_VOLUME; MaxResults 5 to 500;
 // ResourceTags and ExcludeResourceTags at most 50 each; LockState locked | pending_unlock | unlocked.
@@ -60,7 +54,7 @@ const listRules: RbinAction = (body, store) => {
     .filter((r) => excluded === undefined || sameTags(r.excludeResourceTags, excluded));
   const start = body.NextToken === undefined ? 0 : Number.parseInt(String(body.NextToken), 10);
   if (!Number.isInteger(start) || start < 0 || start > matching.length)
-    throw new RbinErrorResponse('ValidationException', 400, 'INVALID_PAGE_TOKEN', 'The page token is not valid.');
+    throw new RestJsonErrorResponse('ValidationException', 400, 'The page token is not valid.', 'INVALID_PAGE_TOKEN');
   const end = start + (max as number);
   return {
     Rules: matching.slice(start, end).map((r) => ({
@@ -79,7 +73,7 @@ const getRule: RbinAction = (body, store) => {
   const id = String(body.Identifier ?? '');
   if (!IDENTIFIER.test(id)) throw invalid(`Identifier: expected 11 letters or digits, got "${id}"`);
   const rule = store.recycleBinRules.get(id);
-  if (!rule) throw new RbinErrorResponse('ResourceNotFoundException', 404, 'RULE_NOT_FOUND', `Rule ${id} not found.`);
+  if (!rule) throw new RestJsonErrorResponse('ResourceNotFoundException', 404, `Rule ${id} not found.`, 'RULE_NOT_FOUND');
   return {
     Identifier: rule.identifier,
     Description: rule.description,
@@ -94,7 +88,7 @@ const getRule: RbinAction = (body, store) => {
 };
 
 /** The routes of the REST JSON protocol: method and path to the action's name and its handler. */
-export const rbinRoute = (method: string, path: string): { action: string; handler: RbinAction | undefined; params: Body } | undefined => {
+export const rbinRoute = (method: string, path: string): RestRoute | undefined => {
   if (path === '/list-rules') return { action: 'ListRules', handler: method === 'POST' ? listRules : undefined, params: {} };
   const match = /^\/rules\/([^/?]+)$/.exec(path);
   if (match)
