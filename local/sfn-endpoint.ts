@@ -12,7 +12,7 @@ export interface LocalExecution {
   executionArn: string;
   stateMachineArn: string;
   name: string;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   startDate: Date;
   stopDate?: Date;
   input: string;
@@ -34,9 +34,11 @@ export interface LocalStepFunctions {
   close(): Promise<void>;
 }
 
-// StartExecution: name 1 to 80 characters of letters, digits, - and _; GetExecutionHistory: maxResults 0 to 1000 (0: 100).
+// StartExecution: name 1 to 80 characters of letters, digits, - and _; GetExecutionHistory and ListExecutions:
+// maxResults 0 to 1000 (0: 100); ListExecutions' statusFilter one of ExecutionStatus, newest execution first.
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const DEFAULT_PAGE = 100;
+const STATUSES = new Set(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']);
 
 const json = (body: unknown) => JSON.stringify(body, (_key, value: unknown) => value);
 const epochSeconds = (d: Date | undefined) => (d === undefined ? undefined : d.getTime() / 1000);
@@ -70,11 +72,34 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(json(payload));
       };
+      /** One page of a listing, as both listings page: maxResults 0 to 1000 (0: 100), numeric tokens, none past the end. */
+      const page = <T>(items: readonly T[]): { items: T[]; nextToken?: string } | { refusal: [string, string] } => {
+        const size = body.maxResults ?? 0;
+        if (!Number.isInteger(size) || size < 0 || size > 1000)
+          return { refusal: ['ValidationException', 'maxResults: expected 0 to 1000'] };
+        const start = body.nextToken === undefined ? 0 : Number(body.nextToken);
+        if (!Number.isInteger(start) || start < 0 || start > items.length)
+          return { refusal: ['InvalidToken', `Invalid Token: '${body.nextToken}'`] };
+        const end = start + (size || DEFAULT_PAGE);
+        return { items: items.slice(start, end), ...(end < items.length ? { nextToken: String(end) } : {}) };
+      };
+      const paged = <T>(items: readonly T[], key: string, render: (item: T) => unknown) => {
+        const listed = page(items);
+        if ('refusal' in listed) return reply(400, { __type: listed.refusal[0], message: listed.refusal[1] });
+        return reply(200, { [key]: listed.items.map(render), ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) });
+      };
       if (target === 'ListExecutions') {
-        const matching = [...executions.values()].filter(
-          (e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter),
-        );
-        return reply(200, { executions: matching.map(listItem) });
+        if (body.statusFilter !== undefined && !STATUSES.has(body.statusFilter))
+          return reply(400, { __type: 'ValidationException', message: `statusFilter: '${body.statusFilter}' is not an execution status` });
+        const known =
+          served?.stateMachineArn === body.stateMachineArn ||
+          [...executions.values()].some((e) => e.stateMachineArn === body.stateMachineArn);
+        if (!known)
+          return reply(400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
+        const matching = [...executions.values()]
+          .filter((e) => e.stateMachineArn === body.stateMachineArn && (!body.statusFilter || e.status === body.statusFilter))
+          .sort((a, b) => b.startDate.getTime() - a.startDate.getTime());
+        return paged(matching, 'executions', listItem);
       }
       if (target === 'DescribeExecution') {
         const found = executions.get(body.executionArn ?? '');
@@ -119,17 +144,8 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
       if (target === 'GetExecutionHistory') {
         const found = executions.get(body.executionArn ?? '');
         if (!found) return reply(400, { __type: 'ExecutionDoesNotExist', message: `Execution Does Not Exist: '${body.executionArn}'` });
-        const size = body.maxResults ?? 0;
-        if (!Number.isInteger(size) || size < 0 || size > 1000)
-          return reply(400, { __type: 'ValidationException', message: 'maxResults: expected 0 to 1000' });
-        const start = body.nextToken === undefined ? 0 : Number(body.nextToken);
-        const history = found.history ?? [];
-        if (!Number.isInteger(start) || start < 0 || start > history.length)
-          return reply(400, { __type: 'InvalidToken', message: `Invalid Token: '${body.nextToken}'` });
-        const end = start + (size || DEFAULT_PAGE);
         // As Step Functions: no token past the last event so far, even while the execution runs.
-        const more = end < history.length;
-        return reply(200, { events: history.slice(start, end), ...(more ? { nextToken: String(Math.min(end, history.length)) } : {}) });
+        return paged(found.history ?? [], 'events', (event) => event);
       }
       return reply(400, { __type: 'UnknownOperationException', message: `${target} is not served by the local endpoint` });
     });
