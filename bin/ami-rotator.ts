@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-/** The operator's command line: `ami-rotator plan` and `ami-rotator run`, each with `--help`. */
+/** The operator's command line: `ami-rotator plan`, `run`, `history` and `status`, each with `--help`. */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
-import { refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
+import { clientSettings, refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { UsageError } from '../src/cli/flags.ts';
+import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
+import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
 
-const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE };
+const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE, history: HISTORY_USAGE, status: STATUS_USAGE };
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === '--help') {
   console.log(
-    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan   what a prune would keep and delete, with reasons\n  run    start a rotation and follow it`,
+    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan     what a prune would keep and delete, with reasons\n  run      start a rotation and follow it\n  history  the rotations of the last days, from Step Functions and the images' tags\n  status   each family now: newest image, published, next run, last failure, alarms`,
   );
   process.exit(0);
 }
@@ -39,8 +43,20 @@ try {
     });
     process.exit(code);
   }
+  const sfn = refuseUnrecognizedResponses(sfnClient());
+  const ec2 = refuseUnrecognizedResponses(ec2Client());
+  if (command === 'history') {
+    console.log(await runHistoryCommand(args, { sfn, ec2 }));
+    process.exit(0);
+  }
+  if (command === 'status') {
+    const scheduler = refuseUnrecognizedResponses(new SchedulerClient(clientSettings()));
+    const cloudWatch = refuseUnrecognizedResponses(new CloudWatchClient(clientSettings()));
+    console.log(await runStatusCommand(args, { sfn, ec2, scheduler, cloudWatch }));
+    process.exit(0);
+  }
   const clients = {
-    ec2: refuseUnrecognizedResponses(ec2Client()),
+    ec2,
     autoScaling: refuseUnrecognizedResponses(autoScalingClient()),
     recycleBin: refuseUnrecognizedResponses(recycleBinClient()),
   };

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors.ts';
 import { describePolicy } from '../retention/policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneClients, type PrunePlan, planPrune } from '../retention/prune.ts';
 import { parseRotationRequest, type RotationRequest } from '../rotation/request.ts';
-import { parseFlags, UsageError } from './flags.ts';
+import { exactDate, parseFlags, UsageError } from './flags.ts';
 
 export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
                         [--keep-last N] [--max-age-days N] [--min-keep N]
@@ -23,16 +23,6 @@ const FLAGS: Record<string, string> = {
   'retention.keepLast': '--keep-last',
   'retention.maxAgeDays': '--max-age-days',
   'retention.minKeep': '--min-keep',
-};
-
-/** A date written out in full (`2027-01-31` or `2027-01-31T00:00:00Z`) that names a real day, or undefined. */
-const exactDate = (text: string): Date | undefined => {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.exec(text);
-  const date = new Date(text);
-  if (!match || Number.isNaN(date.getTime())) return undefined;
-  // Date rolls 2027-02-30 over to March 2: the day it names must be the day it parsed to.
-  const day = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
-  return day.getUTCDate() === Number(match[3]) && day.getUTCMonth() === Number(match[2]) - 1 ? date : undefined;
 };
 
 const table = (plan: PrunePlan, policy: string, now: Date): string => {

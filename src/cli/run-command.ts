@@ -7,7 +7,6 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
-  paginateListStateMachines,
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -15,6 +14,7 @@ import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseRotationRequest } from '../rotation/request.ts';
 import { parseFlags, UsageError } from './flags.ts';
+import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
 
 export const RUN_USAGE = `usage: ami-rotator run --family NAME [--instance ID] [--dry-run] [--input JSON] [--no-follow]
                        [--stage STAGE | --state-machine-arn ARN] [--poll-seconds N] [--json]
@@ -26,8 +26,7 @@ AWS_REGION, AWS_ENDPOINT_URL_SFN).
 
   --family NAME, --instance ID, --dry-run   the input's family, instanceId and dryRun
   --input JSON             the whole execution input (README, "Execution input"); the flags above override it
-  --stage STAGE            the deployment's stage: its state machine is ami-rotator-<STAGE> (default dev)
-  --state-machine-arn ARN  the state machine, when it is not named after a stage
+${STATE_MACHINE_USAGE}
   --no-follow              start it and print its ARN only
   --poll-seconds N         how often to look at the execution's history (default 5)
   --json                   print the execution's final description as JSON
@@ -83,13 +82,6 @@ export const summarize = (status: string, output: unknown, error?: string, cause
     ...(typeof parameter === 'string' ? [`published to ${parameter}`] : []),
     ...(prune ? [`pruned ${prune.deleted ?? 0} of ${prune.expired ?? 0} expired image(s)`] : []),
   ];
-};
-
-const findStateMachine = async (sfn: SFNClient, stage: string): Promise<string> => {
-  const name = `ami-rotator-${stage}`;
-  for await (const page of paginateListStateMachines({ client: sfn }, {}))
-    for (const machine of page.stateMachines ?? []) if (machine.name === name && machine.stateMachineArn) return machine.stateMachineArn;
-  throw new UsageError(`no state machine named ${name} in this account and region: give --stage or --state-machine-arn`);
 };
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -153,8 +145,7 @@ export const runRunCommand = async (
       'dry-run': { type: 'boolean', default: false },
       input: { type: 'string' },
       'no-follow': { type: 'boolean', default: false },
-      stage: { type: 'string', default: 'dev' },
-      'state-machine-arn': { type: 'string' },
+      ...STATE_MACHINE_FLAGS,
       'poll-seconds': { type: 'string', default: '5' },
       json: { type: 'boolean', default: false },
     },
@@ -185,7 +176,7 @@ export const runRunCommand = async (
       `the workflow would refuse this input, so nothing was started:\n${error.problems.map((p) => `  ${p}`).join('\n')}`,
     );
   }
-  const stateMachineArn = String(values['state-machine-arn'] ?? (await findStateMachine(sfn, String(values.stage))));
+  const stateMachineArn = await findStateMachine(sfn, values);
   const started = new Date();
   const name = `cli-${String(input.family ?? 'default').slice(0, 40)}-${started
     .toISOString()

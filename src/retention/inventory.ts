@@ -38,20 +38,32 @@ const toManagedImage = (image: Image): ManagedImage => ({
   deprecationTime: image.DeprecationTime,
 });
 
-/** Every image this account owns that carries the family's tag, filtered on EC2's side. */
-export const listFamilyImages = async (ec2: EC2Client, family: string): Promise<ManagedImage[]> => {
+/** The account's own images (disabled ones too) that EC2's filters select, a page of 1,000 at a time. */
+const listOwnImages = async (ec2: EC2Client, filters: { Name: string; Values: string[] }[], what: string): Promise<ManagedImage[]> => {
   const images: ManagedImage[] = [];
   try {
     const pages = paginateDescribeImages(
       { client: ec2, pageSize: PAGE_SIZE },
-      { Owners: ['self'], IncludeDisabled: true, Filters: [{ Name: `tag:${TAG.family}`, Values: [family] }] },
+      { Owners: ['self'], IncludeDisabled: true, Filters: filters },
     );
     for await (const page of pages) images.push(...(page.Images ?? []).map(toManagedImage));
   } catch (error) {
-    throw fromEc2Error(error, `list images of family ${family}`);
+    throw fromEc2Error(error, what);
   }
   return images;
 };
+
+/** Every image this account owns that carries the family's tag, filtered on EC2's side. */
+export const listFamilyImages = (ec2: EC2Client, family: string): Promise<ManagedImage[]> =>
+  listOwnImages(ec2, [{ Name: `tag:${TAG.family}`, Values: [family] }], `list images of family ${family}`);
+
+/** Every image ami-rotator made in this account, or of one family: what the operator's history and status read. */
+export const listManagedImages = (ec2: EC2Client, family?: string): Promise<ManagedImage[]> =>
+  listOwnImages(
+    ec2,
+    [{ Name: `tag:${TAG.managed}`, Values: ['true'] }, ...(family === undefined ? [] : [{ Name: `tag:${TAG.family}`, Values: [family] }])],
+    family === undefined ? 'list the managed images' : `list images of family ${family}`,
+  );
 
 /** Every snapshot this account owns that carries the family's tag. */
 export const listFamilySnapshots = async (ec2: EC2Client, family: string): Promise<ManagedSnapshot[]> => {

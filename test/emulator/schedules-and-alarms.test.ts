@@ -71,7 +71,11 @@ describe('the emulated CloudWatch alarms (API reference: DescribeAlarms)', () =>
 
     const metricOnly = await cloudWatch().send(new DescribeAlarmsCommand({ AlarmNamePrefix: 'ami-rotator-prod-', StateValue: 'ALARM' }));
     const both = await cloudWatch().send(
-      new DescribeAlarmsCommand({ AlarmNamePrefix: 'ami-rotator-prod-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }),
+      new DescribeAlarmsCommand({
+        AlarmNamePrefix: 'ami-rotator-prod-',
+        StateValue: 'ALARM',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      }),
     );
 
     expect(metricOnly.MetricAlarms?.map((a) => a.AlarmName)).toEqual(['ami-rotator-prod-failed-executions']);

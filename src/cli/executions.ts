@@ -1,0 +1,70 @@
+/** What the operator's history and status read of the rotations Step Functions still keeps (90 days after they end). */
+import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+
+export interface ExecutionRecord {
+  executionArn: string;
+  name: string;
+  status: string;
+  startDate: Date;
+  stopDate: Date | undefined;
+  /** The family its input names; undefined when it names none (the deployment's default family). */
+  family: string | undefined;
+  dryRun: boolean;
+  /** Its output, parsed; undefined until it succeeds. */
+  output: unknown;
+  error: string | undefined;
+  cause: string | undefined;
+}
+
+const parse = (text: string | undefined): unknown => {
+  try {
+    return JSON.parse(text ?? 'null');
+  } catch {
+    return undefined;
+  }
+};
+const field = (value: unknown, key: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+
+export interface ReadOptions {
+  /** Executions started before this are not read (the listing is newest first, so reading stops there). */
+  since: Date;
+  /** Descriptions in flight at once: Step Functions' DescribeExecution bucket is 250 with 15 a second in most Regions. */
+  concurrency?: number;
+}
+
+/** The state machine's executions started since `since`, newest first, each described (input, output, error). */
+export const readExecutions = async (
+  sfn: SFNClient,
+  stateMachineArn: string,
+  { since, concurrency = 8 }: ReadOptions,
+): Promise<ExecutionRecord[]> => {
+  const records: ExecutionRecord[] = [];
+  const describe = async (item: ExecutionListItem): Promise<ExecutionRecord> => {
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
+    const input = parse(described.input);
+    const output = parse(described.output);
+    const family = field(field(output, 'request'), 'family') ?? field(input, 'family');
+    return {
+      executionArn: item.executionArn ?? '',
+      name: item.name ?? '',
+      status: described.status ?? item.status ?? 'UNKNOWN',
+      startDate: described.startDate ?? item.startDate ?? new Date(0),
+      stopDate: described.stopDate ?? item.stopDate,
+      family: typeof family === 'string' ? family : undefined,
+      dryRun: field(input, 'dryRun') === true,
+      output: output ?? undefined,
+      error: described.error,
+      cause: described.cause,
+    };
+  };
+  for await (const page of paginateListExecutions({ client: sfn, pageSize: 1000 }, { stateMachineArn })) {
+    const recent = (page.executions ?? []).filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
+    for (let at = 0; at < recent.length; at += concurrency) {
+      records.push(...(await Promise.all(recent.slice(at, at + concurrency).map(describe))));
+    }
+    // Newest first: a page that reaches past `since` is the last one needed.
+    if (recent.length < (page.executions ?? []).length) break;
+  }
+  return records;
+};

@@ -1,0 +1,63 @@
+/** `ami-rotator status`: how each family of a stage stands now. Reads only; a read that is refused is named, not fatal. */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { listManagedImages } from '../retention/inventory.ts';
+import { readAlarmsInAlarm, readSchedules, settle } from './deployment-reads.ts';
+import { readExecutions } from './executions.ts';
+import { familyFlag, parseFlags, parseSince } from './flags.ts';
+import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
+import { buildStatus, renderStatus } from './status.ts';
+
+export const STATUS_USAGE = `usage: ami-rotator status [--family NAME] [--since SPAN|DATE] [--stage STAGE | --state-machine-arn ARN] [--json]
+
+Per family: the newest image and its age, what the last publishing rotation published (parameter and
+launch template versions), the next scheduled run (from the stage's EventBridge Scheduler schedule), the
+last success and failure, and its alarms in ALARM; then the stage's other alarms in ALARM. Reaches Step
+Functions, EC2, EventBridge Scheduler and CloudWatch through the standard AWS settings (AWS_PROFILE,
+AWS_REGION, AWS_ENDPOINT_URL_SFN, _EC2, _SCHEDULER, _CLOUDWATCH). A schedule or alarm read that is
+refused is reported, and the rest still shown.
+
+  --family NAME            one family only
+  --since SPAN|DATE        how far back to look for the last success and failure (default 30d)
+${STATE_MACHINE_USAGE}
+  --stage also names the schedules (ami-rotator-<STAGE>-<family>) and alarms (ami-rotator-<STAGE>-...)
+  --json                   print the status as JSON`;
+
+export interface StatusClients {
+  sfn: SFNClient;
+  ec2: EC2Client;
+  scheduler: SchedulerClient;
+  cloudWatch: CloudWatchClient;
+}
+
+export const runStatusCommand = async (
+  argv: readonly string[],
+  clients: StatusClients,
+  now: () => Date = () => new Date(),
+): Promise<string> => {
+  const values = parseFlags(
+    argv,
+    {
+      family: { type: 'string' },
+      since: { type: 'string', default: '30d' },
+      json: { type: 'boolean', default: false },
+      ...STATE_MACHINE_FLAGS,
+    },
+    STATUS_USAGE,
+  );
+  const family = familyFlag(values.family);
+  const at = now();
+  const since = parseSince(String(values.since), at);
+  const stage = String(values.stage);
+  const stateMachineArn = await findStateMachine(clients.sfn, values);
+  const [executions, images, schedules, alarms] = await Promise.all([
+    readExecutions(clients.sfn, stateMachineArn, { since }),
+    listManagedImages(clients.ec2, family),
+    settle(readSchedules(clients.scheduler, stage)),
+    settle(readAlarmsInAlarm(clients.cloudWatch, stage)),
+  ]);
+  const status = buildStatus({ stage, family, now: at, since, images, executions, schedules, alarms });
+  return values.json ? JSON.stringify(status, null, 2) : renderStatus(status);
+};

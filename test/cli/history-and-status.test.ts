@@ -1,0 +1,197 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalExecution } from '../../local/sfn-endpoint.ts';
+import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
+import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { sfnClient } from '../../src/aws/sfn-client.ts';
+import { UsageError } from '../../src/cli/flags.ts';
+import { runHistoryCommand } from '../../src/cli/history-command.ts';
+import { runRunCommand } from '../../src/cli/run-command.ts';
+import type { StageStatus } from '../../src/cli/status.ts';
+import { runStatusCommand } from '../../src/cli/status-command.ts';
+import { serviceClientFor, useEmulator } from '../support/emulator.ts';
+import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator();
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:ami-rotator-local';
+const EXECUTIONS = MACHINE.replace(':stateMachine:', ':execution:');
+beforeAll(async () => {
+  (await localStepFunctions()).serve(MACHINE, (execution: LocalExecution) => {
+    void runRotationLocally({ input: JSON.parse(execution.input), executionName: execution.name });
+  });
+});
+afterAll(async () => {
+  (await localStepFunctions()).serve(MACHINE, () => undefined);
+});
+
+const clients = () => ({
+  sfn: sfnClient(),
+  ec2: ec2Client(),
+  scheduler: serviceClientFor(SchedulerClient, emulator().url),
+  cloudWatch: serviceClientFor(CloudWatchClient, emulator().url),
+});
+/** Starts a rotation as `run --no-follow` does, and waits for it to end. Execution names are to the second: one a second. */
+const rotate = async (args: string[]) =>
+  new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000))).then(() =>
+    runRunCommand(['--stage', 'local', '--poll-seconds', '1', '--no-follow', ...args], sfnClient(), {}, { print: () => undefined }).then(
+      async () => {
+        // Wait for the execution StartExecution began to end, as `run` without --no-follow does.
+        const endpoint = await localStepFunctions();
+        const newest = [...endpoint.executions.values()].at(-1);
+        while (newest?.status === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 50));
+        return newest;
+      },
+    ),
+  );
+const history = async (args: string[]) =>
+  JSON.parse(await runHistoryCommand(['--stage', 'local', '--json', ...args], clients())) as {
+    rotations: Record<string, unknown>[];
+  };
+const status = async (args: string[], now?: Date) =>
+  JSON.parse(await runStatusCommand(['--stage', 'local', '--json', ...args], clients(), now ? () => now : undefined)) as StageStatus;
+
+/** An image an execution Step Functions no longer keeps made: its tags are all that is left of that rotation. */
+const oldImage = (daysAgo: number, family = FAMILY) => {
+  const created = new Date(Date.now() - daysAgo * 86_400_000);
+  return {
+    name: `${family}-old-${daysAgo}`,
+    creationDate: created.toISOString(),
+    tags: {
+      'ami-rotator:managed': 'true',
+      'ami-rotator:family': family,
+      'ami-rotator:execution': `${EXECUTIONS}:nightly-${daysAgo}`,
+      'ami-rotator:created-at': created.toISOString(),
+      'ami-rotator:completed-at': new Date(created.getTime() + 900_000).toISOString(),
+      'ami-rotator:status': 'available',
+    },
+  };
+};
+
+describe('ami-rotator history', () => {
+  it('lists a rotation that run started, with its image and prune, and older ones from their images tags, labelled', async () => {
+    seedInstance(emulator());
+    emulator().seed({ images: [oldImage(120)] });
+    const execution = await rotate(['--family', FAMILY, '--instance', INSTANCE]);
+    const image = (JSON.parse(execution?.output ?? '{}') as { image: { imageId: string } }).image;
+
+    const recent = await history(['--family', FAMILY]);
+    const longer = await history(['--family', FAMILY, '--since', '200d']);
+    const text = await runHistoryCommand(['--stage', 'local', '--since', '200d'], clients());
+
+    expect(recent.rotations).toEqual([
+      expect.objectContaining({
+        source: 'step-functions',
+        status: 'SUCCEEDED',
+        imageId: image.imageId,
+        pruned: 0,
+        execution: execution?.name,
+      }),
+    ]);
+    expect(longer.rotations.map((r) => [r.source, r.status, r.execution])).toEqual([
+      ['step-functions', 'SUCCEEDED', execution?.name],
+      ['image-tags', 'image available', 'nightly-120'],
+    ]);
+    expect(longer.rotations[1]).toMatchObject({ durationSeconds: 900, family: FAMILY });
+    expect(longer.rotations[1]).not.toHaveProperty('pruned');
+    expect(text).toMatch(/^STARTED \(UTC\)\s+FAMILY\s+STATUS\s+TOOK\s+IMAGE\s+PRUNED\s+FAILED AT\s+SOURCE$/m);
+    expect(text).toContain('2 rotation(s) since');
+    expect(text).toContain("1 from Step Functions (it keeps executions 90 days), 1 from their images' tags");
+  });
+
+  it('shows a failed rotation with the step it stopped at and its error, and only the family asked for', async () => {
+    seedInstance(emulator(), { tags: {} });
+    await rotate(['--family', 'db-prod', '--instance', INSTANCE]);
+
+    const failed = (await history(['--family', 'db-prod'])).rotations;
+    const other = (await history(['--family', 'no-such-family'])).rotations;
+
+    expect(failed[0]).toMatchObject({ status: 'FAILED', failedStep: 'CreateImage', error: 'InstanceNotOptedIn', family: 'db-prod' });
+    expect(other).toEqual([]);
+  });
+
+  it.each([
+    { args: ['--since', '30 days'], message: '--since: expected a span such as 36h, 30d or 8w' },
+    { args: ['--since', '2999-01-01'], message: '--since: expected' },
+    { args: ['--family', 'web prod!'], message: '--family: expected 1 to 63 letters' },
+    { args: ['--verbose'], message: "Unknown option '--verbose'" },
+  ])('refuses $args before any call', async ({ args, message }) => {
+    const refused = await runHistoryCommand(args, clients()).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toContain(message);
+    expect(emulator().requests).toEqual([]);
+  });
+});
+
+describe('ami-rotator status', () => {
+  const schedule = (family: string, extra: Record<string, unknown> = {}) => ({
+    name: `ami-rotator-local-${family}`,
+    expression: 'cron(0 2 * * ? *)',
+    timezone: 'Europe/Paris',
+    target: { arn: MACHINE, roleArn: 'arn:aws:iam::123456789012:role/scheduler', input: JSON.stringify({ family, instanceId: INSTANCE }) },
+    ...extra,
+  });
+
+  it('shows the new image, the next scheduled run, the last failure and the alarms in ALARM, per family and for the stage', async () => {
+    seedInstance(emulator());
+    emulator().seed({
+      schedules: [schedule(FAMILY), schedule('db-prod', { state: 'DISABLED' }), schedule('x', { name: 'ami-rotator-prod-x' })],
+      alarms: [
+        { name: `ami-rotator-local-freshness-${FAMILY}`, state: 'ALARM', stateReason: 'no new image for 26 hours' },
+        { name: 'ami-rotator-local-freshness-db-prod', state: 'OK' },
+        { name: 'ami-rotator-local-failed-executions', state: 'ALARM', stateReason: 'Threshold Crossed' },
+        { name: 'ami-rotator-prod-failed-executions', state: 'ALARM' },
+      ],
+    });
+    emulator().seed({ instances: [] });
+    const made = await rotate(['--family', FAMILY, '--instance', INSTANCE]);
+    const image = (JSON.parse(made?.output ?? '{}') as { image: { imageId: string } }).image;
+    const now = new Date(Date.now() + 3_600_000);
+
+    const shown = await status([], now);
+    const web = shown.families.find((f) => f.family === FAMILY);
+    const db = shown.families.find((f) => f.family === 'db-prod');
+
+    expect(shown.families.map((f) => f.family)).toEqual(['db-prod', FAMILY]);
+    expect(web?.newest).toMatchObject({ imageId: image.imageId, state: 'available' });
+    expect(web?.newest?.ageHours).toBeCloseTo(1, 0);
+    expect(web?.lastSuccess?.execution).toBe(made?.name);
+    expect(web?.schedule?.expression).toBe('cron(0 2 * * ? *)');
+    // 02:00 in Paris is 01:00 or 00:00 UTC, the first one after `now`.
+    const next = Date.parse(web?.schedule?.next ?? '');
+    expect(next).toBeGreaterThan(now.getTime());
+    expect(next - now.getTime()).toBeLessThanOrEqual(86_400_000);
+    expect([0, 1]).toContain(new Date(next).getUTCHours());
+    expect(db?.schedule).toMatchObject({ none: 'the schedule is disabled' });
+    expect(db?.schedule?.next).toBeUndefined();
+    expect(web?.alarms.map((a) => a.name)).toEqual([`ami-rotator-local-freshness-${FAMILY}`]);
+    expect(shown.stageAlarms.map((a) => a.name)).toEqual(['ami-rotator-local-failed-executions']);
+    expect(shown.unreadable).toEqual([]);
+  });
+
+  it('names the last failure with its step, and says what it could not read instead of failing', async () => {
+    seedInstance(emulator(), { tags: {} });
+    await rotate(['--family', FAMILY, '--instance', INSTANCE]);
+    emulator().injectFaults({ rules: [{ actions: ['ListSchedules', 'DescribeAlarms'], code: 'AccessDeniedException' }] });
+
+    const shown = await status(['--family', FAMILY]);
+    const text = await runStatusCommand(['--stage', 'local', '--family', FAMILY], clients());
+
+    expect(shown.families[0]).toMatchObject({
+      family: FAMILY,
+      lastFailure: { status: 'FAILED', failedStep: 'CreateImage', error: 'InstanceNotOptedIn' },
+    });
+    expect(shown.families[0]?.newest).toBeUndefined();
+    expect(shown.unreadable).toEqual([
+      expect.stringMatching(/^schedules \(EventBridge Scheduler\): AccessDeniedException/),
+      expect.stringMatching(/^alarms \(CloudWatch\): AccessDenied/),
+    ]);
+    expect(text).toMatch(
+      /^ {2}last failure {3}\d{4}-\d\d-\d\d \d\d:\d\d UTC FAILED at CreateImage: InstanceNotOptedIn \(cli-web-prod-\d+\)$/m,
+    );
+    expect(text).toContain('could not read schedules (EventBridge Scheduler): AccessDeniedException');
+  });
+});
