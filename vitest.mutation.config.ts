@@ -23,6 +23,8 @@ export default defineConfig({
       'test/rotation/**/*.test.ts',
       'test/aws/**/*.test.ts',
       'test/alerts/**/*.test.ts',
+      'test/cli/next-run.test.ts',
+      'test/cli/history.test.ts',
     ],
   },
 });

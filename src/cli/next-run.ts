@@ -25,15 +25,14 @@ const RATE_UNITS: Record<string, number> = { minute: 60_000, hour: 3_600_000, da
  * Quartz-weekday mode, with those steps allowed.
  */
 const cronRun = (fields: string, timing: ScheduleTiming, now: Date): NextRun => {
-  if (fields.trim().split(/\s+/).length !== 6) return { none: `cron(${fields}) does not have the six fields Scheduler's cron has` };
+  if (fields.split(' ').length !== 6) return { none: `cron(${fields}) does not have the six fields Scheduler's cron has` };
+  // Without a function to run, croner schedules nothing: it only computes runs.
   const job = new Cron(`0 ${fields}`, {
     mode: '7-part',
     alternativeWeekdays: true,
     sloppyRanges: true,
     timezone: timing.timezone,
-    ...(timing.startDate ? { startAt: timing.startDate } : {}),
     ...(timing.endDate ? { stopAt: timing.endDate } : {}),
-    paused: true,
   });
   const at = job.nextRun(now);
   return at ? { at } : { none: 'the expression fires no more' };
@@ -50,21 +49,21 @@ const rateRun = (value: number, unit: string, timing: ScheduleTiming, now: Date)
 };
 
 const atRun = (local: string, timing: ScheduleTiming, now: Date): NextRun => {
-  const at = new Cron(local, { timezone: timing.timezone, paused: true }).nextRun(now);
+  const at = new Cron(local, { timezone: timing.timezone }).nextRun(now);
   return at ? { at } : { none: `the one-time schedule at ${local} (${timing.timezone}) has passed` };
 };
 
 export const nextRun = (timing: ScheduleTiming, now: Date): NextRun => {
   if (timing.state !== 'ENABLED') return { none: `the schedule is ${timing.state.toLowerCase()}` };
   if (timing.endDate && timing.endDate.getTime() <= now.getTime()) return { none: `the schedule ended ${timing.endDate.toISOString()}` };
+  // Before its start date a schedule is idle: count from a moment before it.
   const after = timing.startDate && timing.startDate.getTime() > now.getTime() ? new Date(timing.startDate.getTime() - 1) : now;
+  const [, kind, body = ''] = /^(cron|rate|at)\((.+)\)$/.exec(timing.expression) ?? [];
+  const rate = /^(\d+) (minutes?|hours?|days?)$/.exec(body);
   try {
-    const cron = /^cron\((.+)\)$/.exec(timing.expression);
-    if (cron) return cronRun(cron[1] ?? '', timing, after);
-    const rate = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(timing.expression);
-    if (rate) return rateRun(Number(rate[1]), rate[2] ?? '', timing, after);
-    const once = /^at\((\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\)$/.exec(timing.expression);
-    if (once) return atRun(once[1] ?? '', timing, after);
+    if (kind === 'cron') return cronRun(body, timing, after);
+    if (kind === 'rate' && rate) return rateRun(Number(rate[1]), String(rate[2]), timing, after);
+    if (kind === 'at' && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(body)) return atRun(body, timing, after);
   } catch (error) {
     return { none: `cannot read ${timing.expression}: ${error instanceof Error ? error.message : String(error)}` };
   }
