@@ -63,7 +63,12 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
   // Executions are newest first: the first of each kind is the latest.
   const ran = inputs.executions.filter((e) => e.family === family && !e.dryRun);
   const success = ran.find((e) => e.status === 'SUCCEEDED' && dig(e.output, 'image', 'imageId') !== undefined);
-  const publishing = ran.find((e) => e.status === 'SUCCEEDED' && dig(e.output, 'published') != null);
+  // NothingToPublish leaves `published` with no parameter and no template: that rotation published nothing.
+  const publishing = ran.find(
+    (e) =>
+      e.status === 'SUCCEEDED' &&
+      (dig(e.output, 'published', 'parameter') != null || (dig(e.output, 'published', 'launchTemplates') as unknown[] | undefined)?.length),
+  );
   const failure = ran.find((e) => FAILED.has(e.status));
   const published = publishing
     ? (dig(publishing.output, 'published') as Pick<NonNullable<FamilyStatus['published']>, 'parameter' | 'launchTemplates'>)
@@ -144,7 +149,7 @@ export const renderStatus = (status: StageStatus): string => {
       ? [
           ...(f.published.parameter ? [`${f.published.parameter.name} = ${f.published.parameter.imageId}`] : []),
           ...f.published.launchTemplates.map((t) => `${t.template} version ${t.version}${t.isDefault ? ' (default)' : ''}`),
-        ].join(', ') || 'nothing'
+        ].join(', ')
       : undefined;
     return [
       `${f.family}`,
@@ -160,7 +165,7 @@ export const renderStatus = (status: StageStatus): string => {
     `ami-rotator ${status.stage} as of ${status.now.slice(0, 16).replace('T', ' ')} UTC`,
     '',
     ...(blocks.length ? blocks.flatMap((b) => [b, '']) : ['No family: no managed image, schedule or execution was found.', '']),
-    `stage alarms in ALARM: ${status.stageAlarms.length ? '' : 'none'}`,
+    status.stageAlarms.length ? 'stage alarms in ALARM:' : 'stage alarms in ALARM: none',
     ...status.stageAlarms.map((a) => `  ${a.name}: ${a.reason}`),
     ...status.unreadable.map((u) => `could not read ${u}`),
   ].join('\n');

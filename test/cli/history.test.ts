@@ -224,6 +224,7 @@ describe('the status of a stage', () => {
     expect(shown.families.find((f) => f.family === 'db')?.alarms.map((a) => a.name)).toEqual(['ami-rotator-prod-freshness-db']);
     expect(shown.stageAlarms.map((a) => a.name)).toEqual(['ami-rotator-prod-alert-delivery']);
     expect(shown.families.find((f) => f.family === 'web')?.schedule?.next).toBe('2026-11-24T02:00:00.000Z');
+    expect(renderStatus(shown).split('\n').slice(-2)).toEqual(['stage alarms in ALARM:', '  ami-rotator-prod-alert-delivery: failed']);
   });
 
   it('takes the newest available image, and says when the published parameter names an older one', () => {
@@ -233,7 +234,10 @@ describe('the status of a stage', () => {
     };
     const shown = status(
       [
-        execution('later', '2026-11-23T02:00:00Z', { output: { image: { imageId: 'ami-0new' }, published: null } }),
+        // NothingToPublish: a rotation that published nothing leaves the last publisher's parameter as it was.
+        execution('later', '2026-11-23T02:00:00Z', {
+          output: { image: { imageId: 'ami-0new' }, published: { parameter: null, launchTemplates: [] } },
+        }),
         execution('earlier', '2026-11-22T02:00:00Z', { output: { image: { imageId: 'ami-0old' }, published } }),
         execution('failed', '2026-11-21T02:00:00Z', { status: 'TIMED_OUT' }),
       ],
