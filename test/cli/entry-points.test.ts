@@ -97,7 +97,18 @@ describe('every command-line entry fails with one line and an exit code', () => 
     const result = await invoke('bin/ami-rotator.ts', ['frobnicate']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan/);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan, run, history, status/);
+  });
+
+  it.each([
+    [['history', '--since', 'last week'], /^--since: expected a span such as 36h, 30d or 8w/],
+    [['status', '--family', 'web prod'], /^--family: expected 1 to 63 letters/],
+  ])('ami-rotator %j refuses a bad flag with exit 2 before reaching AWS', async (args, message) => {
+    const result = await invoke('bin/ami-rotator.ts', args, { ...process.env, AWS_ENDPOINT_URL_SFN: 'http://127.0.0.1:9' });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
   });
 
   it('ami-rotator plan without a region says what to set, as a ConfigurationError that nothing retries', async () => {
