@@ -33,19 +33,14 @@ const clients = () => ({
   scheduler: serviceClientFor(SchedulerClient, emulator().url),
   cloudWatch: serviceClientFor(CloudWatchClient, emulator().url),
 });
-/** Starts a rotation as `run --no-follow` does, and waits for it to end. Execution names are to the second: one a second. */
-const rotate = async (args: string[]) =>
-  new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000))).then(() =>
-    runRunCommand(['--stage', 'local', '--poll-seconds', '1', '--no-follow', ...args], sfnClient(), {}, { print: () => undefined }).then(
-      async () => {
-        // Wait for the execution StartExecution began to end, as `run` without --no-follow does.
-        const endpoint = await localStepFunctions();
-        const newest = [...endpoint.executions.values()].at(-1);
-        while (newest?.status === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 50));
-        return newest;
-      },
-    ),
-  );
+/** Runs a rotation as an operator does, following it to its end. Execution names are to the second: one a second. */
+const rotate = async (args: string[]) => {
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+  const lines: string[] = [];
+  const code = await runRunCommand(['--stage', 'local', '--poll-seconds', '1', ...args], sfnClient(), {}, { print: (l) => lines.push(l) });
+  const executionArn = lines[0]?.replace(/^started /, '') ?? '';
+  return { code, ...(await localStepFunctions()).executions.get(executionArn) };
+};
 const history = async (args: string[]) =>
   JSON.parse(await runHistoryCommand(['--stage', 'local', '--json', ...args], clients())) as {
     rotations: Record<string, unknown>[];
@@ -75,23 +70,24 @@ describe('ami-rotator history', () => {
     seedInstance(emulator());
     emulator().seed({ images: [oldImage(120)] });
     const execution = await rotate(['--family', FAMILY, '--instance', INSTANCE]);
-    const image = (JSON.parse(execution?.output ?? '{}') as { image: { imageId: string } }).image;
+    const image = (JSON.parse(execution.output ?? '{}') as { image: { imageId: string } }).image;
 
     const recent = await history(['--family', FAMILY]);
     const longer = await history(['--family', FAMILY, '--since', '200d']);
     const text = await runHistoryCommand(['--stage', 'local', '--since', '200d'], clients());
 
+    expect(execution.code).toBe(0);
     expect(recent.rotations).toEqual([
       expect.objectContaining({
         source: 'step-functions',
         status: 'SUCCEEDED',
         imageId: image.imageId,
         pruned: 0,
-        execution: execution?.name,
+        execution: execution.name,
       }),
     ]);
     expect(longer.rotations.map((r) => [r.source, r.status, r.execution])).toEqual([
-      ['step-functions', 'SUCCEEDED', execution?.name],
+      ['step-functions', 'SUCCEEDED', execution.name],
       ['image-tags', 'image available', 'nightly-120'],
     ]);
     expect(longer.rotations[1]).toMatchObject({ durationSeconds: 900, family: FAMILY });
@@ -103,11 +99,12 @@ describe('ami-rotator history', () => {
 
   it('shows a failed rotation with the step it stopped at and its error, and only the family asked for', async () => {
     seedInstance(emulator(), { tags: {} });
-    await rotate(['--family', 'db-prod', '--instance', INSTANCE]);
+    const { code } = await rotate(['--family', 'db-prod', '--instance', INSTANCE]);
 
     const failed = (await history(['--family', 'db-prod'])).rotations;
     const other = (await history(['--family', 'no-such-family'])).rotations;
 
+    expect(code).toBe(1);
     expect(failed[0]).toMatchObject({ status: 'FAILED', failedStep: 'CreateImage', error: 'InstanceNotOptedIn', family: 'db-prod' });
     expect(other).toEqual([]);
   });
@@ -148,7 +145,7 @@ describe('ami-rotator status', () => {
     });
     emulator().seed({ instances: [] });
     const made = await rotate(['--family', FAMILY, '--instance', INSTANCE]);
-    const image = (JSON.parse(made?.output ?? '{}') as { image: { imageId: string } }).image;
+    const image = (JSON.parse(made.output ?? '{}') as { image: { imageId: string } }).image;
     const now = new Date(Date.now() + 3_600_000);
 
     const shown = await status([], now);
@@ -158,7 +155,7 @@ describe('ami-rotator status', () => {
     expect(shown.families.map((f) => f.family)).toEqual(['db-prod', FAMILY]);
     expect(web?.newest).toMatchObject({ imageId: image.imageId, state: 'available' });
     expect(web?.newest?.ageHours).toBeCloseTo(1, 0);
-    expect(web?.lastSuccess?.execution).toBe(made?.name);
+    expect(web?.lastSuccess?.execution).toBe(made.name);
     expect(web?.schedule?.expression).toBe('cron(0 2 * * ? *)');
     // 02:00 in Paris is 01:00 or 00:00 UTC, the first one after `now`.
     const next = Date.parse(web?.schedule?.next ?? '');
