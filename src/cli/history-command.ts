@@ -1,11 +1,9 @@
 /** `ami-rotator history`: the rotations of a stage, from Step Functions and, beyond its 90 days, from the images' tags. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { listManagedImages } from '../retention/inventory.ts';
-import { readExecutions } from './executions.ts';
-import { familyFlag, parseFlags, parseSince } from './flags.ts';
 import { buildHistory, renderHistory } from './history.ts';
-import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
+import { parseReadFlags, readRotations } from './rotation-reads.ts';
+import { STATE_MACHINE_USAGE } from './state-machine.ts';
 
 export const HISTORY_USAGE = `usage: ami-rotator history [--family NAME] [--since SPAN|DATE] [--stage STAGE | --state-machine-arn ARN] [--json]
 
@@ -30,25 +28,10 @@ export const runHistoryCommand = async (
   clients: HistoryClients,
   now: () => Date = () => new Date(),
 ): Promise<string> => {
-  const values = parseFlags(
-    argv,
-    {
-      family: { type: 'string' },
-      since: { type: 'string', default: '30d' },
-      json: { type: 'boolean', default: false },
-      ...STATE_MACHINE_FLAGS,
-    },
-    HISTORY_USAGE,
-  );
-  const family = familyFlag(values.family);
-  const since = parseSince(String(values.since), now());
-  const stateMachineArn = await findStateMachine(clients.sfn, values);
-  const [executions, images] = await Promise.all([
-    readExecutions(clients.sfn, stateMachineArn, { since }),
-    listManagedImages(clients.ec2, family),
-  ]);
-  const rows = buildHistory(executions, images, { since, family });
-  return values.json
-    ? JSON.stringify({ stateMachineArn, since: since.toISOString(), rotations: rows }, null, 2)
-    : renderHistory(rows, since);
+  const flags = parseReadFlags(argv, HISTORY_USAGE, now());
+  const { stateMachineArn, executions, images } = await readRotations(clients, flags);
+  const rows = buildHistory(executions, images, { since: flags.since, family: flags.family });
+  return flags.json
+    ? JSON.stringify({ stateMachineArn, since: flags.since.toISOString(), rotations: rows }, null, 2)
+    : renderHistory(rows, flags.since);
 };

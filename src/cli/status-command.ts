@@ -3,11 +3,9 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { listManagedImages } from '../retention/inventory.ts';
 import { readAlarmsInAlarm, readSchedules, settle } from './deployment-reads.ts';
-import { readExecutions } from './executions.ts';
-import { familyFlag, parseFlags, parseSince } from './flags.ts';
-import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
+import { parseReadFlags, readRotations } from './rotation-reads.ts';
+import { STATE_MACHINE_USAGE } from './state-machine.ts';
 import { buildStatus, renderStatus } from './status.ts';
 
 export const STATUS_USAGE = `usage: ami-rotator status [--family NAME] [--since SPAN|DATE] [--stage STAGE | --state-machine-arn ARN] [--json]
@@ -37,27 +35,23 @@ export const runStatusCommand = async (
   clients: StatusClients,
   now: () => Date = () => new Date(),
 ): Promise<string> => {
-  const values = parseFlags(
-    argv,
-    {
-      family: { type: 'string' },
-      since: { type: 'string', default: '30d' },
-      json: { type: 'boolean', default: false },
-      ...STATE_MACHINE_FLAGS,
-    },
-    STATUS_USAGE,
-  );
-  const family = familyFlag(values.family);
   const at = now();
-  const since = parseSince(String(values.since), at);
-  const stage = String(values.stage);
-  const stateMachineArn = await findStateMachine(clients.sfn, values);
-  const [executions, images, schedules, alarms] = await Promise.all([
-    readExecutions(clients.sfn, stateMachineArn, { since }),
-    listManagedImages(clients.ec2, family),
-    settle(readSchedules(clients.scheduler, stage)),
-    settle(readAlarmsInAlarm(clients.cloudWatch, stage)),
+  const flags = parseReadFlags(argv, STATUS_USAGE, at);
+  // The schedule and alarm reads may be refused: each is settled on its own, beside the reads status cannot do without.
+  const [{ executions, images }, schedules, alarms] = await Promise.all([
+    readRotations(clients, flags),
+    settle(readSchedules(clients.scheduler, flags.stage)),
+    settle(readAlarmsInAlarm(clients.cloudWatch, flags.stage)),
   ]);
-  const status = buildStatus({ stage, family, now: at, since, images, executions, schedules, alarms });
-  return values.json ? JSON.stringify(status, null, 2) : renderStatus(status);
+  const status = buildStatus({
+    stage: flags.stage,
+    family: flags.family,
+    now: at,
+    since: flags.since,
+    images,
+    executions,
+    schedules,
+    alarms,
+  });
+  return flags.json ? JSON.stringify(status, null, 2) : renderStatus(status);
 };
