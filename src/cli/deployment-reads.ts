@@ -34,12 +34,13 @@ export const settle = async <T>(read: Promise<T>): Promise<Read<T>> => {
 const prefixOf = (stage: string) => `ami-rotator-${stage}-`.slice(0, 64);
 
 export const readSchedules = async (scheduler: SchedulerClient, stage: string): Promise<ScheduleInfo[]> => {
-  const names: string[] = [];
+  const listed: { name: string; group: string | undefined }[] = [];
   for await (const page of paginateListSchedules({ client: scheduler, pageSize: 100 }, { NamePrefix: prefixOf(stage) }))
-    names.push(...(page.Schedules ?? []).flatMap((s) => (s.Name ? [s.Name] : [])));
+    listed.push(...(page.Schedules ?? []).flatMap((s) => (s.Name ? [{ name: s.Name, group: s.GroupName }] : [])));
   return Promise.all(
-    names.map(async (name) => {
-      const s = await scheduler.send(new GetScheduleCommand({ Name: name }));
+    listed.map(async ({ name, group }) => {
+      // A schedule is found in its own group (GetSchedule looks in `default` when none is named).
+      const s = await scheduler.send(new GetScheduleCommand({ Name: name, ...(group ? { GroupName: group } : {}) }));
       let family: unknown;
       try {
         family = (JSON.parse(s.Target?.Input ?? '{}') as { family?: unknown }).family;

@@ -135,7 +135,11 @@ describe('ami-rotator status', () => {
   it('shows the new image, the next scheduled run, the last failure and the alarms in ALARM, per family and for the stage', async () => {
     seedInstance(emulator());
     emulator().seed({
-      schedules: [schedule(FAMILY), schedule('db-prod', { state: 'DISABLED' }), schedule('x', { name: 'ami-rotator-prod-x' })],
+      schedules: [
+        schedule(FAMILY),
+        schedule('db-prod', { state: 'DISABLED', groupName: 'nightly' }),
+        schedule('x', { name: 'ami-rotator-prod-x' }),
+      ],
       alarms: [
         { name: `ami-rotator-local-freshness-${FAMILY}`, state: 'ALARM', stateReason: 'no new image for 26 hours' },
         { name: 'ami-rotator-local-freshness-db-prod', state: 'OK' },
