@@ -89,8 +89,8 @@ export const measureHistory = async (): Promise<HistoryCost[]> => {
       const argv = ['--stage', 'bench', ...args];
       const began = performance.now();
       await (command === 'status'
-        ? runStatusCommand(argv, clients, () => new Date(now))
-        : runHistoryCommand(argv, clients, () => new Date(now)));
+        ? runStatusCommand(argv, clients, { now: () => new Date(now) })
+        : runHistoryCommand(argv, clients, { now: () => new Date(now) }));
       const executionsInWindow = [...sfnEndpoint.executions.values()].filter((e) => e.startDate.getTime() >= now - days * DAY_MS).length;
       results.push({ command, executionsInWindow, calls, ms: round(performance.now() - began, 1) });
     }

@@ -43,16 +43,21 @@ try {
     });
     process.exit(code);
   }
+  // A long read (history over months) shows how far it is, on a terminal only, and leaves no trace when done.
+  const progress = process.stderr.isTTY
+    ? (described: number, listed: number) =>
+        process.stderr.write(`\r\x1b[Kreading executions: ${described} of ${listed} described${described === listed ? '\r\x1b[K' : ''}`)
+    : undefined;
   const sfn = refuseUnrecognizedResponses(sfnClient());
   const ec2 = refuseUnrecognizedResponses(ec2Client());
   if (command === 'history') {
-    console.log(await runHistoryCommand(args, { sfn, ec2 }));
+    console.log(await runHistoryCommand(args, { sfn, ec2 }, { progress }));
     process.exit(0);
   }
   if (command === 'status') {
     const scheduler = refuseUnrecognizedResponses(new SchedulerClient(clientSettings()));
     const cloudWatch = refuseUnrecognizedResponses(new CloudWatchClient(clientSettings()));
-    console.log(await runStatusCommand(args, { sfn, ec2, scheduler, cloudWatch }));
+    console.log(await runStatusCommand(args, { sfn, ec2, scheduler, cloudWatch }, { progress }));
     process.exit(0);
   }
   const clients = {

@@ -31,13 +31,15 @@ export interface ReadOptions {
   since: Date;
   /** Descriptions in flight at once: Step Functions' DescribeExecution bucket is 250 with 15 a second in most Regions. */
   concurrency?: number;
+  /** Told after each batch: how many executions are described, of how many listed so far. */
+  progress?: ((described: number, listed: number) => void) | undefined;
 }
 
 /** The state machine's executions started since `since`, newest first, each described (input, output, error). */
 export const readExecutions = async (
   sfn: SFNClient,
   stateMachineArn: string,
-  { since, concurrency = 8 }: ReadOptions,
+  { since, concurrency = 8, progress }: ReadOptions,
 ): Promise<ExecutionRecord[]> => {
   const records: ExecutionRecord[] = [];
   const describe = async (item: ExecutionListItem): Promise<ExecutionRecord> => {
@@ -58,10 +60,13 @@ export const readExecutions = async (
       cause: described.cause,
     };
   };
+  let listed = 0;
   for await (const page of paginateListExecutions({ client: sfn, pageSize: 1000 }, { stateMachineArn })) {
     const recent = (page.executions ?? []).filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
+    listed += recent.length;
     for (let at = 0; at < recent.length; at += concurrency) {
       records.push(...(await Promise.all(recent.slice(at, at + concurrency).map(describe))));
+      progress?.(records.length, listed);
     }
     // Newest first: a page that reaches past `since` is the last one needed.
     if (recent.length < (page.executions ?? []).length) break;

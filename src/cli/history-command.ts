@@ -2,7 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { buildHistory, renderHistory } from './history.ts';
-import { parseReadFlags, readRotations } from './rotation-reads.ts';
+import { type CommandOptions, parseReadFlags, readRotations } from './rotation-reads.ts';
 import { STATE_MACHINE_USAGE } from './state-machine.ts';
 
 export const HISTORY_USAGE = `usage: ami-rotator history [--family NAME] [--since SPAN|DATE] [--stage STAGE | --state-machine-arn ARN] [--json]
@@ -26,10 +26,10 @@ export interface HistoryClients {
 export const runHistoryCommand = async (
   argv: readonly string[],
   clients: HistoryClients,
-  now: () => Date = () => new Date(),
+  { now = () => new Date(), progress }: CommandOptions = {},
 ): Promise<string> => {
   const flags = parseReadFlags(argv, HISTORY_USAGE, now());
-  const { stateMachineArn, executions, images } = await readRotations(clients, flags);
+  const { stateMachineArn, executions, images } = await readRotations(clients, flags, progress);
   const rows = buildHistory(executions, images, { since: flags.since, family: flags.family });
   return flags.json
     ? JSON.stringify({ stateMachineArn, since: flags.since.toISOString(), rotations: rows }, null, 2)

@@ -2,7 +2,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { listManagedImages, type ManagedImage } from '../retention/inventory.ts';
-import { type ExecutionRecord, readExecutions } from './executions.ts';
+import { type ExecutionRecord, type ReadOptions, readExecutions } from './executions.ts';
 import { familyFlag, parseFlags, parseSince } from './flags.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS } from './state-machine.ts';
 
@@ -35,6 +35,12 @@ export const parseReadFlags = (argv: readonly string[], usage: string, now: Date
   };
 };
 
+/** What a command is given beside its flags and clients: the clock, and where to show progress on a long read. */
+export interface CommandOptions {
+  now?: () => Date;
+  progress?: ReadOptions['progress'];
+}
+
 export interface RotationReads {
   stateMachineArn: string;
   executions: ExecutionRecord[];
@@ -42,10 +48,14 @@ export interface RotationReads {
 }
 
 /** The state machine's executions since the flags' time, and the managed images (of the family, when one is given). */
-export const readRotations = async (clients: { sfn: SFNClient; ec2: EC2Client }, flags: ReadFlags): Promise<RotationReads> => {
+export const readRotations = async (
+  clients: { sfn: SFNClient; ec2: EC2Client },
+  flags: ReadFlags,
+  progress?: ReadOptions['progress'],
+): Promise<RotationReads> => {
   const stateMachineArn = await findStateMachine(clients.sfn, flags.values);
   const [executions, images] = await Promise.all([
-    readExecutions(clients.sfn, stateMachineArn, { since: flags.since }),
+    readExecutions(clients.sfn, stateMachineArn, { since: flags.since, progress }),
     listManagedImages(clients.ec2, flags.family),
   ]);
   return { stateMachineArn, executions, images };

@@ -4,7 +4,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { readAlarmsInAlarm, readSchedules, settle } from './deployment-reads.ts';
-import { parseReadFlags, readRotations } from './rotation-reads.ts';
+import { type CommandOptions, parseReadFlags, readRotations } from './rotation-reads.ts';
 import { STATE_MACHINE_USAGE } from './state-machine.ts';
 import { buildStatus, renderStatus } from './status.ts';
 
@@ -33,13 +33,13 @@ export interface StatusClients {
 export const runStatusCommand = async (
   argv: readonly string[],
   clients: StatusClients,
-  now: () => Date = () => new Date(),
+  { now = () => new Date(), progress }: CommandOptions = {},
 ): Promise<string> => {
   const at = now();
   const flags = parseReadFlags(argv, STATUS_USAGE, at);
   // The schedule and alarm reads may be refused: each is settled on its own, beside the reads status cannot do without.
   const [{ executions, images }, schedules, alarms] = await Promise.all([
-    readRotations(clients, flags),
+    readRotations(clients, flags, progress),
     settle(readSchedules(clients.scheduler, flags.stage)),
     settle(readAlarmsInAlarm(clients.cloudWatch, flags.stage)),
   ]);

@@ -46,7 +46,7 @@ const history = async (args: string[]) =>
     rotations: Record<string, unknown>[];
   };
 const status = async (args: string[], now?: Date) =>
-  JSON.parse(await runStatusCommand(['--stage', 'local', '--json', ...args], clients(), now ? () => now : undefined)) as StageStatus;
+  JSON.parse(await runStatusCommand(['--stage', 'local', '--json', ...args], clients(), now ? { now: () => now } : {})) as StageStatus;
 
 /** An image an execution Step Functions no longer keeps made: its tags are all that is left of that rotation. */
 const oldImage = (daysAgo: number, family = FAMILY) => {
@@ -74,7 +74,10 @@ describe('ami-rotator history', () => {
 
     const recent = await history(['--family', FAMILY]);
     const longer = await history(['--family', FAMILY, '--since', '200d']);
-    const text = await runHistoryCommand(['--stage', 'local', '--since', '200d'], clients());
+    const seen: [number, number][] = [];
+    const text = await runHistoryCommand(['--stage', 'local', '--since', '200d'], clients(), {
+      progress: (described, listed) => seen.push([described, listed]),
+    });
 
     expect(execution.code).toBe(0);
     expect(recent.rotations).toEqual([
@@ -95,6 +98,9 @@ describe('ami-rotator history', () => {
     expect(text).toMatch(/^STARTED \(UTC\)\s+FAMILY\s+STATUS\s+TOOK\s+IMAGE\s+PRUNED\s+FAILED AT\s+SOURCE$/m);
     expect(text).toContain('2 rotation(s) since');
     expect(text).toContain("1 from Step Functions (it keeps executions 90 days), 1 from their images' tags");
+    const executions = (await localStepFunctions()).executions.size;
+    expect(seen.at(-1)).toEqual([executions, executions]);
+    expect(seen.map(([described]) => described)).toEqual([...seen.map(([described]) => described)].sort((a, b) => a - b));
   });
 
   it('shows a failed rotation with the step it stopped at and its error, and only the family asked for', async () => {
