@@ -16,15 +16,17 @@ export interface ExecutionRecord {
   cause: string | undefined;
 }
 
-const parse = (text: string | undefined): unknown => {
+/** JSON text as a value; undefined when it is not JSON (an execution's input or output, a command-line flag). */
+export const parseJson = (text: string | undefined): unknown => {
   try {
     return JSON.parse(text ?? 'null');
   } catch {
     return undefined;
   }
 };
-const field = (value: unknown, key: string): unknown =>
-  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+/** A value inside an execution's parsed input or output, or undefined where the path leads nowhere. */
+export const dig = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
 
 export interface ReadOptions {
   /** Executions started before this are not read (the listing is newest first, so reading stops there). */
@@ -44,9 +46,9 @@ export const readExecutions = async (
   const records: ExecutionRecord[] = [];
   const describe = async (item: ExecutionListItem): Promise<ExecutionRecord> => {
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn: item.executionArn }));
-    const input = parse(described.input);
-    const output = parse(described.output);
-    const family = field(field(output, 'request'), 'family') ?? field(input, 'family');
+    const input = parseJson(described.input);
+    const output = parseJson(described.output);
+    const family = dig(output, 'request', 'family') ?? dig(input, 'family');
     return {
       executionArn: item.executionArn ?? '',
       name: item.name ?? '',
@@ -54,7 +56,7 @@ export const readExecutions = async (
       startDate: described.startDate ?? item.startDate ?? new Date(0),
       stopDate: described.stopDate ?? item.stopDate,
       family: typeof family === 'string' ? family : undefined,
-      dryRun: field(input, 'dryRun') === true,
+      dryRun: dig(input, 'dryRun') === true,
       output: output ?? undefined,
       error: described.error,
       cause: described.cause,

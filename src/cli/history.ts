@@ -4,7 +4,7 @@
  */
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
-import type { ExecutionRecord } from './executions.ts';
+import { dig, type ExecutionRecord } from './executions.ts';
 
 export interface HistoryRow {
   source: 'step-functions' | 'image-tags';
@@ -26,8 +26,6 @@ export interface HistoryRow {
 /** Where a family is not named in the input, the deployment's default family made the image. */
 export const DEFAULT_FAMILY = '(default family)';
 
-const dig = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 /** The step a failed rotation stopped at: its cause starts with it (`[alerted] CheckImage: ...`, src/alerts). */

@@ -13,6 +13,7 @@ import {
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseRotationRequest } from '../rotation/request.ts';
+import { dig, parseJson } from './executions.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
 
@@ -40,15 +41,6 @@ const WAIT_OF: Record<string, string[]> = {
   WaitForBoot: ['bootTest', 'nextWaitSeconds'],
   WaitForParameter: ['published', 'nextWaitSeconds'],
 };
-const dig = (value: unknown, path: readonly string[]): unknown =>
-  path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
-const parse = (text: string | undefined): unknown => {
-  try {
-    return JSON.parse(text ?? 'null');
-  } catch {
-    return undefined;
-  }
-};
 const clock = (d: Date) => d.toISOString().slice(11, 19);
 const ENDED = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut', 'ExecutionAborted']);
 
@@ -59,7 +51,7 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
   const entered = event.stateEnteredEventDetails;
   if (entered?.name) {
     const path = WAIT_OF[entered.name];
-    const seconds = path ? Number(dig(parse(entered.input), path)) : Number.NaN;
+    const seconds = path ? Number(dig(parseJson(entered.input), ...path)) : Number.NaN;
     return Number.isFinite(seconds)
       ? `${offset} ${entered.name}: next check at ${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`
       : `${offset} ${entered.name}`;
@@ -72,10 +64,10 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
 /** The end of a rotation in a few lines: what it made and published, what it pruned, or why it failed. */
 export const summarize = (status: string, output: unknown, error?: string, cause?: string): string[] => {
   if (status !== 'SUCCEEDED') return [`${status}: ${error ?? 'no error given'}`, ...(cause ? [`cause: ${cause.slice(0, 2000)}`] : [])];
-  const image = dig(output, ['image']) as { imageId?: string; name?: string } | undefined;
-  const prune = dig(output, ['prune', 'totals']) as { deleted?: number; expired?: number } | undefined;
-  const parameter = dig(output, ['published', 'parameter', 'name']);
-  const skipped = dig(output, ['error', 'Error']) === 'RotationInProgress';
+  const image = dig(output, 'image') as { imageId?: string; name?: string } | undefined;
+  const prune = dig(output, 'prune', 'totals') as { deleted?: number; expired?: number } | undefined;
+  const parameter = dig(output, 'published', 'parameter', 'name');
+  const skipped = dig(output, 'error', 'Error') === 'RotationInProgress';
   return [
     skipped ? 'SUCCEEDED: skipped, another execution was rotating the family' : 'SUCCEEDED',
     ...(image?.imageId ? [`new image ${image.imageId} ${image.name ?? ''}`.trim()] : []),
@@ -156,7 +148,7 @@ export const runRunCommand = async (
     throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);
   let input: Record<string, unknown> = {};
   if (values.input !== undefined) {
-    const parsed = parse(String(values.input));
+    const parsed = parseJson(String(values.input));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new UsageError(`--input: expected a JSON object such as {"family": "web-prod"}, got ${String(values.input).slice(0, 100)}`);
     input = parsed as Record<string, unknown>;
@@ -192,6 +184,7 @@ export const runRunCommand = async (
   }
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   if (values.json) print(JSON.stringify({ ...described, $metadata: undefined }, null, 2));
-  else for (const line of summarize(described.status ?? 'UNKNOWN', parse(described.output), described.error, described.cause)) print(line);
+  else
+    for (const line of summarize(described.status ?? 'UNKNOWN', parseJson(described.output), described.error, described.cause)) print(line);
   return described.status === 'SUCCEEDED' ? 0 : 1;
 };

@@ -5,7 +5,7 @@
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
 import type { AlarmInfo, Read, ScheduleInfo } from './deployment-reads.ts';
-import type { ExecutionRecord } from './executions.ts';
+import { dig, type ExecutionRecord } from './executions.ts';
 import { failedStepOf } from './history.ts';
 import { nextRun } from './next-run.ts';
 
@@ -51,9 +51,6 @@ export interface StatusInputs {
   schedules: Read<ScheduleInfo[]>;
   alarms: Read<AlarmInfo[]>;
 }
-
-const dig = (value: unknown, ...path: string[]): unknown =>
-  path.reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), value);
 
 const FAILED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
