@@ -5,6 +5,8 @@
  */
 import { type CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 import { GetScheduleCommand, paginateListSchedules, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { inBatches } from './batches.ts';
+import { dig, parseJson } from './executions.ts';
 import type { ScheduleTiming } from './next-run.ts';
 
 export interface ScheduleInfo extends ScheduleTiming {
@@ -37,28 +39,22 @@ export const readSchedules = async (scheduler: SchedulerClient, stage: string): 
   const listed: { name: string; group: string | undefined }[] = [];
   for await (const page of paginateListSchedules({ client: scheduler, pageSize: 100 }, { NamePrefix: prefixOf(stage) }))
     listed.push(...(page.Schedules ?? []).flatMap((s) => (s.Name ? [{ name: s.Name, group: s.GroupName }] : [])));
-  return Promise.all(
-    listed.map(async ({ name, group }) => {
-      // A schedule is found in its own group (GetSchedule looks in `default` when none is named).
-      const s = await scheduler.send(new GetScheduleCommand({ Name: name, ...(group ? { GroupName: group } : {}) }));
-      let family: unknown;
-      try {
-        family = (JSON.parse(s.Target?.Input ?? '{}') as { family?: unknown }).family;
-      } catch {
-        family = undefined;
-      }
-      return {
-        name,
-        family: typeof family === 'string' ? family : undefined,
-        expression: s.ScheduleExpression ?? '',
-        timezone: s.ScheduleExpressionTimezone ?? 'UTC',
-        state: s.State ?? 'ENABLED',
-        creationDate: s.CreationDate,
-        startDate: s.StartDate,
-        endDate: s.EndDate,
-      };
-    }),
-  );
+  // GetSchedule has a per-account request rate (EventBridge Scheduler User Guide, "Quotas"): many families are read in batches.
+  return inBatches(listed, 8, async ({ name, group }) => {
+    // A schedule is found in its own group (GetSchedule looks in `default` when none is named).
+    const s = await scheduler.send(new GetScheduleCommand({ Name: name, ...(group ? { GroupName: group } : {}) }));
+    const family = dig(parseJson(s.Target?.Input), 'family');
+    return {
+      name,
+      family: typeof family === 'string' ? family : undefined,
+      expression: s.ScheduleExpression ?? '',
+      timezone: s.ScheduleExpressionTimezone ?? 'UTC',
+      state: s.State ?? 'ENABLED',
+      creationDate: s.CreationDate,
+      startDate: s.StartDate,
+      endDate: s.EndDate,
+    };
+  });
 };
 
 export const readAlarmsInAlarm = async (cloudWatch: CloudWatchClient, stage: string): Promise<AlarmInfo[]> => {

@@ -1,5 +1,6 @@
 /** What the operator's history and status read of the rotations Step Functions still keeps (90 days after they end). */
 import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+import { inBatches } from './batches.ts';
 
 export interface ExecutionRecord {
   executionArn: string;
@@ -65,11 +66,9 @@ export const readExecutions = async (
   let listed = 0;
   for await (const page of paginateListExecutions({ client: sfn, pageSize: 1000 }, { stateMachineArn })) {
     const recent = (page.executions ?? []).filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
+    const before = records.length;
     listed += recent.length;
-    for (let at = 0; at < recent.length; at += concurrency) {
-      records.push(...(await Promise.all(recent.slice(at, at + concurrency).map(describe))));
-      progress?.(records.length, listed);
-    }
+    records.push(...(await inBatches(recent, concurrency, describe, (done) => progress?.(before + done, listed))));
     // Newest first: a page that reaches past `since` is the last one needed.
     if (recent.length < (page.executions ?? []).length) break;
   }

@@ -1,6 +1,6 @@
 /** What every subcommand of `ami-rotator` shares: its usage error (exit 2) and how its flags are read. */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { FAMILY_PATTERN } from '../rotation/family.ts';
+import { FAMILY_PATTERN, FAMILY_RULE } from '../rotation/family.ts';
 
 /** A command line the command cannot take: the message says what is wrong, and the usage when it helps. */
 export class UsageError extends Error {
@@ -48,7 +48,5 @@ export const parseSince = (text: string, now: Date): Date => {
 export const familyFlag = (value: string | boolean | undefined): string | undefined => {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && FAMILY_PATTERN.test(value)) return value;
-  throw new UsageError(
-    `--family: expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit, got "${String(value)}"`,
-  );
+  throw new UsageError(`--family: ${FAMILY_RULE}, got "${String(value)}"`);
 };

@@ -8,7 +8,7 @@ import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.ts';
-import { FAMILY_PATTERN } from './family.ts';
+import { FAMILY_PATTERN, FAMILY_RULE } from './family.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
 // zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
@@ -85,11 +85,7 @@ export const publishSchema = z.strictObject(
 );
 
 export const executionInputSchema = z.strictObject({
-  family: z.optional(
-    text('expected a string').check(
-      z.regex(FAMILY_PATTERN, 'expected 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit'),
-    ),
-  ),
+  family: z.optional(text('expected a string').check(z.regex(FAMILY_PATTERN, FAMILY_RULE))),
   instanceId: z.optional(text('expected a string').check(z.regex(INSTANCE_ID, 'expected an EC2 instance id such as i-0123456789abcdef0'))),
   noReboot: z.optional(z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' })),
   description: z.optional(

@@ -5,7 +5,7 @@ import { emulatorClients } from '../../local/clients.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
- * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_RBIN`, `AWS_ENDPOINT_URL_SCHEDULER` and `AWS_ENDPOINT_URL_CLOUDWATCH` at itself, so production modules reach it unmodified.
+ * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_RBIN` at itself, so production modules reach it unmodified.
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
@@ -15,8 +15,6 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
     process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
-    process.env.AWS_ENDPOINT_URL_SCHEDULER = emulator.url;
-    process.env.AWS_ENDPOINT_URL_CLOUDWATCH = emulator.url;
   });
   beforeEach(() => emulator?.reset());
   afterAll(async () => {
