@@ -13,6 +13,31 @@ interface Reference {
 }
 
 const SUPPORTED = ['ec2:Instance', 'ec2:LaunchTemplate', 'ssm:Parameter', 'imagebuilder:ImageRecipe', 'imagebuilder:ContainerRecipe'];
+// API reference, ResourceTypeOption: state-name for ec2:Instance (pending | running | shutting-down | terminated |
+// stopping | stopped), version-depth for ec2:LaunchTemplate ("Integers between 1 and 10000", default 10);
+// ResourceTypeRequest: options are "valid only when ResourceType is ec2:Instance or ec2:LaunchTemplate".
+const OPTIONS: Record<string, { name: string; valid: (value: string) => boolean }> = {
+  'ec2:Instance': {
+    name: 'state-name',
+    valid: (v) => ['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped'].includes(v),
+  },
+  'ec2:LaunchTemplate': { name: 'version-depth', valid: (v) => /^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10_000 },
+};
+
+const checkOptions = (type: string, opts: ReadonlyMap<string, string[]>): void => {
+  for (const [name, values] of opts) {
+    const option = OPTIONS[type];
+    if (option === undefined || option.name !== name)
+      throw new Ec2ErrorResponse('InvalidParameterValue', `Option '${name}' is not valid for resource type '${type}'`);
+    if (values.length === 0 || (option.name === 'version-depth' && values.length !== 1))
+      throw new Ec2ErrorResponse(
+        'InvalidParameterValue',
+        `Option '${name}' needs ${option.name === 'version-depth' ? 'one value' : 'a value'}`,
+      );
+    const bad = values.find((v) => !option.valid(v));
+    if (bad !== undefined) throw new Ec2ErrorResponse('InvalidParameterValue', `Value '${bad}' is not valid for option '${name}'`);
+  }
+};
 
 /**
  * DescribeImageReferences: instances (in any state unless `state-name` narrows it), the newest
@@ -29,6 +54,7 @@ const describeImageReferences: Action = (q, { store, options }) => {
     const type = str(entry, 'ResourceType') ?? '';
     if (!SUPPORTED.includes(type)) throw new Ec2ErrorResponse('InvalidParameterValue', `Resource type '${type}' is not supported`);
     const opts = new Map(list(entry, 'ResourceTypeOption').map((o) => [str(o, 'OptionName') ?? '', strings(o, 'OptionValue')]));
+    checkOptions(type, opts);
     requested.set(type, opts);
   }
   const all = bool(q, 'IncludeAllResourceTypes');

@@ -95,10 +95,13 @@ const parseCause = (cause: string | undefined): string => {
   return cause;
 };
 
+/** A field of the raw input, which may be anything a person pasted: shown at most `MAX_ECHO` characters long. */
+const MAX_ECHO = 80;
 const field = (value: unknown, key: string): string | undefined => {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = (value as Record<string, unknown>)[key];
-  return typeof v === 'string' ? v : undefined;
+  if (typeof v !== 'string') return undefined;
+  return v.length <= MAX_ECHO ? v : `${v.slice(0, MAX_ECHO)}... (${v.length} characters)`;
 };
 
 const consoleLink = (executionArn: string): string => {
@@ -113,7 +116,11 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
   const step =
     state.failedStep ?? (error.startsWith('ImageCreation') ? 'CheckImage' : error === 'BootTestFailed' ? 'CheckBoot' : 'an unknown step');
-  const image = state.image?.imageId ? `${state.image.imageId}${state.image.name ? ` (${state.image.name})` : ''}` : 'none was created';
+  const image = state.image?.imageId
+    ? `${state.image.imageId}${state.image.name ? ` (${state.image.name})` : ''}`
+    : state.cleanup?.deregistered
+      ? 'one was made though the step failed, and the cleanup removed it'
+      : 'none was created';
   const cleanup = state.cleanup
     ? `${state.cleanup.deregistered ? 'image deregistered' : 'image was already gone'}, ${state.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted${
         state.cleanup.keptSnapshots?.length

@@ -4,9 +4,9 @@
  * it stays usable by id. Pure: it plans, with a reason for each image; the prune applies the plan.
  */
 
-import { TAG } from '../rotation/tags.ts';
+import { isKeepTagged, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
-import type { ImageDecision } from './plan.ts';
+import { newestFirst } from './plan.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
 export interface DeprecationDecision {
@@ -32,9 +32,13 @@ const MAX_AHEAD_YEARS = 10;
 
 const toMinute = (ms: number) => new Date(Math.ceil(ms / MINUTE_MS) * MINUTE_MS).toISOString().replace('.000Z', 'Z');
 
+/**
+ * `retiring`: the images deleted or disabled tonight. They get no deprecation time: a deleted image is gone, and a
+ * disabled one launches nothing (enabled again, it is the next night's to deprecate).
+ */
 export const planDeprecations = (
   images: readonly ManagedImage[],
-  decisions: readonly ImageDecision[],
+  retiring: ReadonlySet<string>,
   ctx: DeprecationContext,
 ): DeprecationDecision[] => {
   const days = ctx.policy.deprecateAfterDays;
@@ -46,8 +50,7 @@ export const planDeprecations = (
       i.tags[TAG.family] === ctx.family &&
       (ctx.accountId === undefined || i.ownerId === ctx.accountId),
   );
-  const newest = [...ours].sort((a, b) => b.creationDate.localeCompare(a.creationDate) || b.imageId.localeCompare(a.imageId))[0];
-  const deleted = new Set(decisions.filter((d) => d.action === 'delete').map((d) => d.imageId));
+  const newest = newestFirst(ours)[0];
   // Never before the next whole minute (EC2 refuses the past), never past its ten-year limit.
   const earliest = ctx.now.getTime() + MINUTE_MS;
   const latest = new Date(ctx.now);
@@ -58,8 +61,8 @@ export const planDeprecations = (
         i.imageId !== newest?.imageId &&
         !(ctx.protectedImageIds ?? []).includes(i.imageId) &&
         i.deprecationTime === undefined &&
-        i.tags[TAG.keep] !== 'true' &&
-        !deleted.has(i.imageId),
+        !isKeepTagged(i.tags) &&
+        !retiring.has(i.imageId),
     )
     .map((i) => {
       const due = Date.parse(i.creationDate) + days * DAY_MS;

@@ -1,5 +1,5 @@
 /** Pure: which of the family's snapshots lost their image (deregistered outside ami-rotator) and are past the grace period. */
-import { TAG } from '../rotation/tags.ts';
+import { isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
 import type { ManagedImage, ManagedSnapshot } from './inventory.ts';
 
 export interface SnapshotDecision {
@@ -31,8 +31,7 @@ export const planOrphanSnapshots = (
         return { snapshotId: s.snapshotId, action: 'keep', reason: `kept: not managed by ami-rotator (no ${TAG.managed}=true tag)` };
       if (ctx.executionId !== undefined && s.tags[TAG.execution] === ctx.executionId)
         return { snapshotId: s.snapshotId, action: 'keep', reason: 'kept: made by this execution' };
-      if (s.tags[TAG.keep]?.toLowerCase() === 'true')
-        return { snapshotId: s.snapshotId, action: 'keep', reason: `kept: tagged ${TAG.keep}=true` };
+      if (isKeepTagged(s.tags)) return { snapshotId: s.snapshotId, action: 'keep', reason: KEEP_REASON };
       const hours = Math.floor((ctx.now.getTime() - Date.parse(s.startTime)) / HOUR_MS);
       const image = s.tags[TAG.imageId] ?? 'its image';
       if (!(hours >= ctx.graceHours))

@@ -2,7 +2,7 @@
  * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
  * every image; it never calls AWS, reads the environment or the clock.
  */
-import { TAG } from '../rotation/tags.ts';
+import { isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
@@ -16,8 +16,13 @@ export interface ImageDecision {
   snapshotIds: readonly string[];
 }
 
-/** What uses each image, as far as it could be established. */
-export type UsageReport = { known: true; uses: ReadonlyMap<string, readonly string[]> } | { known: false; reason: string };
+/**
+ * What uses each image, as far as it could be established: `checked` are the images whose usage was looked up,
+ * `uses` what was found for them. An image outside `checked` is never deleted on the strength of this report.
+ */
+export type UsageReport =
+  | { known: true; checked: ReadonlySet<string>; uses: ReadonlyMap<string, readonly string[]> }
+  | { known: false; reason: string };
 
 export interface PlanContext {
   family: string;
@@ -27,14 +32,17 @@ export interface PlanContext {
   accountId?: string | undefined;
   /** Never pruned: the image this execution just made. */
   protectedImageIds?: readonly string[];
-  /** Usage of the expiry candidates; none in use when absent (the first pass of `planPrune`). */
+  /**
+   * Usage of the expiry candidates (`usageCandidates`). Absent: the rule alone, as if nothing were in use
+   * (what-if planning; `planPrune` always passes it).
+   */
   usage?: UsageReport;
 }
 
 const ageInDays = (image: ManagedImage, now: Date): number => Math.floor((now.getTime() - Date.parse(image.creationDate)) / DAY_MS);
 
 /** Newest first; equal creation times ordered by image id, so the plan never depends on listing order. */
-const newestFirst = (images: readonly ManagedImage[]): ManagedImage[] =>
+export const newestFirst = (images: readonly ManagedImage[]): ManagedImage[] =>
   images
     .map((image) => ({ image, at: Date.parse(image.creationDate) }))
     .sort((a, b) => b.at - a.at || (a.image.imageId < b.image.imageId ? -1 : a.image.imageId > b.image.imageId ? 1 : 0))
@@ -53,7 +61,7 @@ const notOurs = (image: ManagedImage, ctx: PlanContext): string | undefined => {
 const protection = (image: ManagedImage, ctx: PlanContext): string | undefined => {
   if (ctx.protectedImageIds?.includes(image.imageId)) return 'kept: made by this execution';
   if (image.state === 'pending') return 'kept: still pending';
-  if (image.tags[TAG.keep]?.toLowerCase() === 'true') return `kept: tagged ${TAG.keep}=true`;
+  if (isKeepTagged(image.tags)) return KEEP_REASON;
   if (image.deregistrationProtected) return 'kept: deregistration protection is enabled';
   return undefined;
 };
@@ -87,37 +95,55 @@ export const USAGE_UNKNOWN = 'kept: usage could not be established';
 const usageVerdict = (imageId: string, usage: UsageReport | undefined): string | undefined => {
   if (usage === undefined) return undefined;
   if (!usage.known) return `${USAGE_UNKNOWN} (${usage.reason})`;
+  if (!usage.checked.has(imageId)) return `${USAGE_UNKNOWN} (not looked up)`;
   const uses = usage.uses.get(imageId);
   return uses && uses.length > 0 ? `kept: in use by ${uses.join(', ')}` : undefined;
 };
 
-/** Decides every image's fate, newest first. */
-export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext): ImageDecision[] => {
+/** An image's fate under the rule alone: decided, or expired (and then up to its usage and the floor). */
+type RuleVerdict = { decision: ImageDecision } | { expired: string };
+
+/** The rule's verdict on every image, newest first: ownership, failure, protections, then keepLast and maxAgeDays. */
+const ruleVerdicts = (images: readonly ManagedImage[], ctx: PlanContext): { image: ManagedImage; verdict: RuleVerdict }[] => {
   let rank = 0;
-  const decisions = newestFirst(images).map((image): ImageDecision => {
+  return newestFirst(images).map((image) => {
+    const keep = (reason: string) => ({ image, verdict: { decision: decide(image, 'keep', reason) } });
     const foreign = notOurs(image, ctx);
-    if (foreign !== undefined) return decide(image, 'keep', foreign);
+    if (foreign !== undefined) return keep(foreign);
     if (image.state === 'failed') {
       return image.deregistrationProtected || ctx.protectedImageIds?.includes(image.imageId)
-        ? decide(image, 'keep', 'kept: failed, but deregistration protection is enabled or this execution is handling it')
-        : decide(image, 'delete', 'failed image: never usable, always cleaned up');
+        ? keep('kept: failed, but deregistration protection is enabled or this execution is handling it')
+        : { image, verdict: { decision: decide(image, 'delete', 'failed image: never usable, always cleaned up') } };
     }
     // Every available image of the family counts towards "the newest N", protected or not.
     const position = image.state === 'available' ? rank++ : undefined;
     const protectedBy = protection(image, ctx);
-    if (protectedBy !== undefined) return decide(image, 'keep', protectedBy);
+    if (protectedBy !== undefined) return keep(protectedBy);
     // A disabled image launches nothing: it counts towards no rule and goes like an expired one.
-    const verdict =
-      image.state === 'disabled'
-        ? { expired: true, reason: 'disabled: counts towards no rule, pruned like an expired image' }
-        : position === undefined
-          ? undefined
-          : retentionVerdict(position, ageInDays(image, ctx.now), ctx.policy);
-    if (verdict === undefined) return decide(image, 'keep', `kept: state is ${image.state}`);
-    if (!verdict.expired) return decide(image, 'keep', verdict.reason);
+    if (image.state === 'disabled')
+      return { image, verdict: { expired: 'disabled: counts towards no rule, pruned like an expired image' } };
+    if (position === undefined) return keep(`kept: state is ${image.state}`);
+    const verdict = retentionVerdict(position, ageInDays(image, ctx.now), ctx.policy);
+    return verdict.expired ? { image, verdict: { expired: verdict.reason } } : keep(verdict.reason);
+  });
+};
+
+/**
+ * The images whose usage decides their fate: every one the rule expires, before the `minKeep` floor rescues any
+ * (the floor counts images kept for being in use, so which ones it rescues depends on the usage of all of them);
+ * and every disabled one of the family, protected or not, since one found in use is enabled again.
+ */
+export const usageCandidates = (images: readonly ManagedImage[], ctx: PlanContext): string[] =>
+  ruleVerdicts(images, ctx).flatMap(({ image, verdict }) =>
+    'expired' in verdict || (image.state === 'disabled' && notOurs(image, ctx) === undefined) ? [image.imageId] : [],
+  );
+
+/** Decides every image's fate, newest first. */
+export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext): ImageDecision[] => {
+  const decisions = ruleVerdicts(images, ctx).map(({ image, verdict }): ImageDecision => {
+    if ('decision' in verdict) return verdict.decision;
     const used = usageVerdict(image.imageId, ctx.usage);
-    if (used !== undefined) return decide(image, 'keep', used);
-    return decide(image, 'delete', verdict.reason);
+    return used === undefined ? decide(image, 'delete', verdict.expired) : decide(image, 'keep', used);
   });
   // Only the family's own images count towards the floor: another family's or account's are not a rollback.
   const foreign = new Set(images.filter((image) => notOurs(image, ctx) !== undefined).map((image) => image.imageId));

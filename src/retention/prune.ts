@@ -15,7 +15,7 @@ import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Paci
 import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
-import { type ImageDecision, type PlanContext, planRetention } from './plan.ts';
+import { type ImageDecision, type PlanContext, planRetention, usageCandidates } from './plan.ts';
 import { readRecycleBinRules } from './recycle-bin.ts';
 import { assessRecycleBin, type RecycleBinAssessment } from './recycle-bin-assessment.ts';
 import { planStages, type StageDecision } from './staging.ts';
@@ -56,8 +56,7 @@ export interface PruneClients {
 
 export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
-  const firstPass = planRetention(inventory, settings);
-  const candidates = firstPass.filter((d) => d.action === 'delete' && d.state !== 'failed').map((d) => d.imageId);
+  const candidates = usageCandidates(inventory, settings);
   const usage = await lookUpUsage(ec2, autoScaling, candidates);
   const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
@@ -65,7 +64,11 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
     graceHours: settings.orphanGraceHours,
     executionId: settings.executionId,
   });
-  const deprecations = planDeprecations(inventory, images, settings);
+  const retiring = new Set([
+    ...images.filter((d) => d.action === 'delete').map((d) => d.imageId),
+    ...stages.filter((s) => s.stage === 'disable').map((s) => s.imageId),
+  ]);
+  const deprecations = planDeprecations(inventory, retiring, settings);
   const plan: PrunePlan = { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages };
   if (settings.checkRecycleBin && recycleBin) plan.recycleBin = assessRecycleBin(await readRecycleBinRules(recycleBin), inventory);
   return plan;

@@ -172,24 +172,37 @@ export const pruneAlert = (
   newImageId: string | undefined,
 ): { subject: string; message: string } => {
   const count = progress.failures.length;
+  const heldBack = progress.failures.some((f) => f.reason.startsWith(USAGE_UNKNOWN));
+  // Stopped at the pass cap: what is left is the expired images not yet deleted, whether or not anything failed.
+  const left = Math.max(0, progress.totals.expired - progress.totals.deleted);
+  const headline = progress.done
+    ? `pruning left ${count} item(s) behind`
+    : `pruning stopped after ${progress.iteration} passes with ${left} expired image(s) still to delete`;
+  const closing = !progress.done
+    ? `Pruning stopped after ${progress.iteration} passes with work left; the next run goes on where it stopped.`
+    : heldBack
+      ? 'Pruning is held back: no expired image was deleted, and none will be until their usage can be read.'
+      : 'Nothing else was affected: every other expired image was deleted and the policy was kept.';
   const lines = (listed: string) => [
-    `ami-rotator rotated family ${family}${newImageId ? ` (new image ${newImageId} is available)` : ''}, but pruning left ${count} item(s) behind.`,
+    `ami-rotator rotated family ${family}${newImageId ? ` (new image ${newImageId} is available)` : ''}, but ${headline}.`,
     '',
     listed,
     '',
-    progress.done
-      ? 'Nothing else was affected: every other expired image was deleted and the policy was kept.'
-      : `Pruning stopped after ${progress.iteration} passes with work left; the next run goes on where it stopped.`,
+    closing,
     'What to do: read each reason. Throttling or server errors clear by themselves at the next run;',
     'a snapshot kept because another image uses it is deleted once that image is gone; an access error needs the role fixed.',
     'Images whose usage could not be read are kept, never deleted on a guess.',
     ...(progress.recycleBin?.warning ? ['', progress.recycleBin.note] : []),
   ];
   return {
-    subject: toSubject(`ami-rotator: ${family} rotated, ${count} item(s) not pruned`),
+    subject: toSubject(
+      progress.done
+        ? `ami-rotator: ${family} rotated, ${count} item(s) not pruned`
+        : `ami-rotator: ${family} rotated, ${left} image(s) left to prune`,
+    ),
     message: fitMessage(
       (listed) => lines(listed).join('\n'),
-      progress.failures.map((f) => `- ${f.resource}: ${f.reason}`).join('\n'),
+      progress.failures.map((f) => `- ${f.resource}: ${f.reason}`).join('\n') || '- (nothing failed: time ran out)',
       "the whole list is in the prune step's output in the execution history",
     ),
   };

@@ -1,8 +1,8 @@
 /**
  * Finds which expiry candidates are still in use. DescribeImageReferences (at most 10 images a call)
- * answers for instances (any state but terminated), the newest 10 versions of every launch template
- * and SSM parameters; launch templates whose default version is older than that window are checked one
- * by one; Auto Scaling groups are read for the launch template version or launch configuration each
+ * answers for instances (any state but terminated), every version of every launch template (up to
+ * 10,000, EC2's limit for a template) and SSM parameters; Auto Scaling groups are read for the launch
+ * template version or launch configuration each
  * one launches. Nothing else can see SSM parameters, so when DescribeImageReferences is refused, or
  * Auto Scaling cannot be read, usage is unknown and every candidate is kept; a transient failure is
  * thrown, for the step's retry.
@@ -13,18 +13,14 @@ import {
   DescribeLaunchConfigurationsCommand,
   paginateDescribeAutoScalingGroups,
 } from '@aws-sdk/client-auto-scaling';
-import {
-  DescribeImageReferencesCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type EC2Client,
-  paginateDescribeLaunchTemplates,
-} from '@aws-sdk/client-ec2';
+import { DescribeImageReferencesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode, classifyAwsFailure } from '../aws/failures.ts';
 import type { UsageReport } from './plan.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
-const VERSION_DEPTH = 10;
+// Every version a template has: "version-depth ... Integers between 1 and 10000. Default: 10" (ResourceTypeOption).
+const VERSION_DEPTH = 10_000;
 // "ImageId.N ... Maximum number of 10 items" (API reference, DescribeImageReferences).
 const IDS_PER_CALL = 10;
 
@@ -43,24 +39,6 @@ const note = (uses: Uses, imageId: string, what: string) => {
   const list = uses.get(imageId) ?? [];
   if (!list.includes(what)) list.push(what);
   uses.set(imageId, list);
-};
-
-/** Launch templates whose default version is older than the newest 10 that DescribeImageReferences reads. */
-const oldDefaultVersionUses = async (ec2: EC2Client, imageIds: ReadonlySet<string>, uses: Uses): Promise<void> => {
-  for await (const page of paginateDescribeLaunchTemplates({ client: ec2, pageSize: 200 }, {})) {
-    for (const t of page.LaunchTemplates ?? []) {
-      const latest = t.LatestVersionNumber ?? 0;
-      if (latest - (t.DefaultVersionNumber ?? latest) < VERSION_DEPTH) continue;
-      const { LaunchTemplateVersions } = await ec2.send(
-        new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: t.LaunchTemplateId, Versions: ['$Default'] }),
-      );
-      for (const v of LaunchTemplateVersions ?? []) {
-        const imageId = v.LaunchTemplateData?.ImageId;
-        if (imageId && imageIds.has(imageId))
-          note(uses, imageId, `launch template ${t.LaunchTemplateId} version ${v.VersionNumber} (default)`);
-      }
-    }
-  }
 };
 
 const byImageReferences = async (ec2: EC2Client, imageIds: readonly string[]): Promise<Uses> => {
@@ -167,24 +145,24 @@ export const summarizeUsage = (usage: UsageReport, candidates: number): UsageSum
   if (usage.known)
     return {
       description:
-        'checked with DescribeImageReferences (instances, the newest 10 versions of each launch template, SSM parameters), older default template versions and Auto Scaling groups',
+        'checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups',
     };
   return { description: `unknown (${usage.reason}): every expired image is kept`, heldBack: { images: candidates, reason: usage.reason } };
 };
 
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {
-  if (imageIds.length === 0) return { known: true, uses: new Map() };
+  const checked = new Set(imageIds);
+  if (imageIds.length === 0) return { known: true, checked, uses: new Map() };
   let uses: Uses;
   try {
     uses = await byImageReferences(ec2, imageIds);
-    await oldDefaultVersionUses(ec2, new Set(imageIds), uses);
   } catch (error) {
     return unknownUnlessTransient(error, 'DescribeImageReferences (the only check of SSM parameters)');
   }
   try {
-    await autoScalingUses(ec2, autoScaling, new Set(imageIds), uses);
+    await autoScalingUses(ec2, autoScaling, checked, uses);
   } catch (error) {
     return unknownUnlessTransient(error, 'reading Auto Scaling groups');
   }
-  return { known: true, uses };
+  return { known: true, checked, uses };
 };

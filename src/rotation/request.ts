@@ -90,7 +90,8 @@ export const executionInputSchema = z.strictObject({
   noReboot: z.optional(z.boolean({ error: 'expected true (live snapshot, no reboot) or false (reboot for a consistent filesystem)' })),
   description: z.optional(
     text('expected a string').check(
-      z.maxLength(255, 'expected at most 255 characters'),
+      // EC2 counts a description's characters as UTF-16 code units (the stricter reading): an emoji counts two.
+      z.refine((d) => d.length <= 255, 'expected at most 255 characters, counted as EC2 does (UTF-16 units: an emoji counts 2)'),
       z.refine(noControl, 'expected no control characters or unpaired surrogates'),
     ),
   ),
@@ -249,9 +250,20 @@ const depthExceeds = (input: unknown, limit: number): boolean => {
   return false;
 };
 
+/** Where the input has an own `__proto__` key, which a JavaScript object cannot hold as data: refused, never dropped. */
+const protoKeys = (value: unknown, path: string): string[] => {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.keys(value).flatMap((key) => {
+    const at = path ? `${path}.${key}` : key;
+    return key === '__proto__' ? [at] : protoKeys((value as Record<string, unknown>)[key], at);
+  });
+};
+
 export const parseRotationRequest = (input: unknown, config: DeploymentConfig): RotationRequest => {
   if (depthExceeds(input, MAX_DEPTH))
     throw new InvalidInputError([`input: nested more than ${MAX_DEPTH} levels deep; no field takes that`]);
+  const reserved = protoKeys(input, '');
+  if (reserved.length > 0) throw new InvalidInputError(reserved.map((at) => `${at}: "__proto__" is not accepted as a key; choose another`));
   const size = Buffer.byteLength(JSON.stringify(input ?? null));
   if (size > MAX_INPUT_BYTES) throw new InvalidInputError([`input: ${size} bytes, expected at most ${MAX_INPUT_BYTES}`]);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {

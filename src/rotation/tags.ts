@@ -19,6 +19,11 @@ export const TAG = {
 
 export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
+/** The one reading of a person's keep tag, for images and snapshots alike: `true` in any case. */
+export const isKeepTagged = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.keep]?.toLowerCase() === 'true';
+/** How a plan names the keep tag in its reasons. */
+export const KEEP_REASON = `kept: tagged ${TAG.keep}=true`;
+
 export type TagMap = Readonly<Record<string, string>>;
 
 export const toEc2Tags = (tags: TagMap): { Key: string; Value: string }[] => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));

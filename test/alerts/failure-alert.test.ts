@@ -65,9 +65,36 @@ describe('describeFailure', () => {
       execution,
     );
 
-    expect(alert.message).toContain(`ami-rotator could not rotate family ünïcode-${'x'.repeat(200)}.`);
-    expect(alert.subject).toMatch(/^ami-rotator: \?n\?code-x+$/);
+    expect(alert.message).toContain(`ami-rotator could not rotate family ünïcode-${'x'.repeat(72)}... (208 characters).`);
+    expect(alert.subject).toMatch(/^ami-rotator: \?n\?code-x+/);
     expect(alert.subject).toHaveLength(99);
+  });
+
+  it('echoes at most 80 characters of a raw family or instance id, so a huge input still makes an alert SNS takes', () => {
+    const huge = 'f'.repeat(20_000);
+
+    const alert = describeFailure(
+      { failedStep: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: huge, instanceId: huge } },
+      execution,
+    );
+
+    expect(alert.message).toContain(`Instance:    ${'f'.repeat(80)}... (20000 characters)`);
+    expect(alert.details.family).toBe(`${'f'.repeat(80)}... (20000 characters)`);
+    expect(Buffer.byteLength(alert.message)).toBeLessThan(2_000);
+  });
+
+  it('says an image was made and removed when CreateImage failed after EC2 made one, never "none was created"', () => {
+    const alert = describeFailure(
+      {
+        failedStep: 'CreateImage',
+        error: { Error: 'Ec2Unavailable', Cause: 'CreateImage: InternalError' },
+        cleanup: { deregistered: true, deletedSnapshots: ['snap-1', 'snap-2'], keptSnapshots: [] },
+      },
+      execution,
+    );
+
+    expect(alert.message).toContain('Image:       one was made though the step failed, and the cleanup removed it');
+    expect(alert.message).not.toContain('none was created');
   });
 
   it('says loudly when the cleanup itself failed', () => {

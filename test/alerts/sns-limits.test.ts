@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../local/workflow.ts';
 import { describeFailure } from '../../src/alerts/failure-alert.ts';
 import { MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS, toSubject } from '../../src/alerts/sns-limits.ts';
-import { pruneAlert } from '../../src/retention/report.ts';
+import { emptyProgress, pruneAlert } from '../../src/retention/report.ts';
 
 const execution = {
   id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
@@ -51,14 +51,17 @@ describe('alerts inside what SNS accepts', () => {
     const definition = (await loadDefinition()) as { States: Record<string, { Parameters?: Record<string, string> }> };
     const format = definition.States.PruneImagesFailed?.Parameters?.['subject.$'] ?? '';
     const stepFailed = /States\.Format\('([^']*)'/.exec(format)?.[1]?.replace('{}', LONGEST_FAMILY) ?? '';
-    const leftBehind = pruneAlert(
+    const failures = Array(9999).fill({ resource: 'ami-1', reason: 'x' });
+    const empty = emptyProgress('p', false);
+    const leftBehind = pruneAlert(LONGEST_FAMILY, { ...empty, done: true, iteration: 1, failures }, 'ami-2').subject;
+    const stopped = pruneAlert(
       LONGEST_FAMILY,
-      { done: true, iteration: 1, failures: Array(9999).fill({ resource: 'ami-1', reason: 'x' }) } as never,
+      { ...empty, done: false, iteration: 50, failures, totals: { ...empty.totals, expired: 99_999 } },
       'ami-2',
     ).subject;
 
     expect(stepFailed).toContain(LONGEST_FAMILY);
-    expect([stepFailed, leftBehind].filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
+    expect([stepFailed, leftBehind, stopped].filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
   });
 
   it('leaves a message that fits as it is, to the byte', () => {
@@ -91,7 +94,7 @@ describe('alerts inside what SNS accepts', () => {
   it('cuts a long list of prune failures, never what to do', () => {
     const failures = Array.from({ length: 50 }, (_, n) => ({ resource: `ami-${n}`, reason: `refused: ${'r'.repeat(900)}` }));
 
-    const { message } = pruneAlert('web-prod', { done: true, iteration: 1, failures } as never, 'ami-2');
+    const { message } = pruneAlert('web-prod', { ...emptyProgress('p', false), done: true, iteration: 1, failures }, 'ami-2');
 
     expect(bytes(message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
     expect(message).toContain("the whole list is in the prune step's output");

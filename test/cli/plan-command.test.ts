@@ -37,7 +37,7 @@ describe('ami-rotator plan', () => {
 
     expect(out.split('\n')).toEqual([
       'Retention plan as of 2026-11-21T00:00:00.000Z: keep the newest 1, keep anything younger than 5 days, never fewer than 1 available',
-      'Usage of expired images: checked with DescribeImageReferences (instances, the newest 10 versions of each launch template, SSM parameters), older default template versions and Auto Scaling groups',
+      'Usage of expired images: checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups',
       '',
       expect.stringMatching(/^ACTION\s+IMAGE\s+NAME\s+CREATED\s+REASON$/),
       expect.stringMatching(/^keep\s+ami-0aaaaaaaaaaaaaaa1 .* kept: newest 1 \(number 1\)$/),

@@ -104,4 +104,40 @@ describe('DescribeImageReferences', () => {
       'arn:aws:ssm:us-east-1:123456789012:parameter/golden/web',
     ]);
   });
+
+  it('reads as many launch template versions as version-depth asks, 1 to 10000', async () => {
+    emulator().seed({
+      launchTemplates: [
+        {
+          launchTemplateId: 'lt-0ddddddddddddddd1',
+          name: 'old',
+          versions: [{ imageId: IMAGE }, ...Array.from({ length: 10 }, () => ({ imageId: 'ami-0eeeeeeeeeeeeeee1' }))],
+        },
+      ],
+    });
+    const ec2 = clientFor(emulator(), 1);
+    const depth = (...values: string[]) =>
+      ec2.send(
+        new DescribeImageReferencesCommand({
+          ImageIds: [IMAGE],
+          ResourceTypes: [
+            { ResourceType: 'ec2:LaunchTemplate', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: values }] },
+          ],
+        }),
+      );
+
+    expect((await depth('11')).ImageReferences).toHaveLength(1);
+    expect((await depth('10')).ImageReferences).toEqual([]);
+    expect((await depth('10000')).ImageReferences).toHaveLength(1);
+    for (const bad of [['0'], ['10001'], ['ten'], ['2', '3'], []])
+      await expect(depth(...bad), `version-depth ${JSON.stringify(bad)}`).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(
+      ec2.send(
+        new DescribeImageReferencesCommand({
+          ImageIds: [IMAGE],
+          ResourceTypes: [{ ResourceType: 'ssm:Parameter', ResourceTypeOptions: [{ OptionName: 'version-depth', OptionValues: ['5'] }] }],
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ManagedImage } from '../../src/retention/inventory.ts';
-import { type PlanContext, planRetention } from '../../src/retention/plan.ts';
+import { type PlanContext, planRetention, usageCandidates } from '../../src/retention/plan.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { ACCOUNT, FAMILY, image, NOW } from '../support/images.ts';
 import { oracleDeletes, type Policy, type Spec } from '../support/retention-oracle.ts';
@@ -70,11 +70,38 @@ describe('protections', () => {
 
   it('keeps an expired image that something still uses, naming the user', () => {
     const used = image(30);
-    const usage = { known: true as const, uses: new Map([[used.imageId, ['launch template lt-0a1 version 3 (default)']]]) };
+    const usage = {
+      known: true as const,
+      checked: new Set([used.imageId]),
+      uses: new Map([[used.imageId, ['launch template lt-0a1 version 3 (default)']]]),
+    };
 
     expect(reasonOf([newest, used], ctx(policy, { usage }), used.imageId)).toBe(
       'kept: in use by launch template lt-0a1 version 3 (default)',
     );
+  });
+
+  it('never deletes an image whose usage was not looked up, even when the rest of the report is known', () => {
+    const [checkedOld, uncheckedOld] = [image(30), image(31)];
+    const usage = { known: true as const, checked: new Set([checkedOld.imageId]), uses: new Map() };
+
+    const plan = planRetention([newest, checkedOld, uncheckedOld], ctx(policy, { usage }));
+
+    expect(plan.map((d) => [d.imageId, d.action, d.reason])).toEqual([
+      [newest.imageId, 'keep', 'kept: newest 1 (number 1)'],
+      [checkedOld.imageId, 'delete', expect.stringMatching(/^expired: /)],
+      [uncheckedOld.imageId, 'keep', 'kept: usage could not be established (not looked up)'],
+    ]);
+  });
+
+  it('asks for the usage of every expired image, the ones the minKeep floor would rescue too, and of every disabled one', () => {
+    const aged = [2, 3, 4, 5, 6].map((days) => image(days));
+    const disabledKept = image(1, { state: 'disabled', extraTags: { [TAG.keep]: 'true' } });
+    const others = [image(40, { state: 'failed' }), image(40, { state: 'pending' }), image(40, { ownerId: '999999999999' })];
+
+    const candidates = usageCandidates([image(0.5), ...aged, disabledKept, ...others], ctx({ maxAgeDays: 1, minKeep: 3 }));
+
+    expect(candidates.sort()).toEqual([...aged, disabledKept].map((i) => i.imageId).sort());
   });
 
   it('keeps every expired image when usage could not be established, and says why', () => {
@@ -149,7 +176,13 @@ describe('planner against the README, for any inventory and policy', () => {
   const planOf = (specs: readonly Spec[], p: Policy) =>
     planRetention(
       specs.map(toManagedImage),
-      ctx(p, { usage: { known: true, uses: new Map(specs.filter((s) => s.inUse).map((s) => [s.imageId, ['instance i-0']])) } }),
+      ctx(p, {
+        usage: {
+          known: true,
+          checked: new Set(specs.map((s) => s.imageId)),
+          uses: new Map(specs.filter((s) => s.inUse).map((s) => [s.imageId, ['instance i-0']])),
+        },
+      }),
     );
 
   it('deletes exactly the images the README says expire, and no other', () => {

@@ -28,7 +28,7 @@ const old = (n: number, extra: Partial<Fixture['images'] extends (infer I)[] | u
   snapshotTags: managed(),
   ...extra,
 });
-const prune = (retention = { keepLast: 1, maxAgeDays: 1, minKeep: 1 }, dryRun = false) =>
+const prune = (retention: Record<string, number> = { keepLast: 1, maxAgeDays: 1, minKeep: 1 }, dryRun = false) =>
   pruneImages(
     { ec2: ec2Client(), autoScaling: autoScalingClient() },
     { request: parseRotationRequest({ family: FAMILY, instanceId: 'i-0123456789abcdef0', retention, dryRun }, readConfig({})), execution },
@@ -71,7 +71,7 @@ describe('prune against EC2', () => {
     expect(reasons(result)).toEqual({
       [id('ami', 0xfff)]: 'keep: kept: newest 1 (number 1)',
       [id('ami', 1)]: `keep: kept: in use by instance ${[...emulator().store.instances.keys()][0]}`,
-      [id('ami', 2)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+ version 1 \(default\)$/),
+      [id('ami', 2)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+$/),
       [id('ami', 3)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+$/),
       [id('ami', 4)]: 'keep: kept: in use by SSM parameter /golden/web-prod',
       [id('ami', 5)]: 'delete: expired: 35 days old, beyond the newest 1 and older than 1 days',
@@ -87,6 +87,44 @@ describe('prune against EC2', () => {
       (s) => s.description.includes(id('ami', 5)) || s.description.includes(id('ami', 10)),
     );
     expect(snapshotsLeft).toEqual([]);
+  });
+
+  describe('when the minKeep floor rescues an expired image', () => {
+    // Five images 2 to 6 days old, the 3-day one named by an SSM parameter, the 5-day one by a launch template.
+    const family = () => {
+      const aged = [2, 3, 4, 5, 6].map((days) => ({ ...old(days), creationDate: ago(days) }));
+      emulator().seed({
+        images: [newest, ...aged],
+        launchTemplates: [{ name: 'web', versions: [{ imageId: id('ami', 5) }] }],
+        parameters: [{ name: '/golden/web-prod/pinned', value: id('ami', 3) }],
+      });
+    };
+
+    it('never deletes an image in use, even one the floor would have rescued before usage was known', async () => {
+      family();
+
+      const result = await prune({ maxAgeDays: 1, minKeep: 3 });
+
+      expect(reasons(result)).toMatchObject({
+        [id('ami', 2)]: 'delete: expired: 2 days old, older than 1 days',
+        [id('ami', 3)]: 'keep: kept: in use by SSM parameter /golden/web-prod/pinned',
+        [id('ami', 4)]: 'delete: expired: 4 days old, older than 1 days',
+        [id('ami', 5)]: expect.stringMatching(/^keep: kept: in use by launch template lt-\w+$/),
+        [id('ami', 6)]: 'delete: expired: 6 days old, older than 1 days',
+      });
+      expect(emulator().store.images.has(id('ami', 3))).toBe(true);
+      expect(result.totals).toMatchObject({ deleted: 3, failed: 0 });
+    });
+
+    it('never disables an image in use either', async () => {
+      family();
+
+      await prune({ maxAgeDays: 1, minKeep: 3, disableBeforeDeleteDays: 2 });
+
+      expect(emulator().store.images.get(id('ami', 3))?.state).toBe('available');
+      expect(emulator().store.images.get(id('ami', 5))?.state).toBe('available');
+      expect(emulator().store.images.get(id('ami', 4))?.state).toBe('disabled');
+    });
   });
 
   it('keeps images that Auto Scaling groups launch: a pinned template version, a launch configuration, an override', async () => {
@@ -117,7 +155,8 @@ describe('prune against EC2', () => {
     const result = await prune();
 
     expect(reasons(result)).toMatchObject({
-      [id('ami', 1)]: 'keep: kept: in use by Auto Scaling group pinned (launch template lt-0aaaaaaaaaaaaaaa1 version 1)',
+      [id('ami', 1)]:
+        'keep: kept: in use by launch template lt-0aaaaaaaaaaaaaaa1, Auto Scaling group pinned (launch template lt-0aaaaaaaaaaaaaaa1 version 1)',
       [id('ami', 2)]: 'keep: kept: in use by Auto Scaling group legacy (launch configuration legacy-lc)',
       [id('ami', 3)]: 'keep: kept: in use by Auto Scaling group mixed (instance type override)',
       [id('ami', 4)]: expect.stringMatching(/^delete: expired/),
@@ -134,6 +173,8 @@ describe('prune against EC2', () => {
       'keep: kept: usage could not be established (reading Auto Scaling groups failed: AccessDenied)',
     );
     expect(result.alert?.message).toMatch(/1 expired image\(s\): kept: usage could not be established .*pruning is held back/);
+    expect(result.alert?.message).toContain('Pruning is held back: no expired image was deleted');
+    expect(result.alert?.message).not.toContain('every other expired image was deleted');
   });
 
   it('keeps every expired image when DescribeImageReferences is refused: nothing else sees SSM parameters', async () => {
@@ -220,12 +261,16 @@ describe('prune against EC2', () => {
       { family: FAMILY, instanceId: 'i-0123456789abcdef0', retention: { keepLast: 1, maxAgeDays: 1, minKeep: 1 } },
       readConfig({}),
     );
-    const progress = { ...emptyProgress('keep the newest 1', false), iteration: MAX_PRUNE_PASSES - 1 };
+    // The passes before found both old images expired and deleted neither.
+    const empty = emptyProgress('keep the newest 1', false);
+    const progress = { ...empty, iteration: MAX_PRUNE_PASSES - 1, totals: { ...empty.totals, images: 3, kept: 1, expired: 2 } };
 
     const result = await pruneImages({ ec2: ec2Client(), autoScaling: autoScalingClient() }, { request, execution, progress }, () => 0);
 
     expect(result).toMatchObject({ done: false, iteration: MAX_PRUNE_PASSES });
     expect(result.alert?.message).toContain(`Pruning stopped after ${MAX_PRUNE_PASSES} passes with work left`);
+    expect(result.alert?.subject).toBe('ami-rotator: web-prod rotated, 2 image(s) left to prune');
+    expect(result.alert?.message).not.toContain('0 item(s)');
   });
 
   it('keeps and reports a snapshot that another image still uses', async () => {

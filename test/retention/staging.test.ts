@@ -24,7 +24,11 @@ const decision = (i: ManagedImage, action: 'keep' | 'delete', reason = 'expired:
   reason,
   snapshotIds: [],
 });
-const usage = (uses: Record<string, string[]> = {}): UsageReport => ({ known: true, uses: new Map(Object.entries(uses)) });
+const usage = (uses: Record<string, string[]> = {}): UsageReport => ({
+  known: true,
+  checked: new Set(Object.keys(uses)),
+  uses: new Map(Object.entries(uses)),
+});
 const policy = (disableBeforeDeleteDays?: number) => ({
   minKeep: 2,
   ...(disableBeforeDeleteDays === undefined ? {} : { disableBeforeDeleteDays }),

@@ -80,6 +80,21 @@ describe('parseRotationRequest', () => {
       'tags.team: expected no control characters or unpaired surrogates in a tag value',
     ],
     [
+      'a tag named __proto__, which would otherwise be dropped',
+      JSON.parse('{"tags": {"__proto__": "x", "team": "web"}}'),
+      'tags.__proto__: "__proto__" is not accepted as a key; choose another',
+    ],
+    [
+      'a __proto__ field in retention',
+      JSON.parse('{"retention": {"__proto__": {"keepLast": 1}}}'),
+      'retention.__proto__: "__proto__" is not accepted as a key; choose another',
+    ],
+    [
+      'a description of 128 emoji: 256 UTF-16 units, which EC2 counts',
+      { description: '😀'.repeat(128) },
+      'description: expected at most 255 characters, counted as EC2 does (UTF-16 units: an emoji counts 2)',
+    ],
+    [
       'a Name tag, which is the image name',
       { tags: { Name: 'mine' } },
       'tags.Name: Name is the image name, which ami-rotator sets; choose another key',
@@ -100,13 +115,19 @@ describe('parseRotationRequest', () => {
     expect(problemsOf(input)).toContain(problem);
   });
 
+  it('accepts a description of 127 emoji and one letter: 255 UTF-16 units, as EC2 counts', () => {
+    expect(parseRotationRequest({ description: `${'😀'.repeat(127)}x` }, config).description).toHaveLength(255);
+  });
+
   it('accepts 30 tags, and reads an input of exactly 32 KB field by field but refuses one byte more whole', () => {
     const thirty = { tags: Object.fromEntries(Array.from({ length: 30 }, (_, n) => [`k${n}`, 'v'])) };
     const ofBytes = (bytes: number) => ({ description: 'd'.repeat(bytes - Buffer.byteLength(JSON.stringify({ description: '' }))) });
 
     expect(parseRotationRequest(thirty, config).tags).toEqual(thirty.tags);
     expect(Buffer.byteLength(JSON.stringify(ofBytes(32 * 1024)))).toBe(32 * 1024);
-    expect(problemsOf(ofBytes(32 * 1024))).toEqual(['description: expected at most 255 characters']);
+    expect(problemsOf(ofBytes(32 * 1024))).toEqual([
+      'description: expected at most 255 characters, counted as EC2 does (UTF-16 units: an emoji counts 2)',
+    ]);
     expect(problemsOf(ofBytes(32 * 1024 + 1))).toEqual(['input: 32769 bytes, expected at most 32768']);
   });
 

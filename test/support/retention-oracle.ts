@@ -50,3 +50,46 @@ export const oracleDeletes = (
   }
   return gone;
 };
+
+/** What one night does to an image, as the README's "Deprecation" and "Disable before delete" paragraphs say. */
+export type NightAction = 'delete' | 'disable' | 'enable' | 'deprecate' | 'keep';
+export type NightPolicy = Policy & { deprecateAfterDays?: number; disableBeforeDeleteDays?: number };
+/** A disabled image's `ami-rotator:disabled-at`, in days before now (absent: disabled by someone else); an existing deprecation time. */
+export type NightSpec = Spec & { disabledDaysAgo?: number | undefined; deprecated?: boolean };
+
+/**
+ * With disableBeforeDeleteDays N, an image the rules would delete is disabled instead; a disabled one is deleted once
+ * disabled N whole days and still unused (counted from now when it has no disabled-at); a disabled image of the family
+ * found in use is enabled again; failed images go at once. With deprecateAfterDays, every available image of the
+ * family but the newest, not tagged keep and not deleted or disabled tonight, and without a deprecation time, is
+ * deprecated.
+ */
+export const oracleNight = (
+  specs: readonly NightSpec[],
+  policy: NightPolicy,
+  now: Date,
+  of: { accountId: string; family: string },
+): Map<string, NightAction> => {
+  const gone = oracleDeletes(specs, policy, now, of);
+  const ours = (i: Spec) => i.ownerId === of.accountId && i.managed && i.family === of.family;
+  const n = policy.disableBeforeDeleteDays;
+  const actions = new Map<string, NightAction>();
+  for (const i of specs) {
+    let action: NightAction = 'keep';
+    if (gone.has(i.imageId)) {
+      if (n === undefined || i.state === 'failed') action = 'delete';
+      else if (i.state === 'available') action = 'disable';
+      else if (i.disabledDaysAgo === undefined) action = 'disable';
+      else action = Math.floor(i.disabledDaysAgo) >= n ? 'delete' : 'keep';
+    } else if (n !== undefined && i.state === 'disabled' && ours(i) && i.inUse) action = 'enable';
+    actions.set(i.imageId, action);
+  }
+  if (policy.deprecateAfterDays === undefined) return actions;
+  const available = specs
+    .filter((i) => ours(i) && i.state === 'available')
+    .sort((a, b) => b.creationDate.localeCompare(a.creationDate) || (a.imageId < b.imageId ? -1 : 1));
+  for (const i of available.slice(1)) {
+    if (!i.keep && !i.deprecated && actions.get(i.imageId) === 'keep') actions.set(i.imageId, 'deprecate');
+  }
+  return actions;
+};
