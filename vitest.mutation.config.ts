@@ -12,6 +12,8 @@ export default defineConfig({
     // Not mergeConfig: it would append these to the base's include, which takes every test.
     ...base.test,
     setupFiles: ['test/support/mutation-setup.ts'],
+    // Stryker runs its own test runners side by side (stryker.config.json's concurrency): one fork each.
+    maxWorkers: 1,
     include: [
       'test/retention/plan.test.ts',
       'test/retention/deprecation.test.ts',

@@ -1,18 +1,17 @@
 /**
  * The reliability suite: the real workflow (state machine file, handlers, EC2 emulator) under fault
- * schedules, bad inputs and a 200-rotation soak, with invariants checked after every run.
+ * schedules and bad inputs, with invariants checked after every run (the 200-night soak is `soak.test.ts`).
  * `npm run test:reliability`; the last line is a summary a person and a script can read.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FaultPlan } from '../../emulator/faults.ts';
-import { seededRandom } from '../../emulator/faults.ts';
-import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
+import { type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
-import { oracleDeletes, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
 import { checkRun, emptyTally } from './invariants.ts';
+import { dieAfter, MANAGED as managed, RETENTION } from './runs.ts';
 
 const emulator = useEmulator();
 const tally = emptyTally();
@@ -32,9 +31,6 @@ afterAll(() => {
     `reliability: fault schedules ${counts.survived}/${counts.schedules} survived, bad inputs ${counts.rejected}/${counts.badInputs} rejected, rotations ${counts.rotations}, images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
   );
 });
-
-const managed = { [TAG.managed]: 'true', [TAG.family]: FAMILY };
-const RETENTION = { keepLast: 3, maxAgeDays: 2, minKeep: 2 };
 
 /** A family history: ten nightly images, one kept by tag, one in use by a launch template. */
 const seedHistory = () => {
@@ -77,14 +73,6 @@ interface Schedule {
   alerts?: string[];
   arrange?: () => void;
 }
-
-const dieAfter =
-  (fn: string): NonNullable<LocalRunOptions['interceptInvoke']> =>
-  async (name, invoke, attempt) => {
-    const result = await invoke();
-    if (name === fn && attempt === 1) throw Object.assign(new Error('Task timed out after 60.00 seconds'), { name: 'Sandbox.Timedout' });
-    return result;
-  };
 
 const SCHEDULES: Schedule[] = [
   { name: 'throttling on 10% of calls', faults: { seed: 10, rules: [{ code: 'RequestLimitExceeded', rate: 0.1 }] }, expect: 'SUCCEEDED' },
@@ -306,114 +294,4 @@ describe('usage that stays unreadable', () => {
       expect(n.alerts[0]?.message).toMatch(/expired image\(s\): kept: usage could not be established .*AccessDenied.*pruning is held back/);
     expect(emulator().requests.filter((r) => r.action === 'DeregisterImage')).toEqual([]);
   });
-});
-
-/** The images the README's policy keeps tonight whether or not the night's rotation adds one. */
-const survivors = (now: Date): string[] => {
-  const specs: Spec[] = [...emulator().store.images.values()].map((i) => {
-    const tag = (key: string) => i.tags.find((t) => t.key === key)?.value;
-    return {
-      imageId: i.imageId,
-      creationDate: i.creationDate,
-      state: i.state,
-      ownerId: i.ownerId,
-      managed: tag(TAG.managed) === 'true',
-      family: tag(TAG.family) ?? '',
-      keep: tag(TAG.keep) === 'true',
-      deregistrationProtected: i.deregistrationProtection,
-      inUse: false,
-    };
-  });
-  const tonight: Spec = {
-    imageId: 'ami-tonight',
-    creationDate: now.toISOString(),
-    state: 'available',
-    ownerId: LOCAL_ACCOUNT_ID,
-    managed: true,
-    family: FAMILY,
-    keep: false,
-    deregistrationProtected: false,
-    inUse: false,
-  };
-  const of = { accountId: LOCAL_ACCOUNT_ID, family: FAMILY };
-  const goneWithout = oracleDeletes(specs, RETENTION, now, of);
-  const goneWith = oracleDeletes([...specs, tonight], RETENTION, now, of);
-  return specs.filter((s) => s.state === 'available' && !goneWithout.has(s.imageId) && !goneWith.has(s.imageId)).map((s) => s.imageId);
-};
-
-const SOAK_PARAMETER = '/golden/web-prod/latest';
-const SOAK_RETENTION = { ...RETENTION, deprecateAfterDays: 1, disableBeforeDeleteDays: 2 };
-
-describe('soak', () => {
-  const SEED = Number(process.env.SOAK_SEED ?? 2026);
-  const ROTATIONS = Number(process.env.SOAK_ROTATIONS ?? 200);
-  const MENU: { faults?: FaultPlan; options?: Partial<LocalRunOptions> }[] = [
-    {},
-    {},
-    { faults: { rules: [{ code: 'RequestLimitExceeded', rate: 0.2 }] } },
-    { faults: { rules: [{ code: 'InternalError', rate: 0.1 }] } },
-    { faults: { imageFates: [{ nameContains: FAMILY, fate: 'failed' }] } },
-    { options: { interceptInvoke: dieAfter('create-image') } },
-    { options: { interceptInvoke: dieAfter('prune-images') } },
-    { faults: { rules: [{ actions: ['DeregisterImage'], code: 'InternalError', when: 'after', rate: 0.5 }] } },
-    // Publishing: SSM drops the night's parameter write (the night fails, keeps its image, prunes nothing),
-    // or loses the answer to it.
-    { faults: { dropParameterWrites: 1 } },
-    { faults: { rules: [{ actions: ['PutParameter'], code: 'InternalServerError', when: 'after', times: 1 }] } },
-  ];
-
-  it(`keeps exactly what the policy says over ${ROTATIONS} nightly rotations with random faults (seed ${SEED})`, async () => {
-    const random = seededRandom(SEED);
-    const start = Date.parse('2027-01-01T02:00:00Z');
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(start);
-    seedInstance(emulator());
-    const problems: string[] = [];
-    let succeeded = 0;
-    // Nights whose image was made and kept: the successful ones, and those that stopped at publishing.
-    let made = 0;
-    for (let day = 0; day < ROTATIONS; day += 1) {
-      vi.setSystemTime(start + day * DAY_MS);
-      const pick = MENU[Math.floor(random() * MENU.length)] ?? {};
-      emulator().injectFaults({ ...pick.faults, seed: Math.floor(random() * 1e9) });
-      // What must survive the night, from the README's rules before it runs: kept both if the night
-      // makes its image (one more, newest) and if it makes none.
-      const mustKeep = survivors(new Date(start + day * DAY_MS));
-      // Every night publishes the parameter, so it always names the newest published image (within the policy),
-      // and retires in stages: deprecates what is not the newest, disables what expired before deleting it.
-      const result = await run({ input: input({ retention: SOAK_RETENTION, publish: { parameter: SOAK_PARAMETER } }), ...pick.options });
-      counts.rotations += 1;
-      if (result.status === 'SUCCEEDED') succeeded += 1;
-      if (result.status === 'SUCCEEDED' || result.error?.startsWith('Publish')) made += 1;
-      const parameter = emulator().store.parameters.get(SOAK_PARAMETER)?.value;
-      if (result.status === 'SUCCEEDED' && emulator().store.images.get(parameter ?? '')?.state !== 'available')
-        problems.push(`day ${day}: the parameter names ${parameter}, not an available image`);
-      const found = checkRun(emulator(), result, mustKeep, tally);
-      const available = [...emulator().store.images.values()].filter((i) => i.state === 'available');
-      if (result.status === 'SUCCEEDED' && available.length !== Math.min(RETENTION.keepLast, made)) {
-        found.push(`${available.length} images kept, the policy says ${Math.min(RETENTION.keepLast, made)}`);
-      }
-      const now = start + day * DAY_MS;
-      // An image whose deletion failed (throttled past the retries) is named in the night's prune alert: told, not lost.
-      const reported = JSON.stringify((result.output as { prune?: { failures?: unknown } } | undefined)?.prune?.failures ?? []);
-      const overdue = [...emulator().store.images.values()].filter((i) => {
-        const since = i.tags.find((t) => t.key === TAG.disabledAt)?.value;
-        return (
-          i.state === 'disabled' &&
-          since !== undefined &&
-          now - Date.parse(since) >= SOAK_RETENTION.disableBeforeDeleteDays * DAY_MS &&
-          !reported.includes(i.imageId)
-        );
-      });
-      if (result.status === 'SUCCEEDED' && overdue.length > 0)
-        found.push(`disabled past their time and not deleted: ${overdue.map((i) => i.imageId).join(', ')}`);
-      const undeprecated = available.filter((i) => i.deprecationTime === undefined).length;
-      if (result.status === 'SUCCEEDED' && undeprecated !== 1)
-        found.push(`${undeprecated} available images without a deprecation time, not just the newest`);
-      problems.push(...found.map((p) => `day ${day} (replay with SOAK_SEED=${SEED}): ${p}`));
-    }
-
-    expect(problems).toEqual([]);
-    expect(succeeded).toBeGreaterThan(ROTATIONS / 2);
-  }, 300_000);
 });

@@ -1,3 +1,5 @@
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Fixture } from '../../emulator/fixture.ts';
 import { runRotationLocally } from '../../local/workflow.ts';
@@ -9,7 +11,7 @@ import { emptyProgress } from '../../src/retention/report.ts';
 import { MAX_PRUNE_PASSES, pruneImages } from '../../src/retention/step.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
@@ -28,9 +30,13 @@ const old = (n: number, extra: Partial<Fixture['images'] extends (infer I)[] | u
   snapshotTags: managed(),
   ...extra,
 });
-const prune = (retention: Record<string, number> = { keepLast: 1, maxAgeDays: 1, minKeep: 1 }, dryRun = false) =>
+const prune = (
+  retention: Record<string, number> = { keepLast: 1, maxAgeDays: 1, minKeep: 1 },
+  dryRun = false,
+  clients: { ec2: EC2Client; autoScaling: AutoScalingClient } = { ec2: ec2Client(), autoScaling: autoScalingClient() },
+) =>
   pruneImages(
-    { ec2: ec2Client(), autoScaling: autoScalingClient() },
+    clients,
     { request: parseRotationRequest({ family: FAMILY, instanceId: 'i-0123456789abcdef0', retention, dryRun }, readConfig({})), execution },
     () => 900_000,
   );
@@ -199,7 +205,10 @@ describe('prune against EC2', () => {
     emulator().seed({ images: [newest, old(1)] });
     emulator().injectFaults({ rules: [{ actions: ['DescribeImageReferences'], code: 'RequestLimitExceeded' }] });
 
-    await expect(prune()).rejects.toMatchObject({ name: 'Ec2Throttled' });
+    // One attempt: what the step does once the SDK's own retries are spent, without waiting out their backoff.
+    await expect(prune(undefined, false, handlerClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '1' }))).rejects.toMatchObject({
+      name: 'Ec2Throttled',
+    });
     expect(emulator().mutatingRequests()).toEqual([]);
   });
 
