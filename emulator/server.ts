@@ -21,6 +21,7 @@ import { tagActions } from './actions/tags.ts';
 import { Ec2ErrorResponse, RestJsonErrorResponse } from './error-response.ts';
 import { type FaultPlan, Faults, faultStatus, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
+import { accessKeyOf, checksFor, deniedMessage, dependentChecks, firstDenied, type IamSettings } from './iam.ts';
 import { parseQuery, type Query } from './query.ts';
 import { Store } from './store.ts';
 import { errorXml, queryErrorXml, queryResponseXml, responseXml } from './xml.ts';
@@ -83,6 +84,8 @@ export interface EmulatorSettings {
   /** Looks at a launched instance's status checks that still see `initializing` (1 by default). */
   bootPolls?: number;
   now?: () => Date;
+  /** The roles whose calls are evaluated against their policies, by access key id (emulator/iam.ts); none when absent. */
+  iam?: IamSettings;
 }
 
 export interface Ec2Emulator {
@@ -165,12 +168,21 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     /** The service's own refusal, when the handler threw one. */
     refusal: (error: unknown) => { status: number; code: string; message: string } | undefined;
     internalCode: string;
+    /** The service's answer to a call its caller may not make, and the service as IAM names it. */
+    denied?: { status: number; code: string; service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' };
     error: (status: number, code: string, message: string) => void;
     ok: (result: object) => void;
   }
 
+  /** The role a request is signed as, when it is one whose calls are evaluated. */
+  const principalOf = (req: IncomingMessage) => {
+    const key = accessKeyOf(req.headers.authorization);
+    return key === undefined ? undefined : settings.iam?.principals[key];
+  };
+
   /** One request, whatever the protocol: recorded, faults injected before or after acting, answered. */
   const serve = async <P extends Record<string, unknown>>(
+    req: IncomingMessage,
     action: string,
     params: P,
     handler: ((params: P, ctx: ActionContext) => object) | undefined,
@@ -192,11 +204,29 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     };
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (handler === undefined) return fail(400, ...dialect.unknown(action), false);
+    const principal = principalOf(req);
+    let requestCtx = ctx;
+    if (principal && dialect.denied && settings.iam) {
+      const { service, status, code } = dialect.denied;
+      const account = settings.iam.accountId;
+      const checks = [
+        ...checksFor(service, action, params, store, options.region, account),
+        ...dependentChecks(service, action, params, account),
+      ];
+      const denied = await firstDenied(principal, checks, account, options.region);
+      if (denied) return fail(status, code, deniedMessage(principal, denied), false);
+      // SSM validates an aws:ec2:image value with the caller's own ec2:DescribeImages, and drops a value it cannot
+      // validate (Systems Manager User Guide, "Native parameter support for Amazon Machine Image IDs").
+      if (service === 'ssm' && action === 'PutParameter' && params.DataType === 'aws:ec2:image') {
+        const describe = [{ action: 'ec2:DescribeImages', resource: '*', context: {} }];
+        requestCtx = { ...ctx, callerMayDescribeImages: (await firstDenied(principal, describe, account, options.region)) === undefined };
+      }
+    }
     const before = faults.pick(action, params, 'before');
     if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
     let result: object;
     try {
-      result = handler(params, ctx);
+      result = handler(params, requestCtx);
     } catch (error) {
       const refusal = dialect.refusal(error);
       if (refusal) return fail(refusal.status, refusal.code, refusal.message, false);
@@ -219,8 +249,9 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     } catch {
       return sendJson(400, { __type: 'SerializationException', message: 'Request body is not JSON' });
     }
-    return serve(action, body, req.method === 'POST' ? ssmActions[action] : undefined, {
+    return serve(req, action, body, req.method === 'POST' ? ssmActions[action] : undefined, {
       unknown: (name) => ['UnknownOperationException', `Unknown operation ${name}`],
+      denied: { status: 400, code: 'AccessDeniedException', service: 'ssm' },
       refusal: (error) => (error instanceof SsmErrorResponse ? { status: 400, code: error.code, message: error.message } : undefined),
       internalCode: 'InternalServerError',
       error: (status, code, message) => sendJson(status, { __type: code, message }),
@@ -228,7 +259,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     });
   };
 
-  const handleCloudWatch = async (action: string, raw: string, requestId: string, res: ServerResponse) => {
+  const handleCloudWatch = async (req: IncomingMessage, action: string, raw: string, requestId: string, res: ServerResponse) => {
     const sendJson = (status: number, payload: object, queryError?: string) => {
       res.writeHead(status, {
         'content-type': 'application/x-amz-json-1.0',
@@ -246,7 +277,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     }
     const shapes = new Map<string, string>();
     const handler = cloudWatchActions[action];
-    return serve(action, body, handler ? (params: Record<string, unknown>) => handler(params, store) : undefined, {
+    return serve(req, action, body, handler ? (params: Record<string, unknown>) => handler(params, store) : undefined, {
       unknown: (name) => ['UnknownOperationException', `Unknown operation ${name}`],
       refusal: (error) => {
         if (!(error instanceof CloudWatchErrorResponse)) return undefined;
@@ -285,11 +316,16 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const reasons = new Map<string, string>();
     const handler = route?.handler;
     return serve(
+      req,
       route?.action ?? `${req.method} ${url.pathname}`,
       body,
       handler ? (params: Record<string, unknown>) => handler(params, store) : undefined,
       {
         unknown: (name) => ['UnknownOperationException', `No operation ${name}`],
+        // Recycle Bin only: Scheduler is read by the operator's command, never by a function.
+        ...(rbinRoute(req.method ?? '', url.pathname)
+          ? { denied: { status: 403, code: 'AccessDeniedException', service: 'rbin' as const } }
+          : {}),
         refusal: (error) => {
           if (!(error instanceof RestJsonErrorResponse)) return undefined;
           if (error.reason) reasons.set(error.code, error.reason);
@@ -312,7 +348,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     if (typeof target === 'string' && target.startsWith('AmazonSSM.'))
       return handleSsm(req, res, target.slice('AmazonSSM.'.length), body, requestId);
     if (typeof target === 'string' && target.startsWith(CLOUDWATCH_TARGET))
-      return handleCloudWatch(target.slice(CLOUDWATCH_TARGET.length), body, requestId, res);
+      return handleCloudWatch(req, target.slice(CLOUDWATCH_TARGET.length), body, requestId, res);
     // Recycle Bin and Scheduler speak REST JSON: their operations are paths, and EC2 and Auto Scaling only ever post to `/`.
     if (req.url !== undefined && req.url !== '/' && !req.url.startsWith('/?')) return handleRestJson(req, res, body, requestId);
     let params: Query;
@@ -338,8 +374,11 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const actions = autoScaling ? autoScalingActions : ACTIONS;
     const renderError = autoScaling ? queryErrorXml : errorXml;
     const renderResponse = autoScaling ? queryResponseXml : responseXml;
-    return serve(action, params, req.method === 'POST' ? actions[action] : undefined, {
+    return serve(req, action, params, req.method === 'POST' ? actions[action] : undefined, {
       unknown: (name) => ['InvalidAction', `The action ${name || '(none)'} is not valid for this web service.`],
+      denied: autoScaling
+        ? { status: 403, code: 'AccessDenied', service: 'autoscaling' }
+        : { status: 403, code: 'UnauthorizedOperation', service: 'ec2' },
       refusal: (error) =>
         error instanceof Ec2ErrorResponse ? { status: error.status, code: error.code, message: error.message } : undefined,
       internalCode: 'InternalError',

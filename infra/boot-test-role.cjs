@@ -71,6 +71,8 @@ const bootTestRole = (stage, instanceRole) => {
       Condition: {
         StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' },
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['ami-rotator:status'] },
+        // ForAllValues alone is true of a request that names no key.
+        Null: { 'aws:TagKeys': 'false' },
       },
     },
     {

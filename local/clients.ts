@@ -1,18 +1,27 @@
-/** AWS clients for the local runner's handlers, built as production builds its own but pointed at one endpoint. */
+/** AWS clients for the local runner's handlers, built as production builds its own but signed as a function's role. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RbinClient } from '@aws-sdk/client-rbin';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import type { IamSettings } from '../emulator/iam.ts';
 import { clientSettings } from '../src/aws/client-settings.ts';
 import { countThrottles } from '../src/aws/throttles.ts';
+import { stackRoles } from './stack-roles.ts';
+
+/**
+ * Credentials that name a role: the emulator evaluates every call signed with them against that role's
+ * policies (`localIam`). Any other key, such as `local`, is not checked: a test's or an operator's own calls.
+ */
+export const roleCredentials = (role: string) => ({ accessKeyId: role, secretAccessKey: 'local' });
 
 /** EC2, Auto Scaling, SSM and Recycle Bin clients for an emulator at `endpoint`, with the shared settings read from `env`. */
-export const emulatorClients = (endpoint: string, env: Readonly<Record<string, string | undefined>> = {}) => {
+export const emulatorClients = (endpoint: string, env: Readonly<Record<string, string | undefined>> = {}, accessKeyId = 'local') => {
   const settings = {
     ...clientSettings(env),
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    credentials: { accessKeyId, secretAccessKey: 'local' },
   };
   const { endpoint: _, ...rest } = settings;
   return {
@@ -22,3 +31,27 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
     recycleBin: new RbinClient({ endpoint, region: rest.region, credentials: rest.credentials, maxAttempts: rest.maxAttempts }),
   };
 };
+
+/** Clients as production builds them from the standard AWS settings (endpoints, region, retries), signed as `role`. */
+export const environmentClientsAs = (role: string) => {
+  const settings = { ...clientSettings(), credentials: roleCredentials(role) };
+  return {
+    ec2: countThrottles(new EC2Client(settings)),
+    autoScaling: new AutoScalingClient(settings),
+    sfn: new SFNClient(settings),
+    ssm: new SSMClient(settings),
+    recycleBin: new RbinClient({ credentials: settings.credentials, maxAttempts: settings.maxAttempts }),
+  };
+};
+
+/** The stack's function roles as the emulator evaluates them: stage `local`, this account and region. */
+export const localIam = (
+  accountId: string,
+  region = 'us-east-1',
+  params: { publishPath?: string; bootTestInstanceRole?: string } = {},
+): IamSettings => ({
+  accountId,
+  principals: Object.fromEntries(
+    stackRoles({ stage: 'local', accountId, region, ...params }).map((role) => [role.name, { arn: role.arn, policies: role.policies }]),
+  ),
+});

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { localIam } from './clients.ts';
 import { DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_PARAMETER, DEMO_TEMPLATE_ID, demoAccount } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
@@ -143,7 +144,12 @@ let emulator: Ec2Emulator | undefined;
 const now = new Date();
 if (!values['use-environment']) {
   const account = demoAccount(now);
-  emulator = await startEmulator({ fixture: scenario.account ? scenario.account(account) : account, pendingPolls: 2 });
+  // Every call a function makes is evaluated against the IAM role the stack gives it (infra/roles.yml).
+  emulator = await startEmulator({
+    fixture: scenario.account ? scenario.account(account) : account,
+    pendingPolls: 2,
+    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID),
+  });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
   process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
@@ -169,6 +175,7 @@ const result = await runRotationLocally({
   accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
   waitMs,
   realTime: values['use-environment'],
+  identity: values['use-environment'] ? 'environment' : 'roles',
   onEvent: eventPrinter(values['use-environment']),
 });
 printSummary(result, emulator);

@@ -17,9 +17,11 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
+import { environmentClientsAs } from './clients.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { toHistoryEvent } from './sfn-history.ts';
+import { functionRoles } from './stack-roles.ts';
 
 /** One execution event (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -66,8 +68,14 @@ export interface LocalRunOptions {
   onEvent?: (event: EventLog, elapsedMs: number) => void;
   /** Where the run's executions are listed for the concurrency guard; one shared per process when absent. */
   stepFunctions?: LocalStepFunctions;
-  /** AWS clients handed to every handler instead of the module defaults (which follow the standard AWS settings). */
-  clients?: Partial<AwsClients>;
+  /**
+   * AWS clients for each function, by the role it runs as (serverless.yml), instead of the defaults; or one set for
+   * every function. By default each function's clients follow the standard AWS settings and are signed as its role,
+   * so the emulator evaluates every call against that role's policies; with `identity: 'environment'` (a real
+   * account) every function uses the environment's own credentials.
+   */
+  clients?: Partial<AwsClients> | ((role: string) => Partial<AwsClients>);
+  identity?: 'roles' | 'environment';
   /** Wraps a handler call (by function file) or an SNS publish (`sns:publish`), e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
 }
@@ -184,11 +192,19 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   // Each function's handler once per run: the module's own, or one built from the clients the run was given.
   const built = new Map<string, Promise<Handler>>();
+  const roles = functionRoles();
+  const clientsOf = (file: string): Partial<AwsClients> | undefined => {
+    const role = roles[file] ?? `${file}-role`;
+    if (typeof options.clients === 'function') return options.clients(role);
+    if (options.clients) return options.clients;
+    return options.identity === 'environment' ? undefined : environmentClientsAs(role);
+  };
   const handlerOf = (file: string): Promise<Handler> => {
+    const clients = clientsOf(file);
     const found =
       built.get(file) ??
       import(`../functions/${file}.ts`).then((module: HandlerModule) =>
-        options.clients ? module.makeHandler({ ...defaultClients(), ...options.clients }) : module.handler,
+        clients ? module.makeHandler({ ...defaultClients(), ...clients }) : module.handler,
       );
     built.set(file, found);
     return found;

@@ -18,6 +18,8 @@ export interface ActionContext {
   store: Store;
   faults: Faults;
   options: EmulatorOptions;
+  /** Whether the caller may ec2:DescribeImages, for SSM's validation of an aws:ec2:image value; unchecked when absent. */
+  callerMayDescribeImages?: boolean;
 }
 
 /** One EC2 action: reads the query, changes the store, returns the response body. */

@@ -24,6 +24,8 @@ export interface SsmContext {
   store: Store;
   faults: Faults;
   options: EmulatorOptions;
+  /** Whether the caller may ec2:DescribeImages, for the validation of an aws:ec2:image value; unchecked when absent. */
+  callerMayDescribeImages?: boolean;
 }
 type Body = Record<string, unknown>;
 export type SsmAction = (body: Body, ctx: SsmContext) => object;
@@ -90,7 +92,7 @@ const shape = (p: SsmParameter, options: EmulatorOptions, withValue: boolean) =>
   DataType: p.dataType,
 });
 
-const putParameter: SsmAction = (body, { store, faults, options }) => {
+const putParameter: SsmAction = (body, { store, faults, options, callerMayDescribeImages }) => {
   const parameterName = name(body);
   const value = body.Value;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE)
@@ -118,7 +120,8 @@ const putParameter: SsmAction = (body, { store, faults, options }) => {
   if (dataType === 'aws:ec2:image') {
     // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable;
     // a new parameter whose first value is dropped never exists.
-    const dropped = !store.images.has(value) || faults.takeParameterDrop();
+    // SSM validates with the caller's own ec2:DescribeImages: without it, the value is dropped too.
+    const dropped = !store.images.has(value) || callerMayDescribeImages === false || faults.takeParameterDrop();
     const pending = { value, readsLeft: options.parameterValidationReads, dropped };
     if (existing) Object.assign(existing, { dataType, version, lastModified, pending });
     else if (!dropped) store.parameters.set(parameterName, { name: parameterName, value: '', dataType, version, lastModified, pending });

@@ -29,10 +29,14 @@ const createTags: Action = (q, { store }) => {
   return { return: true };
 };
 
+/** DeleteTags: "If you omit this parameter, we delete all user-defined tags for the specified resources" (API reference, Tag.N). */
 const deleteTags: Action = (q, { store }) => {
   const tags = tagList(q);
   for (const resource of resourcesOf(q).map((id) => store.taggable(id))) {
-    resource.tags = resource.tags.filter((t) => !tags.some((d) => d.key === t.key && (d.value === '' || d.value === t.value)));
+    resource.tags =
+      tags.length === 0
+        ? resource.tags.filter((t) => t.key.startsWith('aws:'))
+        : resource.tags.filter((t) => !tags.some((d) => d.key === t.key && (d.value === '' || d.value === t.value)));
   }
   return { return: true };
 };

@@ -46,7 +46,16 @@ const image = (imageId: string) => ({
 });
 const seedImage = () =>
   emulator().seed({
-    images: [{ imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-20261123-020000', creationDate: '2026-11-23T02:00:00.000Z' }],
+    // Made by CreateImage, so born managed: TagImageRole may tag only managed images.
+    images: [
+      {
+        imageId: 'ami-0aaaaaaaaaaaaaaa1',
+        name: 'web-prod-20261123-020000',
+        creationDate: '2026-11-23T02:00:00.000Z',
+        tags: { [TAG.managed]: 'true', [TAG.family]: 'web-prod' },
+        snapshotTags: { [TAG.managed]: 'true', [TAG.family]: 'web-prod' },
+      },
+    ],
   });
 
 type Line = Record<string, unknown>;
@@ -84,7 +93,7 @@ describe("the functions' logs and metrics", () => {
 
   it('writes every log line with the Lambda context, the step, the execution and the family', async () => {
     seedImage();
-    const handler = tagHandler(handlerClientsFor(emulator()), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
+    const handler = tagHandler(handlerClientsFor(emulator(), 'TagImageRole'), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
 
     await handler({ family: 'web-prod', image: image('ami-0aaaaaaaaaaaaaaa1'), execution: EXECUTION }, context('req-tag-1'));
 
@@ -106,7 +115,7 @@ describe("the functions' logs and metrics", () => {
   });
 
   it("logs a failure with the error's name, message and EC2's request id, and forgets the keys after", async () => {
-    const handler = tagHandler(handlerClientsFor(emulator()), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
+    const handler = tagHandler(handlerClientsFor(emulator(), 'TagImageRole'), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
 
     await expect(
       handler({ family: 'web-prod', image: image('ami-0aaaaaaaaaaaaaaa9'), execution: EXECUTION }, context('req-tag-2')),
@@ -127,7 +136,7 @@ describe("the functions' logs and metrics", () => {
 
   it('counts a success and the time to an available image, under the family', async () => {
     seedImage();
-    const handler = tagHandler(handlerClientsFor(emulator()), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
+    const handler = tagHandler(handlerClientsFor(emulator(), 'TagImageRole'), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
 
     await handler({ family: 'web-prod', image: image('ami-0aaaaaaaaaaaaaaa1'), execution: EXECUTION }, context('req-tag-4'));
 
@@ -152,7 +161,7 @@ describe("the functions' logs and metrics", () => {
   });
 
   it('counts nothing when the image could not be tagged', async () => {
-    const handler = tagHandler(handlerClientsFor(emulator()), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
+    const handler = tagHandler(handlerClientsFor(emulator(), 'TagImageRole'), () => new Date('2026-11-23T02:10:00Z'), rotationMetrics());
 
     await expect(handler({ family: 'web-prod', image: image('ami-0aaaaaaaaaaaaaaa9') }, context('req-tag-5'))).rejects.toThrow();
 
@@ -163,7 +172,7 @@ describe("the functions' logs and metrics", () => {
     seedImage();
     emulator().injectFaults({ rules: [{ actions: ['CreateTags'], code: 'RequestLimitExceeded', times: 2 }] });
     const handler = tagHandler(
-      handlerClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '4', AWS_RETRY_MODE: 'standard' }),
+      handlerClientsFor(emulator(), 'TagImageRole', { AWS_MAX_ATTEMPTS: '4', AWS_RETRY_MODE: 'standard' }),
       () => new Date('2026-11-23T02:10:00Z'),
       rotationMetrics(),
     );
@@ -195,7 +204,7 @@ describe("the functions' logs and metrics", () => {
     );
     // A monotonic clock, as the pacing's is: no wall time to be read from it.
     const clock = { now: () => 1_000, sleep: async () => undefined };
-    const handler = pruneHandler(handlerClientsFor(emulator()), clock, rotationMetrics());
+    const handler = pruneHandler(handlerClientsFor(emulator(), 'PruneImagesRole'), clock, rotationMetrics());
 
     await handler({ request, execution: EXECUTION, newImageId: 'ami-0aaaaaaaaaaaaaaa1' }, context('req-prune-1'));
 

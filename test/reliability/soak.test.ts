@@ -12,7 +12,7 @@ import { seededRandom } from '../../emulator/faults.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { handlerClientsFor, serviceClientFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor, serviceClientFor, useEmulator } from '../support/emulator.ts';
 import { oracleDeletes, type Policy, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 import { checkRun, emptyTally } from './invariants.ts';
@@ -24,7 +24,7 @@ afterEach(() => {
 });
 
 const run = (options: LocalRunOptions) =>
-  runRotationLocally({ clients: handlerClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }), ...options });
+  runRotationLocally({ clients: roleClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }), ...options });
 
 const SOAK_PARAMETER = '/golden/web-prod/latest';
 /** Parameters a person points at older images (and away again): usage that changes under the prune. */

@@ -8,7 +8,7 @@ import type { FaultPlan } from '../../emulator/faults.ts';
 import { type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, input, seedInstance } from '../support/workflow.ts';
 import { checkRun, emptyTally } from './invariants.ts';
 import { dieAfter, MANAGED as managed, RETENTION } from './runs.ts';
@@ -22,7 +22,7 @@ beforeEach(() => {
 });
 /** Every run hands its handlers clients of its own: the standard mode and 3 attempts, so faults reach the state machine's retries. */
 const run = (options: LocalRunOptions) =>
-  runRotationLocally({ clients: handlerClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }), ...options });
+  runRotationLocally({ clients: roleClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '3' }), ...options });
 afterEach(() => {
   vi.useRealTimers();
 });

@@ -206,7 +206,9 @@ describe('prune against EC2', () => {
     emulator().injectFaults({ rules: [{ actions: ['DescribeImageReferences'], code: 'RequestLimitExceeded' }] });
 
     // One attempt: what the step does once the SDK's own retries are spent, without waiting out their backoff.
-    await expect(prune(undefined, false, handlerClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '1' }))).rejects.toMatchObject({
+    await expect(
+      prune(undefined, false, handlerClientsFor(emulator(), 'PruneImagesRole', { AWS_MAX_ATTEMPTS: '1' })),
+    ).rejects.toMatchObject({
       name: 'Ec2Throttled',
     });
     expect(emulator().mutatingRequests()).toEqual([]);

@@ -1,7 +1,8 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
-import { emulatorClients } from '../../local/clients.ts';
+import { emulatorClients, localIam } from '../../local/clients.ts';
+import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
@@ -10,7 +11,8 @@ import { emulatorClients } from '../../local/clients.ts';
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
   beforeAll(async () => {
-    emulator = await startEmulator(settings);
+    // Every call signed as a function's role is evaluated against the policies the stack deploys.
+    emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID), ...settings });
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
@@ -35,9 +37,18 @@ export const clientFor = (emulator: Ec2Emulator, maxAttempts = 3): EC2Client =>
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
-/** Clients for the handlers, built as production builds its own (retry settings from `env`), pointed at the emulator. */
-export const handlerClientsFor = (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
-  emulatorClients(emulator.url, env);
+/**
+ * Clients for a handler, built as production builds its own (retry settings from `env`), pointed at the emulator and
+ * signed as the function's `role`, whose policies the emulator enforces.
+ */
+export const handlerClientsFor = (emulator: Ec2Emulator, role: string, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
+  emulatorClients(emulator.url, env, role);
+
+/** The same for every function of a local run, each signed as its own role. */
+export const roleClientsFor =
+  (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
+  (role: string) =>
+    emulatorClients(emulator.url, env, role);
 
 /** A client of any AWS service the emulator speaks (SSM, Recycle Bin, ...), for a test's own calls: one attempt, test credentials. */
 export const serviceClientFor = <C>(

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Ec2Emulator } from '../../emulator/server.ts';
-import { type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
+import { localIam } from '../../local/clients.ts';
+import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance, statesEntered } from '../support/workflow.ts';
 
-const emulator = useEmulator();
+// Deployed with the stage parameter bootTestInstanceRole=golden-test: BootTestRole may pass that role, and no other.
+const emulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { bootTestInstanceRole: 'golden-test' }) });
 process.env.ROTATOR_LOG_LEVEL = 'silent';
 
 const SUBNET = 'subnet-0123456789abcdef0';
@@ -154,6 +156,16 @@ describe('the boot test', () => {
     expect(run.alerts[0]?.message).toContain('golden-smoke ended Failed');
     expect(run.alerts[0]?.message).toContain('nginx: [emerg] bind() failed');
     expect(liveTestInstances(emulator())).toEqual([]);
+  });
+
+  it('cannot launch with an instance profile whose role the deployment did not name: iam:PassRole is refused', async () => {
+    seedFamily();
+
+    const run = await rotate(bootTest({ instanceProfile: 'admin-profile', ssmDocument: 'golden-smoke' }));
+
+    expect(run.error).toBe('Ec2AccessDenied');
+    expect(run.cause).toContain('iam:PassRole on resource: arn:aws:iam::123456789012:role/admin-profile');
+    expect(emulator().store.instances.size).toBe(1);
   });
 
   it('passes when the SSM document succeeds', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
 
 const emulator = useEmulator();
@@ -180,7 +180,7 @@ describe('the rotation workflow, run from the state machine file', () => {
     seedInstance(emulator());
     emulator().injectFaults({ seed: 3, rules: [{ code: 'RequestLimitExceeded', rate: 0.3 }] });
 
-    const run = await runRotationLocally({ input: input(), clients: handlerClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '3' }) });
+    const run = await runRotationLocally({ input: input(), clients: roleClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '3' }) });
 
     expect(run.status).toBe('SUCCEEDED');
     expect(emulator().requests.filter((r) => r.errorCode === 'RequestLimitExceeded').length).toBeGreaterThan(3);

@@ -1,0 +1,285 @@
+/**
+ * IAM as AWS applies it to a call: the caller is told by the access key the request is signed with; a key
+ * that names a role of `settings.principals` has every call evaluated against that role's policies with an
+ * IAM policy evaluator (@cloud-copilot/iam-simulate); any other key (a test's own client, an operator) is
+ * not checked. What each action is authorized against, and with which condition keys, follows the Service
+ * Authorization Reference (Amazon EC2, AWS Systems Manager, Amazon EC2 Auto Scaling, Recycle Bin); the
+ * permissions a service checks on the caller's behalf are in `dependentChecks` (emulator/README.md, "IAM").
+ */
+import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { list, node, type Query, str, strings, tagList, tagSpecifications } from './query.ts';
+import type { Store } from './store.ts';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export interface Principal {
+  arn: string;
+  policies: { name: string; policy: { Version: string; Statement: Json[] } }[];
+}
+export interface IamSettings {
+  /** Access key id → the role it stands for. */
+  principals: Readonly<Record<string, Principal>>;
+  accountId: string;
+}
+
+export type Context = Record<string, string | string[]>;
+/** One authorization AWS makes for a request: an action on a resource, with its condition keys. */
+export interface Check {
+  action: string;
+  resource: string;
+  context: Context;
+}
+
+/** The access key id of a SigV4-signed request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/...). */
+export const accessKeyOf = (authorization: string | undefined): string | undefined =>
+  /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+
+type Tags = readonly { key: string; value: string }[];
+const resourceTags = (tags: Tags | undefined): Context =>
+  Object.fromEntries((tags ?? []).map((t) => [`aws:ResourceTag/${t.key}`, t.value]));
+/** What a request asks to tag with: aws:RequestTag/<key> for each, and aws:TagKeys (absent when it names no key). */
+const requestTags = (tags: readonly { key: string; value: string }[]): Context => ({
+  ...Object.fromEntries(tags.map((t) => [`aws:RequestTag/${t.key}`, t.value])),
+  ...(tags.length > 0 ? { 'aws:TagKeys': tags.map((t) => t.key) } : {}),
+});
+
+/** How ARNs and resource tags are read for the account and region a request is signed for. */
+const arns = (store: Store, region: string, account: string) => {
+  const tagsOf = (id: string): Tags | undefined => {
+    try {
+      return store.taggable(id).tags;
+    } catch {
+      return undefined;
+    }
+  };
+  const existing = (resource: string, tags: Tags | undefined) => ({ resource, context: resourceTags(tags), missing: tags === undefined });
+  return {
+    image: (id: string) => existing(`arn:aws:ec2:${region}::image/${id}`, tagsOf(id)),
+    snapshot: (id: string) => existing(`arn:aws:ec2:${region}::snapshot/${id}`, tagsOf(id)),
+    instance: (id: string) => existing(`arn:aws:ec2:${region}:${account}:instance/${id}`, tagsOf(id)),
+    launchTemplate: (id: string) => existing(`arn:aws:ec2:${region}:${account}:launch-template/${id}`, store.launchTemplates.get(id)?.tags),
+    /** Any EC2 resource by its id's prefix. */
+    byId: (id: string) => {
+      const prefix = id.split('-')[0];
+      const type = { ami: 'image', snap: 'snapshot', i: 'instance', lt: 'launch-template', vol: 'volume' }[prefix ?? ''] ?? 'resource';
+      const owner = type === 'image' || type === 'snapshot' ? '' : account;
+      return existing(`arn:aws:ec2:${region}:${owner}:${type}/${id}`, tagsOf(id));
+    },
+  };
+};
+
+const templateOf = (store: Store, q: Query): string | undefined => {
+  const id = str(q, 'LaunchTemplateId');
+  if (id) return id;
+  const name = str(q, 'LaunchTemplateName');
+  return [...store.launchTemplates.values()].find((t) => t.launchTemplateName === name)?.launchTemplateId;
+};
+
+/** What EC2 authorizes a request against (Service Authorization Reference, Amazon EC2, "Actions"). */
+const ec2Checks = (action: string, q: Query, store: Store, region: string, account: string): Check[] => {
+  const at = arns(store, region, account);
+  // A resource that does not exist (or no longer does) is not authorized against: the action answers for it with
+  // its own NotFound or Unavailable, as EC2 does once it cannot read the tags a condition asks for.
+  const one = (r: { resource: string; context: Context; missing?: boolean }, extra: Context = {}): Check[] =>
+    r.missing ? [] : [{ action: `ec2:${action}`, resource: r.resource, context: { ...r.context, ...extra } }];
+  const specs = tagSpecifications(q);
+  /** Tags on creation: the create action on each new resource, and ec2:CreateTags with ec2:CreateAction (EC2 User Guide, "Grant permission to tag resources during creation"). */
+  const created = (type: string, resource: string): Check[] => {
+    const tags = specs.get(type) ?? [];
+    return [
+      { action: `ec2:${action}`, resource, context: requestTags(tags) },
+      ...(tags.length > 0 ? [{ action: 'ec2:CreateTags', resource, context: { ...requestTags(tags), 'ec2:CreateAction': action } }] : []),
+    ];
+  };
+  switch (action) {
+    case 'CreateImage':
+      return [
+        ...one(at.instance(str(q, 'InstanceId') ?? '')),
+        ...created('image', `arn:aws:ec2:${region}::image/*`),
+        ...created('snapshot', `arn:aws:ec2:${region}::snapshot/*`),
+      ];
+    case 'CreateTags':
+    case 'DeleteTags': {
+      const tags = tagList(q);
+      // DeleteTags knows aws:TagKeys only (no aws:RequestTag), absent when the request names no key.
+      const asked = action === 'CreateTags' ? requestTags(tags) : tags.length > 0 ? { 'aws:TagKeys': tags.map((t) => t.key) } : {};
+      return strings(q, 'ResourceId').flatMap((id) => one(at.byId(id), asked));
+    }
+    case 'DeregisterImage':
+    case 'DisableImage':
+    case 'EnableImage':
+    case 'EnableImageDeprecation':
+    case 'DisableImageDeprecation':
+      return one(at.image(str(q, 'ImageId') ?? ''));
+    case 'DeleteSnapshot':
+      return one(at.snapshot(str(q, 'SnapshotId') ?? ''));
+    case 'TerminateInstances':
+    case 'StopInstances':
+    case 'StartInstances':
+      return strings(q, 'InstanceId').flatMap((id) => one(at.instance(id)));
+    case 'CreateLaunchTemplateVersion':
+    case 'ModifyLaunchTemplate':
+      return one(at.launchTemplate(templateOf(store, q) ?? 'unknown'));
+    case 'RunInstances': {
+      const subnet = str(q, 'SubnetId');
+      const groups = strings(q, 'SecurityGroupId');
+      return [
+        ...one(at.image(str(q, 'ImageId') ?? '')),
+        ...created('instance', `arn:aws:ec2:${region}:${account}:instance/*`),
+        ...created('volume', `arn:aws:ec2:${region}:${account}:volume/*`),
+        ...one({ resource: `arn:aws:ec2:${region}:${account}:network-interface/*`, context: {} }),
+        ...(subnet ? one({ resource: `arn:aws:ec2:${region}:${account}:subnet/${subnet}`, context: {} }) : []),
+        ...groups.flatMap((g) => one({ resource: `arn:aws:ec2:${region}:${account}:security-group/${g}`, context: {} })),
+      ];
+    }
+    default:
+      // Describe* and the rest: EC2 supports no resource-level permissions for them.
+      return [{ action: `ec2:${action}`, resource: '*', context: {} }];
+  }
+};
+
+/** What Systems Manager authorizes (Service Authorization Reference, AWS Systems Manager). */
+const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, region: string, account: string): Check[] => {
+  const parameter = (name: unknown) =>
+    `arn:aws:ssm:${region}:${account}:parameter${String(name).startsWith('/') ? '' : '/'}${String(name)}`;
+  switch (action) {
+    case 'PutParameter':
+    case 'GetParameter':
+    case 'GetParameterHistory':
+      return [{ action: `ssm:${action}`, resource: parameter(body.Name), context: {} }];
+    case 'GetParameters':
+      return (Array.isArray(body.Names) ? body.Names : []).map((n) => ({
+        action: 'ssm:GetParameters',
+        resource: parameter(n),
+        context: {},
+      }));
+    case 'SendCommand': {
+      const document = String(body.DocumentName ?? '');
+      // AWS-owned documents have no account in their ARN.
+      const documentArn = document.startsWith('AWS-')
+        ? `arn:aws:ssm:${region}::document/${document}`
+        : `arn:aws:ssm:${region}:${account}:document/${document}`;
+      const instances = Array.isArray(body.InstanceIds) ? body.InstanceIds.map(String) : [];
+      return [
+        { action: 'ssm:SendCommand', resource: documentArn, context: {} },
+        ...instances.map((id) => ({
+          action: 'ssm:SendCommand',
+          resource: `arn:aws:ec2:${region}:${account}:instance/${id}`,
+          context: resourceTags(store.instances.get(id)?.tags),
+        })),
+      ];
+    }
+    default:
+      return [{ action: `ssm:${action}`, resource: '*', context: {} }];
+  }
+};
+
+/** The checks for a request of any service the emulator speaks. */
+export const checksFor = (
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin',
+  action: string,
+  params: Record<string, unknown>,
+  store: Store,
+  region: string,
+  account: string,
+): Check[] => {
+  if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account);
+  if (service === 'ssm') return ssmChecks(action, params, store, region, account);
+  if (service === 'rbin' && action === 'ListRules')
+    return [{ action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': String(params.ResourceType ?? '') } }];
+  if (service === 'rbin' && action === 'GetRule')
+    return [{ action: 'rbin:GetRule', resource: `arn:aws:rbin:${region}:${account}:rule/${String(params.Identifier ?? '')}`, context: {} }];
+  return [{ action: `${service}:${action}`, resource: '*', context: {} }];
+};
+
+/**
+ * What a service checks on the caller's behalf, beyond the action itself:
+ * - DescribeImageReferences reads what references the images with the caller's permissions (EC2 User Guide,
+ *   "Identify your resources referencing specified AMIs", required IAM permissions), SSM parameters through EC2
+ *   (aws:CalledVia ec2-images.amazonaws.com... as the role's statement says);
+ * - RunInstances with an instance profile needs iam:PassRole on its role (EC2 User Guide, "IAM roles for Amazon
+ *   EC2", a profile is assumed to hold the role of the same name).
+ * The aws:ec2:image validation of PutParameter is not a refusal but a dropped value: `canDescribeImages`.
+ */
+export const dependentChecks = (service: string, action: string, params: Record<string, unknown>, account: string): Check[] => {
+  if (service !== 'ec2') return [];
+  const q = params as Query;
+  if (action === 'DescribeImageReferences') {
+    const types = list(q, 'ResourceType').map((t) => str(t, 'ResourceType'));
+    const all = str(q, 'IncludeAllResourceTypes') === 'true';
+    const wants = (type: string) => all || types.includes(type);
+    const viaEc2 = { 'aws:CalledVia': ['ec2-images.amazonaws.com'] };
+    return [
+      ...(wants('ec2:Instance') ? [{ action: 'ec2:DescribeInstances', resource: '*', context: {} }] : []),
+      ...(wants('ec2:LaunchTemplate')
+        ? [
+            { action: 'ec2:DescribeLaunchTemplates', resource: '*', context: {} },
+            { action: 'ec2:DescribeLaunchTemplateVersions', resource: '*', context: {} },
+          ]
+        : []),
+      ...(wants('ssm:Parameter')
+        ? [
+            { action: 'ssm:DescribeParameters', resource: '*', context: viaEc2 },
+            { action: 'ssm:GetParameters', resource: '*', context: viaEc2 },
+          ]
+        : []),
+    ];
+  }
+  if (action === 'RunInstances') {
+    const profile = str(node(q, 'IamInstanceProfile'), 'Name') ?? str(node(q, 'IamInstanceProfile'), 'Arn')?.split('/').pop();
+    return profile
+      ? [
+          {
+            action: 'iam:PassRole',
+            resource: `arn:aws:iam::${account}:role/${profile}`,
+            context: { 'iam:PassedToService': 'ec2.amazonaws.com' },
+          },
+        ]
+      : [];
+  }
+  return [];
+};
+
+/** Decisions already made, per principal: policies do not change while an emulator runs, and runs repeat their calls. */
+const decided = new WeakMap<Principal, Map<string, boolean>>();
+
+const allows = async (principal: Principal, check: Check, account: string, region: string): Promise<boolean> => {
+  const memo = decided.get(principal) ?? new Map<string, boolean>();
+  decided.set(principal, memo);
+  const key = JSON.stringify([check, region]);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const result = await runSimulation(
+    {
+      request: {
+        principal: principal.arn,
+        action: check.action,
+        resource: { resource: check.resource, accountId: check.resource.split(':')[4] || account },
+        contextVariables: { 'aws:RequestedRegion': region, ...check.context },
+      },
+      identityPolicies: principal.policies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    {},
+  );
+  if (result.resultType === 'error')
+    throw new Error(`IAM evaluation failed for ${JSON.stringify(check)}: ${JSON.stringify(result.errors)}`);
+  const allowed = result.overallResult === 'Allowed';
+  memo.set(key, allowed);
+  return allowed;
+};
+
+/** The first check the principal's policies do not allow, or undefined when every one is allowed. */
+export const firstDenied = async (
+  principal: Principal,
+  checks: readonly Check[],
+  account: string,
+  region: string,
+): Promise<Check | undefined> => {
+  for (const check of checks) if (!(await allows(principal, check, account, region))) return check;
+  return undefined;
+};
+
+/** AWS's words for a refusal, naming the role, the action and the resource. */
+export const deniedMessage = (principal: Principal, check: Check): string =>
+  `User: ${principal.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/local is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`;

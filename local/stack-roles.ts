@@ -1,0 +1,87 @@
+/**
+ * The functions' roles as the stack deploys them, for the local run: `infra/roles.yml` and
+ * `infra/boot-test-role.cjs` resolved for one stage, account and region the way CloudFormation resolves
+ * them, and which role each function runs as (`serverless.yml`). The emulator evaluates every call a
+ * handler makes against its role's policies (emulator/iam.ts), so a permission missing from `infra/`
+ * fails the local run the day it goes missing.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parse } from 'yaml';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type PolicyDocument = { Version: string; Statement: Json[] };
+export interface StackRole {
+  name: string;
+  arn: string;
+  policies: { name: string; policy: PolicyDocument }[];
+}
+
+export interface StackSettings {
+  stage: string;
+  accountId: string;
+  region: string;
+  /** The stage parameter `publishPath` (serverless.yml's default when absent). */
+  publishPath?: string;
+  /** The stage parameter `bootTestInstanceRole` ('' when absent: no PassRole). */
+  bootTestInstanceRole?: string;
+}
+
+const root = new URL('../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+
+/** `${sls:stage}` and `${param:...}`: the Serverless variables the roles use, with the stage's values. */
+const serverlessVariables = (text: string, values: Readonly<Record<string, string>>): string =>
+  text.replace(/\$\{(sls:stage|param:[A-Za-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+
+const resolveNode = (node: Json, settings: StackSettings): Json => {
+  if (Array.isArray(node)) return node.map((n) => resolveNode(n, settings));
+  if (node === null || typeof node !== 'object') return node;
+  const pseudo = (name: string) =>
+    ({ 'AWS::Partition': 'aws', 'AWS::Region': settings.region, 'AWS::AccountId': settings.accountId })[name];
+  const sub = node['Fn::Sub'];
+  if (typeof sub === 'string') return sub.replace(/\$\{(AWS::[A-Za-z]+)\}/g, (whole, name: string) => pseudo(name) ?? whole);
+  if (typeof node.Ref === 'string') return pseudo(node.Ref) ?? `local:${node.Ref}`;
+  if (Array.isArray(node['Fn::GetAtt'])) return `local:${node['Fn::GetAtt'].join('.')}`;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, settings)]));
+};
+
+const defaultPublishPath = (): string => {
+  const stages = (parse(read('serverless.yml')) as { params?: { default?: { publishPath?: string } } }).params;
+  return stages?.default?.publishPath ?? '/golden/';
+};
+
+/** Every IAM role of the stack's functions, with its inline policies resolved. */
+export const stackRoles = (settings: StackSettings): StackRole[] => {
+  const values = {
+    'sls:stage': settings.stage,
+    'param:publishPath': settings.publishPath ?? defaultPublishPath(),
+    'param:bootTestInstanceRole': settings.bootTestInstanceRole ?? '',
+  };
+  const fromYaml = (parse(serverlessVariables(read('infra/roles.yml'), values)) as { Resources: Record<string, Json> }).Resources;
+  const require = createRequire(import.meta.url);
+  const { bootTestRole } = require('../infra/boot-test-role.cjs') as {
+    bootTestRole: (stage: string, role: string) => Record<string, Json>;
+  };
+  const resources = { ...fromYaml, ...bootTestRole(settings.stage, values['param:bootTestInstanceRole']) };
+  return Object.entries(resources).flatMap(([name, resource]) => {
+    const r = resource as { Type?: string; Properties?: { Policies?: { PolicyName: string; PolicyDocument: Json }[] } };
+    if (r.Type !== 'AWS::IAM::Role') return [];
+    return [
+      {
+        name,
+        arn: `arn:aws:iam::${settings.accountId}:role/${name}`,
+        policies: (r.Properties?.Policies ?? []).map((p) => ({
+          name: p.PolicyName,
+          policy: resolveNode(p.PolicyDocument, settings) as PolicyDocument,
+        })),
+      },
+    ];
+  });
+};
+
+/** The role each function runs as, by its file in functions/ (`create-image` → `CreateImageRole`). */
+export const functionRoles = (): Record<string, string> => {
+  const { functions } = parse(read('serverless.yml')) as { functions: Record<string, { handler: string; role: string }> };
+  return Object.fromEntries(Object.values(functions).map((f) => [f.handler.replace(/^functions\//, '').replace(/\.handler$/, ''), f.role]));
+};
