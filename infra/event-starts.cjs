@@ -63,6 +63,7 @@ const triggersFor = (rotations, stage) => {
     });
   }
   if (Object.keys(Resources).length === 0) return Resources;
+  const ruleNames = Object.values(Resources).map((r) => r.Properties.Name);
   // EventBridge assumes this role to start the state machine (EventBridge User Guide, "Using IAM roles to
   // send events to targets"; Step Functions as a target needs states:StartExecution).
   Resources.EventStartRole = {
@@ -105,11 +106,12 @@ const triggersFor = (rotations, stage) => {
             Principal: { Service: 'events.amazonaws.com' },
             Action: 'sqs:SendMessage',
             Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
+            // Exactly this stage's start rules: a prefix would also admit another stage's (dev and dev-eu) or anyone's so named.
             Condition: {
-              ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/ami-rotator-${stage}-*`,
-                },
+              ArnEquals: {
+                'aws:SourceArn': ruleNames.map((name) => ({
+                  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}`,
+                })),
               },
             },
           },

@@ -29,7 +29,7 @@ const freshnessAlarm = (family, hours, stage) => {
   return {
     Type: 'AWS::CloudWatch::Alarm',
     Properties: {
-      // ami-rotator-<stage>-*: the alert topic's policy lets only this stack's alarms publish (infra/alerts.yml).
+      // The alert topic's policy lets exactly this stack's alarms publish (infra/alerting-alarms.cjs).
       AlarmName: `ami-rotator-${stage}-freshness-${family}`,
       AlarmDescription: `ami-rotator ${stage}: family ${family} has had no new image for ${hours} hours. Is its schedule enabled, and did its last executions start? (README, "When nothing arrives")`,
       Namespace: HEARTBEAT.Namespace,
@@ -94,10 +94,10 @@ const schedulesFor = (rotations, stage, freshnessHours = 26) => {
   return Resources;
 };
 
-module.exports = async ({ options, resolveVariable }) => {
-  const stage = options.stage ?? 'dev';
+/** The stage's rotations: infra/rotations.<stage>.json, or the one family of the stage's parameters. */
+const rotationsOf = async (stage, resolveVariable) => {
   const file = path.join(__dirname, `rotations.${stage}.json`);
-  const rotations = fs.existsSync(file)
+  return fs.existsSync(file)
     ? JSON.parse(fs.readFileSync(file, 'utf8'))
     : [
         {
@@ -107,7 +107,13 @@ module.exports = async ({ options, resolveVariable }) => {
           timezone: await resolveVariable('param:timezone'),
         },
       ].filter((r) => r.family !== '' && r.instanceId !== '');
+};
+
+module.exports = async ({ options, resolveVariable }) => {
+  const stage = options.stage ?? 'dev';
   const freshnessHours = Number(await resolveVariable('param:freshnessHours'));
-  return { Resources: schedulesFor(rotations, stage, freshnessHours) };
+  return { Resources: schedulesFor(await rotationsOf(stage, resolveVariable), stage, freshnessHours) };
 };
 module.exports.schedulesFor = schedulesFor;
+
+module.exports.rotationsOf = rotationsOf;

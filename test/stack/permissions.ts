@@ -600,8 +600,8 @@ const ALERT_PATHS = (template: Template): Row[] => {
       }),
     ],
     [
-      "this stack's delivery alarm publishes",
-      'Allowed',
+      'the delivery alarm tells the ops topic named at deploy time, so it does not publish here',
+      'Denied',
       publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm(`ami-rotator-${STAGE}-alert-delivery`), 'aws:SourceAccount': ACCOUNT }),
     ],
     ['CloudWatch encrypts for the topic', 'Allowed', useKey('cloudwatch.amazonaws.com', 'kms:GenerateDataKey')],
@@ -620,6 +620,27 @@ const ALERT_PATHS = (template: Template): Row[] => {
       }),
     ],
     [
+      "another stage's alarm never publishes, though its name starts with this stage's (ci and ci-eu)",
+      'Denied',
+      publish('cloudwatch.amazonaws.com', {
+        'aws:SourceArn': alarm(`ami-rotator-${STAGE}-eu-freshness-web-prod`),
+        'aws:SourceAccount': ACCOUNT,
+      }),
+    ],
+    [
+      "an alarm named like this stage's but not one of its alarms never publishes",
+      'Denied',
+      publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm(`ami-rotator-${STAGE}-anything`), 'aws:SourceAccount': ACCOUNT }),
+    ],
+    [
+      'the failed-executions alarm never publishes here: it only tells the ops topic',
+      'Denied',
+      publish('cloudwatch.amazonaws.com', {
+        'aws:SourceArn': alarm(`ami-rotator-${STAGE}-failed-executions`),
+        'aws:SourceAccount': ACCOUNT,
+      }),
+    ],
+    [
       'an alarm of another stack never publishes',
       'Denied',
       publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm('payroll-cpu'), 'aws:SourceAccount': ACCOUNT }),
@@ -630,10 +651,38 @@ const ALERT_PATHS = (template: Template): Row[] => {
   ];
 };
 
+/** Who may dead-letter into the schedule queue besides the schedules: exactly this stage's start rules. */
+const DEAD_LETTERS = (template: Template): Row[] => {
+  const queuePolicy = resourcePolicy(template, 'EventStartDeadLetterPolicy', 'PolicyDocument');
+  const queue = `arn:aws:sqs:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-schedule-dlq`;
+  const from = (rule: string): Request => ({
+    principal: 'events.amazonaws.com',
+    action: 'sqs:SendMessage',
+    resource: queue,
+    context: { 'aws:SourceArn': `arn:aws:events:${REGION}:${ACCOUNT}:rule/${rule}`, 'aws:SourceAccount': ACCOUNT },
+    resourcePolicy: queuePolicy,
+  });
+  return [
+    ["this stage's start rule dead-letters", 'Allowed', from(`ami-rotator-${STAGE}-web-prod-start-1`)],
+    [
+      "another stage's rule never does, though its name starts with this stage's",
+      'Denied',
+      from(`ami-rotator-${STAGE}-eu-web-prod-start-1`),
+    ],
+    ['a rule named like this stage but not one of its rules never does', 'Denied', from(`ami-rotator-${STAGE}-anything`)],
+  ];
+};
+
 export const describePermissions = (template: () => Template) =>
   describe('least privilege, decided by an IAM evaluator over the packaged template', () => {
     it.each(ROLES)('%s: %s', async (_why, expected, request) => {
       expect(await decide(template(), request)).toBe(expected);
+    });
+
+    it("lets exactly this stage's start rules dead-letter into the schedule queue", async () => {
+      const rows = DEAD_LETTERS(template());
+      const decided = await Promise.all(rows.map(async ([why, , request]) => [why, await decide(template(), request)]));
+      expect(Object.fromEntries(decided)).toEqual(Object.fromEntries(rows.map(([why, expected]) => [why, expected])));
     });
 
     it('lets every alert path publish to the encrypted topic, and nothing else', async () => {
