@@ -1,0 +1,43 @@
+// The stage's parameters checked before anything is built (src/deploy-settings.ts): `npm run package` and
+// `osls deploy` stop with one line per problem, naming the parameter, what was given and what is expected,
+// and write nothing. The check is the TypeScript the functions use (the input contract, the deployment's
+// settings), bundled here with esbuild as the functions are.
+const path = require('node:path');
+const fs = require('node:fs');
+const Module = require('node:module');
+const { buildSync } = require('esbuild');
+const { parse } = require('yaml');
+
+const root = path.join(__dirname, '..');
+
+const loadChecker = () => {
+  const { outputFiles } = buildSync({
+    entryPoints: [path.join(root, 'src/deploy-settings.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  });
+  const loaded = new Module(path.join(root, 'src/deploy-settings.cjs'));
+  loaded._compile(outputFiles[0].text, loaded.id);
+  return loaded.exports.checkDeploySettings;
+};
+
+/** `--param=name=value` as the CLI hands it over: a string or a list of them. */
+const givenNames = (param) => (param === undefined ? [] : [].concat(param)).map((p) => String(p).split('=')[0]);
+
+module.exports = async ({ options, resolveVariable }) => {
+  const defaults = parse(fs.readFileSync(path.join(root, 'serverless.yml'), 'utf8')).params.default;
+  const known = Object.keys(defaults);
+  const params = {};
+  for (const name of known) params[name] = String((await resolveVariable(`param:${name}`)) ?? '');
+  const problems = loadChecker()(params, givenNames(options.param), known);
+  if (problems.length > 0) {
+    const error = new Error(`the stage's parameters are not valid, nothing was built:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // osls prints an error's stack: the problems are the whole story.
+    error.stack = error.message;
+    throw error;
+  }
+  return 'checked';
+};
