@@ -83,10 +83,10 @@ const ec2Checks = (action: string, q: Query, store: Store, region: string, accou
     r.missing ? [] : [{ action: `ec2:${action}`, resource: r.resource, context: { ...r.context, ...extra } }];
   const specs = tagSpecifications(q);
   /** Tags on creation: the create action on each new resource, and ec2:CreateTags with ec2:CreateAction (EC2 User Guide, "Grant permission to tag resources during creation"). */
-  const created = (type: string, resource: string): Check[] => {
+  const created = (type: string, resource: string, extra: Context = {}): Check[] => {
     const tags = specs.get(type) ?? [];
     return [
-      { action: `ec2:${action}`, resource, context: requestTags(tags) },
+      { action: `ec2:${action}`, resource, context: { ...requestTags(tags), ...extra } },
       ...(tags.length > 0 ? [{ action: 'ec2:CreateTags', resource, context: { ...requestTags(tags), 'ec2:CreateAction': action } }] : []),
     ];
   };
@@ -124,7 +124,10 @@ const ec2Checks = (action: string, q: Query, store: Store, region: string, accou
       const groups = strings(q, 'SecurityGroupId');
       return [
         ...one(at.image(str(q, 'ImageId') ?? '')),
-        ...created('instance', `arn:aws:ec2:${region}:${account}:instance/*`),
+        // IMDSv2 or not: ec2:MetadataHttpTokens on the instance (EC2 User Guide, "Require the use of IMDSv2").
+        ...created('instance', `arn:aws:ec2:${region}:${account}:instance/*`, {
+          'ec2:MetadataHttpTokens': str(node(q, 'MetadataOptions'), 'HttpTokens') ?? 'optional',
+        }),
         ...created('volume', `arn:aws:ec2:${region}:${account}:volume/*`),
         ...one({ resource: `arn:aws:ec2:${region}:${account}:network-interface/*`, context: {} }),
         ...(subnet ? one({ resource: `arn:aws:ec2:${region}:${account}:subnet/${subnet}`, context: {} }) : []),

@@ -49,6 +49,15 @@ const bootTestRole = (stage, instanceRole) => {
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['Name', BOOT_TEST_TAG, 'ami-rotator:image-id'] },
       },
     },
+    // The test instance requires IMDSv2, as the README promises (EC2 User Guide, "Require the use of IMDSv2":
+    // ec2:MetadataHttpTokens on the instance in RunInstances).
+    {
+      Sid: 'OnlyWithImdsV2',
+      Effect: 'Deny',
+      Action: 'ec2:RunInstances',
+      Resource: arn('ec2', 'instance/*'),
+      Condition: { StringNotEquals: { 'ec2:MetadataHttpTokens': 'required' } },
+    },
     {
       Sid: 'TagOnlyOnLaunch',
       Effect: 'Allow',
@@ -69,7 +78,8 @@ const bootTestRole = (stage, instanceRole) => {
       Action: 'ec2:CreateTags',
       Resource: arn('ec2', 'image/*', false),
       Condition: {
-        StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' },
+        // Only to say the image failed its test: never another status (available would make it look good).
+        StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true', 'aws:RequestTag/ami-rotator:status': 'boot-test-failed' },
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['ami-rotator:status'] },
         // ForAllValues alone is true of a request that names no key.
         Null: { 'aws:TagKeys': 'false' },

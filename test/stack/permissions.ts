@@ -389,7 +389,32 @@ const ROLES: Row[] = [
   [
     'state machine: puts its events on the default bus',
     'Allowed',
-    { principal: 'StateMachineRole', action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default` },
+    {
+      principal: 'StateMachineRole',
+      action: 'events:PutEvents',
+      resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      context: { 'events:source': ['ami-rotator'], 'events:detail-type': ['AMI Rotated', 'AMI Rotation Failed'] },
+    },
+  ],
+  [
+    'state machine: never an event of another source',
+    'Denied',
+    {
+      principal: 'StateMachineRole',
+      action: 'events:PutEvents',
+      resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      context: { 'events:source': ['ami-rotator', 'aws.ec2'], 'events:detail-type': ['AMI Rotated'] },
+    },
+  ],
+  [
+    'state machine: never another detail-type',
+    'Denied',
+    {
+      principal: 'StateMachineRole',
+      action: 'events:PutEvents',
+      resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      context: { 'events:source': ['ami-rotator'], 'events:detail-type': ['EC2 AMI State Change'] },
+    },
   ],
   [
     'state machine: never on another bus',
@@ -465,7 +490,22 @@ const ROLES: Row[] = [
   [
     'boot test: launches an instance tagged for a boot test',
     'Allowed',
-    { principal: 'BootTestRole', action: 'ec2:RunInstances', resource: testInstance, context: launchTags() },
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:RunInstances',
+      resource: testInstance,
+      context: { ...launchTags(), 'ec2:MetadataHttpTokens': 'required' },
+    },
+  ],
+  [
+    'boot test: never an instance that allows IMDSv1',
+    'Denied',
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:RunInstances',
+      resource: testInstance,
+      context: { ...launchTags(), 'ec2:MetadataHttpTokens': 'optional' },
+    },
   ],
   [
     'boot test: never an untagged instance',
@@ -551,7 +591,17 @@ const ROLES: Row[] = [
       principal: 'BootTestRole',
       action: 'ec2:CreateTags',
       resource: image(),
-      context: { ...managedResource, 'aws:TagKeys': [TAG.status] },
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status], [`aws:RequestTag/${TAG.status}`]: 'boot-test-failed' },
+    },
+  ],
+  [
+    'boot test: never marks an image available',
+    'Denied',
+    {
+      principal: 'BootTestRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status], [`aws:RequestTag/${TAG.status}`]: 'available' },
     },
   ],
   [
@@ -604,7 +654,16 @@ const ALERT_PATHS = (template: Template): Row[] => {
       'Denied',
       publish('cloudwatch.amazonaws.com', { 'aws:SourceArn': alarm(`ami-rotator-${STAGE}-alert-delivery`), 'aws:SourceAccount': ACCOUNT }),
     ],
-    ['CloudWatch encrypts for the topic', 'Allowed', useKey('cloudwatch.amazonaws.com', 'kms:GenerateDataKey')],
+    [
+      'CloudWatch encrypts for the topic',
+      'Allowed',
+      useKey('cloudwatch.amazonaws.com', 'kms:GenerateDataKey', { 'aws:SourceAccount': ACCOUNT }),
+    ],
+    [
+      "CloudWatch never uses the key for another account's alarm",
+      'Denied',
+      useKey('cloudwatch.amazonaws.com', 'kms:GenerateDataKey', { 'aws:SourceAccount': OTHER_ACCOUNT }),
+    ],
     ['the state machine role publishes (identity policy, same account)', 'Allowed', { ...publish('StateMachineRole') }],
     [
       'the state machine role uses the key through SNS',
