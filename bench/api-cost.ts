@@ -3,9 +3,9 @@
  * transitions per execution for images that take 5, 30 and 120 minutes, from the local event log.
  */
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
-import { emulatorClients } from '../local/clients.ts';
+import { emulatorClients, localIam } from '../local/clients.ts';
 import { DEMO_EXPECTED, DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from '../local/demo-account.ts';
-import { runRotationLocally } from '../local/workflow.ts';
+import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../local/workflow.ts';
 import { DEFAULT_WAIT } from '../src/rotation/backoff.ts';
 import { advanceWait } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
@@ -57,14 +57,15 @@ const rotate = async (emulator: Ec2Emulator, pendingPolls: number) => {
   emulator.options.pendingPolls = pendingPolls;
   const run = await runRotationLocally({
     input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID },
-    clients: emulatorClients(emulator.url),
+    // Each function signed as its role: the emulator evaluates every call against the stack's policies.
+    clients: (role) => emulatorClients(emulator.url, {}, role),
   });
   if (run.status !== 'SUCCEEDED') throw new Error(`the benchmark rotation failed: ${run.error} ${run.cause}`);
   return { run, counts: emulator.countByAction() };
 };
 
 export const measureApiCost = async (): Promise<ApiCost> => {
-  const emulator = await startEmulator({});
+  const emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID) });
   try {
     return await measureWith(emulator);
   } finally {

@@ -7,6 +7,8 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { startEmulator } from '../emulator/server.ts';
+import { localIam, roleCredentials } from '../local/clients.ts';
+import { LOCAL_ACCOUNT_ID } from '../local/workflow.ts';
 import type { ManagedImage } from '../src/retention/inventory.ts';
 import { planRetention } from '../src/retention/plan.ts';
 import { DAY_MS } from '../src/retention/policy.ts';
@@ -93,10 +95,10 @@ const CALL_LATENCY_MS = 60;
 const CONCURRENCY = 4;
 
 export const measurePrune = async (expired: number): Promise<Omit<PruneScale, 'planning'>> => {
-  const emulator = await startEmulator({});
+  const emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID) });
   const sim = new Simulation();
-  // A client of its own: the simulated latency must not reach the process's shared one.
-  const connection = { endpoint: emulator.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+  // A client of its own: the simulated latency must not reach the process's shared one. Signed as the prune's role.
+  const connection = { endpoint: emulator.url, region: 'us-east-1', credentials: roleCredentials('PruneImagesRole') };
   const ec2 = new EC2Client(connection);
   const autoScaling = new AutoScalingClient(connection);
   ec2.middlewareStack.add(

@@ -25,7 +25,7 @@ const loadChecker = () => {
 };
 
 /** `--param=name=value` as the CLI hands it over: a string or a list of them. */
-const givenNames = (param) => (param === undefined ? [] : [].concat(param)).map((p) => String(p).split('=')[0]);
+const givenNames = (param) => (param == null ? [] : [].concat(param)).map((p) => String(p).split('=')[0]);
 
 module.exports = async ({ options, resolveVariable }) => {
   const defaults = parse(fs.readFileSync(path.join(root, 'serverless.yml'), 'utf8')).params.default;
