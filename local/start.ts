@@ -122,12 +122,32 @@ if (!Number.isInteger(waitMs) || waitMs < 0) {
   console.error(`--wait-ms: expected a whole number of milliseconds, 0 or more, got "${values['wait-ms']}"`);
   process.exit(2);
 }
+/** How deep a parsed JSON value nests, counted without recursion. */
+const nesting = (value: unknown): number => {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    deepest = Math.max(deepest, depth);
+    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+};
+// The local Step Functions and the runner copy the input recursively; real inputs nest a few levels.
+const MAX_LOCAL_NESTING = 100;
 let input: unknown = scenario.input;
 if (values.input !== undefined) {
   try {
     input = JSON.parse(values.input);
   } catch (error) {
     console.error(`--input: expected JSON, ${(error as Error).message}`);
+    process.exit(2);
+  }
+  const depth = nesting(input);
+  if (depth > MAX_LOCAL_NESTING) {
+    console.error(
+      `--input: nested ${depth} levels deep; the local run carries at most ${MAX_LOCAL_NESTING} (the execution input takes 4: README, "Execution input")`,
+    );
     process.exit(2);
   }
 }
@@ -168,7 +188,9 @@ const where = emulator
   : `the AWS settings of this environment (${process.env.AWS_ENDPOINT_URL_EC2 ?? process.env.AWS_PROFILE ?? 'default credentials'})`;
 console.log(`ami-rotator: ${values.input ? 'custom input' : `scenario "${values.scenario}": ${scenario.about}`}`);
 console.log(`on ${where}`);
-console.log(`input: ${JSON.stringify(input)}\n`);
+// As given: an input may nest deeper than JSON.stringify can walk (the workflow refuses it, with InvalidInput).
+const shown = values.input ?? JSON.stringify(input);
+console.log(`input: ${shown.length > 500 ? `${shown.slice(0, 500)}... (${shown.length} characters)` : shown}\n`);
 
 const result = await runRotationLocally({
   input,

@@ -3,6 +3,7 @@
  * Unreadable rules (no permission, no answer within 5 s) are a result, never an error: the prune goes on.
  */
 import { GetRuleCommand, ListRulesCommand, type RbinClient } from '@aws-sdk/client-rbin';
+import { awsErrorCode, classifyAwsFailure } from '../aws/failures.ts';
 import type { RecycleBinRule, RecycleBinRules } from './recycle-bin-assessment.ts';
 
 /** ListRules' largest page (the Recycle Bin API reference: MaxResults 5 to 500). */
@@ -37,7 +38,25 @@ export const readRecycleBinRules = async (rbin: RbinClient): Promise<RecycleBinR
     }
     return { readable: true, rules };
   } catch (error) {
-    const { name, message } = error as Error;
-    return { readable: false, reason: `${name}: ${message}` };
+    return { readable: false, reason: unreadable(error) };
+  }
+};
+
+/** Why the rules could not be read, in words: the service's refusal by its code, never a raw SDK parse error. */
+const unreadable = (error: unknown): string => {
+  const code = awsErrorCode(error);
+  const { name, message } = error as Error;
+  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${READ_TIMEOUT_MS / 1000} s`;
+  switch (classifyAwsFailure(error)) {
+    case 'denied':
+      return `${code}: the role may not read Recycle Bin rules (rbin:ListRules, rbin:GetRule)`;
+    case 'throttled':
+    case 'unavailable':
+      return `${code ?? name}: Recycle Bin did not answer (throttled or unavailable)`;
+    default:
+      // A 200 that is not Recycle Bin's JSON (a proxy, a wrong endpoint) surfaces as a deserialization error.
+      return code !== undefined && !/deserializ|parse|JSON/i.test(message ?? '')
+        ? `${code}: ${message}`
+        : 'the Recycle Bin endpoint gave an answer that is not Recycle Bin\'s (a proxy or a wrong endpoint?)';
   }
 };

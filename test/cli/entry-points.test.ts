@@ -41,6 +41,16 @@ describe('npm start', () => {
 });
 
 describe('every command-line entry fails with one line and an exit code', () => {
+  it('npm start with an input nested 5,000 levels deep says so in one line and exits 2, never a stack trace', async () => {
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+
+    const result = await invoke('local/start.ts', ['--input', deep]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^--input: nested 5000 levels deep; the local run carries at most 100/);
+    oneCleanLine(result.stderr);
+  });
+
   it.each([
     [
       'a seed file that does not exist',

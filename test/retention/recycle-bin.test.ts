@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RbinClient } from '@aws-sdk/client-rbin';
 import { describe, expect, it } from 'vitest';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
@@ -54,7 +56,32 @@ describe('reading the rules from Recycle Bin', () => {
 
     const read = await readRecycleBinRules(recycleBinClient());
 
-    expect(read).toEqual({ readable: false, reason: expect.stringMatching(/^AccessDeniedException: /) });
+    expect(read).toEqual({
+      readable: false,
+      reason: 'AccessDeniedException: the role may not read Recycle Bin rules (rbin:ListRules, rbin:GetRule)',
+    });
+  });
+
+  it('says what failed when the endpoint answers with something that is not Recycle Bin, not the SDK parse error', async () => {
+    const page = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Sign in to the proxy</body></html>');
+    });
+    await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve));
+    const { port } = page.address() as AddressInfo;
+    const proxied = new RbinClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+
+    const read = await readRecycleBinRules(proxied).finally(() => page.close());
+
+    expect(read).toEqual({
+      readable: false,
+      reason: "the Recycle Bin endpoint gave an answer that is not Recycle Bin's (a proxy or a wrong endpoint?)",
+    });
   });
 
   it('reports an endpoint that cannot be reached as unreadable', async () => {
