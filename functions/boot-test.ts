@@ -13,7 +13,7 @@ import { checkTestInstance } from '../src/rotation/boot-check.ts';
 import { type BootTestProgress, launchTestInstance, terminateTestInstance } from '../src/rotation/boot-test.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 import type { RotationRequest } from '../src/rotation/request.ts';
-import { TAG, toEc2Tags } from '../src/rotation/tags.ts';
+import { BOOT_TEST_FAILED, TAG, toEc2Tags } from '../src/rotation/tags.ts';
 
 export type BootTestEvent =
   | { action: 'launch'; request: RotationRequest; image: { imageId: string; name: string }; execution: ExecutionRef }
@@ -25,7 +25,7 @@ export type BootTestResult = BootTestProgress | { terminated: string[] };
 
 const markFailed = (ec2: EC2Client, imageId: string) =>
   ec2Call(`mark image ${imageId} boot-test-failed`, () =>
-    ec2.send(new CreateTagsCommand({ Resources: [imageId], Tags: toEc2Tags({ [TAG.status]: 'boot-test-failed' }) })),
+    ec2.send(new CreateTagsCommand({ Resources: [imageId], Tags: toEc2Tags({ [TAG.status]: BOOT_TEST_FAILED }) })),
   );
 
 /** The boot test's three states (LaunchTestInstance, CheckBoot, and each Terminate) in one function, told apart by `action`. */

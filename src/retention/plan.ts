@@ -2,7 +2,7 @@
  * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
  * every image; it never calls AWS, reads the environment or the clock.
  */
-import { isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
+import { BOOT_TEST_FAILED, isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
@@ -115,10 +115,19 @@ const ruleVerdicts = (images: readonly ManagedImage[], ctx: PlanContext): { imag
         ? keep('kept: failed, but deregistration protection is enabled or this execution is handling it')
         : { image, verdict: { decision: decide(image, 'delete', 'failed image: never usable, always cleaned up') } };
     }
-    // Every available image of the family counts towards "the newest N", protected or not.
-    const position = image.state === 'available' ? rank++ : undefined;
+    // An image that failed its boot test (kept for inspection) is never a rollback: it counts towards no rule.
+    const failedTest = image.state === 'available' && image.tags[TAG.status] === BOOT_TEST_FAILED;
+    // Every other available image of the family counts towards "the newest N", protected or not.
+    const position = image.state === 'available' && !failedTest ? rank++ : undefined;
     const protectedBy = protection(image, ctx);
     if (protectedBy !== undefined) return keep(protectedBy);
+    if (failedTest) {
+      const age = ageInDays(image, ctx.now);
+      const { maxAgeDays } = ctx.policy;
+      return maxAgeDays !== undefined && age > maxAgeDays
+        ? { image, verdict: { expired: `failed its boot test, kept for inspection: ${age} days old, older than ${maxAgeDays} days` } }
+        : keep(`kept for inspection: failed its boot test (counts towards no rule; pruned once older than maxAgeDays)`);
+    }
     // A disabled image launches nothing: it counts towards no rule and goes like an expired one.
     if (image.state === 'disabled')
       return { image, verdict: { expired: 'disabled: counts towards no rule, pruned like an expired image' } };
@@ -145,16 +154,21 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
     const used = usageVerdict(image.imageId, ctx.usage);
     return used === undefined ? decide(image, 'delete', verdict.expired) : decide(image, 'keep', used);
   });
-  // Only the family's own images count towards the floor: another family's or account's are not a rollback.
-  const foreign = new Set(images.filter((image) => notOurs(image, ctx) !== undefined).map((image) => image.imageId));
-  return applyFloor(decisions, ctx.policy.minKeep, foreign);
+  // Only the family's own images count towards the floor: another family's or account's, or one that failed its
+  // boot test, are not a rollback.
+  const uncounted = new Set(
+    images
+      .filter((image) => notOurs(image, ctx) !== undefined || image.tags[TAG.status] === BOOT_TEST_FAILED)
+      .map((image) => image.imageId),
+  );
+  return applyFloor(decisions, ctx.policy.minKeep, uncounted);
 };
 
 /** Rescues the newest expired images until `minKeep` available images remain. */
-const applyFloor = (decisions: ImageDecision[], minKeep: number, foreign: ReadonlySet<string>): ImageDecision[] => {
-  let remaining = decisions.filter((d) => d.state === 'available' && d.action === 'keep' && !foreign.has(d.imageId)).length;
+const applyFloor = (decisions: ImageDecision[], minKeep: number, uncounted: ReadonlySet<string>): ImageDecision[] => {
+  let remaining = decisions.filter((d) => d.state === 'available' && d.action === 'keep' && !uncounted.has(d.imageId)).length;
   return decisions.map((d) => {
-    if (remaining >= minKeep || d.action !== 'delete' || d.state !== 'available') return d;
+    if (remaining >= minKeep || d.action !== 'delete' || d.state !== 'available' || uncounted.has(d.imageId)) return d;
     remaining += 1;
     return {
       ...d,

@@ -57,6 +57,6 @@ const unreadable = (error: unknown): string => {
       // A 200 that is not Recycle Bin's JSON (a proxy, a wrong endpoint) surfaces as a deserialization error.
       return code !== undefined && !/deserializ|parse|JSON/i.test(message ?? '')
         ? `${code}: ${message}`
-        : 'the Recycle Bin endpoint gave an answer that is not Recycle Bin\'s (a proxy or a wrong endpoint?)';
+        : "the Recycle Bin endpoint gave an answer that is not Recycle Bin's (a proxy or a wrong endpoint?)";
   }
 };

@@ -19,6 +19,9 @@ export const TAG = {
 
 export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
+/** The `ami-rotator:status` of an image that failed its boot test and was kept for inspection (bootTest.keepFailedImage). */
+export const BOOT_TEST_FAILED = 'boot-test-failed';
+
 /** The one reading of a person's keep tag, for images and snapshots alike: `true` in any case. */
 export const isKeepTagged = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.keep]?.toLowerCase() === 'true';
 /** How a plan names the keep tag in its reasons. */

@@ -104,6 +104,22 @@ describe('protections', () => {
     expect(candidates.sort()).toEqual([...aged, disabledKept].map((i) => i.imageId).sort());
   });
 
+  it('counts an image kept after a failed boot test towards no rule: the good images stay the rollback', () => {
+    const tonight = image(0);
+    const failedTest = image(1, { extraTags: { [TAG.status]: 'boot-test-failed' } });
+    const good = [2, 3, 4].map((days) => image(days));
+
+    const plan = planRetention([tonight, failedTest, ...good], ctx({ keepLast: 2, maxAgeDays: 1, minKeep: 2 }));
+
+    expect(plan.filter((d) => d.action === 'delete').map((d) => d.imageId)).toEqual([good[1]?.imageId, good[2]?.imageId]);
+    expect(plan.find((d) => d.imageId === failedTest.imageId)?.reason).toBe(
+      'kept for inspection: failed its boot test (counts towards no rule; pruned once older than maxAgeDays)',
+    );
+    expect(
+      deleted([image(0), image(9, { extraTags: { [TAG.status]: 'boot-test-failed' } })], ctx({ maxAgeDays: 7, minKeep: 2 })),
+    ).toHaveLength(1);
+  });
+
   it('keeps every expired image when usage could not be established, and says why', () => {
     const old = image(30);
 

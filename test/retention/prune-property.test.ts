@@ -31,6 +31,7 @@ const spec = fc.record({
   use: fc.constantFrom<Use>('none', 'none', 'none', 'stopped instance', 'default template version', 'old template version', 'parameter'),
   disabledDaysAgo: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
   deprecated: fc.constantFrom(false, false, false, true),
+  failedTest: fc.constantFrom(false, false, false, false, false, true),
 });
 const inventory = fc.array(spec, { maxLength: 14 }).map((specs) =>
   specs.map((s, n): Generated => {
@@ -66,6 +67,7 @@ const accountOf = (specs: readonly Generated[]): Fixture => {
         ...(s.managed ? { [TAG.managed]: 'true' } : {}),
         [TAG.family]: s.family,
         ...(s.keep ? { [TAG.keep]: s.keepSpelling } : {}),
+        ...(s.failedTest ? { [TAG.status]: 'boot-test-failed' } : {}),
         ...(s.state === 'disabled' && s.disabledDaysAgo !== undefined
           ? { [TAG.disabledAt]: new Date(NOW.getTime() - s.disabledDaysAgo * DAY).toISOString() }
           : {}),

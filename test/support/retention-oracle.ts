@@ -5,7 +5,8 @@
  * an available one expires when it is not among the newest `keepLast` available ones (newest first,
  * equal times by image id) and is more than `maxAgeDays` whole days old (only the one set decides;
  * neither set: nothing expires), and goes unless protected (keep tag, deregistration protection, in
- * use); then the newest expired ones are kept until `minKeep` available images remain.
+ * use); then the newest expired ones are kept until `minKeep` available images remain. One that failed its boot
+ * test counts towards no rule and goes once older than `maxAgeDays`, unless protected.
  */
 export interface Spec {
   imageId: string;
@@ -17,6 +18,8 @@ export interface Spec {
   keep: boolean;
   deregistrationProtected: boolean;
   inUse: boolean;
+  /** Failed its boot test and was kept for inspection (ami-rotator:status=boot-test-failed). */
+  failedTest?: boolean;
 }
 export type Policy = { keepLast?: number; maxAgeDays?: number; minKeep: number };
 
@@ -33,8 +36,14 @@ export const oracleDeletes = (
     if (i.state === 'failed' && !i.deregistrationProtected) gone.add(i.imageId);
     if (i.state === 'disabled' && !shielded(i)) gone.add(i.imageId);
   }
+  // Failed its boot test: counts towards no rule, goes once older than maxAgeDays unless protected.
+  for (const i of ours) {
+    if (i.state !== 'available' || !i.failedTest) continue;
+    const days = Math.floor((now.getTime() - new Date(i.creationDate).getTime()) / 86_400_000);
+    if (policy.maxAgeDays !== undefined && days > policy.maxAgeDays && !shielded(i)) gone.add(i.imageId);
+  }
   const available = ours
-    .filter((i) => i.state === 'available')
+    .filter((i) => i.state === 'available' && !i.failedTest)
     .sort((a, b) => b.creationDate.localeCompare(a.creationDate) || (a.imageId < b.imageId ? -1 : 1));
   const wholeDays = (i: Spec) => Math.floor((now.getTime() - new Date(i.creationDate).getTime()) / 86_400_000);
   const expired = available.filter((i, rank) => {
@@ -86,9 +95,10 @@ export const oracleNight = (
   }
   if (policy.deprecateAfterDays === undefined) return actions;
   const available = specs
-    .filter((i) => ours(i) && i.state === 'available')
+    .filter((i) => ours(i) && i.state === 'available' && !i.failedTest)
     .sort((a, b) => b.creationDate.localeCompare(a.creationDate) || (a.imageId < b.imageId ? -1 : 1));
-  for (const i of available.slice(1)) {
+  const newest = available[0]?.imageId;
+  for (const i of specs.filter((s) => ours(s) && s.state === 'available' && s.imageId !== newest)) {
     if (!i.keep && !i.deprecated && actions.get(i.imageId) === 'keep') actions.set(i.imageId, 'deprecate');
   }
   return actions;

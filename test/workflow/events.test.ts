@@ -51,6 +51,25 @@ describe('the events a rotation puts on the default bus', () => {
     ]);
   });
 
+  it('never names as the image replaced one that failed its boot test and was kept for inspection', async () => {
+    seedInstance(emulator());
+    emulator().seed({
+      images: [
+        { imageId: 'ami-0aaaaaaaaaaaaaaa2', name: 'web-prod-good', creationDate: '2026-11-21T02:00:00.000Z', tags },
+        {
+          imageId: 'ami-0aaaaaaaaaaaaaaa4',
+          name: 'web-prod-failed-test',
+          creationDate: '2026-11-22T02:00:00.000Z',
+          tags: { ...tags, [TAG.status]: 'boot-test-failed' },
+        },
+      ],
+    });
+
+    const run = await runRotationLocally({ input: input() });
+
+    expect(run.busEvents.map((e) => e.detail.previousImageId)).toEqual(['ami-0aaaaaaaaaaaaaaa2']);
+  });
+
   it("says a family's first image replaces none", async () => {
     seedInstance(emulator());
 
