@@ -13,6 +13,9 @@ export interface FailureState {
   image?: { imageId?: string; name?: string; instanceId?: string; stateReason?: string; poll?: number; waitedSeconds?: number };
   cleanup?: { deregistered?: boolean; deletedSnapshots?: string[]; keptSnapshots?: { snapshotId: string; reason: string }[] };
   cleanupError?: { Error?: string; Cause?: string };
+  /** The boot test's instance, and the error of its termination when every attempt failed. */
+  bootTest?: { instanceId?: string };
+  bootTestCleanupError?: { Error?: string; Cause?: string };
 }
 
 /** The image errors the state machine raises itself (Pass states), whose cause is told from the image. */
@@ -67,7 +70,7 @@ const HINTS: Record<string, string> = {
   ImageCreationTimedOut:
     'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
   BootTestFailed:
-    'The new image did not pass its boot test (the cause says why): it was not published, nothing was pruned, the test instance was terminated, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage). Fix the source instance (fstab, disk space, services), then start again.',
+    'The new image did not pass its boot test (the cause says why): it was not published, nothing was pruned, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage); the Test instance line says whether its instance is gone. Fix the source instance (fstab, disk space, services), then start again.',
   ImageNotFound: 'The image was deregistered outside this execution while it was being made. Start the rotation again.',
   ImageNotOwned:
     'The cleanup refused to remove an image that another execution made. Check that image; remove it by hand if it is a leftover.',
@@ -109,6 +112,16 @@ const consoleLink = (executionArn: string): string => {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 };
 
+/** Whether the boot test's instance is gone: said only when there was one, and loudly when it could not be terminated. */
+const testInstanceLines = (state: FailureState): string[] => {
+  const instance = state.bootTest?.instanceId;
+  if (state.bootTestCleanupError)
+    return [
+      `Test instance: NOT terminated${instance ? ` (${instance})` : ''}: ${state.bootTestCleanupError.Error}: ${parseCause(state.bootTestCleanupError.Cause).slice(0, 500)} - terminate it by hand (aws ec2 terminate-instances --instance-ids ${instance ?? '<the instance tagged ami-rotator:boot-test with this execution>'}); the next boot test also terminates it once it is older than its time limit.`,
+    ];
+  return instance ? [`Test instance: ${instance} terminated`] : [];
+};
+
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
@@ -142,6 +155,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
           `Cleanup FAILED: ${state.cleanupError.Error}: ${parseCause(state.cleanupError.Cause).slice(0, 2000)} - remove the image and its snapshots by hand.`,
         ]
       : []),
+    ...testInstanceLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
     `Console:     ${consoleLink(execution.id)}`,

@@ -65,6 +65,29 @@ describe('the boot test', () => {
     expect([...emulator().store.images.values()].filter((i) => i.name.startsWith(`${FAMILY}-2`))).toEqual([]);
   });
 
+  it('says the test instance is gone when it is, and says loudly, naming it, when TerminateInstances kept failing', async () => {
+    seedFamily();
+    emulator().injectFaults({ bootFates: [{ imageNameContains: FAMILY, fate: 'impaired' }] });
+    const terminated = await rotate(bootTest());
+    const [instance] = testInstances(emulator()).map((i) => i.instanceId);
+    expect(terminated.alerts[0]?.message).toContain(`Test instance: ${instance} terminated`);
+
+    emulator().reset();
+    seedFamily();
+    emulator().injectFaults({
+      bootFates: [{ imageNameContains: FAMILY, fate: 'impaired' }],
+      rules: [{ actions: ['TerminateInstances'], code: 'InternalError' }],
+    });
+    const stuck = await rotate(bootTest());
+
+    const [left] = liveTestInstances(emulator()).map((i) => i.instanceId);
+    expect(stuck.error).toBe('BootTestFailed');
+    expect(stuck.alerts).toHaveLength(1);
+    expect(stuck.alerts[0]?.message).toContain(`Test instance: NOT terminated (${left}): Ec2Unavailable`);
+    expect(stuck.alerts[0]?.message).toContain(`aws ec2 terminate-instances --instance-ids ${left}`);
+    expect(stuck.alerts[0]?.message).not.toMatch(/test instance was terminated/i);
+  });
+
   it('keeps a failed image for inspection, tagged boot-test-failed, when asked', async () => {
     seedFamily();
     emulator().injectFaults({ bootFates: [{ imageNameContains: FAMILY, fate: 'impaired' }] });
