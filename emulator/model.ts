@@ -89,7 +89,7 @@ export interface LaunchTemplate {
   createTime: string;
   tags: TagPair[];
   /** ClientToken of each CreateLaunchTemplateVersion, and the version it made: a retry makes no second one. */
-  clientTokens: Map<string, number>;
+  clientTokens: Map<string, { version: number; request: string }>;
 }
 
 export interface SsmParameter {
@@ -97,7 +97,11 @@ export interface SsmParameter {
   /** The value reads return: for `aws:ec2:image`, the last one EC2 validated. */
   value: string;
   dataType: 'text' | 'aws:ec2:image';
+  /** String, StringList or SecureString (a fixture's parameters are String). */
+  type?: 'String' | 'StringList' | 'SecureString';
   version: number;
+  /** Every version that was written, oldest first: GetParameterHistory. */
+  history?: { version: number; value: string; type: string; dataType: string; lastModified: string }[];
   lastModified: string;
   /** An `aws:ec2:image` write not yet validated: readable after `readsLeft` more reads, or never when dropped. */
   pending?: { value: string; readsLeft: number; dropped: boolean } | undefined;

@@ -193,15 +193,17 @@ const disableDeregistrationProtection: Action = (q, { store }) => {
 };
 
 /**
- * DisableImage / EnableImage (API reference): an available image can be disabled and a disabled one
- * enabled; asking for the state an image already has is accepted; a pending or failed image is refused.
+ * DisableImage / EnableImage (API reference): only an available image can be disabled and only a disabled one
+ * enabled; asking for the state an image already has is refused too (the stricter reading), as is a pending
+ * or failed image.
  */
 const settableTo =
   (to: 'disabled' | 'available'): Action =>
   (q, { store }) => {
     const image = store.image(required(q, 'ImageId'));
-    if (image.state !== 'available' && image.state !== 'disabled')
-      throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; it cannot be made ${to}.`);
+    const from = to === 'disabled' ? 'available' : 'disabled';
+    if (image.state !== from)
+      throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only an image that is ${from} can be made ${to}.`);
     image.state = to;
     return { return: true };
   };

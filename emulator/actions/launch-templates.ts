@@ -42,11 +42,27 @@ const TEMPLATE_FILTERS: FilterSupport<LaunchTemplate> = {
   tags: (t) => t.tags,
 };
 
+// One of LaunchTemplateId and LaunchTemplateName, never both (API reference, CreateLaunchTemplateVersion,
+// ModifyLaunchTemplate, ...: "You must specify either the launch template ID or the launch template name, but not both").
 const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['store']): LaunchTemplate => {
   const id = str(q, 'LaunchTemplateId');
+  const name = str(q, 'LaunchTemplateName');
+  if (id !== undefined && name !== undefined)
+    throw new Ec2ErrorResponse(
+      'InvalidParameterCombination',
+      'You must specify either the launch template ID or the launch template name in the request, but not both.',
+    );
   if (id !== undefined) return store.launchTemplate(id);
   return byName(store, required(q, 'LaunchTemplateName'));
 };
+
+/** What a request asked, without its token: a token repeated with other parameters is IdempotentParameterMismatch. */
+const fingerprint = (q: Parameters<Action>[0]): string =>
+  JSON.stringify(
+    Object.entries(q)
+      .filter(([key]) => key !== 'ClientToken' && key !== 'Action' && key !== 'Version')
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
 
 const createLaunchTemplate: Action = (q, { store, options }) => {
   const name = required(q, 'LaunchTemplateName');
@@ -83,8 +99,15 @@ const createLaunchTemplateVersion: Action = (q, { store, options }) => {
   const token = str(q, 'ClientToken');
   if (token !== undefined && (token.length > MAX_CLIENT_TOKEN || !/^[\x20-\x7e]+$/.test(token)))
     throw new Ec2ErrorResponse('InvalidParameterValue', `ClientToken must be 1 to ${MAX_CLIENT_TOKEN} ASCII characters`);
+  if (node(q, 'LaunchTemplateData') === undefined)
+    throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter LaunchTemplateData');
   const earlier = token === undefined ? undefined : template.clientTokens.get(token);
-  const existing = template.versions.find((v) => v.versionNumber === earlier);
+  if (earlier !== undefined && earlier.request !== fingerprint(q))
+    throw new Ec2ErrorResponse(
+      'IdempotentParameterMismatch',
+      'The client token you have provided is associated with a resource that was created with different parameters.',
+    );
+  const existing = template.versions.find((v) => v.versionNumber === earlier?.version);
   if (existing) return { launchTemplateVersion: versionXml(template, existing) };
   const sourceVersion = str(q, 'SourceVersion');
   const source =
@@ -108,7 +131,7 @@ const createLaunchTemplateVersion: Action = (q, { store, options }) => {
     createTime: options.now().toISOString(),
   };
   template.versions.push(version);
-  if (token !== undefined) template.clientTokens.set(token, version.versionNumber);
+  if (token !== undefined) template.clientTokens.set(token, { version: version.versionNumber, request: fingerprint(q) });
   return { launchTemplateVersion: versionXml(template, version) };
 };
 

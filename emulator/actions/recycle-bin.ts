@@ -18,18 +18,19 @@ export interface RestRoute {
 
 const invalid = (message: string) => new RestJsonErrorResponse('ValidationException', 400, message, 'INVALID_PARAMETER_VALUE');
 
-// ListRules: ResourceType required, one of EBS_SNAPSHOT | EC2_IMAGE | EBS_VOLUME; MaxResults 5 to 500;
-// ResourceTags and ExcludeResourceTags at most 50 each; LockState locked | pending_unlock | unlocked.
+// ListRules (Recycle Bin API Reference, ListRules): ResourceType required, one of EBS_SNAPSHOT | EC2_IMAGE |
+// EBS_VOLUME; MaxResults 1 to 1000; ResourceTags at most 50, ExcludeResourceTags at most 5; LockState locked |
+// pending_unlock | unlocked.
 const RESOURCE_TYPES = new Set(['EBS_SNAPSHOT', 'EC2_IMAGE', 'EBS_VOLUME']);
 const LOCK_STATES = new Set(['locked', 'pending_unlock', 'unlocked']);
 const DEFAULT_PAGE = 100;
 // GetRule: Identifier matches [0-9a-zA-Z]{11}.
 const IDENTIFIER = /^[0-9a-zA-Z]{11}$/;
 
-const tagList = (body: Body, field: string): { ResourceTagKey: string; ResourceTagValue?: string }[] | undefined => {
+const tagList = (body: Body, field: string, most: number): { ResourceTagKey: string; ResourceTagValue?: string }[] | undefined => {
   const value = body[field];
   if (value === undefined) return undefined;
-  if (!Array.isArray(value) || value.length > 50) throw invalid(`${field}: expected a list of at most 50 tags`);
+  if (!Array.isArray(value) || value.length > most) throw invalid(`${field}: expected a list of at most ${most} tags`);
   return value as { ResourceTagKey: string; ResourceTagValue?: string }[];
 };
 
@@ -42,11 +43,11 @@ const listRules: RbinAction = (body, store) => {
   const type = body.ResourceType;
   if (typeof type !== 'string' || !RESOURCE_TYPES.has(type)) throw invalid('ResourceType: expected EBS_SNAPSHOT, EC2_IMAGE or EBS_VOLUME');
   const max = body.MaxResults ?? DEFAULT_PAGE;
-  if (!Number.isInteger(max) || (max as number) < 5 || (max as number) > 500) throw invalid('MaxResults: expected 5 to 500');
+  if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 1000) throw invalid('MaxResults: expected 1 to 1000');
   if (body.LockState !== undefined && !LOCK_STATES.has(String(body.LockState)))
     throw invalid('LockState: expected locked, pending_unlock or unlocked');
-  const tags = tagList(body, 'ResourceTags');
-  const excluded = tagList(body, 'ExcludeResourceTags');
+  const tags = tagList(body, 'ResourceTags', 50);
+  const excluded = tagList(body, 'ExcludeResourceTags', 5);
   const matching = [...store.recycleBinRules.values()]
     .filter((r) => r.resourceType === type)
     .filter((r) => body.LockState === undefined || r.lockState === body.LockState)

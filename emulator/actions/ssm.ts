@@ -83,10 +83,12 @@ const found = (store: Store, wanted: string): SsmParameter => {
 
 const arnOf = (options: EmulatorOptions, parameterName: string) =>
   `arn:aws:ssm:${options.region}:123456789012:parameter/${parameterName.replace(/^\//, '')}`;
-const shape = (p: SsmParameter, options: EmulatorOptions, withValue: boolean) => ({
+/** A SecureString's value as a read without WithDecryption returns it: KMS ciphertext, never the clear text. */
+const sealed = (value: string) => `AQICAH${Buffer.from(value).toString('base64')}`;
+const shape = (p: SsmParameter, options: EmulatorOptions, withValue: boolean, decrypt = false) => ({
   Name: p.name,
-  Type: 'String',
-  ...(withValue ? { Value: p.value, ARN: arnOf(options, p.name) } : {}),
+  Type: p.type ?? 'String',
+  ...(withValue ? { Value: p.type === 'SecureString' && !decrypt ? sealed(p.value) : p.value, ARN: arnOf(options, p.name) } : {}),
   Version: p.version,
   LastModifiedDate: Date.parse(p.lastModified) / 1000,
   DataType: p.dataType,
@@ -97,7 +99,11 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
   const value = body.Value;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE)
     throw new SsmErrorResponse('ValidationException', `Value: expected 1 to ${MAX_VALUE} characters`);
-  const type = body.Type ?? 'String';
+  const existing = store.parameters.get(parameterName);
+  // "Type: ... Required: No", but "You must specify a parameter type when you create a parameter" (PutParameter, Type).
+  if (body.Type === undefined && !existing)
+    throw new SsmErrorResponse('ValidationException', 'A parameter type is required when you create a parameter.');
+  const type = body.Type ?? existing?.type ?? 'String';
   if (type !== 'String' && type !== 'StringList' && type !== 'SecureString')
     throw new SsmErrorResponse('ValidationException', `Type: expected String, StringList or SecureString`);
   const dataType = body.DataType ?? 'text';
@@ -109,7 +115,6 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
     throw new SsmErrorResponse('ValidationException', `Parameter value ${value} is not a valid AMI ID.`);
   if (dataType === 'aws:ssm:integration')
     throw new SsmErrorResponse('ValidationException', 'aws:ssm:integration: not modelled by the emulator');
-  const existing = store.parameters.get(parameterName);
   if (existing && body.Overwrite !== true)
     throw new SsmErrorResponse(
       'ParameterAlreadyExists',
@@ -117,17 +122,40 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
     );
   const lastModified = options.now().toISOString();
   const version = (existing?.version ?? 0) + 1;
+  const entry = { version, value, type, dataType, lastModified };
   if (dataType === 'aws:ec2:image') {
-    // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable;
-    // a new parameter whose first value is dropped never exists.
-    // SSM validates with the caller's own ec2:DescribeImages: without it, the value is dropped too.
+    // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable, and
+    // "the parameter will not be created or updated" (its version and data type stay); a new parameter whose first
+    // value is dropped never exists. SSM validates with the caller's own ec2:DescribeImages: without it, dropped too.
     const dropped = !store.images.has(value) || callerMayDescribeImages === false || faults.takeParameterDrop();
+    if (dropped) return { Version: version, Tier: 'Standard' };
     const pending = { value, readsLeft: options.parameterValidationReads, dropped };
-    if (existing) Object.assign(existing, { dataType, version, lastModified, pending });
-    else if (!dropped) store.parameters.set(parameterName, { name: parameterName, value: '', dataType, version, lastModified, pending });
+    if (existing)
+      Object.assign(existing, { dataType, type, version, lastModified, pending, history: [...(existing.history ?? []), entry] });
+    else
+      store.parameters.set(parameterName, {
+        name: parameterName,
+        value: '',
+        dataType,
+        type,
+        version,
+        lastModified,
+        pending,
+        history: [entry],
+      });
     return { Version: version, Tier: 'Standard' };
   }
-  store.parameters.set(parameterName, { name: parameterName, value, dataType: 'text', version, lastModified, pending: undefined });
+  const history = [...(existing?.history ?? []), entry];
+  store.parameters.set(parameterName, {
+    name: parameterName,
+    value,
+    dataType: 'text',
+    type,
+    version,
+    lastModified,
+    pending: undefined,
+    history,
+  });
   return { Version: version, Tier: 'Standard' };
 };
 
@@ -136,7 +164,38 @@ const getParameter: SsmAction = (body, { store, options }) => {
   // A new parameter whose first value is still being validated is not there yet.
   if (parameter.value === '' && parameter.pending)
     throw new SsmErrorResponse('ParameterNotFound', `Parameter ${parameter.name} not found.`);
-  return { Parameter: shape(parameter, options, true) };
+  return { Parameter: shape(parameter, options, true, body.WithDecryption === true) };
+};
+
+// GetParameterHistory: every version written, oldest first; MaxResults 1 to 50 (API reference).
+const getParameterHistory: SsmAction = (body, { store, options }) => {
+  const parameter = found(store, name(body));
+  const max = body.MaxResults ?? 50;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 50)
+    throw new SsmErrorResponse('ValidationException', 'MaxResults: expected 1 to 50');
+  const start = typeof body.NextToken === 'string' ? Number(body.NextToken) : 0;
+  const all = parameter.history ?? [
+    {
+      version: parameter.version,
+      value: parameter.value,
+      type: parameter.type ?? 'String',
+      dataType: parameter.dataType,
+      lastModified: parameter.lastModified,
+    },
+  ];
+  const page = all.slice(start, start + max);
+  return {
+    Parameters: page.map((h) => ({
+      Name: parameter.name,
+      Type: h.type,
+      Value: h.type === 'SecureString' && body.WithDecryption !== true ? sealed(h.value) : h.value,
+      Version: h.version,
+      LastModifiedDate: Date.parse(h.lastModified) / 1000,
+      DataType: h.dataType,
+      ARN: arnOf(options, parameter.name),
+    })),
+    ...(start + max < all.length ? { NextToken: String(start + max) } : {}),
+  };
 };
 
 // GetParameters: 1 to 10 names; names not found are listed in InvalidParameters.
@@ -146,7 +205,7 @@ const getParameters: SsmAction = (body, { store, options }) => {
     throw new SsmErrorResponse('ValidationException', 'Names: expected 1 to 10 parameter names');
   const parameters = names.flatMap((n) => {
     const p = store.parameters.get(n);
-    return p && read(p).value !== '' ? [shape(p, options, true)] : [];
+    return p && read(p).value !== '' ? [shape(p, options, true, body.WithDecryption === true)] : [];
   });
   return { Parameters: parameters, InvalidParameters: names.filter((n) => !parameters.some((p) => p.Name === n)) };
 };
@@ -172,5 +231,6 @@ export const ssmActions: Record<string, SsmAction> = {
   PutParameter: putParameter,
   GetParameter: getParameter,
   GetParameters: getParameters,
+  GetParameterHistory: getParameterHistory,
   DescribeParameters: describeParameters,
 };

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { RbinClient } from '@aws-sdk/client-rbin';
 import { ec2Call } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/failures.ts';
 import { TAG } from '../rotation/tags.ts';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
@@ -98,13 +99,24 @@ const applyStages = async (ec2: PruneClients['ec2'], planned: readonly StageDeci
   for (const s of planned) {
     try {
       if (s.stage === 'disable') {
+        // A retry whose first answer was lost finds the image disabled already: EC2 says IncorrectState, which is done.
         if (!s.alreadyDisabled)
-          await ec2Call(`disable image ${s.imageId}`, () => ec2.send(new DisableImageCommand({ ImageId: s.imageId })));
+          await ec2Call(`disable image ${s.imageId}`, () =>
+            ec2.send(new DisableImageCommand({ ImageId: s.imageId })).catch((error: unknown) => {
+              if (awsErrorCode(error) === 'IncorrectState') return undefined;
+              throw error;
+            }),
+          );
         await ec2Call(`tag image ${s.imageId} disabled`, () =>
           ec2.send(new CreateTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.disabledAt, Value: now.toISOString() }] })),
         );
       } else {
-        await ec2Call(`enable image ${s.imageId}`, () => ec2.send(new EnableImageCommand({ ImageId: s.imageId })));
+        await ec2Call(`enable image ${s.imageId}`, () =>
+          ec2.send(new EnableImageCommand({ ImageId: s.imageId })).catch((error: unknown) => {
+            if (awsErrorCode(error) === 'IncorrectState') return undefined;
+            throw error;
+          }),
+        );
         await ec2Call(`untag image ${s.imageId}`, () =>
           ec2.send(new DeleteTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.disabledAt }] })),
         );

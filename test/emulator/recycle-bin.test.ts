@@ -24,13 +24,32 @@ describe('the emulated Recycle Bin (Recycle Bin API reference: ListRules, GetRul
   });
 
   it.each([
-    { case: 'MaxResults below 5', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 4 } },
-    { case: 'MaxResults above 500', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 501 } },
+    { case: 'MaxResults of 0', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 0 } },
+    { case: 'MaxResults above 1000', input: { ResourceType: 'EC2_IMAGE' as const, MaxResults: 1001 } },
+
     { case: 'no ResourceType', input: {} },
   ])('refuses ListRules with $case', async ({ input }) => {
     const error = await failureOf(rbin().send(new ListRulesCommand(input as never)));
 
     expect(error).toMatchObject({ name: 'ValidationException', Reason: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  it('takes MaxResults from 1 to 1000, and at most five exclusion tags', async () => {
+    const most = await failureOf(rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', MaxResults: 1000 })));
+    const one = await failureOf(rbin().send(new ListRulesCommand({ ResourceType: 'EC2_IMAGE', MaxResults: 1 })));
+    // The npm registry's Recycle Bin client (3.523) predates exclusion tags: the request is written by hand.
+    const excluding = (count: number) =>
+      fetch(`${emulator().url}/list-rules`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ResourceType: 'EC2_IMAGE',
+          ExcludeResourceTags: Array.from({ length: count }, (_, n) => ({ ResourceTagKey: `k${n}`, ResourceTagValue: 'v' })),
+        }),
+      }).then((r) => r.status);
+
+    expect([most, one]).toEqual([undefined, undefined]);
+    expect([await excluding(5), await excluding(6)]).toEqual([200, 400]);
   });
 
   it('refuses a page token it did not give', async () => {

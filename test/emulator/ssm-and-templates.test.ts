@@ -1,11 +1,21 @@
 import {
   CreateLaunchTemplateVersionCommand,
+  type CreateLaunchTemplateVersionCommandInput,
   DescribeImageReferencesCommand,
   DescribeImagesCommand,
+  DisableImageCommand,
+  EnableImageCommand,
   EnableImageDeprecationCommand,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
-import { DescribeParametersCommand, GetParameterCommand, GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParameterHistoryCommand,
+  GetParametersCommand,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { clientFor, useEmulator } from '../support/emulator.ts';
 
@@ -66,6 +76,49 @@ describe('the emulated SSM parameters (AWS JSON 1.1 on the same port)', () => {
     expect(await refusal(ssm().send(new DescribeParametersCommand({ MaxResults: 51 })))).toBe('ValidationException');
   });
 
+  it('needs a type to create a parameter, and keeps it: a SecureString is read in clear only WithDecryption', async () => {
+    const untyped = await refusal(ssm().send(new PutParameterCommand({ Name: '/app/untyped', Value: 'x' })));
+    await ssm().send(new PutParameterCommand({ Name: '/app/secret', Value: 'hunter2', Type: 'SecureString' }));
+    await ssm().send(new PutParameterCommand({ Name: '/app/list', Value: 'a,b', Type: 'StringList' }));
+
+    const sealed = (await ssm().send(new GetParameterCommand({ Name: '/app/secret' }))).Parameter;
+    const clear = (await ssm().send(new GetParameterCommand({ Name: '/app/secret', WithDecryption: true }))).Parameter;
+    const list = (await ssm().send(new GetParameterCommand({ Name: '/app/list' }))).Parameter;
+
+    expect(untyped).toBe('ValidationException');
+    expect(sealed?.Type).toBe('SecureString');
+    expect(sealed?.Value).not.toContain('hunter2');
+    expect(clear?.Value).toBe('hunter2');
+    expect(list?.Type).toBe('StringList');
+  });
+
+  it('neither updates the version nor the data type of a parameter when its aws:ec2:image value is dropped', async () => {
+    seedImage();
+    await ssm().send(new PutParameterCommand({ Name: '/golden/web', Value: 'not-an-image-yet', Type: 'String' }));
+
+    await put('/golden/web', 'ami-0fffffffffffffff9');
+
+    const kept = (await ssm().send(new GetParameterCommand({ Name: '/golden/web' }))).Parameter;
+    expect(kept).toMatchObject({ Version: 1, DataType: 'text', Value: 'not-an-image-yet' });
+  });
+
+  it('lists every version written with GetParameterHistory, oldest first', async () => {
+    seedImage();
+    await put('/golden/web', IMAGE, { Overwrite: false });
+    // Read until SSM has validated the value (a new parameter is not found before).
+    await refusal(value('/golden/web'));
+    await refusal(value('/golden/web'));
+    await ssm().send(new PutParameterCommand({ Name: '/golden/web', Value: 'ami-0aaaaaaaaaaaaaaa1', Type: 'String', Overwrite: true }));
+
+    const { Parameters } = await ssm().send(new GetParameterHistoryCommand({ Name: '/golden/web' }));
+
+    expect(Parameters?.map((p) => [p.Version, p.DataType, p.Value])).toEqual([
+      [1, 'aws:ec2:image', IMAGE],
+      [2, 'text', IMAGE],
+    ]);
+    expect(await refusal(ssm().send(new GetParameterHistoryCommand({ Name: '/golden/none' })))).toBe('ParameterNotFound');
+  });
+
   it('reads several at once and describes data types without values', async () => {
     await ssm().send(new PutParameterCommand({ Name: '/golden/text', Value: 'x', Type: 'String' }));
 
@@ -105,6 +158,40 @@ describe('launch template versions', () => {
     expect(emulator().store.launchTemplate(TEMPLATE).versions).toHaveLength(2);
   });
 
+  it('refuses a ClientToken repeated with other parameters, and a version without LaunchTemplateData', async () => {
+    seedTemplate();
+    const ec2 = clientFor(emulator(), 1);
+    const version = (ImageId: string, ClientToken = 'run-1') =>
+      ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: TEMPLATE, LaunchTemplateData: { ImageId }, ClientToken }));
+
+    await version(IMAGE);
+    const mismatch = await refusal(version('ami-0ccccccccccccccc1'));
+    const empty = await refusal(
+      ec2.send(
+        new CreateLaunchTemplateVersionCommand({
+          LaunchTemplateId: TEMPLATE,
+          ClientToken: 'run-2',
+        } as CreateLaunchTemplateVersionCommandInput),
+      ),
+    );
+
+    expect(mismatch).toBe('IdempotentParameterMismatch');
+    expect(empty).toBe('MissingParameter');
+    expect(emulator().store.launchTemplate(TEMPLATE).versions).toHaveLength(2);
+  });
+
+  it('takes a launch template by id or by name, never both', async () => {
+    seedTemplate();
+
+    const both = await refusal(
+      clientFor(emulator(), 1).send(
+        new ModifyLaunchTemplateCommand({ LaunchTemplateId: TEMPLATE, LaunchTemplateName: 'web', DefaultVersion: '1' }),
+      ),
+    );
+
+    expect(both).toBe('InvalidParameterCombination');
+  });
+
   it('sets the default only to a version that exists', async () => {
     seedTemplate();
     const ec2 = clientFor(emulator(), 1);
@@ -115,6 +202,21 @@ describe('launch template versions', () => {
 
     expect(missing).toBe('InvalidLaunchTemplateId.VersionNotFound');
     expect(emulator().store.launchTemplate(TEMPLATE).defaultVersion).toBe(2);
+  });
+});
+
+describe('disabling and enabling images', () => {
+  it('disables only an available image and enables only a disabled one: asking again is IncorrectState', async () => {
+    seedImage();
+    const ec2 = clientFor(emulator(), 1);
+
+    await ec2.send(new DisableImageCommand({ ImageId: IMAGE }));
+    const again = await refusal(ec2.send(new DisableImageCommand({ ImageId: IMAGE })));
+    await ec2.send(new EnableImageCommand({ ImageId: IMAGE }));
+    const enabledAgain = await refusal(ec2.send(new EnableImageCommand({ ImageId: IMAGE })));
+
+    expect([again, enabledAgain]).toEqual(['IncorrectState', 'IncorrectState']);
+    expect(emulator().store.images.get(IMAGE)?.state).toBe('available');
   });
 });
 

@@ -133,6 +133,26 @@ describe('prune against EC2', () => {
     });
   });
 
+  it('disables an expired image and tags it when the first DisableImage answer was lost and the retry meets IncorrectState', async () => {
+    emulator().seed({ images: [newest, old(1)] });
+    emulator().injectFaults({ rules: [{ actions: ['DisableImage'], code: 'InternalError', when: 'after', times: 1 }] });
+
+    const result = await prune({ keepLast: 1, maxAgeDays: 1, minKeep: 1, disableBeforeDeleteDays: 2 });
+
+    expect(
+      emulator()
+        .requests.filter((r) => r.action === 'DisableImage')
+        .map((r) => r.errorCode),
+    ).toEqual(['InternalError', 'IncorrectState']);
+    expect(emulator().store.images.get(id('ami', 1))?.state).toBe('disabled');
+    expect(
+      emulator()
+        .store.images.get(id('ami', 1))
+        ?.tags.map((t) => t.key),
+    ).toContain(TAG.disabledAt);
+    expect(result.totals).toMatchObject({ disabled: 1, failed: 0 });
+  });
+
   it('keeps images that Auto Scaling groups launch: a pinned template version, a launch configuration, an override', async () => {
     emulator().seed({
       images: [newest, old(1), old(2), old(3), old(4)],

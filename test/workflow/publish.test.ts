@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
@@ -67,6 +67,25 @@ describe('publishing the new image', () => {
     expect(template().defaultVersion).toBe(2);
     expect(emulator().store.parameters.get(PARAMETER)?.value).toBe(newImageId());
     expect(calls('CreateLaunchTemplateVersion')).toBe(2);
+  });
+
+  it('makes one template version when the whole step is retried after a lost answer, by its own ClientToken', async () => {
+    seedPublishing();
+    emulator().injectFaults({
+      rules: [{ actions: ['CreateLaunchTemplateVersion'], code: 'InternalServerError', when: 'after', times: 1 }],
+    });
+
+    // One attempt per call: the SDK's own retry (and its own token) cannot hide the loss; the state machine retries the step.
+    const run = await runRotationLocally({ input: input({ publish }), clients: roleClientsFor(emulator(), { AWS_MAX_ATTEMPTS: '1' }) });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(
+      emulator()
+        .requests.filter((r) => r.action === 'CreateLaunchTemplateVersion')
+        .map((r) => r.errorCode),
+    ).toEqual(['InternalServerError', undefined]);
+    expect(template().versions).toHaveLength(2);
+    expect(template().defaultVersion).toBe(2);
   });
 
   it('ends with PublishNotConfirmed, one alert and no prune when SSM drops the value, keeping the new image', async () => {
