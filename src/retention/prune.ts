@@ -41,6 +41,8 @@ export interface PrunePlan {
   stages: StageDecision[];
   /** Whether a deleted image could be restored; absent when not checked. */
   recycleBin?: RecycleBinAssessment;
+  /** Images this execution enabled again, by their enabled-at tag: told in the alert even when the pass that did it died. */
+  reenabled: { imageId: string; name: string }[];
 }
 
 export const ORPHAN_GRACE_HOURS = 24;
@@ -70,7 +72,10 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
     ...stages.filter((s) => s.stage === 'disable').map((s) => s.imageId),
   ]);
   const deprecations = planDeprecations(inventory, retiring, settings);
-  const plan: PrunePlan = { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages };
+  const reenabled = inventory
+    .filter((i) => i.state === 'available' && i.tags[TAG.enabledAt] === settings.now.toISOString())
+    .map(({ imageId, name }) => ({ imageId, name }));
+  const plan: PrunePlan = { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages, reenabled };
   if (settings.checkRecycleBin && recycleBin) plan.recycleBin = assessRecycleBin(await readRecycleBinRules(recycleBin), inventory);
   return plan;
 };
@@ -111,6 +116,10 @@ const applyStages = async (ec2: PruneClients['ec2'], planned: readonly StageDeci
           ec2.send(new CreateTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.disabledAt, Value: now.toISOString() }] })),
         );
       } else {
+        // The marker first: whatever stops the pass after it, the next pass of this execution still tells the alert.
+        await ec2Call(`mark image ${s.imageId} enabled`, () =>
+          ec2.send(new CreateTagsCommand({ Resources: [s.imageId], Tags: [{ Key: TAG.enabledAt, Value: now.toISOString() }] })),
+        );
         await ec2Call(`enable image ${s.imageId}`, () =>
           ec2.send(new EnableImageCommand({ ImageId: s.imageId })).catch((error: unknown) => {
             if (awsErrorCode(error) === 'IncorrectState') return undefined;

@@ -98,9 +98,15 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
     .filter((d) => d.outcome === 'failed')
     .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: d.reason }));
   // A disabled image that came into use again is enabled, and said in the one alert: someone relied on it.
-  const enabledNotices = run.stages
-    .filter((d) => d.stage === 'enable' && d.outcome === 'done')
-    .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: `enabled again: ${d.reason.replace(/^enable: /, '')}` }));
+  const enabledNotices = [
+    // Enabled by an earlier pass of this execution that did not live to report it (its enabled-at tag says so).
+    ...run.plan.reenabled
+      .filter((r) => !run.stages.some((d) => d.imageId === r.imageId))
+      .map((r) => ({ resource: `${r.imageId} (${r.name})`, reason: 'enabled again: it was disabled and found in use' })),
+    ...run.stages
+      .filter((d) => d.stage === 'enable' && d.outcome === 'done')
+      .map((d) => ({ resource: `${d.imageId} (${d.name})`, reason: `enabled again: ${d.reason.replace(/^enable: /, '')}` })),
+  ];
   // Expired images kept because their usage is unknown are not pruned: said once a night, in the one alert.
   const { heldBack } = run.plan.usage;
   const heldBackNote = heldBack

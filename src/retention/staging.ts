@@ -45,6 +45,9 @@ export const planStages = (
       if (uses.length > 0) return stage(d, 'enable', `enable: disabled, but in use by ${uses.join(', ')}`);
       return d;
     }
+    // Enabled by a pass that stopped before it untagged the image: finish the job (EnableImage again is harmless).
+    if (d.state === 'available' && image?.tags[TAG.disabledAt] !== undefined && d.action === 'keep')
+      return stage(d, 'enable', `enable: finishing an earlier enable (still tagged ${TAG.disabledAt}); ${d.reason}`);
     if (d.action !== 'delete' || image === undefined) return d;
     if (d.state === 'available') return stage(d, 'disable', `disable: ${d.reason}; deleted once disabled ${days} days and still unused`);
     if (d.state !== 'disabled') return d;

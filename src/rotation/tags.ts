@@ -11,6 +11,8 @@ export const TAG = {
   device: 'ami-rotator:device',
   /** When the prune disabled the image (disableBeforeDeleteDays): it is deleted that many days later if still unused. */
   disabledAt: 'ami-rotator:disabled-at',
+  /** When the prune enabled an image again (it was disabled, and found in use): the night's alert says so, even after a crash. */
+  enabledAt: 'ami-rotator:enabled-at',
   /** On a boot test's instance and volumes: the execution that launched it (its role may terminate only these). */
   bootTest: 'ami-rotator:boot-test',
   /** Set by a person to keep an image whatever the policy says. */

@@ -54,3 +54,63 @@ describe('disable before delete, over two nights', () => {
     expect(second.alerts[0]?.message).toContain(`${id(4)} (web-prod-old-4): enabled again: disabled, but in use by launch template`);
   });
 });
+
+describe('enabling again, when the pass that did it does not live to say so', () => {
+  const disabledInUse = () => {
+    seedInstance(emulator());
+    emulator().seed({
+      images: [
+        {
+          imageId: id(1),
+          name: 'web-prod-old-1',
+          creationDate: new Date(Date.now() - 5 * DAY_MS).toISOString(),
+          state: 'disabled',
+          tags: { [TAG.managed]: 'true', [TAG.family]: FAMILY, [TAG.disabledAt]: new Date(Date.now() - DAY_MS).toISOString() },
+        },
+      ],
+      // Someone launched it by id again: a stopped instance still uses it.
+      instances: [{ imageId: id(1), state: 'stopped' }],
+    });
+  };
+  // The prune function did its work, then its first attempt was ended as a Lambda timeout ends it.
+  const dieAfterPrune: Parameters<typeof runRotationLocally>[0]['interceptInvoke'] = async (fn, invoke, attempt) => {
+    const result = await invoke();
+    if (fn === 'prune-images' && attempt === 1)
+      throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+    return result;
+  };
+
+  it("still says in the night's alert that the image was enabled again, and leaves no disabled-at tag on it", async () => {
+    disabledInUse();
+
+    const run = await runRotationLocally({ input: input({ retention }), interceptInvoke: dieAfterPrune });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(state(id(1))).toBe('available');
+    expect(
+      emulator()
+        .store.images.get(id(1))
+        ?.tags.map((t) => t.key),
+    ).not.toContain(TAG.disabledAt);
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1): enabled again`);
+  });
+
+  it('finishes an enable that stopped before the image was untagged, and says so', async () => {
+    disabledInUse();
+    emulator().injectFaults({ rules: [{ actions: ['DeleteTags'], code: 'InternalError', times: 20 }] });
+
+    const first = await runRotationLocally({ input: input({ retention }) });
+    emulator().injectFaults({});
+    const next = await runRotationLocally({ input: input({ retention }) });
+
+    expect(first.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1)`);
+    expect(state(id(1))).toBe('available');
+    expect(
+      emulator()
+        .store.images.get(id(1))
+        ?.tags.map((t) => t.key),
+    ).not.toContain(TAG.disabledAt);
+    expect(next.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1): enabled again`);
+  });
+});
