@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
 import { DAY_MS } from '../src/retention/policy.ts';
 import { TAG } from '../src/rotation/tags.ts';
+import { BENCH_BUILD_DIR } from './cold-start.ts';
 
 const run = promisify(execFile);
 
@@ -87,7 +88,7 @@ export const measureMemory = async (): Promise<MemoryUse[]> => {
   const results: MemoryUse[] = [];
   try {
     for (const [fn, { event, what }] of Object.entries(INVOCATIONS)) {
-      const bundle = pathToFileURL(`.esbuild/.build/functions/${fn}.mjs`).href;
+      const bundle = pathToFileURL(`${BENCH_BUILD_DIR}/.build/functions/${fn}.mjs`).href;
       const script = `const { handler } = await import(${JSON.stringify(bundle)});
 await handler(${JSON.stringify(event)}, { awsRequestId: 'bench', getRemainingTimeInMillis: () => 60000 });
 process.stdout.write(String(process.resourceUsage().maxRSS));`;

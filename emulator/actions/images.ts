@@ -203,7 +203,10 @@ const settableTo =
     const image = store.image(required(q, 'ImageId'));
     const from = to === 'disabled' ? 'available' : 'disabled';
     if (image.state !== from)
-      throw new Ec2ErrorResponse('IncorrectState', `The image ${image.imageId} is ${image.state}; only an image that is ${from} can be made ${to}.`);
+      throw new Ec2ErrorResponse(
+        'IncorrectState',
+        `The image ${image.imageId} is ${image.state}; only an image that is ${from} can be made ${to}.`,
+      );
     image.state = to;
     return { return: true };
   };

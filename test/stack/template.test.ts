@@ -9,7 +9,7 @@ import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { describeAlertRules } from './alert-rules.ts';
-import { packageStack, type Template } from './package.ts';
+import { BUILD_DIR, packageStack, type Template } from './package.ts';
 import { describePermissions } from './permissions.ts';
 
 const emulator = useEmulator();
@@ -288,7 +288,7 @@ describe('the packaged stack', () => {
   });
 
   it.each(FUNCTIONS.map(functionFileOf))('keeps the %s bundle under 1 MB', async (fn) => {
-    const { size } = await stat(`.esbuild/.build/functions/${fn}.mjs`);
+    const { size } = await stat(`${BUILD_DIR}/.build/functions/${fn}.mjs`);
 
     expect(size).toBeLessThan(1_000_000);
   });
@@ -296,7 +296,7 @@ describe('the packaged stack', () => {
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 const load = async (fn: string) =>
-  ((await import(pathToFileURL(`.esbuild/.build/functions/${fn}.mjs`).href)) as { handler: Handler }).handler;
+  ((await import(pathToFileURL(`${BUILD_DIR}/.build/functions/${fn}.mjs`).href)) as { handler: Handler }).handler;
 const context = { awsRequestId: 'bundle-test', getRemainingTimeInMillis: () => 60_000 };
 
 describe('the bundles Lambda runs', () => {
