@@ -286,3 +286,39 @@ export const firstDenied = async (
 /** AWS's words for a refusal, naming the role, the action and the resource. */
 export const deniedMessage = (principal: Principal, check: Check): string =>
   `User: ${principal.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/local is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`;
+
+export type Authorization =
+  | { allowed: true; callerMayDescribeImages?: boolean }
+  | { allowed: false; status: number; code: string; message: string };
+
+/**
+ * One request's authorization: allowed when the caller is none of the stack's roles; otherwise every check of the
+ * action and of what the service checks on the caller's behalf. For SSM's asynchronous validation of an
+ * aws:ec2:image value, whether the caller may describe images (Systems Manager User Guide, "Native parameter
+ * support for Amazon Machine Image IDs"): without it, the value is dropped, not refused.
+ */
+export const authorize = async (
+  settings: IamSettings | undefined,
+  authorizationHeader: string | undefined,
+  request: {
+    service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin';
+    status: number;
+    code: string;
+    action: string;
+    params: Record<string, unknown>;
+    store: Store;
+    region: string;
+  },
+): Promise<Authorization> => {
+  const key = accessKeyOf(authorizationHeader);
+  const principal = key === undefined ? undefined : settings?.principals[key];
+  if (!settings || !principal) return { allowed: true };
+  const { service, action, params, store, region } = request;
+  const account = settings.accountId;
+  const checks = [...checksFor(service, action, params, store, region, account), ...dependentChecks(service, action, params, account)];
+  const denied = await firstDenied(principal, checks, account, region);
+  if (denied) return { allowed: false, status: request.status, code: request.code, message: deniedMessage(principal, denied) };
+  if (service !== 'ssm' || action !== 'PutParameter' || params.DataType !== 'aws:ec2:image') return { allowed: true };
+  const describe = [{ action: 'ec2:DescribeImages', resource: '*', context: {} }];
+  return { allowed: true, callerMayDescribeImages: (await firstDenied(principal, describe, account, region)) === undefined };
+};

@@ -21,7 +21,8 @@ import { tagActions } from './actions/tags.ts';
 import { Ec2ErrorResponse, RestJsonErrorResponse } from './error-response.ts';
 import { type FaultPlan, Faults, faultStatus, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
-import { accessKeyOf, checksFor, deniedMessage, dependentChecks, firstDenied, type IamSettings } from './iam.ts';
+import { authorize, type IamSettings } from './iam.ts';
+import { MUTATING_ACTIONS } from './mutating-actions.ts';
 import { parseQuery, type Query } from './query.ts';
 import { Store } from './store.ts';
 import { errorXml, queryErrorXml, queryResponseXml, responseXml } from './xml.ts';
@@ -37,30 +38,6 @@ const ACTIONS: Record<string, Action> = {
   ...launchTemplateActions,
   ...referenceActions,
 };
-
-/** Actions that change the account: a test of bad input asserts that none of them was called. */
-const MUTATING_ACTIONS = new Set([
-  'CreateImage',
-  'DeregisterImage',
-  'DeleteSnapshot',
-  'CreateTags',
-  'DeleteTags',
-  'RunInstances',
-  'TerminateInstances',
-  'StopInstances',
-  'StartInstances',
-  'CreateLaunchTemplate',
-  'CreateLaunchTemplateVersion',
-  'ModifyLaunchTemplate',
-  'DeleteLaunchTemplate',
-  'PutParameter',
-  'DisableImage',
-  'EnableImage',
-  'EnableImageDeprecation',
-  'DisableImageDeprecation',
-  'EnableImageDeregistrationProtection',
-  'DisableImageDeregistrationProtection',
-]);
 
 interface RecordedRequest {
   seq: number;
@@ -174,12 +151,6 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     ok: (result: object) => void;
   }
 
-  /** The role a request is signed as, when it is one whose calls are evaluated. */
-  const principalOf = (req: IncomingMessage) => {
-    const key = accessKeyOf(req.headers.authorization);
-    return key === undefined ? undefined : settings.iam?.principals[key];
-  };
-
   /** One request, whatever the protocol: recorded, faults injected before or after acting, answered. */
   const serve = async <P extends Record<string, unknown>>(
     req: IncomingMessage,
@@ -204,24 +175,14 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     };
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (handler === undefined) return fail(400, ...dialect.unknown(action), false);
-    const principal = principalOf(req);
-    let requestCtx = ctx;
-    if (principal && dialect.denied && settings.iam) {
-      const { service, status, code } = dialect.denied;
-      const account = settings.iam.accountId;
-      const checks = [
-        ...checksFor(service, action, params, store, options.region, account),
-        ...dependentChecks(service, action, params, account),
-      ];
-      const denied = await firstDenied(principal, checks, account, options.region);
-      if (denied) return fail(status, code, deniedMessage(principal, denied), false);
-      // SSM validates an aws:ec2:image value with the caller's own ec2:DescribeImages, and drops a value it cannot
-      // validate (Systems Manager User Guide, "Native parameter support for Amazon Machine Image IDs").
-      if (service === 'ssm' && action === 'PutParameter' && params.DataType === 'aws:ec2:image') {
-        const describe = [{ action: 'ec2:DescribeImages', resource: '*', context: {} }];
-        requestCtx = { ...ctx, callerMayDescribeImages: (await firstDenied(principal, describe, account, options.region)) === undefined };
-      }
-    }
+    const authorization = dialect.denied
+      ? await authorize(settings.iam, req.headers.authorization, { ...dialect.denied, action, params, store, region: options.region })
+      : { allowed: true as const };
+    if (!authorization.allowed) return fail(authorization.status, authorization.code, authorization.message, false);
+    const requestCtx =
+      authorization.callerMayDescribeImages === undefined
+        ? ctx
+        : { ...ctx, callerMayDescribeImages: authorization.callerMayDescribeImages };
     const before = faults.pick(action, params, 'before');
     if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
     let result: object;
