@@ -30,7 +30,7 @@ export interface Check {
 }
 
 /** The access key id of a SigV4-signed request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/...). */
-export const accessKeyOf = (authorization: string | undefined): string | undefined =>
+const accessKeyOf = (authorization: string | undefined): string | undefined =>
   /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
 
 type Tags = readonly { key: string; value: string }[];
@@ -177,7 +177,7 @@ const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, 
 };
 
 /** The checks for a request of any service the emulator speaks. */
-export const checksFor = (
+const checksFor = (
   service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin',
   action: string,
   params: Record<string, unknown>,
@@ -203,7 +203,7 @@ export const checksFor = (
  *   EC2", a profile is assumed to hold the role of the same name).
  * The aws:ec2:image validation of PutParameter is not a refusal but a dropped value: `canDescribeImages`.
  */
-export const dependentChecks = (service: string, action: string, params: Record<string, unknown>, account: string): Check[] => {
+const dependentChecks = (service: string, action: string, params: Record<string, unknown>, account: string): Check[] => {
   if (service !== 'ec2') return [];
   const q = params as Query;
   if (action === 'DescribeImageReferences') {
@@ -273,7 +273,7 @@ const allows = async (principal: Principal, check: Check, account: string, regio
 };
 
 /** The first check the principal's policies do not allow, or undefined when every one is allowed. */
-export const firstDenied = async (
+const firstDenied = async (
   principal: Principal,
   checks: readonly Check[],
   account: string,
@@ -284,7 +284,7 @@ export const firstDenied = async (
 };
 
 /** AWS's words for a refusal, naming the role, the action and the resource. */
-export const deniedMessage = (principal: Principal, check: Check): string =>
+const deniedMessage = (principal: Principal, check: Check): string =>
   `User: ${principal.arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/')}/local is not authorized to perform: ${check.action} on resource: ${check.resource} because no identity-based policy allows the ${check.action} action`;
 
 export type Authorization =
