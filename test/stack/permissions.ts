@@ -244,6 +244,26 @@ const ROLES: Row[] = [
       context: { ...managedResource, 'aws:TagKeys': [TAG.disabledAt] },
     },
   ],
+  [
+    'prune: marks when it enables one again',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.enabledAt] },
+    },
+  ],
+  [
+    'prune: never a DeleteTags without keys, which removes every tag',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:DeleteTags', resource: image(), context: managedResource },
+  ],
+  [
+    'create: never marks an image enabled on creation',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: image(), context: born([...CREATE_KEYS, TAG.enabledAt]) },
+  ],
   ['prune: never disables an unmanaged image', 'Denied', { principal: 'PruneImagesRole', action: 'ec2:DisableImage', resource: image() }],
   [
     'prune: never writes another tag',
