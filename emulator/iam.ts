@@ -30,8 +30,7 @@ export interface Check {
 }
 
 /** The access key id of a SigV4-signed request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/...). */
-const accessKeyOf = (authorization: string | undefined): string | undefined =>
-  /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+const accessKeyOf = (authorization: string | undefined): string | undefined => /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
 
 type Tags = readonly { key: string; value: string }[];
 const resourceTags = (tags: Tags | undefined): Context =>
@@ -273,12 +272,7 @@ const allows = async (principal: Principal, check: Check, account: string, regio
 };
 
 /** The first check the principal's policies do not allow, or undefined when every one is allowed. */
-const firstDenied = async (
-  principal: Principal,
-  checks: readonly Check[],
-  account: string,
-  region: string,
-): Promise<Check | undefined> => {
+const firstDenied = async (principal: Principal, checks: readonly Check[], account: string, region: string): Promise<Check | undefined> => {
   for (const check of checks) if (!(await allows(principal, check, account, region))) return check;
   return undefined;
 };
