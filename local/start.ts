@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { depthExceeds } from '../src/rotation/request.ts';
 import { localIam } from './clients.ts';
 import { DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_PARAMETER, DEMO_TEMPLATE_ID, demoAccount } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
@@ -122,17 +123,6 @@ if (!Number.isInteger(waitMs) || waitMs < 0) {
   console.error(`--wait-ms: expected a whole number of milliseconds, 0 or more, got "${values['wait-ms']}"`);
   process.exit(2);
 }
-/** How deep a parsed JSON value nests, counted without recursion. */
-const nesting = (value: unknown): number => {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [v, depth] = item;
-    deepest = Math.max(deepest, depth);
-    if (typeof v === 'object' && v !== null) for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-};
 // The local Step Functions and the runner copy the input recursively; real inputs nest a few levels.
 const MAX_LOCAL_NESTING = 100;
 let input: unknown = scenario.input;
@@ -143,10 +133,9 @@ if (values.input !== undefined) {
     console.error(`--input: expected JSON, ${(error as Error).message}`);
     process.exit(2);
   }
-  const depth = nesting(input);
-  if (depth > MAX_LOCAL_NESTING) {
+  if (depthExceeds(input, MAX_LOCAL_NESTING)) {
     console.error(
-      `--input: nested ${depth} levels deep; the local run carries at most ${MAX_LOCAL_NESTING} (the execution input takes 4: README, "Execution input")`,
+      `--input: nested more than ${MAX_LOCAL_NESTING} levels deep, which the local run cannot carry (the execution input takes 4: README, "Execution input")`,
     );
     process.exit(2);
   }

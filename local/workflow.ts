@@ -194,18 +194,21 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   const built = new Map<string, Promise<Handler>>();
   const roles = functionRoles();
   const clientsOf = (file: string): Partial<AwsClients> | undefined => {
-    const role = roles[file] ?? `${file}-role`;
+    // A function without a role in serverless.yml would be signed with a key the emulator does not check.
+    const role = roles[file];
+    if (role === undefined) throw new Error(`functions/${file}.ts has no role in serverless.yml: its calls could not be checked`);
     if (typeof options.clients === 'function') return options.clients(role);
     if (options.clients) return options.clients;
     return options.identity === 'environment' ? undefined : environmentClientsAs(role);
   };
+  // Clients and handler once per function and run, on its first invocation.
   const handlerOf = (file: string): Promise<Handler> => {
-    const clients = clientsOf(file);
     const found =
       built.get(file) ??
-      import(`../functions/${file}.ts`).then((module: HandlerModule) =>
-        clients ? module.makeHandler({ ...defaultClients(), ...clients }) : module.handler,
-      );
+      import(`../functions/${file}.ts`).then((module: HandlerModule) => {
+        const clients = clientsOf(file);
+        return clients ? module.makeHandler({ ...defaultClients(), ...clients }) : module.handler;
+      });
     built.set(file, found);
     return found;
   };

@@ -4,7 +4,7 @@
  * it stays usable by id. Pure: it plans, with a reason for each image; the prune applies the plan.
  */
 
-import { BOOT_TEST_FAILED, isKeepTagged, TAG } from '../rotation/tags.ts';
+import { failedBootTest, isKeepTagged, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { newestFirst } from './plan.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
@@ -51,7 +51,7 @@ export const planDeprecations = (
       (ctx.accountId === undefined || i.ownerId === ctx.accountId),
   );
   // The newest image a consumer should move to: never one that failed its boot test.
-  const newest = newestFirst(ours.filter((i) => i.tags[TAG.status] !== BOOT_TEST_FAILED))[0];
+  const newest = newestFirst(ours.filter((i) => !failedBootTest(i.tags)))[0];
   // Never before the next whole minute (EC2 refuses the past), never past its ten-year limit.
   const earliest = ctx.now.getTime() + MINUTE_MS;
   const latest = new Date(ctx.now);

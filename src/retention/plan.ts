@@ -2,7 +2,7 @@
  * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
  * every image; it never calls AWS, reads the environment or the clock.
  */
-import { BOOT_TEST_FAILED, isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
+import { failedBootTest, isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
@@ -116,7 +116,7 @@ const ruleVerdicts = (images: readonly ManagedImage[], ctx: PlanContext): { imag
         : { image, verdict: { decision: decide(image, 'delete', 'failed image: never usable, always cleaned up') } };
     }
     // An image that failed its boot test (kept for inspection) is never a rollback: it counts towards no rule.
-    const failedTest = image.state === 'available' && image.tags[TAG.status] === BOOT_TEST_FAILED;
+    const failedTest = image.state === 'available' && failedBootTest(image.tags);
     // Every other available image of the family counts towards "the newest N", protected or not.
     const position = image.state === 'available' && !failedTest ? rank++ : undefined;
     const protectedBy = protection(image, ctx);
@@ -157,9 +157,7 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
   // Only the family's own images count towards the floor: another family's or account's, or one that failed its
   // boot test, are not a rollback.
   const uncounted = new Set(
-    images
-      .filter((image) => notOurs(image, ctx) !== undefined || image.tags[TAG.status] === BOOT_TEST_FAILED)
-      .map((image) => image.imageId),
+    images.filter((image) => notOurs(image, ctx) !== undefined || failedBootTest(image.tags)).map((image) => image.imageId),
   );
   return applyFloor(decisions, ctx.policy.minKeep, uncounted);
 };

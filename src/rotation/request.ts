@@ -237,9 +237,8 @@ const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retenti
   };
 };
 
-/** Validates an execution input against the contract and fills in the deployment's defaults. */
 /** How deep the input nests, counted without recursion, stopping as soon as it passes `limit`. */
-const depthExceeds = (input: unknown, limit: number): boolean => {
+export const depthExceeds = (input: unknown, limit: number): boolean => {
   const stack: [unknown, number][] = [[input, 0]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const [value, depth] = item;
@@ -259,6 +258,7 @@ const protoKeys = (value: unknown, path: string): string[] => {
   });
 };
 
+/** Validates an execution input against the contract and fills in the deployment's defaults. */
 export const parseRotationRequest = (input: unknown, config: DeploymentConfig): RotationRequest => {
   if (depthExceeds(input, MAX_DEPTH))
     throw new InvalidInputError([`input: nested more than ${MAX_DEPTH} levels deep; no field takes that`]);

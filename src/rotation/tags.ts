@@ -23,6 +23,8 @@ export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
 /** The `ami-rotator:status` of an image that failed its boot test and was kept for inspection (bootTest.keepFailedImage). */
 export const BOOT_TEST_FAILED = 'boot-test-failed';
+/** The one reading of that status: such an image is never a rollback, the newest, or counted by any rule. */
+export const failedBootTest = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.status] === BOOT_TEST_FAILED;
 
 /** The one reading of a person's keep tag, for images and snapshots alike: `true` in any case. */
 export const isKeepTagged = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.keep]?.toLowerCase() === 'true';

@@ -15,7 +15,7 @@ export interface Tally {
 
 export const emptyTally = (): Tally => ({ images: 0, duplicates: 0, orphans: 0, lost: 0, alertsMissing: 0, extraAlerts: 0, leftovers: 0 });
 
-const tagOf = (tags: readonly { key: string; value: string }[], key: string) => tags.find((t) => t.key === key)?.value;
+export const tagOf = (tags: readonly { key: string; value: string }[], key: string) => tags.find((t) => t.key === key)?.value;
 
 /**
  * Checks one run: at most one image per execution; a failed execution leaves no image and no snapshot

@@ -15,7 +15,7 @@ import { TAG } from '../../src/rotation/tags.ts';
 import { roleClientsFor, serviceClientFor, useEmulator } from '../support/emulator.ts';
 import { oracleDeletes, type Policy, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
-import { checkRun, emptyTally } from './invariants.ts';
+import { checkRun, emptyTally, tagOf } from './invariants.ts';
 import { dieAfter, RETENTION } from './runs.ts';
 
 const emulator = useEmulator();
@@ -38,8 +38,6 @@ const POLICIES: Policy[] = [
   { maxAgeDays: 1, minKeep: 4 },
   { keepLast: 1, minKeep: 3 },
 ];
-
-const tagOf = (tags: readonly { key: string; value: string }[], key: string) => tags.find((t) => t.key === key)?.value;
 
 /** The images the pins name. (The published parameter moves to tonight's image before the prune: not a use to keep.) */
 const inUse = (): Set<string> =>

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { dieAfter } from '../reliability/runs.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 
@@ -72,26 +73,24 @@ describe('enabling again, when the pass that did it does not live to say so', ()
       instances: [{ imageId: id(1), state: 'stopped' }],
     });
   };
-  // The prune function did its work, then its first attempt was ended as a Lambda timeout ends it.
-  const dieAfterPrune: Parameters<typeof runRotationLocally>[0]['interceptInvoke'] = async (fn, invoke, attempt) => {
-    const result = await invoke();
-    if (fn === 'prune-images' && attempt === 1)
-      throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
-    return result;
-  };
-
-  it("still says in the night's alert that the image was enabled again, and leaves no disabled-at tag on it", async () => {
-    disabledInUse();
-
-    const run = await runRotationLocally({ input: input({ retention }), interceptInvoke: dieAfterPrune });
-
-    expect(run.status).toBe('SUCCEEDED');
+  /** Enabled and no longer marked disabled: what every way through must leave. */
+  const enabledAndUntagged = () => {
     expect(state(id(1))).toBe('available');
     expect(
       emulator()
         .store.images.get(id(1))
         ?.tags.map((t) => t.key),
     ).not.toContain(TAG.disabledAt);
+  };
+
+  it("still says in the night's alert that the image was enabled again, and leaves no disabled-at tag on it", async () => {
+    disabledInUse();
+
+    // The prune function does its work, then its first attempt is ended as a Lambda timeout ends it.
+    const run = await runRotationLocally({ input: input({ retention }), interceptInvoke: dieAfter('prune-images') });
+
+    expect(run.status).toBe('SUCCEEDED');
+    enabledAndUntagged();
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1): enabled again`);
   });
@@ -105,12 +104,7 @@ describe('enabling again, when the pass that did it does not live to say so', ()
     const next = await runRotationLocally({ input: input({ retention }) });
 
     expect(first.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1)`);
-    expect(state(id(1))).toBe('available');
-    expect(
-      emulator()
-        .store.images.get(id(1))
-        ?.tags.map((t) => t.key),
-    ).not.toContain(TAG.disabledAt);
+    enabledAndUntagged();
     expect(next.alerts[0]?.message).toContain(`${id(1)} (web-prod-old-1): enabled again`);
   });
 });
