@@ -3,7 +3,10 @@
  * API Reference, HistoryEvent): `<StateType>StateEntered` / `StateExited` with the state's name, input and
  * output as JSON text, and the execution's start, success and failure.
  */
-import type { EventLog } from './workflow.ts';
+import type { StateMachine } from 'aws-local-stepfunctions';
+
+/** One execution event of aws-local-stepfunctions (the library does not export the type). */
+export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 export interface HistoryEvent {
   id: number;

@@ -20,11 +20,10 @@ import { ssmClient } from '../src/aws/ssm-client.ts';
 import { environmentClientsAs } from './clients.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
-import { toHistoryEvent } from './sfn-history.ts';
+import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
 
-/** One execution event (the library does not export the type). */
-export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+export type { EventLog } from './sfn-history.ts';
 
 const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
 export const LOCAL_ACCOUNT_ID = '123456789012';

@@ -5,8 +5,7 @@
  * profile's role to register); a command's outcome comes from the fault plan (`commandOutcomes`).
  */
 import { randomUUID } from 'node:crypto';
-import type { SsmAction } from './ssm.ts';
-import { SsmErrorResponse } from './ssm.ts';
+import { type SsmAction, SsmErrorResponse } from './ssm-protocol.ts';
 
 // SendCommand: DocumentName ^[a-zA-Z0-9_\-.:/]{3,128}$ (a name or an ARN); InstanceIds at most 50.
 const DOCUMENT = /^[a-zA-Z0-9_\-.:/]{3,128}$/;

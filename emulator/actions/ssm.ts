@@ -5,30 +5,15 @@
  * SSM does ("Native parameter support for Amazon Machine Image IDs"): PutParameter answers at once, reads
  * see the new value only once EC2 has validated it, and a value naming no image is dropped without an error.
  */
-import type { Faults } from '../faults.ts';
 import type { SsmParameter } from '../model.ts';
 import type { Store } from '../store.ts';
 import type { EmulatorOptions } from './context.ts';
 import { runCommandActions } from './run-command.ts';
+import { type SsmAction, SsmErrorResponse } from './ssm-protocol.ts';
 
-/** An SSM error: its `__type` is what the SDK names the exception after. */
-export class SsmErrorResponse extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export { SsmErrorResponse };
 
-export interface SsmContext {
-  store: Store;
-  faults: Faults;
-  options: EmulatorOptions;
-  /** Whether the caller may ec2:DescribeImages, for the validation of an aws:ec2:image value; unchecked when absent. */
-  callerMayDescribeImages?: boolean;
-}
 type Body = Record<string, unknown>;
-export type SsmAction = (body: Body, ctx: SsmContext) => object;
 
 // PutParameter, Name: 1 to 2048 characters of a-zA-Z0-9_.-/; not beginning with aws or ssm (any case); a name
 // with a slash is fully qualified (begins with one); at most 15 levels. Value: at most 4096 characters (standard tier).
