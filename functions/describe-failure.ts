@@ -2,30 +2,45 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type Alert, describeFailure, type FailureState } from '../src/alerts/failure-alert.ts';
+import { type Alert, describeFailure } from '../src/alerts/failure-alert.ts';
 import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
+import { failureOf, packFailure, STEP, type WorkflowFailureState } from '../src/workflow/contract.ts';
+
+/** DescribeRegionFailure, in the image workflow: the facts of its failure for the rotation, no alert yet. */
+export interface DescribeRegionFailureEvent {
+  step: typeof STEP.DescribeRegionFailure;
+  failure: WorkflowFailureState;
+}
 
 export interface DescribeFailureEvent {
-  state: FailureState;
+  step?: typeof STEP.DescribeFailure;
+  /** The failure path's state: `failed.<step>` (the contract), and what the rotation had made. */
+  failure: WorkflowFailureState;
   /** The execution's raw input, for the family and instance when validation failed. */
   input: unknown;
   execution: ExecutionRef;
 }
 
+const isRegionFailure = (event: DescribeFailureEvent | DescribeRegionFailureEvent): event is DescribeRegionFailureEvent =>
+  event.step === STEP.DescribeRegionFailure;
+
 /**
- * Writes the alert for a failed execution (the state machine publishes it to SNS) and counts the failure
- * by family and by failed step. Calls no AWS service.
+ * DescribeFailure: writes the alert for a failed execution (the state machine publishes it to SNS) and counts
+ * the failure by family and by failed step. DescribeRegionFailure: packs a child workflow's failure into its
+ * Fail state's error and cause, for the rotation's DescribeFailure to read. Calls no AWS service.
  */
 export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics } = {}) =>
-  middy<DescribeFailureEvent, Alert, Error, Context>()
+  middy<DescribeFailureEvent | DescribeRegionFailureEvent, Alert | { error: string; cause: string }, Error, Context>()
     .use(stepTracing('DescribeFailure'))
     .use(stepLogging('DescribeFailure'))
     .use(stepMetrics(metrics))
     .handler(async (event) => {
-      const alert = describeFailure({ ...event.state, input: event.input }, event.execution);
+      // Counted once, by the rotation's DescribeFailure.
+      if (isRegionFailure(event)) return packFailure(event.failure);
+      const alert = describeFailure({ ...failureOf(event.failure), input: event.input }, event.execution);
       metrics.addDimensions({ step: alert.details.failedStep.slice(0, 250) });
       metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
       return alert;

@@ -51,6 +51,10 @@ export const toHistoryEvent = (event: EventLog, id: number): HistoryEvent | unde
         type: `${STATE_TYPES[event.state.type] ?? 'Task'}StateExited`,
         stateExitedEventDetails: { name: event.state.name, output: text(event.state.output) },
       };
+    case 'StateFailed':
+      // A task's failure, each attempt's (a retried or caught one too); its state is the one entered before it.
+      if (event.state.type !== 'Task') return undefined;
+      return { ...base, type: 'TaskFailed', taskFailedEventDetails: { error: event.Error, cause: text(event.Cause) } };
     default:
       return undefined;
   }

@@ -100,6 +100,9 @@ export const functionFileOf = (logicalId: string): string =>
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
     .toLowerCase();
 
+/** The local name of a state machine: the rotation's `ami-rotator-local`, another's `ami-rotator-local-<its file in statemachine/>`. */
+const localStateMachineName = (file: string) => (file === 'rotate-ami' ? 'ami-rotator-local' : `ami-rotator-local-${file}`);
+
 /** Resolves `Fn::GetAtt`, `Ref` and `Fn::Sub` of pseudo parameters as CloudFormation would, to ARNs in the given account and region. */
 const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
   if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
@@ -111,6 +114,8 @@ const resolveIntrinsics = (node: Json, region: string, account: string): Json =>
       name === 'Partition' ? 'aws' : name === 'Region' ? region : account,
     );
   const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && String(getAtt[0]).endsWith('StateMachine'))
+    return `arn:aws:states:${region}:${account}:stateMachine:${localStateMachineName(functionFileOf(String(getAtt[0]).replace(/StateMachine$/, '')))}`;
   if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
   if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
@@ -181,14 +186,233 @@ export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
 
 export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
 
+/** Where each state machine of the stack is defined: the rotation and the workflow it runs per region. */
+const DEFINITIONS: Record<string, URL> = {
+  'rotate-ami': DEFINITION_PATH,
+  'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
+};
+
+/** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */
+export const loadDefinitions = async (): Promise<Record<string, Json>> =>
+  Object.fromEntries(
+    await Promise.all(Object.entries(DEFINITIONS).map(async ([file, path]) => [file, JSON.parse(await readFile(path, 'utf8')) as Json])),
+  );
+
+type Definition = { States: Record<string, { Type: string; Resource?: string }> };
+
+/** What one rotation's executions (the parent and its children) share: handlers, attempts, sinks and the result's events. */
+interface RunScope {
+  options: LocalRunOptions;
+  region: string;
+  account: string;
+  stepFunctions: LocalStepFunctions;
+  alerts: Alert[];
+  busEvents: BusEvent[];
+  /** Every state event of the rotation, children's included (their own start and end are in their own history). */
+  events: EventLog[];
+  began: number;
+  handlerOf: (file: string) => Promise<Handler>;
+  attempts: Map<string, number>;
+}
+
+interface ExecutionOutcome {
+  status: LocalRunResult['status'];
+  output: unknown;
+  error: string | undefined;
+  cause: string | undefined;
+}
+
+const causeText = (cause: unknown): string | undefined =>
+  typeof cause === 'string' ? cause : cause === undefined ? undefined : JSON.stringify(cause);
+
+const countAttempt = (scope: RunScope, stateName: string): number => {
+  const attempt = (scope.attempts.get(stateName) ?? 0) + 1;
+  scope.attempts.set(stateName, attempt);
+  return attempt;
+};
+
+/** The local handler of each Task state of a definition, by state name. */
+const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExecution): Record<string, (input: Json) => Promise<Json>> => {
+  const { options, region, account } = scope;
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  for (const [stateName, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task' || !state.Resource) continue;
+    if (state.Resource === 'arn:aws:states:::sns:publish') {
+      handlers[stateName] = async (input) => {
+        const message = input as { Subject?: string; Message?: string };
+        const publish = async () => {
+          checkPublish(message);
+          scope.alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
+          return { MessageId: randomUUID() };
+        };
+        const attempt = countAttempt(scope, stateName);
+        return (await (options.interceptInvoke ? options.interceptInvoke('sns:publish', publish, attempt) : publish())) as Json;
+      };
+      continue;
+    }
+    if (state.Resource === 'arn:aws:states:::events:putEvents') {
+      handlers[stateName] = async (input) => {
+        const put = async () => putEventsLocally(input, stateName, scope.busEvents);
+        const attempt = countAttempt(scope, stateName);
+        return (await (options.interceptInvoke ? options.interceptInvoke('events:putEvents', put, attempt) : put())) as Json;
+      };
+      continue;
+    }
+    if (state.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
+      handlers[stateName] = async (input) =>
+        startChildExecution(scope, input as { StateMachineArn?: string; Input?: Json; Name?: string }, record);
+      continue;
+    }
+    const file = state.Resource.split(':function:ami-rotator-local-')[1];
+    if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
+    handlers[stateName] = async (input) => {
+      const handler = await scope.handlerOf(file);
+      const attempt = countAttempt(scope, stateName);
+      const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);
+      const invoke = () => handler(structuredClone(input), context);
+      try {
+        const result = await (options.interceptInvoke ? options.interceptInvoke(file, invoke, attempt) : invoke());
+        return JSON.parse(JSON.stringify(result ?? null)) as Json;
+      } catch (error) {
+        throw asLambdaError(error);
+      }
+    };
+  }
+  return handlers;
+};
+
+/**
+ * One execution of one of the stack's state machines, recorded in the local Step Functions endpoint with its
+ * own history (as GetExecutionHistory returns it); its state events also go to the rotation's event list.
+ */
+const runExecution = async (
+  scope: RunScope,
+  file: string,
+  input: unknown,
+  name: string,
+  { child, onStart }: { child: boolean; onStart?: (executionArn: string) => void },
+): Promise<ExecutionOutcome & { executionArn: string; record: LocalExecution }> => {
+  const { options, region, account, stepFunctions } = scope;
+  const path = DEFINITIONS[file];
+  if (!path) throw new Error(`No state machine file for ${file}`);
+  const definition = resolveIntrinsics(JSON.parse(await readFile(path, 'utf8')) as Json, region, account) as Definition;
+  const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const waitOverrides = Object.fromEntries(
+    Object.entries(definition.States)
+      .filter(([, s]) => s.Type === 'Wait')
+      .map(([state]) => [state, options.waitMs ?? 0]),
+  );
+  const retryOverrides = Object.fromEntries(
+    Object.entries(definition.States)
+      .filter(([, s]) => s.Type === 'Task')
+      .map(([state]) => [state, options.retryMs ?? 0]),
+  );
+  const machineName = localStateMachineName(file);
+  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:${machineName}`;
+  const executionArn = `arn:aws:states:${region}:${account}:execution:${machineName}:${name}`;
+  const registered: LocalExecution = {
+    executionArn,
+    stateMachineArn,
+    name,
+    status: 'RUNNING',
+    startDate: new Date(),
+    input: JSON.stringify(input ?? null),
+  };
+  // An execution StartExecution registered is already there: this run fills it in.
+  const record = stepFunctions.executions.get(executionArn) ?? registered;
+  record.history ??= [];
+  stepFunctions.executions.set(executionArn, record);
+  onStart?.(executionArn);
+  const handlers = taskHandlers(scope, definition, record);
+  const execution = stateMachine.run(input as Json, {
+    overrides: options.realTime
+      ? { taskResourceLocalHandlers: handlers }
+      : { taskResourceLocalHandlers: handlers, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides },
+    context: {
+      // The library stamps Execution.StartTime with the clock when the run starts, as Step Functions does.
+      Execution: { Id: executionArn, Name: name },
+      StateMachine: { Id: stateMachineArn, Name: machineName },
+    },
+  });
+  const own: EventLog[] = [];
+  const collect = (async () => {
+    for await (const event of execution.eventLogs) {
+      own.push(event);
+      const recorded = toHistoryEvent(event, (record.history?.length ?? 0) + 1);
+      if (recorded) record.history?.push(recorded);
+      // A child's start and end belong to its own history; the rotation's list has its states.
+      if (child && event.type.startsWith('Execution')) continue;
+      scope.events.push(event);
+      options.onEvent?.(event, performance.now() - scope.began);
+    }
+  })();
+  let output: unknown;
+  let status: LocalRunResult['status'] = 'SUCCEEDED';
+  try {
+    output = await execution.result;
+  } catch {
+    status = 'FAILED';
+  }
+  await collect;
+  const failed = own.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: unknown } | undefined;
+  Object.assign(record, {
+    status,
+    stopDate: new Date(),
+    ...(status === 'SUCCEEDED' ? { output: JSON.stringify(output ?? null) } : {}),
+    ...(failed ? { error: failed.Error, cause: causeText(failed.Cause) ?? '' } : {}),
+  });
+  return { status, output, error: failed?.Error, cause: causeText(failed?.Cause), executionArn, record };
+};
+
+/**
+ * `states:startExecution.sync:2`, as Step Functions runs it (Developer Guide, "Start a new AWS Step Functions
+ * state machine from a running execution" and "Run a Job (.sync)"): the child runs as an execution of its own
+ * state machine; the task's result is DescribeExecution's answer with Input and Output as JSON; a child that
+ * fails fails the task with States.TaskFailed, whose cause is that answer (the child's error and cause in it).
+ */
+const startChildExecution = async (
+  scope: RunScope,
+  request: { StateMachineArn?: string; Input?: Json; Name?: string },
+  parent: LocalExecution,
+): Promise<Json> => {
+  const machine = String(request.StateMachineArn ?? '').split(':stateMachine:')[1] ?? '';
+  const file = machine.replace(/^ami-rotator-local-/, '');
+  const name = request.Name ?? randomUUID();
+  // The parent's history names the child as Step Functions' does: a TaskSubmitted event with StartExecution's answer.
+  const submitted = (executionArn: string) => {
+    const id = (parent.history?.length ?? 0) + 1;
+    parent.history?.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: Date.now() / 1000,
+      type: 'TaskSubmitted',
+      taskSubmittedEventDetails: {
+        resourceType: 'states',
+        resource: 'startExecution.sync:2',
+        output: JSON.stringify({ ExecutionArn: executionArn, StartDate: Date.now() / 1000 }),
+      },
+    });
+  };
+  const run = await runExecution(scope, file, request.Input ?? {}, name, { child: true, onStart: submitted });
+  const described = {
+    ExecutionArn: run.executionArn,
+    StateMachineArn: run.record.stateMachineArn,
+    Name: name,
+    Status: run.status,
+    StartDate: run.record.startDate.getTime(),
+    StopDate: run.record.stopDate?.getTime() ?? Date.now(),
+    Input: request.Input ?? {},
+    ...(run.status === 'SUCCEEDED' ? { Output: run.output as Json } : { Error: run.error ?? '', Cause: run.cause ?? '' }),
+  };
+  if (run.status === 'SUCCEEDED') return described;
+  const error = new Error(JSON.stringify(described));
+  error.name = 'States.TaskFailed';
+  throw error;
+};
+
 export const runRotationLocally = async (options: LocalRunOptions): Promise<LocalRunResult> => {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const account = options.accountId ?? LOCAL_ACCOUNT_ID;
-  const raw = await loadDefinition();
-  const definition = resolveIntrinsics(raw, region, account) as { States: Record<string, { Type: string; Resource?: string }> };
-  const alerts: Alert[] = [];
-  const busEvents: BusEvent[] = [];
-  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   // Each function's handler once per run: the module's own, or one built from the clients the run was given.
   const built = new Map<string, Promise<Handler>>();
   const roles = functionRoles();
@@ -211,115 +435,29 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     built.set(file, found);
     return found;
   };
-  const attempts = new Map<string, number>();
-  for (const [stateName, state] of Object.entries(definition.States)) {
-    if (state.Type !== 'Task' || !state.Resource) continue;
-    if (state.Resource === 'arn:aws:states:::sns:publish') {
-      handlers[stateName] = async (input) => {
-        const message = input as { Subject?: string; Message?: string };
-        const publish = async () => {
-          checkPublish(message);
-          alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
-          return { MessageId: randomUUID() };
-        };
-        const attempt = (attempts.get(stateName) ?? 0) + 1;
-        attempts.set(stateName, attempt);
-        return (await (options.interceptInvoke ? options.interceptInvoke('sns:publish', publish, attempt) : publish())) as Json;
-      };
-      continue;
-    }
-    if (state.Resource === 'arn:aws:states:::events:putEvents') {
-      handlers[stateName] = async (input) => {
-        const put = async () => putEventsLocally(input, stateName, busEvents);
-        const attempt = (attempts.get(stateName) ?? 0) + 1;
-        attempts.set(stateName, attempt);
-        return (await (options.interceptInvoke ? options.interceptInvoke('events:putEvents', put, attempt) : put())) as Json;
-      };
-      continue;
-    }
-    const file = state.Resource.split(':function:ami-rotator-local-')[1];
-    if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
-    handlers[stateName] = async (input) => {
-      const handler = await handlerOf(file);
-      const attempt = (attempts.get(stateName) ?? 0) + 1;
-      attempts.set(stateName, attempt);
-      const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);
-      const invoke = () => handler(structuredClone(input), context);
-      try {
-        const result = await (options.interceptInvoke ? options.interceptInvoke(file, invoke, attempt) : invoke());
-        return JSON.parse(JSON.stringify(result ?? null)) as Json;
-      } catch (error) {
-        throw asLambdaError(error);
-      }
-    };
-  }
-  const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-  const waitOverrides = Object.fromEntries(
-    Object.entries(definition.States)
-      .filter(([, s]) => s.Type === 'Wait')
-      .map(([name]) => [name, options.waitMs ?? 0]),
-  );
-  const retryOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, options.retryMs ?? 0]));
-  const name = options.executionName ?? `local-${randomUUID()}`;
-  const stateMachineArn = `arn:aws:states:${region}:${account}:stateMachine:ami-rotator-local`;
-  const executionArn = `arn:aws:states:${region}:${account}:execution:ami-rotator-local:${name}`;
-  const stepFunctions = options.stepFunctions ?? (await localStepFunctions());
-  const registered: LocalExecution = {
-    executionArn,
-    stateMachineArn,
-    name,
-    status: 'RUNNING',
-    startDate: new Date(),
-    input: JSON.stringify(options.input ?? null),
+  const scope: RunScope = {
+    options,
+    region,
+    account,
+    stepFunctions: options.stepFunctions ?? (await localStepFunctions()),
+    alerts: [],
+    busEvents: [],
+    events: [],
+    began: performance.now(),
+    handlerOf,
+    attempts: new Map(),
   };
-  // An execution StartExecution registered is already there: this run fills it in.
-  const record = stepFunctions.executions.get(executionArn) ?? registered;
-  record.history ??= [];
-  stepFunctions.executions.set(executionArn, record);
-  const execution = stateMachine.run(options.input as Json, {
-    overrides: options.realTime
-      ? { taskResourceLocalHandlers: handlers }
-      : { taskResourceLocalHandlers: handlers, waitTimeOverrides: waitOverrides, retryIntervalOverrides: retryOverrides },
-    context: {
-      // The library stamps Execution.StartTime with the clock when the run starts, as Step Functions does.
-      Execution: { Id: executionArn, Name: name },
-      StateMachine: { Id: stateMachineArn, Name: 'ami-rotator-local' },
-    },
-  });
-  const events: EventLog[] = [];
-  const began = performance.now();
-  const collect = (async () => {
-    for await (const event of execution.eventLogs) {
-      events.push(event);
-      const recorded = toHistoryEvent(event, (record.history?.length ?? 0) + 1);
-      if (recorded) record.history?.push(recorded);
-      options.onEvent?.(event, performance.now() - began);
-    }
-  })();
-  let output: unknown;
-  let status: LocalRunResult['status'] = 'SUCCEEDED';
-  try {
-    output = await execution.result;
-  } catch {
-    status = 'FAILED';
-  }
-  await collect;
-  const failed = events.find((e) => e.type === 'ExecutionFailed') as { Error?: string; Cause?: unknown } | undefined;
-  Object.assign(record, {
-    status,
-    stopDate: new Date(),
-    ...(status === 'SUCCEEDED' ? { output: JSON.stringify(output ?? null) } : {}),
-    ...(failed ? { error: failed.Error, cause: typeof failed.Cause === 'string' ? failed.Cause : JSON.stringify(failed.Cause ?? '') } : {}),
-  });
+  const name = options.executionName ?? `local-${randomUUID()}`;
+  const run = await runExecution(scope, 'rotate-ami', options.input, name, { child: false });
   return {
-    status,
-    output,
-    error: failed?.Error,
-    cause: typeof failed?.Cause === 'string' ? failed.Cause : failed?.Cause === undefined ? undefined : JSON.stringify(failed.Cause),
-    alerts,
-    busEvents,
-    events,
-    transitions: events.filter((e) => e.type === 'StateEntered').length,
-    executionArn,
+    status: run.status,
+    output: run.output,
+    error: run.error,
+    cause: run.cause,
+    alerts: scope.alerts,
+    busEvents: scope.busEvents,
+    events: scope.events,
+    transitions: scope.events.filter((e) => e.type === 'StateEntered').length,
+    executionArn: run.executionArn,
   };
 };

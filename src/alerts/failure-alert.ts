@@ -3,28 +3,19 @@
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
 import type { ExecutionRef } from '../rotation/naming.ts';
+import { ERROR, type Failure, formatCause } from '../workflow/contract.ts';
 import { fitMessage, toSubject } from './sns-limits.ts';
 
-export interface FailureState {
-  failedStep?: string;
-  error?: { Error?: string; Cause?: string };
-  input?: unknown;
-  request?: { family?: string; instanceId?: string };
-  image?: { imageId?: string; name?: string; instanceId?: string; stateReason?: string; poll?: number; waitedSeconds?: number };
-  cleanup?: { deregistered?: boolean; deletedSnapshots?: string[]; keptSnapshots?: { snapshotId: string; reason: string }[] };
-  cleanupError?: { Error?: string; Cause?: string };
-  /** The boot test's instance, and the error of its termination when every attempt failed. */
-  bootTest?: { instanceId?: string };
-  bootTestCleanupError?: { Error?: string; Cause?: string };
-}
+/** The failure as the contract reads it (the failed step, its error, what was made and cleaned up), and the raw input. */
+export type FailureState = Omit<Failure, 'path'> & { path?: string[]; input?: unknown };
 
 /** The image errors the state machine raises itself (Pass states), whose cause is told from the image. */
 const imageCause = (state: FailureState, error: string): string | undefined => {
   const image = state.image;
   if (!image) return undefined;
   const what = `Image ${image.imageId} (${image.name}) from instance ${image.instanceId}`;
-  if (error === 'ImageCreationFailed') return `${what} ended in state failed${image.stateReason ? `: ${image.stateReason}` : ''}`;
-  if (error === 'ImageCreationTimedOut')
+  if (error === ERROR.ImageCreationFailed) return `${what} ended in state failed${image.stateReason ? `: ${image.stateReason}` : ''}`;
+  if (error === ERROR.ImageCreationTimedOut)
     return `${what} was still pending after ${image.waitedSeconds ?? 0} s of waiting (${image.poll ?? 0} checks)`;
   return undefined;
 };
@@ -49,7 +40,7 @@ export interface Alert {
   };
 }
 
-const HINTS: Record<string, string> = {
+const HINTS: Partial<Record<string, string>> = {
   InvalidInput: 'Fix the execution input (README, "Execution input") and start the execution again. Nothing was changed in AWS.',
   InstanceNotFound:
     "The instance is gone or terminated. Point the schedule's input (or the deployment's default instance) at the current instance.",
@@ -127,8 +118,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
   const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
   const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
-  const step =
-    state.failedStep ?? (error.startsWith('ImageCreation') ? 'CheckImage' : error === 'BootTestFailed' ? 'CheckBoot' : 'an unknown step');
+  const step = state.step;
   const image = state.image?.imageId
     ? `${state.image.imageId}${state.image.name ? ` (${state.image.name})` : ''}`
     : state.cleanup?.deregistered
@@ -167,7 +157,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     subject,
     message: fitMessage((shown) => lines(shown).join('\n'), cause),
     error,
-    cause: `${step}: ${cause}`.slice(0, 32_000),
+    cause: formatCause(step, cause).slice(0, 32_000),
     details: {
       family,
       failedStep: step,

@@ -4,6 +4,7 @@
  */
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
+import { isSkipped, stepOfCause } from '../workflow/contract.ts';
 import { dig, type ExecutionRecord } from './executions.ts';
 
 export interface HistoryRow {
@@ -28,14 +29,13 @@ export const DEFAULT_FAMILY = '(default family)';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** The step a failed rotation stopped at: its cause starts with it (`[alerted] CheckImage: ...`, src/alerts). */
-export const failedStepOf = (cause: string | undefined): string | undefined =>
-  /^(?:\[alerted\] )?([A-Z][A-Za-z]+): /.exec(cause ?? '')?.[1];
+/** The step a failed rotation stopped at, read from its cause by the failure contract (`[alerted] CheckImage: ...`). */
+export const failedStepOf = stepOfCause;
 
 const fromExecution = (e: ExecutionRecord, images: readonly ManagedImage[]): HistoryRow => {
   // A failed rotation's image is usually removed; one it kept (a boot test's keepFailedImage) still says whose it is.
   const kept = images.find((i) => i.tags[TAG.execution] === e.executionArn);
-  const skipped = text(dig(e.output, 'error', 'Error')) === 'RotationInProgress';
+  const skipped = e.status === 'SUCCEEDED' && isSkipped(e.output);
   const pruned = dig(e.output, 'prune', 'totals', 'deleted');
   return {
     source: 'step-functions',

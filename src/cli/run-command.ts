@@ -13,6 +13,7 @@ import {
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseRotationRequest } from '../rotation/request.ts';
+import { isSkipped } from '../workflow/contract.ts';
 import { dig, parseJson } from './executions.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
@@ -67,7 +68,7 @@ export const summarize = (status: string, output: unknown, error?: string, cause
   const image = dig(output, 'image') as { imageId?: string; name?: string } | undefined;
   const prune = dig(output, 'prune', 'totals') as { deleted?: number; expired?: number } | undefined;
   const parameter = dig(output, 'published', 'parameter', 'name');
-  const skipped = dig(output, 'error', 'Error') === 'RotationInProgress';
+  const skipped = status === 'SUCCEEDED' && isSkipped(output);
   return [
     skipped ? 'SUCCEEDED: skipped, another execution was rotating the family' : 'SUCCEEDED',
     ...(image?.imageId ? [`new image ${image.imageId} ${image.name ?? ''}`.trim()] : []),
@@ -85,7 +86,17 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     });
   });
 
-/** Follows an execution's history until it ends or `signal` aborts; prints each line as it comes. */
+/** The child execution a `.sync` task started, from its TaskSubmitted event (StartExecution's answer as its output). */
+const childOf = (event: HistoryEvent): string | undefined => {
+  const output = parseJson(event.taskSubmittedEventDetails?.output ?? '');
+  const arn = dig(output, 'ExecutionArn') ?? dig(output, 'executionArn');
+  return typeof arn === 'string' ? arn : undefined;
+};
+
+/**
+ * Follows an execution's history until it ends or `signal` aborts, and the history of each child execution it
+ * starts (the image workflow, where the long waits are); prints each line as it comes.
+ */
 const follow = async (
   sfn: SFNClient,
   executionArn: string,
@@ -94,24 +105,37 @@ const follow = async (
   pollMs: number,
   signal?: AbortSignal,
 ) => {
-  let seen = 0;
-  while (!signal?.aborted) {
-    let token: string | undefined;
+  // Each followed execution with the last event id printed.
+  const followed = new Map<string, number>([[executionArn, 0]]);
+  const read = async (arn: string): Promise<boolean> => {
+    let seen = followed.get(arn) ?? 0;
     let ended = false;
+    let token: string | undefined;
     do {
       const page = await sfn.send(
-        new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, ...(token ? { nextToken: token } : {}) }),
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, ...(token ? { nextToken: token } : {}) }),
       );
       for (const event of page.events ?? []) {
         if ((event.id ?? 0) <= seen) continue;
         seen = event.id ?? seen;
         const line = describeEvent(event, started);
         if (line) print(line);
+        const child = childOf(event);
+        if (child && !followed.has(child)) followed.set(child, 0);
         if (ENDED.has(event.type ?? '')) ended = true;
       }
       token = page.nextToken;
     } while (token);
-    if (ended) return true;
+    followed.set(arn, seen);
+    return ended;
+  };
+  while (!signal?.aborted) {
+    for (const child of [...followed.keys()].filter((arn) => arn !== executionArn)) await read(child);
+    if (await read(executionArn)) {
+      // A child the last page named, read to its end before the summary.
+      for (const child of [...followed.keys()].filter((arn) => arn !== executionArn)) await read(child);
+      return true;
+    }
     await sleep(pollMs, signal);
   }
   return false;

@@ -22,3 +22,6 @@ export const logKeysOf = (event: unknown): { execution?: string; family?: string
     text(field(field(event, 'input'), 'family'));
   return { ...(execution ? { execution } : {}), ...(family ? { family } : {}) };
 };
+
+/** The state an invocation runs for: every Lambda task passes `$$.State.Name` as `step`; the function's own step name otherwise. */
+export const stepOf = (event: unknown, fallback: string): string => text(field(event, 'step')) ?? fallback;

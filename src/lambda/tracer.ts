@@ -8,7 +8,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logKeysOf, SERVICE } from './log-keys.ts';
+import { logKeysOf, SERVICE, stepOf } from './log-keys.ts';
 
 export const tracer = new Tracer({ serviceName: SERVICE });
 
@@ -20,7 +20,7 @@ export const stepTracing = <TEvent, TResult>(step: string): MiddlewareObj<TEvent
   captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj<TEvent, TResult, Error, Context>,
   {
     before: (request) => {
-      tracer.putAnnotation('step', step);
+      tracer.putAnnotation('step', stepOf(request.event, step));
       const { family } = logKeysOf(request.event);
       if (family !== undefined) tracer.putAnnotation('family', family);
     },

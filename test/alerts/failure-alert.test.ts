@@ -11,7 +11,7 @@ describe('describeFailure', () => {
   it('reads the message out of the Lambda error cause and says what to do', () => {
     const alert = describeFailure(
       {
-        failedStep: 'CreateImage',
+        step: 'CreateImage',
         error: {
           Error: 'InstanceNotFound',
           Cause: JSON.stringify({
@@ -39,6 +39,7 @@ describe('describeFailure', () => {
   it('tells the cause of a failed image from the image itself, with the cleanup done', () => {
     const alert = describeFailure(
       {
+        step: 'CheckImage',
         error: { Error: 'ImageCreationFailed' },
         image: {
           imageId: 'ami-0bbbbbbbbbbbbbbbb',
@@ -61,7 +62,7 @@ describe('describeFailure', () => {
 
   it('falls back to the raw input for the family when validation failed, and keeps the subject printable and short', () => {
     const alert = describeFailure(
-      { failedStep: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: `ünïcode-${'x'.repeat(200)}` } },
+      { step: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: `ünïcode-${'x'.repeat(200)}` } },
       execution,
     );
 
@@ -74,7 +75,7 @@ describe('describeFailure', () => {
     const huge = 'f'.repeat(20_000);
 
     const alert = describeFailure(
-      { failedStep: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: huge, instanceId: huge } },
+      { step: 'ValidateInput', error: { Error: 'InvalidInput', Cause: 'bad' }, input: { family: huge, instanceId: huge } },
       execution,
     );
 
@@ -86,7 +87,7 @@ describe('describeFailure', () => {
   it('says an image was made and removed when CreateImage failed after EC2 made one, never "none was created"', () => {
     const alert = describeFailure(
       {
-        failedStep: 'CreateImage',
+        step: 'CreateImage',
         error: { Error: 'Ec2Unavailable', Cause: 'CreateImage: InternalError' },
         cleanup: { deregistered: true, deletedSnapshots: ['snap-1', 'snap-2'], keptSnapshots: [] },
       },
@@ -100,6 +101,7 @@ describe('describeFailure', () => {
   it('says loudly when the cleanup itself failed', () => {
     const alert = describeFailure(
       {
+        step: 'CheckImage',
         error: { Error: 'ImageCreationTimedOut' },
         image: { imageId: 'ami-0bbbbbbbbbbbbbbbb' },
         cleanupError: { Error: 'Ec2AccessDenied', Cause: 'no ec2:DeregisterImage' },

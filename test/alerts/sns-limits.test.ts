@@ -25,7 +25,7 @@ const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 const failure = (cause: string) =>
   describeFailure(
     {
-      failedStep: 'CreateImage',
+      step: 'CreateImage',
       error: { Error: 'Ec2RequestError', Cause: JSON.stringify({ errorMessage: cause }) },
       input: { family: 'web-prod' },
     },
@@ -35,7 +35,9 @@ const failure = (cause: string) =>
 describe('alerts inside what SNS accepts', () => {
   it('keeps every failure subject under 100 printable characters for the longest family, step and error', () => {
     const subjects = STEPS.flatMap((failedStep) =>
-      ERRORS.map((name) => describeFailure({ failedStep, error: { Error: name }, request: { family: LONGEST_FAMILY } }, execution).subject),
+      ERRORS.map(
+        (name) => describeFailure({ step: failedStep, error: { Error: name }, request: { family: LONGEST_FAMILY } }, execution).subject,
+      ),
     );
 
     expect(subjects.filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
@@ -49,7 +51,7 @@ describe('alerts inside what SNS accepts', () => {
 
   it('keeps the prune alert subjects under 100 characters, the state machine one included', async () => {
     const definition = (await loadDefinition()) as { States: Record<string, { Parameters?: Record<string, string> }> };
-    const format = definition.States.PruneImagesFailed?.Parameters?.['subject.$'] ?? '';
+    const format = definition.States.DescribePruneFailure?.Parameters?.['subject.$'] ?? '';
     const stepFailed = /States\.Format\('([^']*)'/.exec(format)?.[1]?.replace('{}', LONGEST_FAMILY) ?? '';
     const failures = Array(9999).fill({ resource: 'ami-1', reason: 'x' });
     const empty = emptyProgress('p', false);

@@ -117,8 +117,10 @@ describe('the history of rotations', () => {
         execution('now', '2026-11-23T02:00:00Z', { status: 'RUNNING', stopDate: undefined }),
         execution('dry', '2026-11-22T02:00:00Z', { dryRun: true }),
         execution('skip', '2026-11-21T02:00:00Z', {
-          output: { error: { Error: 'RotationInProgress' }, prune: { totals: { deleted: 'x' } } },
+          output: { failed: { CreateImage: { Error: 'RotationInProgress' } }, prune: { totals: { deleted: 'x' } } },
         }),
+        // As the rotation's output said it before the failure contract (its executions stay listed 90 days).
+        execution('skip-before', '2026-11-21T01:00:00Z', { output: { error: { Error: 'RotationInProgress' } } }),
         execution('db', '2026-11-20T02:00:00Z', { family: 'db' }),
       ],
       [image('ami-0dis', '2026-11-01T02:00:00Z', {}, 'disabled'), image('ami-0db', '2026-11-02T02:00:00Z', { 'ami-rotator:family': 'db' })],
@@ -129,9 +131,10 @@ describe('the history of rotations', () => {
       ['now', 'running', undefined, undefined],
       ['dry', 'dry run', 840, undefined],
       ['skip', 'skipped: the family was being rotated', 840, undefined],
+      ['skip-before', 'skipped: the family was being rotated', 840, undefined],
       ['ami-0dis', 'image is disabled', undefined, undefined],
     ]);
-    expect(rows[3]?.status).toBe('image disabled');
+    expect(rows[4]?.status).toBe('image disabled');
   });
 
   it('reads an image without the tags of a finished rotation by what EC2 says of it, and a family-less execution as the default one', () => {

@@ -222,7 +222,7 @@ describe("the functions' logs and metrics", () => {
 
     await handler(
       {
-        state: { failedStep: 'CreateImage', error: { Error: 'InstanceNotOptedIn', Cause: '{"errorMessage":"not tagged"}' } },
+        failure: { failed: { CreateImage: { Error: 'InstanceNotOptedIn', Cause: '{"errorMessage":"not tagged"}' } } },
         input: { family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' },
         execution: EXECUTION,
       },

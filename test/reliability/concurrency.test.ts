@@ -61,7 +61,9 @@ describe('two rotations of one family at once (the nightly run and a manual one)
 
       expect(skipped.status).toBe('SUCCEEDED');
       expect(skipped.events.some((e) => e.type === 'StateEntered' && e.state.name === 'RotationSkipped')).toBe(true);
-      expect(skipped.output).toMatchObject({ error: { Error: 'RotationInProgress', Cause: expect.stringContaining('nightly-running') } });
+      expect(skipped.output).toMatchObject({
+        failed: { CreateImage: { Error: 'RotationInProgress', Cause: expect.stringContaining('nightly-running') } },
+      });
       expect(skipped.alerts).toEqual([]);
       expect(skipped.busEvents).toEqual([]);
       expect(failed).toMatchObject({ status: 'FAILED', error: 'RotationInProgress', alerts: [expect.anything()] });

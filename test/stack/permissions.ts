@@ -405,6 +405,55 @@ const ROLES: Row[] = [
     'Allowed',
     { principal: 'StateMachineRole', action: 'lambda:InvokeFunction', resource: fn('pruneImages') },
   ],
+  [
+    'state machine: never invokes the image workflow steps itself',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'lambda:InvokeFunction', resource: fn('checkImage') },
+  ],
+  [
+    'state machine: starts the image workflow',
+    'Allowed',
+    { principal: 'StateMachineRole', action: 'states:StartExecution', resource: `${stateMachine}-image-in-region` },
+  ],
+  [
+    'state machine: follows and stops its executions (.sync:2)',
+    'Allowed',
+    {
+      principal: 'StateMachineRole',
+      action: 'states:StopExecution',
+      resource: `arn:aws:states:${REGION}:${ACCOUNT}:execution:ami-rotator-${STAGE}-image-in-region:0b7e1c5e`,
+    },
+  ],
+  [
+    'state machine: hears a child end through the managed rule',
+    'Allowed',
+    {
+      principal: 'StateMachineRole',
+      action: 'events:PutRule',
+      resource: `arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`,
+    },
+  ],
+  [
+    'state machine: never starts another state machine',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'states:StartExecution', resource: `${stateMachine}-payroll` },
+  ],
+  [
+    'state machine: never a rule of its own making',
+    'Denied',
+    { principal: 'StateMachineRole', action: 'events:PutRule', resource: `arn:aws:events:${REGION}:${ACCOUNT}:rule/payroll` },
+  ],
+  [
+    'image workflow: invokes its steps',
+    'Allowed',
+    { principal: 'ImageWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('bootTest') },
+  ],
+  [
+    'image workflow: never the rotation-only steps',
+    'Denied',
+    { principal: 'ImageWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('pruneImages') },
+  ],
+  ['image workflow: sends no alert itself', 'Denied', { principal: 'ImageWorkflowRole', action: 'sns:Publish', resource: topic }],
   ['state machine: publishes to its topic', 'Allowed', { principal: 'StateMachineRole', action: 'sns:Publish', resource: topic }],
   [
     'state machine: puts its events on the default bus',

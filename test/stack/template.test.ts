@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import validator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionFileOf, loadDefinition } from '../../local/workflow.ts';
+import { functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
 import { readConfig } from '../../src/config.ts';
 import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
@@ -42,11 +42,6 @@ const FUNCTIONS = [
   'BootTest',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-const resource = (type: string) => {
-  const found = ofType(type)[0];
-  if (!found) throw new Error(`no ${type} in the template`);
-  return found[1].Properties;
-};
 
 interface Statement {
   Effect: string;
@@ -94,38 +89,62 @@ describe('the packaged stack', () => {
     expect(new Set(functions.map((f) => JSON.stringify(f.Role))).size).toBe(FUNCTIONS.length);
   });
 
-  it("embeds the state machine file: valid ASL whose Tasks call this stack's functions, topic and event bus", () => {
-    const machine = resource('AWS::StepFunctions::StateMachine');
-    const [body, substitutions] = (
-      machine.DefinitionString as {
-        'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Sub'?: string }>];
-      }
-    )['Fn::Sub'];
-    const definition = JSON.parse(
-      body.replace(/\$\{(\w+)\}/g, (_, key: string) => `arn:aws:lambda:us-east-1:123456789012:function:${key}`),
-    );
-
-    const validation = validator(definition);
-    expect(validation.errorsText('; ')).toBe('');
-    expect(validation.isValid).toBe(true);
-    const targets = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref ?? s['Fn::Sub']);
+  it("embeds both state machine files: valid ASL whose Tasks call this stack's functions, topic, event bus and child workflow", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const publish = 'arn:${AWS::Partition}:states:::sns:publish';
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const putEvents = 'arn:${AWS::Partition}:states:::events:putEvents';
-    expect(targets.sort()).toEqual([...FUNCTIONS.map((f) => `${f}LambdaFunction`), 'AlertTopic', publish, putEvents].sort());
-    expect(body).not.toMatch(/arn:aws:/);
-    expect(machine).toMatchObject({
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
-      TracingConfiguration: { Enabled: true },
-    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
+    const startChild = 'arn:${AWS::Partition}:states:::states:startExecution.sync:2';
+    const lambda = (...names: string[]) => names.map((f) => `${f}LambdaFunction`);
+    const expected: Record<string, string[]> = {
+      RotateAmiStateMachine: [
+        ...lambda('ValidateInput', 'CreateImage', 'CleanUpImage', 'PruneImages', 'DescribeFailure'),
+        'AlertTopic',
+        'ImageInRegionStateMachine',
+        publish,
+        putEvents,
+        startChild,
+      ],
+      ImageInRegionStateMachine: lambda('CheckImage', 'TagImage', 'BootTest', 'PublishImage', 'CleanUpImage', 'DescribeFailure'),
+    };
+    expect(
+      ofType('AWS::StepFunctions::StateMachine')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
+    for (const [id, targets] of Object.entries(expected)) {
+      const machine = template.Resources[id]?.Properties as Record<string, unknown>;
+      const [body, substitutions] = (
+        machine.DefinitionString as {
+          'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string, string]; Ref?: string; 'Fn::Sub'?: string }>];
+        }
+      )['Fn::Sub'];
+      const definition = JSON.parse(
+        body.replace(/\$\{(\w+)\}/g, (_, key: string) => `arn:aws:lambda:us-east-1:123456789012:function:${key}`),
+      );
+
+      const validation = validator(definition);
+      expect(validation.errorsText('; ')).toBe('');
+      expect(validation.isValid).toBe(true);
+      const used = Object.values(substitutions).map((s) => s['Fn::GetAtt']?.[0] ?? s.Ref ?? s['Fn::Sub']);
+      expect([id, [...new Set(used)].sort()]).toEqual([id, [...targets].sort()]);
+      expect(body).not.toMatch(/arn:aws:/);
+      expect(machine).toMatchObject({
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+        TracingConfiguration: { Enabled: true },
+      });
+    }
   });
 
   it('lets every Lambda time out before its state does, so a timeout is retried and caught, never a bare States.Timeout', async () => {
-    const definition = (await loadDefinition()) as {
-      States: Record<string, { Resource?: { 'Fn::GetAtt'?: [string] }; TimeoutSeconds?: number }>;
-    };
-    const tasks = Object.entries(definition.States).filter(([, state]) => state.Resource?.['Fn::GetAtt']);
+    const definitions = (await loadDefinitions()) as Record<
+      string,
+      { States: Record<string, { Resource?: { 'Fn::GetAtt'?: [string] }; TimeoutSeconds?: number }> }
+    >;
+    const tasks = Object.values(definitions)
+      .flatMap((d) => Object.entries(d.States))
+      .filter(([, state]) => state.Resource?.['Fn::GetAtt']);
 
     const tooShort = tasks.filter(([, state]) => {
       const fn = state.Resource?.['Fn::GetAtt']?.[0] ?? '';
@@ -133,7 +152,7 @@ describe('the packaged stack', () => {
       return !((state.TimeoutSeconds ?? 0) > lambdaSeconds);
     });
 
-    expect(tasks.length).toBeGreaterThan(8);
+    expect(tasks.length).toBeGreaterThan(15);
     expect(tooShort.map(([name]) => name)).toEqual([]);
   });
 
@@ -207,7 +226,7 @@ describe('the packaged stack', () => {
       .filter((state) => JSON.stringify(state.Resource ?? '').includes('events:putEvents'))
       .flatMap((state) => (state.Catch ?? []).map((c) => c.Next));
 
-    expect(catchers.sort()).toEqual(['FailureNotAnnounced', 'RotationNotAnnounced']);
+    expect(catchers.sort()).toEqual(['RecordUnannouncedFailure', 'RecordUnannouncedRotation']);
     for (const name of catchers) expect(filter?.FilterPattern).toContain(`($.details.name = "${name}")`);
     expect(filter?.FilterPattern).toContain('($.type = "PassStateEntered")');
   });

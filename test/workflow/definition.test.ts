@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { functionFileOf, loadDefinition } from '../../local/workflow.ts';
+import { functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
 import { MAX_WAIT_MINUTES } from '../../src/config.ts';
 import { MAX_PRUNE_PASSES } from '../../src/retention/step.ts';
 
@@ -19,9 +19,12 @@ const isPublish = (s: State) => JSON.stringify(s.Resource ?? '').includes(':stat
 /** The service integrations (SNS, EventBridge): their errors are the service's, any of which a retry may clear. */
 const isIntegration = (s: State) => isPublish(s) || JSON.stringify(s.Resource ?? '').includes(':states:::events:putEvents');
 
-describe('the state machine file', async () => {
+describe('the state machine files', async () => {
   const definition = (await loadDefinition()) as { States: Record<string, State> };
-  const states = Object.entries(definition.States);
+  const definitions = (await loadDefinitions()) as Record<string, { StartAt: string; States: Record<string, State> }>;
+  // Every state of both files (the rotation's and the image workflow's): their names are distinct.
+  const states = Object.values(definitions).flatMap((d) => Object.entries(d.States));
+  const stateOf = (name: string) => states.find(([n]) => n === name)?.[1] as State;
 
   it.each(states.filter(([, s]) => isLambda(s)).map(([name, s]) => [name, (s.Resource as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]))(
     '%s runs a handler that exists (%s)',
@@ -56,16 +59,11 @@ describe('the state machine file', async () => {
     const failsTo = (s: State) =>
       ((s.Catch ?? []) as { ErrorEquals: string[]; Next: string }[]).filter((c) => c.ErrorEquals.includes('States.ALL'));
     const end = (name: string): State => {
-      const state = definition.States[name] as State;
+      const state = stateOf(name);
       return state.Type === 'Fail' ? state : end(state.Next ?? '');
     };
 
-    expect(notify.map(([name]) => name).sort()).toEqual([
-      'NotifyFailure',
-      'NotifyPruneFailures',
-      'NotifyPruneStepFailed',
-      'NotifyUnformattedFailure',
-    ]);
+    expect(notify.map(([name]) => name).sort()).toEqual(['NotifyFailure', 'NotifyPruneFailures']);
     for (const [, state] of notify) {
       const [caught] = failsTo(state);
       expect(end(caught?.Next ?? '')).toMatchObject({ Type: 'Fail', Error: 'AlertNotDelivered' });
@@ -76,20 +74,26 @@ describe('the state machine file', async () => {
     expect(JSON.stringify(definition)).not.toMatch(/arn:aws[:-]/);
   });
 
-  it('reaches every state from the start', () => {
+  it('gives every state a name of its own across both files', () => {
+    expect(new Set(states.map(([name]) => name)).size).toBe(states.length);
+  });
+
+  it('reaches every state of each file from its start', () => {
     const next = (s: State) =>
       [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...((s.Catch ?? []) as { Next: string }[]).map((c) => c.Next)].filter(
         (n): n is string => !!n,
       );
-    const seen = new Set<string>();
-    const visit = (name: string) => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      for (const n of next(definition.States[name] as State)) visit(n);
-    };
-    visit('ValidateInput');
+    for (const file of Object.values(definitions)) {
+      const seen = new Set<string>();
+      const visit = (name: string) => {
+        if (seen.has(name)) return;
+        seen.add(name);
+        for (const n of next(file.States[name] as State)) visit(n);
+      };
+      visit(file.StartAt);
 
-    expect(states.map(([name]) => name).filter((name) => !seen.has(name))).toEqual([]);
+      expect(Object.keys(file.States).filter((name) => !seen.has(name))).toEqual([]);
+    }
   });
 
   it('stops looping the prune at the same pass count the prune step alerts at', () => {

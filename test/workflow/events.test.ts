@@ -117,7 +117,7 @@ describe('the events a rotation puts on the default bus', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(refuse).toHaveBeenCalledTimes(4);
-    expect(statesEntered(run.events, 'RotationNotAnnounced')).toBe(1);
+    expect(statesEntered(run.events, 'RecordUnannouncedRotation')).toBe(1);
     expect(run.alerts).toEqual([]);
   });
 

@@ -157,7 +157,7 @@ describe('the rotation workflow, run from the state machine file', () => {
 
     expect(run).toMatchObject({ status: 'FAILED', error: 'Ec2AccessDenied' });
     expect(run.events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name)).toContain(
-      'CleanUpAfterError',
+      'CleanUpImageAfterFailure',
     );
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.message).toContain('Cleanup:     image deregistered, 2 snapshot(s) deleted');

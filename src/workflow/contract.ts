@@ -1,0 +1,206 @@
+/**
+ * The workflow's failure contract, in one place: the names of its steps, every error name (the ones the state
+ * machine raises itself too), which of them a retry may clear, where a caught failure is filed, and the format
+ * of the final cause. The handlers throw these names, the state machine files retry and catch them (held to
+ * this module by test/workflow/contract.test.ts), the alert describes them, and `history` and the
+ * unalerted-failure rule read the cause back.
+ *
+ * Where a failure is filed: every Catch of a step writes `$.failed.<its own state name>` (one key), so the
+ * step that failed is known by name without a state per step to remember it. A failure inside the image
+ * workflow (statemachine/image-in-region.asl.json) ends that child in RegionFailed, whose cause is the child's
+ * state (JSON); the rotation catches it as States.TaskFailed on ImageInSourceRegion, with DescribeExecution's
+ * answer as the cause, and `failureOf` reads the child's step and facts out of it.
+ */
+
+/** The workflow's Task states, by name: what an alert, a log line and `history` call a step. */
+export const STEP = {
+  ValidateInput: 'ValidateInput',
+  PlanRetention: 'PlanRetention',
+  CreateImage: 'CreateImage',
+  CleanUpAfterCreateFailure: 'CleanUpAfterCreateFailure',
+  ImageInSourceRegion: 'ImageInSourceRegion',
+  CheckImage: 'CheckImage',
+  TagImage: 'TagImage',
+  LaunchTestInstance: 'LaunchTestInstance',
+  CheckBoot: 'CheckBoot',
+  TerminateTestInstance: 'TerminateTestInstance',
+  TerminateFailedTestInstance: 'TerminateFailedTestInstance',
+  TerminateTestInstancesAfterFailure: 'TerminateTestInstancesAfterFailure',
+  CleanUpImageAfterFailure: 'CleanUpImageAfterFailure',
+  PublishImage: 'PublishImage',
+  ConfirmPublish: 'ConfirmPublish',
+  PruneImages: 'PruneImages',
+  ContinuePruning: 'ContinuePruning',
+  DescribeFailure: 'DescribeFailure',
+  DescribeRegionFailure: 'DescribeRegionFailure',
+} as const;
+export type Step = (typeof STEP)[keyof typeof STEP];
+
+/** Every error the workflow's own code or its state machine raises, by name. Renaming one breaks the ASL's Retry and Catch. */
+export const ERROR = {
+  InvalidInput: 'InvalidInput',
+  ConfigurationError: 'ConfigurationError',
+  InstanceNotFound: 'InstanceNotFound',
+  InstanceNotOptedIn: 'InstanceNotOptedIn',
+  UnsupportedInstance: 'UnsupportedInstance',
+  ImageNameTaken: 'ImageNameTaken',
+  ImageNotFound: 'ImageNotFound',
+  ImageNotOwned: 'ImageNotOwned',
+  RotationInProgress: 'RotationInProgress',
+  StepFunctionsUnavailable: 'StepFunctionsUnavailable',
+  Ec2Throttled: 'Ec2Throttled',
+  Ec2Unavailable: 'Ec2Unavailable',
+  Ec2AccessDenied: 'Ec2AccessDenied',
+  Ec2RequestError: 'Ec2RequestError',
+  PublishTargetInvalid: 'PublishTargetInvalid',
+  PublishFailed: 'PublishFailed',
+  PublishNotConfirmed: 'PublishNotConfirmed',
+  // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
+  ImageCreationFailed: 'ImageCreationFailed',
+  ImageCreationTimedOut: 'ImageCreationTimedOut',
+  BootTestFailed: 'BootTestFailed',
+  // Ends of the rotation that are not a step's error.
+  RotationFailed: 'RotationFailed',
+  RegionFailed: 'RegionFailed',
+  AlertNotDelivered: 'AlertNotDelivered',
+} as const;
+export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
+
+/** The errors the state machine raises itself, and the step each is filed under. */
+export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
+  [ERROR.ImageCreationFailed]: STEP.CheckImage,
+  [ERROR.ImageCreationTimedOut]: STEP.CheckImage,
+  [ERROR.BootTestFailed]: STEP.CheckBoot,
+};
+
+/** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */
+export const TRANSIENT_ERRORS: readonly ErrorName[] = [ERROR.Ec2Throttled, ERROR.Ec2Unavailable, ERROR.StepFunctionsUnavailable];
+
+/**
+ * Lambda's own transient failures, retried on every Lambda task (Step Functions Developer Guide, "Handling
+ * errors in Step Functions workflows": Lambda service exceptions; Sandbox.Timedout is a timed-out invocation).
+ */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Sandbox.Timedout',
+] as const;
+
+/** The Retry list of every Lambda task, in order. */
+export const RETRIED_ON_LAMBDA_TASKS: readonly string[] = [...TRANSIENT_ERRORS, ...LAMBDA_TRANSIENT_ERRORS];
+
+export const isTransient = (name: string): boolean => (TRANSIENT_ERRORS as readonly string[]).includes(name);
+
+/** What a child execution's failure is caught as (Step Functions Developer Guide, "Run a Job (.sync)"). */
+export const CHILD_EXECUTION_FAILED = 'States.TaskFailed';
+
+/** Where a Catch files a step's failure. */
+export const failedPath = (step: string): string => `$.failed.${step}`;
+
+/** The final cause of a failed rotation whose alert went out starts with this; the unalerted-failure rule alerts on every other. */
+export const ALERTED_PREFIX = '[alerted] ';
+
+export interface Caught {
+  Error?: string;
+  Cause?: string;
+}
+
+/** What the failure path knows when a step failed: the caught failure by step, and what the rotation had made so far. */
+export interface WorkflowFailureState {
+  failed?: Record<string, Caught>;
+  request?: { family?: string | undefined; instanceId?: string | undefined };
+  image?: { imageId?: string; name?: string; instanceId?: string; stateReason?: string; poll?: number; waitedSeconds?: number };
+  cleanup?: { deregistered?: boolean; deletedSnapshots?: string[]; keptSnapshots?: { snapshotId: string; reason: string }[] };
+  cleanupError?: Caught;
+  /** The boot test's instance, and the error of its termination when every attempt failed. */
+  bootTest?: { instanceId?: string };
+  bootTestCleanupError?: Caught;
+}
+
+export interface Failure extends Omit<WorkflowFailureState, 'failed'> {
+  /** The state that failed, by name; for a failure inside a child workflow, the child's state. */
+  step: string;
+  /** The states that led to it, outermost first (`['ImageInSourceRegion', 'CheckImage']`). */
+  path: string[];
+  error: Caught;
+}
+
+const parseObject = (text: string | undefined): Record<string, unknown> | undefined => {
+  try {
+    const value: unknown = JSON.parse(text ?? '');
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The failed step and its facts from the failure path's state. A child execution's failure is read through:
+ * its DescribeExecution answer (the caught cause) holds the child's error and, as its cause, the child's state.
+ */
+export const failureOf = (state: WorkflowFailureState): Failure => {
+  const { failed, ...facts } = state;
+  const [step, caught] = Object.entries(failed ?? {})[0] ?? ['an unknown step', {}];
+  if (caught.Error === CHILD_EXECUTION_FAILED) {
+    const described = parseObject(caught.Cause);
+    const childError = typeof described?.Error === 'string' ? described.Error : undefined;
+    const childCause = typeof described?.Cause === 'string' ? described.Cause : undefined;
+    const childState = parseObject(childCause) as WorkflowFailureState | undefined;
+    if (childState?.failed) {
+      const inner = failureOf(childState);
+      return { ...facts, ...inner, path: [step, ...inner.path] };
+    }
+    // The child ended without filing its failure (timed out, aborted, a runtime error): its own error and cause.
+    if (childError) return { ...facts, step, path: [step], error: { Error: childError, ...(childCause ? { Cause: childCause } : {}) } };
+  }
+  return { ...facts, step, path: [step], error: caught };
+};
+
+/** How long a caught cause may be in a child's packed failure: a Fail state's cause holds at most 32,768 characters. */
+const MAX_PACKED_CAUSE = 4000;
+const trimmed = (caught: Caught): Caught => ({
+  ...caught,
+  ...(caught.Cause !== undefined ? { Cause: caught.Cause.slice(0, MAX_PACKED_CAUSE) } : {}),
+});
+
+/**
+ * A child workflow's failure as its Fail state ends it: the failed step's error, and as the cause the facts the
+ * rotation's alert needs (JSON), read back by `failureOf`. Only those facts, each caught cause shortened: the
+ * child's whole state could pass the cause's limit.
+ */
+export const packFailure = (state: WorkflowFailureState): { error: string; cause: string } => {
+  const [step, caught] = Object.entries(state.failed ?? {})[0] ?? ['an unknown step', {}];
+  const facts: WorkflowFailureState = {
+    failed: { [step]: trimmed(caught) },
+    ...(state.request ? { request: state.request } : {}),
+    ...(state.image ? { image: state.image } : {}),
+    ...(state.cleanup ? { cleanup: state.cleanup } : {}),
+    ...(state.cleanupError ? { cleanupError: trimmed(state.cleanupError) } : {}),
+    ...(state.bootTest ? { bootTest: state.bootTest } : {}),
+    ...(state.bootTestCleanupError ? { bootTestCleanupError: trimmed(state.bootTestCleanupError) } : {}),
+  };
+  return { error: caught.Error ?? 'UnknownError', cause: JSON.stringify(facts) };
+};
+
+/** The final cause: the step, then what happened (`CheckImage: image ami-1 ...`). */
+export const formatCause = (step: string, message: string): string => `${step}: ${message}`;
+
+/** The step a failed rotation stopped at, read back from its final cause; undefined for a cause of another shape. */
+export const stepOfCause = (cause: string | undefined): string | undefined => {
+  const text = cause?.startsWith(ALERTED_PREFIX) ? cause.slice(ALERTED_PREFIX.length) : cause;
+  // Any state name: an execution of an earlier version (kept 90 days) may name a step this one no longer has.
+  return /^([A-Z][A-Za-z]+): /.exec(text ?? '')?.[1];
+};
+
+/**
+ * A rotation that made nothing because another was rotating the family (onConflict "skip"): its output files
+ * CreateImage's RotationInProgress; an execution from before this contract (listed for 90 days) said it as `error`.
+ */
+export const isSkipped = (output: unknown): boolean => {
+  if (typeof output !== 'object' || output === null) return false;
+  const legacy = (output as { error?: Caught }).error?.Error;
+  const filed = 'failed' in output ? failureOf(output as WorkflowFailureState).error.Error : undefined;
+  return (filed ?? legacy) === ERROR.RotationInProgress;
+};

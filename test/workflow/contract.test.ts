@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { loadDefinitions } from '../../local/workflow.ts';
+import * as errors from '../../src/errors.ts';
+import {
+  ALERTED_PREFIX,
+  ERROR,
+  failedPath,
+  failureOf,
+  formatCause,
+  isTransient,
+  packFailure,
+  RAISED_BY_WORKFLOW,
+  RETRIED_ON_LAMBDA_TASKS,
+  STEP,
+  stepOfCause,
+  TRANSIENT_ERRORS,
+} from '../../src/workflow/contract.ts';
+
+type State = {
+  Type: string;
+  Resource?: unknown;
+  Parameters?: Record<string, unknown>;
+  Result?: unknown;
+  Error?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; ResultPath?: string; Next: string }[];
+};
+
+/** Where a Catch may note a failure that is not the step's own (a clean-up, an alert or an event that failed after it). */
+const NOTES = ['$.cleanupError', '$.bootTestCleanupError', '$.describeError', '$.notifyError', '$.announceError', '$.pruneError'];
+/** Error names of the platform, not ours: Step Functions' own and Lambda's. */
+const isPlatform = (name: string) => /^(States|Lambda|Sandbox)\./.test(name);
+const isLambda = (s: State) => JSON.stringify(s.Resource ?? '').includes('LambdaFunction');
+
+describe('the failure contract', async () => {
+  const definitions = (await loadDefinitions()) as Record<string, { States: Record<string, State> }>;
+  const states = Object.values(definitions).flatMap((d) => Object.entries(d.States));
+  const lambdaTasks = states.filter(([, s]) => s.Type === 'Task' && isLambda(s));
+
+  it('names every error the state machine files match, raise or end with', () => {
+    const used = new Set<string>();
+    for (const [, s] of states) {
+      for (const r of [...(s.Retry ?? []), ...(s.Catch ?? [])]) for (const e of r.ErrorEquals) used.add(e);
+      const raised = (s.Result as { Error?: string } | undefined)?.Error ?? s.Parameters?.Error;
+      if (typeof raised === 'string') used.add(raised);
+      if (s.Error) used.add(s.Error);
+    }
+
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((e) => !isPlatform(e) && !(Object.values(ERROR) as string[]).includes(e))).toEqual([]);
+  });
+
+  it('retries exactly the transient errors on every Lambda task, in the contract order', () => {
+    expect(lambdaTasks.length).toBeGreaterThan(15);
+    for (const [name, s] of lambdaTasks) expect([name, s.Retry?.map((r) => r.ErrorEquals)]).toEqual([name, [RETRIED_ON_LAMBDA_TASKS]]);
+  });
+
+  it('files every caught failure under the state that failed, or notes a failure after it', () => {
+    const wrong = states.flatMap(([name, s]) =>
+      (s.Catch ?? [])
+        .filter((c) => c.ResultPath !== undefined && c.ResultPath !== failedPath(name) && !NOTES.includes(c.ResultPath))
+        .map((c) => `${name} → ${c.ResultPath}`),
+    );
+
+    expect(wrong).toEqual([]);
+  });
+
+  it('has each Lambda task tell its handler its own state name, one the contract knows', () => {
+    expect(lambdaTasks.map(([name, s]) => [name, s.Parameters?.step])).toEqual(lambdaTasks.map(([name]) => [name, name]));
+    expect(lambdaTasks.map(([name]) => name).filter((name) => !(Object.values(STEP) as string[]).includes(name))).toEqual([]);
+  });
+
+  it('raises its own errors under the step the contract says', () => {
+    const raised = states.flatMap(([, s]) => {
+      const error = (s.Result as { Error?: string } | undefined)?.Error ?? s.Parameters?.Error;
+      return s.Type === 'Pass' && typeof error === 'string' ? [[error, (s as { ResultPath?: string }).ResultPath]] : [];
+    });
+
+    expect(Object.fromEntries(raised)).toEqual(
+      Object.fromEntries(Object.entries(RAISED_BY_WORKFLOW).map(([error, step]) => [error, failedPath(step)])),
+    );
+  });
+
+  it('gives every error class of the code a contract name, transient exactly when the contract says', () => {
+    const classes = Object.values(errors).filter((c) => c !== errors.RotatorError) as unknown as (new (
+      problems: string[],
+    ) => errors.RotatorError)[];
+    const made = classes.map((C) => new C([]));
+
+    expect(made.length).toBeGreaterThan(15);
+    for (const error of made) {
+      expect(Object.values(ERROR)).toContain(error.name);
+      expect([error.name, error.transient]).toEqual([error.name, TRANSIENT_ERRORS.includes(error.name as never)]);
+    }
+    expect(isTransient(ERROR.InvalidInput)).toBe(false);
+  });
+
+  it('marks the final cause of an alerted failure the way the unalerted-failure rule reads it', () => {
+    const marked = JSON.stringify(definitions['rotate-ami']?.States.MarkFailureAlerted);
+
+    expect(marked).toContain(`States.Format('${ALERTED_PREFIX}{}'`);
+    expect(stepOfCause(`${ALERTED_PREFIX}${formatCause('CheckImage', 'image ami-1: no: a b')}`)).toBe('CheckImage');
+    expect(stepOfCause(formatCause('ValidateInput', 'family: expected text'))).toBe('ValidateInput');
+    expect(stepOfCause('plain words without a step')).toBeUndefined();
+  });
+
+  it("reads a child workflow's failure through its DescribeExecution answer: the child's step, error and facts", () => {
+    const packed = packFailure({
+      failed: { TagImage: { Error: 'Ec2AccessDenied', Cause: `{"errorMessage":"no","pad":"${'x'.repeat(9000)}"}` } },
+      request: { family: 'web-prod', instanceId: 'i-1' },
+      image: { imageId: 'ami-1' },
+      cleanup: { deregistered: true, deletedSnapshots: ['snap-1'] },
+    });
+    const caught = {
+      Error: 'States.TaskFailed',
+      Cause: JSON.stringify({ ExecutionArn: 'arn:child', Status: 'FAILED', Error: packed.error, Cause: packed.cause }),
+    };
+
+    const failure = failureOf({ failed: { ImageInSourceRegion: caught }, request: { family: 'web-prod' } });
+
+    expect(packed.cause.length).toBeLessThan(32_768);
+    expect(failure).toMatchObject({
+      step: 'TagImage',
+      path: ['ImageInSourceRegion', 'TagImage'],
+      error: { Error: 'Ec2AccessDenied' },
+      image: { imageId: 'ami-1' },
+      cleanup: { deregistered: true },
+    });
+  });
+
+  it("keeps the child's own error when the child ended without filing its failure", () => {
+    const caught = { Error: 'States.TaskFailed', Cause: JSON.stringify({ Status: 'FAILED', Error: 'States.Runtime', Cause: 'bad path' }) };
+
+    expect(failureOf({ failed: { ImageInSourceRegion: caught } })).toMatchObject({
+      step: 'ImageInSourceRegion',
+      error: { Error: 'States.Runtime', Cause: 'bad path' },
+    });
+  });
+});
