@@ -1,30 +1,20 @@
-/** An EC2 error response: `code` and `message` as EC2 sends them, with its HTTP status. */
-export class Ec2ErrorResponse extends Error {
-  override readonly name = 'Ec2ErrorResponse' as const;
-  readonly code: string;
-  readonly status: number;
-
-  constructor(code: string, message: string, status = 400) {
-    super(message);
-    this.code = code;
-    this.status = status;
-  }
-}
-
 /**
- * An error of a REST JSON service (Recycle Bin, EventBridge Scheduler): `x-amzn-errortype` names the SDK's
- * exception, the body carries `Message` and, where the service has one, `Reason`.
+ * A service's refusal, the one error every action of the emulator throws: the code the service sends, its message
+ * and HTTP status, and where a protocol carries more, REST JSON's `Reason` and CloudWatch's JSON shape name (the
+ * query-compatible code is then `code`). Each protocol (emulator/protocols/) renders it as its service does.
  */
-export class RestJsonErrorResponse extends Error {
-  override readonly name = 'RestJsonErrorResponse' as const;
+export class ServiceError extends Error {
+  override readonly name = 'ServiceError' as const;
   readonly code: string;
   readonly status: number;
   readonly reason: string | undefined;
+  readonly shape: string | undefined;
 
-  constructor(code: string, status: number, message: string, reason?: string) {
+  constructor(code: string, message: string, status = 400, detail: { reason?: string; shape?: string } = {}) {
     super(message);
     this.code = code;
     this.status = status;
-    this.reason = reason;
+    this.reason = detail.reason;
+    this.shape = detail.shape;
   }
 }

@@ -3,13 +3,13 @@
  * figure names the API reference page it comes from (the EC2 API Reference unless said otherwise);
  * emulator/README.md lists them all. Where a page leaves a figure open, the stricter reading is used.
  */
-import { Ec2ErrorResponse } from './error-response.ts';
+import { ServiceError } from './error-response.ts';
 import type { FilterSpec } from './query.ts';
 
 /** Array members of a list parameter, e.g. DescribeImageReferences `ImageId.N`: 1 to 10. */
 export const checkCount = (parameter: string, count: number, min: number, max: number): void => {
   if (count < min || count > max) {
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidParameterValue',
       `The parameter ${parameter} must have between ${min} and ${max} members; ${count} were given.`,
     );
@@ -22,7 +22,7 @@ const MAX_FILTER_VALUES = 200;
 export const checkFilters = (specs: readonly FilterSpec[]): void => {
   checkCount('Filter', specs.length, 0, MAX_FILTERS);
   for (const spec of specs) {
-    if (spec.name === '') throw new Ec2ErrorResponse('InvalidParameterValue', 'A filter must have a Name.');
+    if (spec.name === '') throw new ServiceError('InvalidParameterValue', 'A filter must have a Name.');
     checkCount(`Filter(${spec.name}).Value`, spec.values.length, 1, MAX_FILTER_VALUES);
   }
 };
@@ -30,6 +30,6 @@ export const checkFilters = (specs: readonly FilterSpec[]): void => {
 /** "You cannot specify this parameter and the ... IDs parameter in the same request." */
 export const checkNotBoth = (first: string, firstGiven: boolean, second: string, secondGiven: boolean): void => {
   if (firstGiven && secondGiven) {
-    throw new Ec2ErrorResponse('InvalidParameterCombination', `The parameter ${first} cannot be used with the parameter ${second}`);
+    throw new ServiceError('InvalidParameterCombination', `The parameter ${first} cannot be used with the parameter ${second}`);
   }
 };

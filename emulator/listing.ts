@@ -1,5 +1,5 @@
 /** Filters and pagination, as EC2's Describe* calls apply them. */
-import { Ec2ErrorResponse } from './error-response.ts';
+import { ServiceError } from './error-response.ts';
 import { checkFilters } from './limits.ts';
 import type { FilterSpec, TagPair } from './query.ts';
 
@@ -29,7 +29,7 @@ const valuesFor = <T>(support: FilterSupport<T>, name: string): ((resource: T) =
         .tags(r)
         .filter((t) => t.key === name.slice(4))
         .map((t) => t.value);
-  throw new Ec2ErrorResponse('InvalidParameterValue', `The filter '${name}' is invalid`);
+  throw new ServiceError('InvalidParameterValue', `The filter '${name}' is invalid`);
 };
 
 /** Every Describe's `Filter.N`, checked against EC2's limits (emulator/limits.ts), then applied. */
@@ -54,7 +54,7 @@ export const paginate = <T>(
   limits = { min: 5, max: 1000 },
 ): Page<T> => {
   if (maxResults !== undefined && (maxResults < limits.min || maxResults > limits.max)) {
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidParameterValue',
       `Value ( ${maxResults} ) for parameter maxResults is invalid. Expecting a value between ${limits.min} and ${limits.max}.`,
     );
@@ -63,7 +63,7 @@ export const paginate = <T>(
   if (nextToken !== undefined) {
     start = Number(Buffer.from(nextToken, 'base64url').toString());
     if (!Number.isInteger(start) || start < 0)
-      throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${nextToken}' for nextToken`);
+      throw new ServiceError('InvalidParameterValue', `Invalid value '${nextToken}' for nextToken`);
   }
   if (maxResults === undefined) return { items: all.slice(start), nextToken: undefined };
   const end = start + maxResults;

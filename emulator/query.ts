@@ -2,7 +2,7 @@
  * Reads an EC2 Query API request body (form-encoded, `Filter.1.Value.2=x`) into nested
  * objects and arrays, and offers typed accessors that answer EC2's own errors on bad input.
  */
-import { Ec2ErrorResponse } from './error-response.ts';
+import { ServiceError } from './error-response.ts';
 
 export type QueryNode = string | QueryNode[] | { [key: string]: QueryNode };
 export type Query = { [key: string]: QueryNode };
@@ -11,7 +11,7 @@ const isIndex = (segment: string): boolean => /^\d+$/.test(segment);
 
 /** No EC2 list parameter this emulator serves takes more members than this; a larger index is refused, never allocated. */
 const MAX_INDEX = 1000;
-const malformed = (key: string, why: string) => new Ec2ErrorResponse('InvalidParameterValue', `The parameter ${key} is malformed: ${why}`);
+const malformed = (key: string, why: string) => new ServiceError('InvalidParameterValue', `The parameter ${key} is malformed: ${why}`);
 
 /**
  * Objects without a prototype hold the request, so a key such as `__proto__.X` is an ordinary name;
@@ -25,7 +25,7 @@ export const parseQuery = (body: string): Query => {
     segments.forEach((segment, i) => {
       // No EC2 parameter has these names; EC2 answers a parameter it does not know with UnknownParameter.
       if (segment === '__proto__' || segment === 'constructor' || segment === 'prototype')
-        throw new Ec2ErrorResponse('UnknownParameter', `The parameter ${key} is not recognized`);
+        throw new ServiceError('UnknownParameter', `The parameter ${key} is not recognized`);
       if (isIndex(segment) && (Number(segment) < 1 || Number(segment) > MAX_INDEX))
         throw malformed(key, `index ${segment} is outside 1 to ${MAX_INDEX}`);
       if (isIndex(segment) !== Array.isArray(node)) throw malformed(key, `${segments.slice(0, i).join('.') || key} is used two ways`);
@@ -56,7 +56,7 @@ export const str = (q: QueryNode | undefined, key: string): string | undefined =
 export const required = (q: QueryNode | undefined, key: string): string => {
   const value = str(q, key);
   if (value === undefined || value === '') {
-    throw new Ec2ErrorResponse('MissingParameter', `The request must contain the parameter ${key}`);
+    throw new ServiceError('MissingParameter', `The request must contain the parameter ${key}`);
   }
   return value;
 };
@@ -67,7 +67,7 @@ export const int = (q: QueryNode | undefined, key: string): number | undefined =
   const value = str(q, key);
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new Ec2ErrorResponse('InvalidParameterValue', `Value (${value}) for parameter ${key} is invalid.`);
+  if (!Number.isInteger(n)) throw new ServiceError('InvalidParameterValue', `Value (${value}) for parameter ${key} is invalid.`);
   return n;
 };
 

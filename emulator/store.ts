@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Ec2ErrorResponse } from './error-response.ts';
+import { ServiceError } from './error-response.ts';
 import type {
   Alarm,
   AutoScalingGroup,
@@ -39,8 +39,7 @@ const ID_PATTERNS = {
 } as const;
 type IdKind = keyof typeof ID_PATTERNS;
 
-export const unavailable = (id: string) =>
-  new Ec2ErrorResponse('InvalidAMIID.Unavailable', `The image id '[${id}]' is no longer available`);
+export const unavailable = (id: string) => new ServiceError('InvalidAMIID.Unavailable', `The image id '[${id}]' is no longer available`);
 
 /** The emulated account's state, in memory, with EC2's id rules. */
 export class Store {
@@ -85,14 +84,14 @@ export class Store {
   /** Throws EC2's Malformed error for an id of the wrong shape. */
   checkId(kind: IdKind, id: string): void {
     const rule = ID_PATTERNS[kind];
-    if (!rule.pattern.test(id)) throw new Ec2ErrorResponse(rule.malformed, `Invalid id: "${id}"`);
+    if (!rule.pattern.test(id)) throw new ServiceError(rule.malformed, `Invalid id: "${id}"`);
   }
 
   private found<T>(kind: IdKind, id: string, map: Map<string, T>): T {
     this.checkId(kind, id);
     const value = map.get(id);
     if (value === undefined) {
-      throw new Ec2ErrorResponse(ID_PATTERNS[kind].missing, `The ${ID_PATTERNS[kind].what} '${id}' does not exist`);
+      throw new ServiceError(ID_PATTERNS[kind].missing, `The ${ID_PATTERNS[kind].what} '${id}' does not exist`);
     }
     return value;
   }
@@ -125,6 +124,6 @@ export class Store {
     if (id.startsWith('ami-')) return this.image(id);
     if (id.startsWith('snap-')) return this.snapshot(id);
     if (id.startsWith('i-')) return this.instance(id);
-    throw new Ec2ErrorResponse('InvalidID', `The ID '${id}' is not valid`);
+    throw new ServiceError('InvalidID', `The ID '${id}' is not valid`);
   }
 }

@@ -3,12 +3,13 @@
  * describes that show which images Auto Scaling groups launch, through a launch template version or
  * a launch configuration. Groups and launch configurations are seeded from fixtures.
  */
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { paginate } from '../listing.ts';
 import type { AutoScalingGroup, LaunchTemplateRef } from '../model.ts';
+import type { Query } from '../query.ts';
 import { int, node, str, strings } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, reads } from './context.ts';
 
 export const AUTO_SCALING_VERSION = '2011-01-01';
 const members = <T>(values: readonly T[]) => ({ member: [...values] });
@@ -52,7 +53,7 @@ const groupXml = (g: AutoScalingGroup, region: string) => ({
 const describeAutoScalingGroups: Action = (q, { store, options }) => {
   const names = strings(node(q, 'AutoScalingGroupNames'), 'member');
   // "AutoScalingGroupNames ... up to 1600 items"; MaxRecords "The default value is 50 and the maximum value is 100."
-  if (names.length > 1600) throw new Ec2ErrorResponse('ValidationError', 'At most 1600 Auto Scaling group names may be given');
+  if (names.length > 1600) throw new ServiceError('ValidationError', 'At most 1600 Auto Scaling group names may be given');
   const groups = [...store.autoScalingGroups.values()].filter((g) => names.length === 0 || names.includes(g.name));
   const page = paginate(groups, int(q, 'MaxRecords'), str(q, 'NextToken'), { min: 1, max: 100 });
   return {
@@ -63,7 +64,7 @@ const describeAutoScalingGroups: Action = (q, { store, options }) => {
 
 const describeLaunchConfigurations: Action = (q, { store }) => {
   const names = strings(node(q, 'LaunchConfigurationNames'), 'member');
-  if (names.length > 50) throw new Ec2ErrorResponse('ValidationError', 'At most 50 launch configuration names may be given');
+  if (names.length > 50) throw new ServiceError('ValidationError', 'At most 50 launch configuration names may be given');
   const configs = [...store.launchConfigurations.values()].filter((c) => names.length === 0 || names.includes(c.name));
   const page = paginate(configs, int(q, 'MaxRecords'), str(q, 'NextToken'), { min: 1, max: 100 });
   return {
@@ -79,7 +80,7 @@ const describeLaunchConfigurations: Action = (q, { store }) => {
   };
 };
 
-export const autoScalingActions: Record<string, Action> = {
-  DescribeAutoScalingGroups: describeAutoScalingGroups,
-  DescribeLaunchConfigurations: describeLaunchConfigurations,
+export const autoScalingActions: Actions<Query> = {
+  DescribeAutoScalingGroups: reads(describeAutoScalingGroups),
+  DescribeLaunchConfigurations: reads(describeLaunchConfigurations),
 };

@@ -3,25 +3,14 @@
  * the limits the CloudWatch API Reference states. Alarms and their states come from the fixture; nothing
  * here evaluates a metric.
  */
+import { ServiceError } from '../error-response.ts';
 import type { Alarm } from '../model.ts';
-import type { Store } from '../store.ts';
-
-/** A CloudWatch error: the JSON shape's name, and the Query code the SDK reads from `x-amzn-query-error`. */
-export class CloudWatchErrorResponse extends Error {
-  override readonly name = 'CloudWatchErrorResponse' as const;
-  readonly shape: string;
-  readonly code: string;
-  constructor(shape: string, code: string, message: string) {
-    super(message);
-    this.shape = shape;
-    this.code = code;
-  }
-}
+import { type Action, type Actions, reads } from './context.ts';
 
 type Body = Record<string, unknown>;
-export type CloudWatchAction = (body: Body, store: Store) => object;
 
-const invalidValue = (message: string) => new CloudWatchErrorResponse('InvalidParameterValueException', 'InvalidParameterValue', message);
+const invalidValue = (message: string) =>
+  new ServiceError('InvalidParameterValue', message, 400, { shape: 'InvalidParameterValueException' });
 
 // DescribeAlarms: AlarmNames at most 100 names of 1 to 255 characters; AlarmNamePrefix 1 to 255 and not with
 // AlarmNames; AlarmTypes MetricAlarm | CompositeAlarm, and without it only metric alarms are returned;
@@ -33,18 +22,16 @@ const NOT_MODELLED = ['ActionPrefix', 'ChildrenOfAlarmName', 'ParentsOfAlarmName
 
 const nameOk = (value: unknown) => typeof value === 'string' && value.length >= 1 && value.length <= 255;
 
-const describeAlarms: CloudWatchAction = (body, store) => {
+const describeAlarms: Action<Body> = (body, { store }) => {
   const names = body.AlarmNames;
   if (names !== undefined && (!Array.isArray(names) || names.length > 100 || !names.every(nameOk)))
     throw invalidValue('AlarmNames: expected at most 100 names of 1 to 255 characters');
   const prefix = body.AlarmNamePrefix;
   if (prefix !== undefined && !nameOk(prefix)) throw invalidValue('AlarmNamePrefix: expected 1 to 255 characters');
   if (names !== undefined && prefix !== undefined)
-    throw new CloudWatchErrorResponse(
-      'InvalidParameterCombinationException',
-      'InvalidParameterCombination',
-      'AlarmNamePrefix and AlarmNames cannot be specified together',
-    );
+    throw new ServiceError('InvalidParameterCombination', 'AlarmNamePrefix and AlarmNames cannot be specified together', 400, {
+      shape: 'InvalidParameterCombinationException',
+    });
   const types = body.AlarmTypes ?? ['MetricAlarm'];
   if (!Array.isArray(types) || !types.every((t) => TYPES.has(String(t))))
     throw invalidValue('AlarmTypes: expected MetricAlarm and/or CompositeAlarm');
@@ -62,7 +49,7 @@ const describeAlarms: CloudWatchAction = (body, store) => {
     .sort((a, b) => a.name.localeCompare(b.name));
   const start = body.NextToken === undefined ? 0 : Number(body.NextToken);
   if (!Number.isInteger(start) || start < 0 || start > matching.length)
-    throw new CloudWatchErrorResponse('InvalidNextToken', 'InvalidNextToken', 'The service returned an error: Invalid NextToken');
+    throw new ServiceError('InvalidNextToken', 'The service returned an error: Invalid NextToken', 400, { shape: 'InvalidNextToken' });
   const page = matching.slice(start, start + (max as number));
   const out = (a: Alarm) => ({
     AlarmName: a.name,
@@ -79,4 +66,4 @@ const describeAlarms: CloudWatchAction = (body, store) => {
   };
 };
 
-export const cloudWatchActions: Record<string, CloudWatchAction> = { DescribeAlarms: describeAlarms };
+export const cloudWatchActions: Actions = { DescribeAlarms: reads(describeAlarms) };

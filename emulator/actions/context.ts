@@ -22,5 +22,23 @@ export interface ActionContext {
   callerMayDescribeImages?: boolean;
 }
 
-/** One EC2 action: reads the query, changes the store, returns the response body. */
-export type Action = (q: Query, ctx: ActionContext) => object;
+/** A request's parameters as a JSON protocol decodes them. */
+export type Params = Record<string, unknown>;
+
+/**
+ * One action of any service, the one shape: reads its parameters (the Query protocol's `Query`, or a JSON body
+ * with the path's parameters), reads or changes the store, returns the response body or throws a ServiceError.
+ */
+export type Action<P = Query> = (params: P, ctx: ActionContext) => object;
+
+/** An action with what it does to the account: `mutating` when it changes it (a test of bad input asserts none ran). */
+export interface ActionDef<P = Query> {
+  run: Action<P>;
+  mutating: boolean;
+}
+export type Actions<P = Params> = Record<string, ActionDef<P>>;
+
+/** An action that only reads. */
+export const reads = <P>(run: Action<P>): ActionDef<P> => ({ run, mutating: false });
+/** An action that changes the account. */
+export const changes = <P>(run: Action<P>): ActionDef<P> => ({ run, mutating: true });

@@ -1,17 +1,18 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Image } from '../model.ts';
+import type { Query } from '../query.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
 import { ACCOUNT_ID, unavailable } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
-import type { Action, ActionContext } from './context.ts';
+import { type Action, type ActionContext, type Actions, changes, reads } from './context.ts';
 
 const NAME_RULE = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
 const checkImageName = (name: string): void => {
   if (!NAME_RULE.test(name)) {
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidAMIName.Malformed',
       `AMI names must be between 3 and 128 characters long, and may contain letters, numbers, '(', ')', '.', '-', '/', '[', ']', ' ', '@', ''' and '_': ${name}`,
     );
@@ -21,7 +22,7 @@ const checkImageName = (name: string): void => {
 const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]): void => {
   for (const type of specs.keys()) {
     if (!allowed.includes(type))
-      throw new Ec2ErrorResponse('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
+      throw new ServiceError('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
   }
 };
 
@@ -88,23 +89,23 @@ const createImage: Action = (q, ctx) => {
   checkImageName(name);
   const description = str(q, 'Description');
   if (description !== undefined && description.length > 255)
-    throw new Ec2ErrorResponse('InvalidParameterValue', 'Description must be at most 255 characters');
+    throw new ServiceError('InvalidParameterValue', 'Description must be at most 255 characters');
   const tagSpecs = tagSpecifications(q);
   checkTagTypes(tagSpecs, ['image', 'snapshot']);
   if (['terminated', 'shutting-down', 'pending'].includes(instance.state)) {
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'IncorrectInstanceState',
       `The instance '${instance.instanceId}' is not in a state from which it can be imaged (${instance.state}).`,
     );
   }
   if (instance.rootDeviceType !== 'ebs') {
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'UnsupportedOperation',
       `The instance '${instance.instanceId}' is instance-store backed; only EBS-backed instances can be imaged with CreateImage.`,
     );
   }
   const taken = [...store.images.values()].find((image) => image.name === name);
-  if (taken) throw new Ec2ErrorResponse('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+  if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
 
   const now = options.now().toISOString();
   const imageId = store.newId('ami');
@@ -155,7 +156,7 @@ const describeImages: Action = (q, ctx) => {
   if (gone.length > 0) throw unavailable(gone.join(', '));
   let images = ids.length > 0 ? ids.flatMap((id) => store.images.get(id) ?? []) : [...store.images.values()];
   const missing = ids.filter((id) => !store.images.has(id));
-  if (missing.length > 0) throw new Ec2ErrorResponse('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+  if (missing.length > 0) throw new ServiceError('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
   if (!bool(q, 'IncludeDisabled')) images = images.filter((image) => image.state !== 'disabled');
   if (owners.length > 0)
     images = images.filter((image) => owners.some((o) => (o === 'self' ? image.ownerId === ACCOUNT_ID : o === image.ownerId)));
@@ -168,7 +169,7 @@ const describeImages: Action = (q, ctx) => {
 const deregisterImage: Action = (q, { store }) => {
   const image = store.image(required(q, 'ImageId'));
   if (image.deregistrationProtection) {
-    throw new Ec2ErrorResponse('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
+    throw new ServiceError('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
   }
   store.images.delete(image.imageId);
   store.deregisteredImages.add(image.imageId);
@@ -203,7 +204,7 @@ const settableTo =
     const image = store.image(required(q, 'ImageId'));
     const from = to === 'disabled' ? 'available' : 'disabled';
     if (image.state !== from)
-      throw new Ec2ErrorResponse(
+      throw new ServiceError(
         'IncorrectState',
         `The image ${image.imageId} is ${image.state}; only an image that is ${from} can be made ${to}.`,
       );
@@ -221,14 +222,14 @@ const enableImageDeprecation: Action = (q, { store, options }) => {
   const image = store.image(required(q, 'ImageId'));
   const raw = required(q, 'DeprecateAt');
   const at = Date.parse(raw);
-  if (Number.isNaN(at)) throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${raw}' for DeprecateAt`);
+  if (Number.isNaN(at)) throw new ServiceError('InvalidParameterValue', `Invalid value '${raw}' for DeprecateAt`);
   const rounded = Math.round(at / 60_000) * 60_000;
   const now = options.now();
-  if (rounded < now.getTime()) throw new Ec2ErrorResponse('InvalidParameterValue', `DeprecateAt ${raw} is in the past.`);
+  if (rounded < now.getTime()) throw new ServiceError('InvalidParameterValue', `DeprecateAt ${raw} is in the past.`);
   const limit = new Date(now);
   limit.setUTCFullYear(limit.getUTCFullYear() + DEPRECATION_MAX_YEARS);
   if (rounded > limit.getTime())
-    throw new Ec2ErrorResponse('InvalidParameterValue', `DeprecateAt ${raw} is more than ${DEPRECATION_MAX_YEARS} years from now.`);
+    throw new ServiceError('InvalidParameterValue', `DeprecateAt ${raw} is more than ${DEPRECATION_MAX_YEARS} years from now.`);
   image.deprecationTime = new Date(rounded).toISOString().replace('.000Z', 'Z');
   return { return: true };
 };
@@ -238,14 +239,14 @@ const disableImageDeprecation: Action = (q, { store }) => {
   return { return: true };
 };
 
-export const imageActions: Record<string, Action> = {
-  EnableImageDeprecation: enableImageDeprecation,
-  DisableImageDeprecation: disableImageDeprecation,
-  DisableImage: settableTo('disabled'),
-  EnableImage: settableTo('available'),
-  CreateImage: createImage,
-  DescribeImages: describeImages,
-  DeregisterImage: deregisterImage,
-  EnableImageDeregistrationProtection: enableDeregistrationProtection,
-  DisableImageDeregistrationProtection: disableDeregistrationProtection,
+export const imageActions: Actions<Query> = {
+  EnableImageDeprecation: changes(enableImageDeprecation),
+  DisableImageDeprecation: changes(disableImageDeprecation),
+  DisableImage: changes(settableTo('disabled')),
+  EnableImage: changes(settableTo('available')),
+  CreateImage: changes(createImage),
+  DescribeImages: reads(describeImages),
+  DeregisterImage: changes(deregisterImage),
+  EnableImageDeregistrationProtection: changes(enableDeregistrationProtection),
+  DisableImageDeregistrationProtection: changes(disableDeregistrationProtection),
 };

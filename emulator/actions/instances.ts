@@ -1,11 +1,12 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Instance, Volume } from '../model.ts';
+import type { Query } from '../query.ts';
 import { filters, int, list, node, required, str, strings, tagSpecifications } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, changes, reads } from './context.ts';
 
 const STATE_CODES: Record<Instance['state'], number> = {
   pending: 0,
@@ -58,26 +59,25 @@ const runInstances: Action = (q, ctx) => {
   store.checkId('ami', imageId);
   const minCount = int(q, 'MinCount');
   const maxCount = int(q, 'MaxCount');
-  if (minCount === undefined) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter MinCount');
-  if (maxCount === undefined) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter MaxCount');
+  if (minCount === undefined) throw new ServiceError('MissingParameter', 'The request must contain the parameter MinCount');
+  if (maxCount === undefined) throw new ServiceError('MissingParameter', 'The request must contain the parameter MaxCount');
   if (minCount < 1 || maxCount < minCount)
-    throw new Ec2ErrorResponse('InvalidParameterValue', `MinCount (${minCount}) must be at least 1 and at most MaxCount (${maxCount})`);
+    throw new ServiceError('InvalidParameterValue', `MinCount (${minCount}) must be at least 1 and at most MaxCount (${maxCount})`);
   const instanceType = str(q, 'InstanceType') ?? 'm1.small';
   if (!INSTANCE_TYPE.test(instanceType))
-    throw new Ec2ErrorResponse('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
+    throw new ServiceError('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
   const subnetId = str(q, 'SubnetId');
-  if (subnetId !== undefined && !SUBNET_ID.test(subnetId))
-    throw new Ec2ErrorResponse('InvalidSubnetID.Malformed', `Invalid id: "${subnetId}"`);
+  if (subnetId !== undefined && !SUBNET_ID.test(subnetId)) throw new ServiceError('InvalidSubnetID.Malformed', `Invalid id: "${subnetId}"`);
   const token = str(q, 'ClientToken');
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token)))
-    throw new Ec2ErrorResponse('InvalidParameterValue', 'ClientToken: expected at most 64 ASCII characters');
+    throw new ServiceError('InvalidParameterValue', 'ClientToken: expected at most 64 ASCII characters');
   const fingerprint = JSON.stringify({ ...q, ClientToken: undefined });
   const profile = str(node(q, 'IamInstanceProfile'), 'Name') ?? str(node(q, 'IamInstanceProfile'), 'Arn');
   if (token !== undefined) {
     const earlier = [...store.instances.values()].filter((i) => i.clientToken?.token === token);
     if (earlier.length > 0) {
       if (earlier[0]?.clientToken?.request !== fingerprint)
-        throw new Ec2ErrorResponse(
+        throw new ServiceError(
           'IdempotentParameterMismatch',
           'The client token you have provided is associated with a resource that is already deleted or has different parameters.',
         );
@@ -90,9 +90,9 @@ const runInstances: Action = (q, ctx) => {
     }
   }
   const source = store.images.get(imageId);
-  if (!source) throw new Ec2ErrorResponse('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
+  if (!source) throw new ServiceError('InvalidAMIID.NotFound', `The image id '[${imageId}]' does not exist`);
   if (source.state !== 'available')
-    throw new Ec2ErrorResponse('InvalidAMIID.Unavailable', `The image id '[${imageId}]' is not available (${source.state})`);
+    throw new ServiceError('InvalidAMIID.Unavailable', `The image id '[${imageId}]' is not available (${source.state})`);
   const requested = list(q, 'BlockDeviceMapping').map((m) => ({
     deviceName: str(m, 'DeviceName') ?? '/dev/xvda',
     sizeGiB: Number(str(node(m, 'Ebs'), 'VolumeSize') ?? 8),
@@ -150,7 +150,7 @@ const describeInstanceStatus: Action = (q, { store, options }) => {
   const maxResults = int(q, 'MaxResults');
   checkNotBoth('InstanceIds', ids.length > 0, 'MaxResults', maxResults !== undefined);
   if (maxResults !== undefined && (maxResults < 5 || maxResults > 1000))
-    throw new Ec2ErrorResponse('InvalidParameterValue', `MaxResults: expected 5 to 1000, got ${maxResults}`);
+    throw new ServiceError('InvalidParameterValue', `MaxResults: expected 5 to 1000, got ${maxResults}`);
   const all = ids.length > 0 ? ids.map((id) => store.instance(id)) : [...store.instances.values()];
   const shown = str(q, 'IncludeAllInstances') === 'true' ? all : all.filter((i) => i.state === 'running');
   const page = paginate(shown, maxResults, str(q, 'NextToken'));
@@ -195,12 +195,12 @@ const changeState =
   (to: Instance['state'], allowedFrom: readonly Instance['state'][]): Action =>
   (q, { store }) => {
     const ids = strings(q, 'InstanceId');
-    if (ids.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter InstanceId');
+    if (ids.length === 0) throw new ServiceError('MissingParameter', 'The request must contain the parameter InstanceId');
     const changes = ids.map((id) => {
       const instance = store.instance(id);
       const previous = instance.state;
       if (!allowedFrom.includes(previous) && previous !== to) {
-        throw new Ec2ErrorResponse('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${to}.`);
+        throw new ServiceError('IncorrectInstanceState', `The instance '${id}' is not in a state from which it can be ${to}.`);
       }
       instance.state = to;
       return { instanceId: id, currentState: stateXml(to), previousState: stateXml(previous) };
@@ -208,11 +208,11 @@ const changeState =
     return { instancesSet: items(changes) };
   };
 
-export const instanceActions: Record<string, Action> = {
-  RunInstances: runInstances,
-  DescribeInstances: describeInstances,
-  DescribeInstanceStatus: describeInstanceStatus,
-  TerminateInstances: changeState('terminated', ['pending', 'running', 'stopping', 'stopped', 'shutting-down']),
-  StopInstances: changeState('stopped', ['running', 'pending']),
-  StartInstances: changeState('running', ['stopped']),
+export const instanceActions: Actions<Query> = {
+  RunInstances: changes(runInstances),
+  DescribeInstances: reads(describeInstances),
+  DescribeInstanceStatus: reads(describeInstanceStatus),
+  TerminateInstances: changes(changeState('terminated', ['pending', 'running', 'stopping', 'stopped', 'shutting-down'])),
+  StopInstances: changes(changeState('stopped', ['running', 'pending'])),
+  StartInstances: changes(changeState('running', ['stopped'])),
 };

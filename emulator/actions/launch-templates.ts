@@ -1,10 +1,11 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { LaunchTemplate, LaunchTemplateVersion } from '../model.ts';
+import type { Query } from '../query.ts';
 import { filters, int, node, required, str, strings } from '../query.ts';
 import { items, tagSet } from '../xml.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, changes, reads } from './context.ts';
 
 const latestOf = (t: LaunchTemplate): number => Math.max(...t.versions.map((v) => v.versionNumber));
 
@@ -30,7 +31,7 @@ const versionXml = (t: LaunchTemplate, v: LaunchTemplateVersion) => ({
 const byName = (store: Parameters<Action>[1]['store'], name: string): LaunchTemplate => {
   const found = [...store.launchTemplates.values()].find((t) => t.launchTemplateName === name);
   if (!found)
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidLaunchTemplateName.NotFoundException',
       `The specified launch template, with template name ${name}, does not exist.`,
     );
@@ -48,7 +49,7 @@ const byIdOrName = (q: Parameters<Action>[0], store: Parameters<Action>[1]['stor
   const id = str(q, 'LaunchTemplateId');
   const name = str(q, 'LaunchTemplateName');
   if (id !== undefined && name !== undefined)
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidParameterCombination',
       'You must specify either the launch template ID or the launch template name in the request, but not both.',
     );
@@ -67,7 +68,7 @@ const fingerprint = (q: Parameters<Action>[0]): string =>
 const createLaunchTemplate: Action = (q, { store, options }) => {
   const name = required(q, 'LaunchTemplateName');
   if ([...store.launchTemplates.values()].some((t) => t.launchTemplateName === name)) {
-    throw new Ec2ErrorResponse('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use.`);
+    throw new ServiceError('InvalidLaunchTemplateName.AlreadyExistsException', `Launch template name already in use.`);
   }
   const now = options.now().toISOString();
   const template: LaunchTemplate = {
@@ -98,12 +99,12 @@ const createLaunchTemplateVersion: Action = (q, { store, options }) => {
   const template = byIdOrName(q, store);
   const token = str(q, 'ClientToken');
   if (token !== undefined && (token.length > MAX_CLIENT_TOKEN || !/^[\x20-\x7e]+$/.test(token)))
-    throw new Ec2ErrorResponse('InvalidParameterValue', `ClientToken must be 1 to ${MAX_CLIENT_TOKEN} ASCII characters`);
+    throw new ServiceError('InvalidParameterValue', `ClientToken must be 1 to ${MAX_CLIENT_TOKEN} ASCII characters`);
   if (node(q, 'LaunchTemplateData') === undefined)
-    throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter LaunchTemplateData');
+    throw new ServiceError('MissingParameter', 'The request must contain the parameter LaunchTemplateData');
   const earlier = token === undefined ? undefined : template.clientTokens.get(token);
   if (earlier !== undefined && earlier.request !== fingerprint(q))
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'IdempotentParameterMismatch',
       'The client token you have provided is associated with a resource that was created with different parameters.',
     );
@@ -123,7 +124,7 @@ const createLaunchTemplateVersion: Action = (q, { store, options }) => {
                 : Number(sourceVersion)),
         );
   if (sourceVersion !== undefined && !source)
-    throw new Ec2ErrorResponse('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${sourceVersion}`);
+    throw new ServiceError('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${sourceVersion}`);
   const version: LaunchTemplateVersion = {
     versionNumber: latestOf(template) + 1,
     imageId: str(node(q, 'LaunchTemplateData'), 'ImageId') ?? source?.imageId,
@@ -142,7 +143,7 @@ const modifyLaunchTemplate: Action = (q, { store }) => {
   if (wanted !== undefined) {
     const number = Number(wanted);
     if (!template.versions.some((v) => v.versionNumber === number))
-      throw new Ec2ErrorResponse('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${wanted}`);
+      throw new ServiceError('InvalidLaunchTemplateId.VersionNotFound', `Could not find launch template version ${wanted}`);
     template.defaultVersion = number;
   }
   return { launchTemplate: templateXml(template) };
@@ -173,7 +174,7 @@ const describeLaunchTemplateVersions: Action = (q, { store }) => {
   const numbers = wanted.map((w) => (w === '$Latest' ? latestOf(template) : w === '$Default' ? template.defaultVersion : Number(w)));
   const missing = wanted.filter((_, n) => !template.versions.some((v) => v.versionNumber === numbers[n]));
   if (missing.length > 0)
-    throw new Ec2ErrorResponse(
+    throw new ServiceError(
       'InvalidLaunchTemplateId.VersionNotFound',
       `Could not find launch template version ${missing.join(', ')} of ${template.launchTemplateId}`,
     );
@@ -195,11 +196,11 @@ const deleteLaunchTemplate: Action = (q, { store }) => {
   return { launchTemplate: templateXml(template) };
 };
 
-export const launchTemplateActions: Record<string, Action> = {
-  DeleteLaunchTemplate: deleteLaunchTemplate,
-  CreateLaunchTemplate: createLaunchTemplate,
-  CreateLaunchTemplateVersion: createLaunchTemplateVersion,
-  ModifyLaunchTemplate: modifyLaunchTemplate,
-  DescribeLaunchTemplates: describeLaunchTemplates,
-  DescribeLaunchTemplateVersions: describeLaunchTemplateVersions,
+export const launchTemplateActions: Actions<Query> = {
+  DeleteLaunchTemplate: changes(deleteLaunchTemplate),
+  CreateLaunchTemplate: changes(createLaunchTemplate),
+  CreateLaunchTemplateVersion: changes(createLaunchTemplateVersion),
+  ModifyLaunchTemplate: changes(modifyLaunchTemplate),
+  DescribeLaunchTemplates: reads(describeLaunchTemplates),
+  DescribeLaunchTemplateVersions: reads(describeLaunchTemplateVersions),
 };

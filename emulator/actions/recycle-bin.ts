@@ -3,20 +3,12 @@
  * `GET /rules/{Identifier}`), with the limits the Recycle Bin API reference states. Rules come from the
  * fixture; the emulator does not keep deleted resources in a bin (nothing here restores).
  */
-import { RestJsonErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import type { RecycleBinRule } from '../model.ts';
-import type { Store } from '../store.ts';
+import { type Action, type Actions, reads } from './context.ts';
 
 type Body = Record<string, unknown>;
-export type RbinAction = (body: Body, store: Store) => object;
-/** A REST JSON request's action, its handler (undefined for a method the path does not take) and the parameters its path and query carry. */
-export interface RestRoute {
-  action: string;
-  handler: RbinAction | undefined;
-  params: Body;
-}
-
-const invalid = (message: string) => new RestJsonErrorResponse('ValidationException', 400, message, 'INVALID_PARAMETER_VALUE');
+const invalid = (message: string) => new ServiceError('ValidationException', message, 400, { reason: 'INVALID_PARAMETER_VALUE' });
 
 // ListRules (Recycle Bin API Reference, ListRules): ResourceType required, one of EBS_SNAPSHOT | EC2_IMAGE |
 // EBS_VOLUME; MaxResults 1 to 1000; ResourceTags at most 50, ExcludeResourceTags at most 5; LockState locked |
@@ -39,7 +31,7 @@ const sameTags = (rule: RecycleBinRule['resourceTags'], wanted: { ResourceTagKey
 
 const tagsOut = (tags: RecycleBinRule['resourceTags']) => tags.map((t) => ({ ResourceTagKey: t.key, ResourceTagValue: t.value }));
 
-const listRules: RbinAction = (body, store) => {
+const listRules: Action<Body> = (body, { store }) => {
   const type = body.ResourceType;
   if (typeof type !== 'string' || !RESOURCE_TYPES.has(type)) throw invalid('ResourceType: expected EBS_SNAPSHOT, EC2_IMAGE or EBS_VOLUME');
   const max = body.MaxResults ?? DEFAULT_PAGE;
@@ -55,7 +47,7 @@ const listRules: RbinAction = (body, store) => {
     .filter((r) => excluded === undefined || sameTags(r.excludeResourceTags, excluded));
   const start = body.NextToken === undefined ? 0 : Number.parseInt(String(body.NextToken), 10);
   if (!Number.isInteger(start) || start < 0 || start > matching.length)
-    throw new RestJsonErrorResponse('ValidationException', 400, 'The page token is not valid.', 'INVALID_PAGE_TOKEN');
+    throw new ServiceError('ValidationException', 'The page token is not valid.', 400, { reason: 'INVALID_PAGE_TOKEN' });
   const end = start + (max as number);
   return {
     Rules: matching.slice(start, end).map((r) => ({
@@ -70,11 +62,11 @@ const listRules: RbinAction = (body, store) => {
   };
 };
 
-const getRule: RbinAction = (body, store) => {
+const getRule: Action<Body> = (body, { store }) => {
   const id = String(body.Identifier ?? '');
   if (!IDENTIFIER.test(id)) throw invalid(`Identifier: expected 11 letters or digits, got "${id}"`);
   const rule = store.recycleBinRules.get(id);
-  if (!rule) throw new RestJsonErrorResponse('ResourceNotFoundException', 404, `Rule ${id} not found.`, 'RULE_NOT_FOUND');
+  if (!rule) throw new ServiceError('ResourceNotFoundException', `Rule ${id} not found.`, 404, { reason: 'RULE_NOT_FOUND' });
   return {
     Identifier: rule.identifier,
     Description: rule.description,
@@ -88,15 +80,5 @@ const getRule: RbinAction = (body, store) => {
   };
 };
 
-/** The routes of the REST JSON protocol: method and path to the action's name and its handler. */
-export const rbinRoute = (method: string, path: string): RestRoute | undefined => {
-  if (path === '/list-rules') return { action: 'ListRules', handler: method === 'POST' ? listRules : undefined, params: {} };
-  const match = /^\/rules\/([^/?]+)$/.exec(path);
-  if (match)
-    return {
-      action: 'GetRule',
-      handler: method === 'GET' ? getRule : undefined,
-      params: { Identifier: decodeURIComponent(match[1] ?? '') },
-    };
-  return undefined;
-};
+/** Recycle Bin's actions; their routes (method and path) are in emulator/protocols/rest-json.ts. */
+export const rbinActions: Actions = { ListRules: reads(listRules), GetRule: reads(getRule) };

@@ -1,10 +1,11 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { checkCount } from '../limits.ts';
 import { paginate } from '../listing.ts';
+import type { Query } from '../query.ts';
 import { bool, int, list, str, strings } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
 import { items } from '../xml.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, reads } from './context.ts';
 
 interface Reference {
   imageId: string;
@@ -28,14 +29,14 @@ const checkOptions = (type: string, opts: ReadonlyMap<string, string[]>): void =
   for (const [name, values] of opts) {
     const option = OPTIONS[type];
     if (option === undefined || option.name !== name)
-      throw new Ec2ErrorResponse('InvalidParameterValue', `Option '${name}' is not valid for resource type '${type}'`);
+      throw new ServiceError('InvalidParameterValue', `Option '${name}' is not valid for resource type '${type}'`);
     if (values.length === 0 || (option.name === 'version-depth' && values.length !== 1))
-      throw new Ec2ErrorResponse(
+      throw new ServiceError(
         'InvalidParameterValue',
         `Option '${name}' needs ${option.name === 'version-depth' ? 'one value' : 'a value'}`,
       );
     const bad = values.find((v) => !option.valid(v));
-    if (bad !== undefined) throw new Ec2ErrorResponse('InvalidParameterValue', `Value '${bad}' is not valid for option '${name}'`);
+    if (bad !== undefined) throw new ServiceError('InvalidParameterValue', `Value '${bad}' is not valid for option '${name}'`);
   }
 };
 
@@ -45,21 +46,21 @@ const checkOptions = (type: string, opts: ReadonlyMap<string, string[]>): void =
  */
 const describeImageReferences: Action = (q, { store, options }) => {
   const imageIds = strings(q, 'ImageId');
-  if (imageIds.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter ImageId');
+  if (imageIds.length === 0) throw new ServiceError('MissingParameter', 'The request must contain the parameter ImageId');
   // "ImageId.N ... Minimum number of 1 item. Maximum number of 10 items." (API reference, DescribeImageReferences)
   checkCount('ImageId', imageIds.length, 1, 10);
   for (const id of imageIds) store.checkId('ami', id);
   const requested = new Map<string, Map<string, string[]>>();
   for (const entry of list(q, 'ResourceType')) {
     const type = str(entry, 'ResourceType') ?? '';
-    if (!SUPPORTED.includes(type)) throw new Ec2ErrorResponse('InvalidParameterValue', `Resource type '${type}' is not supported`);
+    if (!SUPPORTED.includes(type)) throw new ServiceError('InvalidParameterValue', `Resource type '${type}' is not supported`);
     const opts = new Map(list(entry, 'ResourceTypeOption').map((o) => [str(o, 'OptionName') ?? '', strings(o, 'OptionValue')]));
     checkOptions(type, opts);
     requested.set(type, opts);
   }
   const all = bool(q, 'IncludeAllResourceTypes');
   if (!all && requested.size === 0)
-    throw new Ec2ErrorResponse('InvalidParameterCombination', 'Specify ResourceTypes or IncludeAllResourceTypes');
+    throw new ServiceError('InvalidParameterCombination', 'Specify ResourceTypes or IncludeAllResourceTypes');
   const wants = (type: string) => all || requested.has(type);
   const arn = (service: string, resource: string) => `arn:aws:${service}:${options.region}:${ACCOUNT_ID}:${resource}`;
   const found: Reference[] = [];
@@ -90,4 +91,4 @@ const describeImageReferences: Action = (q, { store, options }) => {
   return { imageReferenceSet: items(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
-export const referenceActions: Record<string, Action> = { DescribeImageReferences: describeImageReferences };
+export const referenceActions: Actions<Query> = { DescribeImageReferences: reads(describeImageReferences) };

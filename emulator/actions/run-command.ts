@@ -5,7 +5,11 @@
  * profile's role to register); a command's outcome comes from the fault plan (`commandOutcomes`).
  */
 import { randomUUID } from 'node:crypto';
-import { type SsmAction, SsmErrorResponse } from './ssm-protocol.ts';
+import { ServiceError } from '../error-response.ts';
+import { type Action, type Actions, changes, reads } from './context.ts';
+
+type Body = Record<string, unknown>;
+type SsmAction = Action<Body>;
 
 // SendCommand: DocumentName ^[a-zA-Z0-9_\-.:/]{3,128}$ (a name or an ARN); InstanceIds at most 50.
 const DOCUMENT = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
@@ -16,15 +20,15 @@ const COMMAND_ID = /^.{36}$/;
 const sendCommand: SsmAction = (body, { store, faults }) => {
   const document = body.DocumentName;
   if (typeof document !== 'string' || !DOCUMENT.test(document))
-    throw new SsmErrorResponse('ValidationException', `DocumentName: expected 3 to 128 of a-zA-Z0-9_-.:/, got ${String(document)}`);
+    throw new ServiceError('ValidationException', `DocumentName: expected 3 to 128 of a-zA-Z0-9_-.:/, got ${String(document)}`);
   const ids = body.InstanceIds;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_INSTANCES)
-    throw new SsmErrorResponse('ValidationException', `InstanceIds: expected 1 to ${MAX_INSTANCES} instance ids`);
+    throw new ServiceError('ValidationException', `InstanceIds: expected 1 to ${MAX_INSTANCES} instance ids`);
   for (const id of ids as string[]) {
     const instance = store.instances.get(String(id));
     // The agent answers only on a running instance that it could register, which needs an instance profile.
     if (instance?.state !== 'running' || !instance.instanceProfile)
-      throw new SsmErrorResponse('InvalidInstanceId', `Instances [[${String(id)}]] not in a valid state for account 123456789012`);
+      throw new ServiceError('InvalidInstanceId', `Instances [[${String(id)}]] not in a valid state for account 123456789012`);
   }
   const commandId = randomUUID();
   const outcome = faults.commandOutcomeOf(document);
@@ -34,10 +38,10 @@ const sendCommand: SsmAction = (body, { store, faults }) => {
 
 const getCommandInvocation: SsmAction = (body, { store }) => {
   const commandId = String(body.CommandId ?? '');
-  if (!COMMAND_ID.test(commandId)) throw new SsmErrorResponse('ValidationException', 'CommandId: expected 36 characters');
+  if (!COMMAND_ID.test(commandId)) throw new ServiceError('ValidationException', 'CommandId: expected 36 characters');
   const command = store.commands.get(commandId);
   const instanceId = String(body.InstanceId ?? '');
-  if (!command?.instanceIds.includes(instanceId)) throw new SsmErrorResponse('InvocationDoesNotExist', '');
+  if (!command?.instanceIds.includes(instanceId)) throw new ServiceError('InvocationDoesNotExist', '');
   command.reads += 1;
   // The first look finds it running; later ones its outcome.
   const status = command.reads === 1 ? 'InProgress' : command.outcome.status;
@@ -53,7 +57,7 @@ const getCommandInvocation: SsmAction = (body, { store }) => {
   };
 };
 
-export const runCommandActions: Record<string, SsmAction> = {
-  SendCommand: sendCommand,
-  GetCommandInvocation: getCommandInvocation,
+export const runCommandActions: Actions = {
+  SendCommand: changes(sendCommand),
+  GetCommandInvocation: reads(getCommandInvocation),
 };

@@ -3,13 +3,12 @@
  * GetSchedule (`GET /schedules/{Name}`), REST JSON, with the limits the EventBridge Scheduler API Reference
  * states. Schedules come from the fixture; nothing here fires them.
  */
-import { RestJsonErrorResponse } from '../error-response.ts';
-import type { Store } from '../store.ts';
-import type { RestRoute } from './recycle-bin.ts';
+import { ServiceError } from '../error-response.ts';
+import { type Action, type Actions, reads } from './context.ts';
 
 type Body = Record<string, unknown>;
 
-const invalid = (message: string) => new RestJsonErrorResponse('ValidationException', 400, message);
+const invalid = (message: string) => new ServiceError('ValidationException', message);
 
 // ListSchedules and GetSchedule: names, prefixes and groups 1 to 64 of [0-9a-zA-Z-_.]; MaxResults 1 to 100;
 // NextToken 1 to 2048; State ENABLED | DISABLED.
@@ -26,7 +25,7 @@ const named = (body: Body, field: string): string | undefined => {
 
 const epochSeconds = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso) / 1000);
 
-const listSchedules = (body: Body, store: Store): object => {
+const listSchedules: Action<Body> = (body, { store }) => {
   const max = body.MaxResults === undefined ? DEFAULT_PAGE : Number(body.MaxResults);
   if (!Number.isInteger(max) || max < 1 || max > 100) throw invalid('MaxResults: expected 1 to 100');
   const prefix = named(body, 'NamePrefix');
@@ -57,11 +56,11 @@ const listSchedules = (body: Body, store: Store): object => {
   };
 };
 
-const getSchedule = (body: Body, store: Store): object => {
+const getSchedule: Action<Body> = (body, { store }) => {
   const name = named(body, 'Name') ?? '';
   const group = named(body, 'groupName') ?? 'default';
   const schedule = store.schedules.get(`${group}/${name}`);
-  if (!schedule) throw new RestJsonErrorResponse('ResourceNotFoundException', 404, `Schedule ${name} does not exist.`);
+  if (!schedule) throw new ServiceError('ResourceNotFoundException', `Schedule ${name} does not exist.`, 404);
   return {
     Arn: schedule.arn,
     Name: schedule.name,
@@ -79,16 +78,5 @@ const getSchedule = (body: Body, store: Store): object => {
   };
 };
 
-/** The routes of Scheduler's REST JSON protocol: the path names the action, the query string its parameters. */
-export const schedulerRoute = (method: string, path: string, query: URLSearchParams): RestRoute | undefined => {
-  const params: Body = Object.fromEntries(query.entries());
-  if (path === '/schedules') return { action: 'ListSchedules', handler: method === 'GET' ? listSchedules : undefined, params };
-  const match = /^\/schedules\/([^/]+)$/.exec(path);
-  if (match)
-    return {
-      action: 'GetSchedule',
-      handler: method === 'GET' ? getSchedule : undefined,
-      params: { ...params, Name: decodeURIComponent(match[1] ?? '') },
-    };
-  return undefined;
-};
+/** EventBridge Scheduler's actions; their routes (method, path, query string) are in emulator/protocols/rest-json.ts. */
+export const schedulerActions: Actions = { ListSchedules: reads(listSchedules), GetSchedule: reads(getSchedule) };

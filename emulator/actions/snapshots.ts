@@ -1,11 +1,12 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Snapshot } from '../model.ts';
+import type { Query } from '../query.ts';
 import { filters, int, required, str, strings } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, changes, reads } from './context.ts';
 
 const snapshotXml = (s: Snapshot) => ({
   snapshotId: s.snapshotId,
@@ -46,13 +47,13 @@ const deleteSnapshot: Action = (q, { store }) => {
   const snapshot = store.snapshot(required(q, 'SnapshotId'));
   const users = store.imagesUsingSnapshot(snapshot.snapshotId);
   if (users[0]) {
-    throw new Ec2ErrorResponse('InvalidSnapshot.InUse', `The snapshot ${snapshot.snapshotId} is currently in use by ${users[0].imageId}`);
+    throw new ServiceError('InvalidSnapshot.InUse', `The snapshot ${snapshot.snapshotId} is currently in use by ${users[0].imageId}`);
   }
   store.snapshots.delete(snapshot.snapshotId);
   return { return: true };
 };
 
-export const snapshotActions: Record<string, Action> = {
-  DescribeSnapshots: describeSnapshots,
-  DeleteSnapshot: deleteSnapshot,
+export const snapshotActions: Actions<Query> = {
+  DescribeSnapshots: reads(describeSnapshots),
+  DeleteSnapshot: changes(deleteSnapshot),
 };

@@ -5,13 +5,15 @@
  * SSM does ("Native parameter support for Amazon Machine Image IDs"): PutParameter answers at once, reads
  * see the new value only once EC2 has validated it, and a value naming no image is dropped without an error.
  */
+
+import { ServiceError } from '../error-response.ts';
 import type { SsmParameter } from '../model.ts';
 import type { Store } from '../store.ts';
 import type { EmulatorOptions } from './context.ts';
+import { type Action, type Actions, changes, reads } from './context.ts';
 import { runCommandActions } from './run-command.ts';
-import { type SsmAction, SsmErrorResponse } from './ssm-protocol.ts';
 
-export { SsmErrorResponse };
+type SsmAction = Action<Record<string, unknown>>;
 
 type Body = Record<string, unknown>;
 
@@ -25,25 +27,22 @@ const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const name = (body: Body, field = 'Name'): string => {
   const value = body[field];
   if (typeof value !== 'string')
-    throw new SsmErrorResponse(
+    throw new ServiceError(
       'ValidationException',
       `1 validation error detected: Value null at '${field.toLowerCase()}' failed to satisfy constraint: Member must not be null`,
     );
   if (!NAME.test(value))
-    throw new SsmErrorResponse(
+    throw new ServiceError(
       'ValidationException',
       `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive) and must only contain a-zA-Z0-9_.-/ (${value})`,
     );
   const bare = value.replace(/^\//, '');
   if (/^(aws|ssm)/i.test(bare))
-    throw new SsmErrorResponse(
-      'ValidationException',
-      `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). (${value})`,
-    );
+    throw new ServiceError('ValidationException', `Parameter name: can't be prefixed with "aws" or "ssm" (case-insensitive). (${value})`);
   if (value.includes('/') && !value.startsWith('/'))
-    throw new SsmErrorResponse('ValidationException', `Parameter name must be a fully qualified name. (${value})`);
+    throw new ServiceError('ValidationException', `Parameter name must be a fully qualified name. (${value})`);
   if (value.split('/').filter(Boolean).length > MAX_LEVELS)
-    throw new SsmErrorResponse('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
+    throw new ServiceError('HierarchyLevelLimitExceededException', `A hierarchy can have a maximum of ${MAX_LEVELS} levels.`);
   return value;
 };
 
@@ -62,7 +61,7 @@ const read = (parameter: SsmParameter): SsmParameter => {
 
 const found = (store: Store, wanted: string): SsmParameter => {
   const parameter = store.parameters.get(wanted);
-  if (!parameter) throw new SsmErrorResponse('ParameterNotFound', `Parameter ${wanted} not found.`);
+  if (!parameter) throw new ServiceError('ParameterNotFound', `Parameter ${wanted} not found.`);
   return parameter;
 };
 
@@ -83,25 +82,25 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
   const parameterName = name(body);
   const value = body.Value;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE)
-    throw new SsmErrorResponse('ValidationException', `Value: expected 1 to ${MAX_VALUE} characters`);
+    throw new ServiceError('ValidationException', `Value: expected 1 to ${MAX_VALUE} characters`);
   const existing = store.parameters.get(parameterName);
   // "Type: ... Required: No", but "You must specify a parameter type when you create a parameter" (PutParameter, Type).
   if (body.Type === undefined && !existing)
-    throw new SsmErrorResponse('ValidationException', 'A parameter type is required when you create a parameter.');
+    throw new ServiceError('ValidationException', 'A parameter type is required when you create a parameter.');
   const type = body.Type ?? existing?.type ?? 'String';
   if (type !== 'String' && type !== 'StringList' && type !== 'SecureString')
-    throw new SsmErrorResponse('ValidationException', `Type: expected String, StringList or SecureString`);
+    throw new ServiceError('ValidationException', `Type: expected String, StringList or SecureString`);
   const dataType = body.DataType ?? 'text';
   if (dataType !== 'text' && dataType !== 'aws:ec2:image' && dataType !== 'aws:ssm:integration')
-    throw new SsmErrorResponse('ValidationException', `DataType: expected text, aws:ec2:image or aws:ssm:integration`);
+    throw new ServiceError('ValidationException', `DataType: expected text, aws:ec2:image or aws:ssm:integration`);
   if (dataType === 'aws:ec2:image' && type !== 'String')
-    throw new SsmErrorResponse('ValidationException', 'The aws:ec2:image data type is supported only for the String parameter type.');
+    throw new ServiceError('ValidationException', 'The aws:ec2:image data type is supported only for the String parameter type.');
   if (dataType === 'aws:ec2:image' && !AMI_ID.test(value))
-    throw new SsmErrorResponse('ValidationException', `Parameter value ${value} is not a valid AMI ID.`);
+    throw new ServiceError('ValidationException', `Parameter value ${value} is not a valid AMI ID.`);
   if (dataType === 'aws:ssm:integration')
-    throw new SsmErrorResponse('ValidationException', 'aws:ssm:integration: not modelled by the emulator');
+    throw new ServiceError('ValidationException', 'aws:ssm:integration: not modelled by the emulator');
   if (existing && body.Overwrite !== true)
-    throw new SsmErrorResponse(
+    throw new ServiceError(
       'ParameterAlreadyExists',
       'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
     );
@@ -147,8 +146,7 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
 const getParameter: SsmAction = (body, { store, options }) => {
   const parameter = read(found(store, name(body)));
   // A new parameter whose first value is still being validated is not there yet.
-  if (parameter.value === '' && parameter.pending)
-    throw new SsmErrorResponse('ParameterNotFound', `Parameter ${parameter.name} not found.`);
+  if (parameter.value === '' && parameter.pending) throw new ServiceError('ParameterNotFound', `Parameter ${parameter.name} not found.`);
   return { Parameter: shape(parameter, options, true, body.WithDecryption === true) };
 };
 
@@ -157,7 +155,7 @@ const getParameterHistory: SsmAction = (body, { store, options }) => {
   const parameter = found(store, name(body));
   const max = body.MaxResults ?? 50;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 50)
-    throw new SsmErrorResponse('ValidationException', 'MaxResults: expected 1 to 50');
+    throw new ServiceError('ValidationException', 'MaxResults: expected 1 to 50');
   const start = typeof body.NextToken === 'string' ? Number(body.NextToken) : 0;
   const all = parameter.history ?? [
     {
@@ -187,7 +185,7 @@ const getParameterHistory: SsmAction = (body, { store, options }) => {
 const getParameters: SsmAction = (body, { store, options }) => {
   const names = body.Names;
   if (!Array.isArray(names) || names.length < 1 || names.length > 10 || !names.every((n) => typeof n === 'string'))
-    throw new SsmErrorResponse('ValidationException', 'Names: expected 1 to 10 parameter names');
+    throw new ServiceError('ValidationException', 'Names: expected 1 to 10 parameter names');
   const parameters = names.flatMap((n) => {
     const p = store.parameters.get(n);
     return p && read(p).value !== '' ? [shape(p, options, true, body.WithDecryption === true)] : [];
@@ -200,22 +198,22 @@ const getParameters: SsmAction = (body, { store, options }) => {
 const describeParameters: SsmAction = (body, { store, options }) => {
   const max = body.MaxResults ?? 50;
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 50)
-    throw new SsmErrorResponse('ValidationException', 'MaxResults: expected 1 to 50');
+    throw new ServiceError('ValidationException', 'MaxResults: expected 1 to 50');
   const filters = (body.ParameterFilters ?? []) as { Key?: string; Option?: string; Values?: string[] }[];
   for (const f of filters) {
     if (f.Key !== 'Name' || (f.Option ?? 'Equals') !== 'Equals' || !Array.isArray(f.Values))
-      throw new SsmErrorResponse('ValidationException', 'ParameterFilters: the emulator models Key Name with Option Equals only');
+      throw new ServiceError('ValidationException', 'ParameterFilters: the emulator models Key Name with Option Equals only');
   }
   const wanted = filters.flatMap((f) => f.Values ?? []);
   const matching = [...store.parameters.values()].filter((p) => p.version > 0 && (wanted.length === 0 || wanted.includes(p.name)));
   return { Parameters: matching.slice(0, max).map((p) => shape(p, options, false)) };
 };
 
-export const ssmActions: Record<string, SsmAction> = {
+export const ssmActions: Actions = {
   ...runCommandActions,
-  PutParameter: putParameter,
-  GetParameter: getParameter,
-  GetParameters: getParameters,
-  GetParameterHistory: getParameterHistory,
-  DescribeParameters: describeParameters,
+  PutParameter: changes(putParameter),
+  GetParameter: reads(getParameter),
+  GetParameters: reads(getParameters),
+  GetParameterHistory: reads(getParameterHistory),
+  DescribeParameters: reads(describeParameters),
 };

@@ -1,12 +1,13 @@
-import { Ec2ErrorResponse } from '../error-response.ts';
+import { ServiceError } from '../error-response.ts';
+import type { Query } from '../query.ts';
 import { strings, tagList } from '../query.ts';
-import type { Action } from './context.ts';
+import { type Action, type Actions, changes } from './context.ts';
 
 const MAX_TAGS = 50;
 
 const resourcesOf = (q: Parameters<Action>[0]): string[] => {
   const ids = strings(q, 'ResourceId');
-  if (ids.length === 0) throw new Ec2ErrorResponse('MissingParameter', 'The request must contain the parameter resourceIdSet');
+  if (ids.length === 0) throw new ServiceError('MissingParameter', 'The request must contain the parameter resourceIdSet');
   return ids;
 };
 
@@ -14,8 +15,8 @@ const createTags: Action = (q, { store }) => {
   const tags = tagList(q);
   for (const { key, value } of tags) {
     if (key.length === 0 || key.length > 128 || key.toLowerCase().startsWith('aws:'))
-      throw new Ec2ErrorResponse('InvalidParameterValue', `Tag key '${key}' is not valid`);
-    if (value.length > 256) throw new Ec2ErrorResponse('InvalidParameterValue', `Tag value for '${key}' exceeds 256 characters`);
+      throw new ServiceError('InvalidParameterValue', `Tag key '${key}' is not valid`);
+    if (value.length > 256) throw new ServiceError('InvalidParameterValue', `Tag value for '${key}' exceeds 256 characters`);
   }
   const resources = resourcesOf(q).map((id) => store.taggable(id));
   for (const resource of resources) {
@@ -24,7 +25,7 @@ const createTags: Action = (q, { store }) => {
       if (existing) existing.value = tag.value;
       else resource.tags.push({ ...tag });
     }
-    if (resource.tags.length > MAX_TAGS) throw new Ec2ErrorResponse('TagLimitExceeded', `A resource can have at most ${MAX_TAGS} tags`);
+    if (resource.tags.length > MAX_TAGS) throw new ServiceError('TagLimitExceeded', `A resource can have at most ${MAX_TAGS} tags`);
   }
   return { return: true };
 };
@@ -41,4 +42,4 @@ const deleteTags: Action = (q, { store }) => {
   return { return: true };
 };
 
-export const tagActions: Record<string, Action> = { CreateTags: createTags, DeleteTags: deleteTags };
+export const tagActions: Actions<Query> = { CreateTags: changes(createTags), DeleteTags: changes(deleteTags) };

@@ -1,0 +1,69 @@
+/**
+ * The Query protocols, posted to `/`: EC2's own dialect and Auto Scaling's awsQuery (told apart by `Version`),
+ * with the request id in the body and in `x-amzn-requestid` (the only place the SDK reads it from an error).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AUTO_SCALING_VERSION, autoScalingActions } from '../actions/auto-scaling.ts';
+import type { Actions } from '../actions/context.ts';
+import { imageActions } from '../actions/images.ts';
+import { instanceActions } from '../actions/instances.ts';
+import { launchTemplateActions } from '../actions/launch-templates.ts';
+import { referenceActions } from '../actions/references.ts';
+import { snapshotActions } from '../actions/snapshots.ts';
+import { tagActions } from '../actions/tags.ts';
+import { ServiceError } from '../error-response.ts';
+import { parseQuery, type Query } from '../query.ts';
+import type { RecordedRequest, Serve } from '../serve.ts';
+import { errorXml, queryErrorXml, queryResponseXml, responseXml } from '../xml.ts';
+import { reply } from './reply.ts';
+
+export const EC2_ACTIONS: Actions<Query> = {
+  ...imageActions,
+  ...instanceActions,
+  ...snapshotActions,
+  ...tagActions,
+  ...launchTemplateActions,
+  ...referenceActions,
+};
+
+export const handleQuery = async (
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: string,
+  requestId: string,
+  { serve, requests }: { serve: Serve; requests: RecordedRequest[] },
+) => {
+  const send = (status: number, xml: string) => reply(res, status, xml, undefined, { 'x-amzn-requestid': requestId });
+  let params: Query;
+  try {
+    params = parseQuery(body);
+  } catch (error) {
+    // A request EC2 could not read is still answered, and recorded, as EC2 answers it: a 400 with its code.
+    const refusal = error instanceof ServiceError ? error : new ServiceError('MalformedQueryString', String(error));
+    requests.push({
+      seq: requests.length + 1,
+      action: '',
+      params: {},
+      status: 400,
+      errorCode: refusal.code,
+      injected: false,
+      acted: false,
+      mutating: false,
+    });
+    return send(400, errorXml(refusal.code, refusal.message, requestId));
+  }
+  const action = typeof params.Action === 'string' ? params.Action : '';
+  const autoScaling = params.Version === AUTO_SCALING_VERSION;
+  const actions = autoScaling ? autoScalingActions : EC2_ACTIONS;
+  const renderError = autoScaling ? queryErrorXml : errorXml;
+  const renderResponse = autoScaling ? queryResponseXml : responseXml;
+  return serve(req, action, params, req.method === 'POST' ? actions[action] : undefined, {
+    unknown: (name) => ['InvalidAction', `The action ${name || '(none)'} is not valid for this web service.`],
+    denied: autoScaling
+      ? { status: 403, code: 'AccessDenied', service: 'autoscaling' }
+      : { status: 403, code: 'UnauthorizedOperation', service: 'ec2' },
+    internalCode: 'InternalError',
+    error: (status, code, message) => send(status, renderError(code, message, requestId)),
+    ok: (result) => send(200, renderResponse(action, requestId, result)),
+  });
+};
