@@ -27,6 +27,7 @@ export default defineConfig({
       'test/alerts/**/*.test.ts',
       'test/cli/next-run.test.ts',
       'test/cli/history.test.ts',
+      'test/workflow/contract.test.ts',
       'test/stack/deploy-settings.test.ts',
     ],
   },

@@ -53,7 +53,7 @@ const INVOCATIONS: Record<string, { event: unknown; what: string }> = {
   },
   'check-image': { event: { request, image }, what: 'one check' },
   'describe-failure': {
-    event: { state: { error: { Error: 'InvalidInput', Cause: 'bad' } }, input: {}, execution },
+    event: { failure: { failed: { ValidateInput: { Error: 'InvalidInput', Cause: 'bad' } } }, input: {}, execution },
     what: 'one alert',
   },
   'prune-images': { event: { request, execution }, what: 'a dry-run plan of 10,000 images' },
