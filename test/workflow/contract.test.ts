@@ -7,6 +7,7 @@ import {
   failedPath,
   failureOf,
   formatCause,
+  isSkipped,
   isTransient,
   packFailure,
   RAISED_BY_WORKFLOW,
@@ -135,5 +136,52 @@ describe('the failure contract', async () => {
       step: 'ImageInSourceRegion',
       error: { Error: 'States.Runtime', Cause: 'bad path' },
     });
+  });
+
+  it("reads a child only from a child failure: another error whose cause looks like one is the step's own", () => {
+    const lookalike = {
+      Error: 'Ec2AccessDenied',
+      Cause: JSON.stringify({ Error: 'X', Cause: JSON.stringify({ failed: { TagImage: {} } }) }),
+    };
+    const unreadable = { Error: 'States.TaskFailed', Cause: 'not JSON' };
+    const listed = { Error: 'States.TaskFailed', Cause: '["Error"]' };
+
+    expect(failureOf({ failed: { CheckImage: lookalike } })).toMatchObject({ step: 'CheckImage', error: lookalike });
+    expect(failureOf({ failed: { ImageInSourceRegion: unreadable } })).toMatchObject({ step: 'ImageInSourceRegion', error: unreadable });
+    expect(failureOf({ failed: { ImageInSourceRegion: listed } })).toMatchObject({ step: 'ImageInSourceRegion', error: listed });
+    expect(failureOf({})).toMatchObject({ step: 'an unknown step', path: ['an unknown step'], error: {} });
+  });
+
+  it('packs a child failure with its facts only, each caught cause cut to 4,000 characters', () => {
+    const long = 'y'.repeat(5000);
+    const packed = packFailure({
+      failed: { CheckBoot: { Error: 'BootTestFailed', Cause: long } },
+      request: { family: 'web-prod', instanceId: 'i-1' },
+      bootTest: { instanceId: 'i-2' },
+      cleanupError: { Error: 'Ec2Throttled', Cause: long },
+      bootTestCleanupError: { Error: 'Ec2Unavailable' },
+    });
+    const facts = JSON.parse(packed.cause);
+
+    expect(packed.error).toBe('BootTestFailed');
+    expect(facts).toEqual({
+      failed: { CheckBoot: { Error: 'BootTestFailed', Cause: 'y'.repeat(4000) } },
+      request: { family: 'web-prod', instanceId: 'i-1' },
+      bootTest: { instanceId: 'i-2' },
+      cleanupError: { Error: 'Ec2Throttled', Cause: 'y'.repeat(4000) },
+      bootTestCleanupError: { Error: 'Ec2Unavailable' },
+    });
+    expect(packFailure({}).error).toBe('UnknownError');
+    expect(JSON.parse(packFailure({}).cause)).toEqual({ failed: { 'an unknown step': {} } });
+  });
+
+  it("tells a skipped rotation by its output, in this contract's words and in the ones before it", () => {
+    expect(isSkipped({ failed: { CreateImage: { Error: 'RotationInProgress' } } })).toBe(true);
+    expect(isSkipped({ error: { Error: 'RotationInProgress' } })).toBe(true);
+    expect(isSkipped({ failed: { CreateImage: { Error: 'Ec2Throttled' } } })).toBe(false);
+    expect(isSkipped({ image: { imageId: 'ami-1' } })).toBe(false);
+    expect(isSkipped(null)).toBe(false);
+    expect(isSkipped('RotationInProgress')).toBe(false);
+    expect(stepOfCause(undefined)).toBeUndefined();
   });
 });
