@@ -54,6 +54,9 @@ export interface Ec2Emulator {
   close(): Promise<void>;
 }
 
+/** How long an idle connection stays open on the server's side: longer than any client keeps one idle. */
+const KEEP_ALIVE_MS = 65_000;
+
 const readBody = async (req: IncomingMessage): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -112,7 +115,9 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return handleQuery(req, res, body, requestId, { serve, requests });
   };
 
-  const server = createServer((req, res) => {
+  // Idle keep-alive sockets are closed by the client first (Node's agent lets one idle 5 s, as long as the server's
+  // default): with equal timeouts a request sent on a socket the server is just closing fails with "socket hang up".
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, errorXml('InternalError', String(error), randomUUID())));
   });
   await new Promise<void>((resolve, reject) => {

@@ -54,7 +54,8 @@ const listItem = (e: LocalExecution) => ({
 export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => {
   const executions = new Map<string, LocalExecution>();
   let served: { stateMachineArn: string; starter: Starter } | undefined;
-  const server: Server = createServer((req, res) => {
+  // As the emulator: the client, not the server, closes an idle keep-alive socket (no "socket hang up" race).
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
