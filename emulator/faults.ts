@@ -36,10 +36,15 @@ interface BootFateRule {
 }
 
 /** How a Run Command of a document ends (the first matching rule; Success when none). */
+export type CommandStatus = 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'InProgress';
+const COMMAND_STATUSES: readonly string[] = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'InProgress'];
 interface CommandOutcomeRule {
   documentName?: string;
-  status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled';
+  /** InProgress: the command never ends (an agent that hangs). */
+  status: CommandStatus;
   output?: string;
+  /** The document reboots the instance before it ends (AWS-RunPatchBaseline with RebootIfNeeded): its status checks start over. */
+  reboots?: boolean;
 }
 
 export interface FaultPlan {
@@ -76,8 +81,13 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   const { bootFates, commandOutcomes } = plan as Record<string, unknown>;
   if (!isList(bootFates, (f) => typeof f.imageNameContains === 'string' && ['ok', 'impaired', 'never'].includes(String(f.fate))))
     return 'bootFates: expected a list of {imageNameContains, fate: ok | impaired | never}';
-  if (!isList(commandOutcomes, (c) => ['Success', 'Failed', 'TimedOut', 'Cancelled'].includes(String(c.status))))
-    return 'commandOutcomes: expected a list of {documentName?, status: Success | Failed | TimedOut | Cancelled, output?}';
+  if (
+    !isList(
+      commandOutcomes,
+      (c) => COMMAND_STATUSES.includes(String(c.status)) && (c.reboots === undefined || typeof c.reboots === 'boolean'),
+    )
+  )
+    return `commandOutcomes: expected a list of {documentName?, status: ${COMMAND_STATUSES.join(' | ')}, output?, reboots?}`;
   if (latencyMs !== undefined && !(typeof latencyMs === 'number' && latencyMs >= 0 && latencyMs <= 60_000))
     return 'latencyMs: expected 0 to 60000';
   if (seed !== undefined && !Number.isInteger(seed)) return 'seed: expected a whole number';

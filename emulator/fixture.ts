@@ -25,6 +25,8 @@ const fixtureSchema = z.strictObject({
         rootDeviceType: z.enum(['ebs', 'instance-store']).default('ebs'),
         volumes: z.array(volume).default([{ deviceName: '/dev/xvda', sizeGiB: 8, volumeType: 'gp3' }]),
         tags,
+        /** The instance profile it runs with: its SSM agent registers (Run Command reaches it) only with one. */
+        instanceProfile: z.string().optional(),
       }),
     )
     .default([]),
@@ -215,6 +217,7 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
       tags: toPairs(i.tags),
       launchTime: at,
       rebootCount: 0,
+      ...(i.instanceProfile ? { instanceProfile: i.instanceProfile } : {}),
     });
   }
   for (const t of fixture.launchTemplates) {

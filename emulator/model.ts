@@ -149,7 +149,7 @@ export interface RunCommand {
   instanceIds: string[];
   /** GetCommandInvocation reads so far: the first sees InProgress. */
   reads: number;
-  outcome: { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled'; output?: string };
+  outcome: { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'InProgress'; output?: string; reboots?: boolean };
 }
 
 /** An EventBridge Scheduler schedule (EventBridge Scheduler API Reference, GetSchedule). */

@@ -11,7 +11,7 @@ import { failureOf, packFailure, STEP, type WorkflowFailureState } from '../src/
 
 /** DescribeRegionFailure, in the image workflow: the facts of its failure for the rotation, no alert yet. */
 export interface DescribeRegionFailureEvent {
-  step: typeof STEP.DescribeRegionFailure;
+  step: typeof STEP.DescribeRegionFailure | typeof STEP.DescribePrepareFailure;
   failure: WorkflowFailureState;
 }
 
@@ -25,11 +25,11 @@ export interface DescribeFailureEvent {
 }
 
 const isRegionFailure = (event: DescribeFailureEvent | DescribeRegionFailureEvent): event is DescribeRegionFailureEvent =>
-  event.step === STEP.DescribeRegionFailure;
+  event.step === STEP.DescribeRegionFailure || event.step === STEP.DescribePrepareFailure;
 
 /**
  * DescribeFailure: writes the alert for a failed execution (the state machine publishes it to SNS) and counts
- * the failure by family and by failed step. DescribeRegionFailure: packs a child workflow's failure into its
+ * the failure by family and by failed step. DescribeRegionFailure and DescribePrepareFailure: pack a child workflow's failure into its
  * Fail state's error and cause, for the rotation's DescribeFailure to read. Calls no AWS service.
  */
 export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics } = {}) =>

@@ -48,7 +48,7 @@ export const environmentClientsAs = (role: string) => {
 export const localIam = (
   accountId: string,
   region = 'us-east-1',
-  params: { publishPath?: string; bootTestInstanceRole?: string } = {},
+  params: { publishPath?: string; bootTestInstanceRole?: string; prepareDocuments?: string } = {},
 ): IamSettings => ({
   accountId,
   principals: Object.fromEntries(

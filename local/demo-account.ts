@@ -38,6 +38,8 @@ export const demoAccount = (now: Date): Fixture => {
         instanceId: DEMO_INSTANCE_ID,
         // Opted in to the web-prod rotation (README, "Opt an instance in").
         tags: { Name: 'web-prod-golden', [TAG.family]: DEMO_FAMILY },
+        // Its SSM agent registers with this profile's role: prepare's documents reach it.
+        instanceProfile: 'web-prod-ssm',
         volumes: [
           { deviceName: '/dev/xvda', sizeGiB: 16 },
           { deviceName: '/dev/xvdb', sizeGiB: 50 },

@@ -25,6 +25,8 @@ export interface StackSettings {
   publishPath?: string;
   /** The stage parameter `bootTestInstanceRole` ('' when absent: no PassRole). */
   bootTestInstanceRole?: string;
+  /** The stage parameter `prepareDocuments` ('' when absent: patch and clean only). */
+  prepareDocuments?: string;
 }
 
 const root = new URL('../', import.meta.url);
@@ -63,7 +65,14 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
   const { bootTestRole } = require('../infra/boot-test-role.cjs') as {
     bootTestRole: (stage: string, role: string) => Record<string, Json>;
   };
-  const resources = { ...fromYaml, ...bootTestRole(settings.stage, values['param:bootTestInstanceRole']) };
+  const { prepareResources } = require('../infra/prepare.cjs') as {
+    prepareResources: (stage: string, documents: string) => Record<string, Json>;
+  };
+  const resources = {
+    ...fromYaml,
+    ...bootTestRole(settings.stage, values['param:bootTestInstanceRole']),
+    ...prepareResources(settings.stage, settings.prepareDocuments ?? ''),
+  };
   return Object.entries(resources).flatMap(([name, resource]) => {
     const r = resource as { Type?: string; Properties?: { Policies?: { PolicyName: string; PolicyDocument: Json }[] } };
     if (r.Type !== 'AWS::IAM::Role') return [];

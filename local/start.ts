@@ -74,6 +74,24 @@ const SCENARIOS: Record<string, Scenario> = {
     input: baseInput,
     account: (account) => ({ ...account, recycleBinRules: account.recycleBinRules?.filter((r) => r.resourceType === 'EC2_IMAGE') }),
   },
+  prepare: {
+    about: 'patch (the instance reboots), clean, wait for its status checks, then image, publish and prune',
+    input: { ...baseInput, prepare: { documents: ['patch', 'clean'] } },
+    faults: {
+      commandOutcomes: [
+        { documentName: 'AWS-RunPatchBaseline', status: 'Success', reboots: true, output: 'Installed 12 packages; reboot required' },
+      ],
+    },
+  },
+  'prepare-fails': {
+    about: 'patching fails on the instance: one alert with its output, no image, nothing published or pruned',
+    input: { ...baseInput, prepare: { documents: ['patch', 'clean'] } },
+    faults: {
+      commandOutcomes: [
+        { documentName: 'AWS-RunPatchBaseline', status: 'Failed', output: 'Error: Failed to download metadata for repo amzn2023-core' },
+      ],
+    },
+  },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
     input: { ...baseInput, instanceId: 'i-0a1b2c3d4e5f60002' },

@@ -190,6 +190,7 @@ export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFi
 const DEFINITIONS: Record<string, URL> = {
   'rotate-ami': DEFINITION_PATH,
   'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
+  'prepare-instance': new URL('../statemachine/prepare-instance.asl.json', import.meta.url),
 };
 
 /** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */

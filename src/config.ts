@@ -15,12 +15,21 @@ export interface DeploymentConfig {
   publishPath: string;
   /** `ROTATOR_BOOT_TEST`: the default `bootTest` setting as JSON, checked with the input contract (src/rotation/boot-test-request.ts). */
   bootTest: string | undefined;
+  /** `ROTATOR_PREPARE`: the default `prepare` setting as JSON, checked with the input contract (src/rotation/prepare-request.ts). */
+  prepare: string | undefined;
+  /** `ROTATOR_CLEAN_UP_DOCUMENT`: the name of the stack's clean-up document, what `clean` runs. */
+  cleanUpDocument: string;
+  /** `ROTATOR_PREPARE_DOCUMENTS`: the other documents prepare may run (comma-separated); the prepare role may send only these and the two defaults. */
+  prepareDocuments: string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where published parameters live unless the deployment says otherwise (the publish role may write only there). */
 export const DEFAULT_PUBLISH_PATH = '/golden/';
+
+/** The clean-up document's name when the environment does not say: the local stage's (the stack always sets it). */
+export const DEFAULT_CLEAN_UP_DOCUMENT = 'ami-rotator-local-clean-up';
 
 /** The longest wait for a pending image a deployment may set; the state machine's own timeout is sized from it (a test holds them). */
 export const MAX_WAIT_MINUTES = 24 * 60;
@@ -78,6 +87,12 @@ export const readConfig = (env: Env): DeploymentConfig => {
     publish: env.ROTATOR_PUBLISH || undefined,
     publishPath: env.ROTATOR_PUBLISH_PATH || DEFAULT_PUBLISH_PATH,
     bootTest: env.ROTATOR_BOOT_TEST || undefined,
+    prepare: env.ROTATOR_PREPARE || undefined,
+    cleanUpDocument: env.ROTATOR_CLEAN_UP_DOCUMENT || DEFAULT_CLEAN_UP_DOCUMENT,
+    prepareDocuments: (env.ROTATOR_PREPARE_DOCUMENTS ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
   };
 };
 

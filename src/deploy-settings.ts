@@ -29,6 +29,8 @@ const ENVIRONMENT: Record<string, string> = {
   publish: 'ROTATOR_PUBLISH',
   publishPath: 'ROTATOR_PUBLISH_PATH',
   bootTest: 'ROTATOR_BOOT_TEST',
+  prepare: 'ROTATOR_PREPARE',
+  prepareDocuments: 'ROTATOR_PREPARE_DOCUMENTS',
 };
 
 /** Edit distance, for "did you mean". */
@@ -144,17 +146,25 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
     const names = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, variable]) => [variable, name]));
     problems.push(...message.split('; ').map((p) => p.replace(/^(ROTATOR_[A-Z_]+)/, (v) => names[v] ?? v)));
   }
-  // publish, bootTest and startOn's inputs against the execution input's contract, whatever the other settings are.
+  // publish, bootTest, prepare and startOn's inputs against the execution input's contract, whatever the other settings are.
   const contract = () =>
-    readConfig({ ROTATOR_PUBLISH: value('publish'), ROTATOR_BOOT_TEST: value('bootTest'), ROTATOR_PUBLISH_PATH: env.ROTATOR_PUBLISH_PATH });
+    readConfig({
+      ROTATOR_PUBLISH: value('publish'),
+      ROTATOR_BOOT_TEST: value('bootTest'),
+      ROTATOR_PREPARE: value('prepare'),
+      ROTATOR_PREPARE_DOCUMENTS: value('prepareDocuments'),
+      ROTATOR_PUBLISH_PATH: env.ROTATOR_PUBLISH_PATH,
+    });
   const sample = {
     family: family || 'web-prod',
     instanceId: instanceId && INSTANCE_ID.test(instanceId) ? instanceId : 'i-0123456789abcdef0',
   };
   if (value('publish') !== '')
-    problems.push(...contractProblems('publish', () => parseRotationRequest({ ...sample, bootTest: null }, contract())));
+    problems.push(...contractProblems('publish', () => parseRotationRequest({ ...sample, bootTest: null, prepare: null }, contract())));
   if (value('bootTest') !== '')
-    problems.push(...contractProblems('bootTest', () => parseRotationRequest({ ...sample, publish: null }, contract())));
+    problems.push(...contractProblems('bootTest', () => parseRotationRequest({ ...sample, publish: null, prepare: null }, contract())));
+  if (value('prepare') !== '')
+    problems.push(...contractProblems('prepare', () => parseRotationRequest({ ...sample, publish: null, bootTest: null }, contract())));
   problems.push(...startOnProblems(value('startOn'), sample.family, sample.instanceId, {}));
   return problems;
 };

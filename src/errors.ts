@@ -102,3 +102,18 @@ export class PublishFailedError extends RotatorError {
 export class PublishNotConfirmedError extends RotatorError {
   override readonly name = ERROR.PublishNotConfirmed;
 }
+
+/** The source instance is not managed by Systems Manager (no agent online): prepare cannot run its documents. */
+export class InstanceNotManagedError extends RotatorError {
+  override readonly name = ERROR.InstanceNotManaged;
+}
+
+/** A prepare document did not end in Success (or the instance was unhealthy after it): no image was made. */
+export class PrepareFailedError extends RotatorError {
+  override readonly name = ERROR.PrepareFailed;
+}
+
+/** A prepare document (or the status checks after it) did not end within its time limit: no image was made. */
+export class PrepareTimedOutError extends RotatorError {
+  override readonly name = ERROR.PrepareTimedOut;
+}

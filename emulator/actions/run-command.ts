@@ -1,8 +1,9 @@
 /**
- * Systems Manager Run Command, as much as the boot test uses: SendCommand and GetCommandInvocation over
- * AWS JSON 1.1 (`X-Amz-Target: AmazonSSM.<Action>`), with the limits the SSM API reference states. Only
- * an instance launched with an instance profile runs the SSM agent's commands (the agent needs the
- * profile's role to register); a command's outcome comes from the fault plan (`commandOutcomes`).
+ * Systems Manager Run Command, as much as the boot test and prepare use: DescribeInstanceInformation,
+ * SendCommand and GetCommandInvocation over AWS JSON 1.1 (`X-Amz-Target: AmazonSSM.<Action>`), with the limits
+ * the SSM API reference states. Only a running instance launched with an instance profile runs the SSM agent's
+ * commands (the agent needs the profile's role to register); a command's outcome comes from the fault plan
+ * (`commandOutcomes`), a reboot included: the instance's status checks start over.
  */
 import { randomUUID } from 'node:crypto';
 import { ServiceError } from '../error-response.ts';
@@ -11,9 +12,12 @@ import { type Action, type Actions, changes, reads } from './context.ts';
 type Body = Record<string, unknown>;
 type SsmAction = Action<Body>;
 
-// SendCommand: DocumentName ^[a-zA-Z0-9_\-.:/]{3,128}$ (a name or an ARN); InstanceIds at most 50.
+// SendCommand: DocumentName ^[a-zA-Z0-9_\-.:/]{3,128}$ (a name or an ARN); InstanceIds at most 50; TimeoutSeconds
+// 30 to 2592000; Comment at most 100 characters; Parameters a map of names to lists of strings.
 const DOCUMENT = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
 const MAX_INSTANCES = 50;
+// GetCommandInvocation: StandardOutputContent and StandardErrorContent are cut at 24,000 characters.
+const MAX_OUTPUT = 24_000;
 // GetCommandInvocation: CommandId of exactly 36 characters.
 const COMMAND_ID = /^.{36}$/;
 
@@ -24,6 +28,19 @@ const sendCommand: SsmAction = (body, { store, faults }) => {
   const ids = body.InstanceIds;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_INSTANCES)
     throw new ServiceError('ValidationException', `InstanceIds: expected 1 to ${MAX_INSTANCES} instance ids`);
+  const timeout = body.TimeoutSeconds;
+  if (timeout !== undefined && !(Number.isInteger(timeout) && (timeout as number) >= 30 && (timeout as number) <= 2_592_000))
+    throw new ServiceError('ValidationException', `TimeoutSeconds: expected 30 to 2592000, got ${String(timeout)}`);
+  if (body.Comment !== undefined && !(typeof body.Comment === 'string' && body.Comment.length <= 100))
+    throw new ServiceError('ValidationException', 'Comment: expected at most 100 characters');
+  const parameters = body.Parameters;
+  if (
+    parameters !== undefined &&
+    (typeof parameters !== 'object' ||
+      parameters === null ||
+      !Object.values(parameters).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string')))
+  )
+    throw new ServiceError('InvalidParameters', 'Parameters: expected a map of parameter names to lists of strings');
   for (const id of ids as string[]) {
     const instance = store.instances.get(String(id));
     // The agent answers only on a running instance that it could register, which needs an instance profile.
@@ -45,6 +62,9 @@ const getCommandInvocation: SsmAction = (body, { store }) => {
   command.reads += 1;
   // The first look finds it running; later ones its outcome.
   const status = command.reads === 1 ? 'InProgress' : command.outcome.status;
+  // A document that rebooted the instance: on the look that first sees it end, the status checks start over.
+  const instance = store.instances.get(instanceId);
+  if (command.reads === 2 && command.outcome.reboots && instance) instance.boot = { fate: 'ok', polls: 0 };
   return {
     CommandId: commandId,
     InstanceId: instanceId,
@@ -52,12 +72,47 @@ const getCommandInvocation: SsmAction = (body, { store }) => {
     Status: status,
     StatusDetails: status,
     ResponseCode: status === 'Success' ? 0 : status === 'InProgress' ? -1 : 1,
-    StandardOutputContent: status === 'InProgress' ? '' : (command.outcome.output ?? ''),
+    StandardOutputContent: status === 'InProgress' ? '' : (command.outcome.output ?? '').slice(0, MAX_OUTPUT),
     StandardErrorContent: '',
   };
 };
 
+// DescribeInstanceInformation: MaxResults 5 to 50; Filters (Key 1 to 200 characters, 1 to 100 values each) and
+// InstanceInformationFilterList not together. An instance is managed when its agent registered (an instance profile)
+// and Online while it runs, ConnectionLost otherwise.
+const describeInstanceInformation: SsmAction = (body, { store }) => {
+  const max = body.MaxResults;
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 5 && (max as number) <= 50))
+    throw new ServiceError('ValidationException', `MaxResults: expected 5 to 50, got ${String(max)}`);
+  if (body.Filters !== undefined && body.InstanceInformationFilterList !== undefined)
+    throw new ServiceError('InvalidFilter', 'Filters and InstanceInformationFilterList cannot be used together');
+  const filters = (Array.isArray(body.Filters) ? body.Filters : []) as { Key?: unknown; Values?: unknown }[];
+  for (const f of filters)
+    if (
+      typeof f.Key !== 'string' ||
+      f.Key.length < 1 ||
+      f.Key.length > 200 ||
+      !Array.isArray(f.Values) ||
+      f.Values.length < 1 ||
+      f.Values.length > 100
+    )
+      throw new ServiceError('InvalidFilter', 'Filters: expected a Key of 1 to 200 characters and 1 to 100 Values each');
+  const wanted = filters.find((f) => f.Key === 'InstanceIds')?.Values as string[] | undefined;
+  const managed = [...store.instances.values()]
+    .filter((i) => i.instanceProfile && i.state !== 'terminated')
+    .filter((i) => wanted === undefined || wanted.includes(i.instanceId));
+  return {
+    InstanceInformationList: managed.map((i) => ({
+      InstanceId: i.instanceId,
+      PingStatus: i.state === 'running' ? 'Online' : 'ConnectionLost',
+      ResourceType: 'EC2Instance',
+      PlatformType: 'Linux',
+    })),
+  };
+};
+
 export const runCommandActions: Actions = {
+  DescribeInstanceInformation: reads(describeInstanceInformation),
   SendCommand: changes(sendCommand),
   GetCommandInvocation: reads(getCommandInvocation),
 };

@@ -75,6 +75,13 @@ const HINTS: Partial<Record<string, string>> = {
   Ec2Unavailable:
     'EC2 kept failing or could not be reached after retries. The next scheduled run tries again; start one by hand if needed.',
   ConfigurationError: "The deployment's settings are invalid; the cause names the setting. Redeploy with a valid value.",
+  InstanceNotManaged:
+    'The instance is not managed by Systems Manager, so prepare could not run its documents. Nothing was run or made. Give it an instance profile whose role has AmazonSSMManagedInstanceCore (and a path to Systems Manager), or start with "prepare": null.',
+  PrepareFailed:
+    'A prepare document did not succeed on the instance (the cause names it, with the end of its output). No image was made, nothing was published or pruned; the instance is left running. Fix what the output says and start again.',
+  PrepareTimedOut:
+    'A prepare document (or the status checks after it) did not finish in its time limit. No image was made; the instance is left running, and the command may still run there (the cause says how to cancel it). Raise timeoutMinutes or fix the instance, then start again.',
+  PreparationFailed: 'The preparation failed and its facts could not be written: open the prepare-instance child execution in the console.',
   'States.Timeout': 'A step ran past its time limit. Look at the step in the execution history.',
 };
 
@@ -113,6 +120,16 @@ const testInstanceLines = (state: FailureState): string[] => {
   return instance ? [`Test instance: ${instance} terminated`] : [];
 };
 
+/** How far prepare got, and that the instance was left running: said only when the rotation prepared. */
+const prepareLines = (state: FailureState): string[] => {
+  const prepare = state.prepare;
+  if (!prepare) return [];
+  const ran = (prepare.results ?? []).map((r) => `${r.label} (${r.status})`).join(', ');
+  return [
+    `Prepare:     ${ran ? `ran ${ran}` : 'no document succeeded'}; the instance is left running${prepare.rebooted ? ', and it rebooted during prepare' : ''}`,
+  ];
+};
+
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
@@ -146,6 +163,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
         ]
       : []),
     ...testInstanceLines(state),
+    ...prepareLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
     `Console:     ${consoleLink(execution.id)}`,

@@ -9,6 +9,7 @@ import type { RetentionPolicy } from '../retention/policy.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.ts';
 import { FAMILY_PATTERN, FAMILY_RULE } from './family.ts';
+import { type Prepare, prepareSchema, toPrepare } from './prepare-request.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
 // zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
@@ -114,6 +115,7 @@ export const executionInputSchema = z.strictObject({
   ),
   publish: z.optional(z.nullable(publishSchema)),
   bootTest: z.optional(z.nullable(bootTestSchema)),
+  prepare: z.optional(z.nullable(prepareSchema)),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   onConflict: z.optional(
     z.enum(['fail', 'skip'], {
@@ -148,6 +150,8 @@ export interface RotationRequest {
   publish?: Publish;
   /** Launch the new image and judge its boot before publishing it; absent when not tested. */
   bootTest?: BootTest;
+  /** Systems Manager documents run on the instance before it is imaged; absent when it is imaged as it is. */
+  prepare?: Prepare;
 }
 
 export interface Publish {
@@ -199,7 +203,30 @@ const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path
   };
 };
 
+/**
+ * The documents to run before imaging, from the input or (`fromDeployment`) the deployment's setting: one-word
+ * defaults resolved, and any other document only if the deployment lists it (its role may send no other).
+ */
+const prepareOf = (value: z.infer<typeof prepareSchema> | null | undefined, config: DeploymentConfig, fromDeployment: boolean) => {
+  if (value == null) return undefined;
+  const prepare = toPrepare(value, config.cleanUpDocument);
+  const refused = prepare.documents
+    .map((d, i) => ({ d, i }))
+    .filter(({ d }) => d.label !== 'patch' && d.label !== 'clean' && !config.prepareDocuments.includes(d.document))
+    .map(
+      ({ d, i }) =>
+        `prepare.documents[${i}].document: expected "patch", "clean" or one of this deployment's prepareDocuments (${config.prepareDocuments.join(', ') || 'none listed'}), got ${d.document}: the prepare role may run no other`,
+    );
+  if (refused.length > 0) {
+    if (fromDeployment) throw new ConfigurationError(`ROTATOR_PREPARE: ${refused.join('; ')}; list the document in prepareDocuments`);
+    throw new InvalidInputError(refused);
+  }
+  return prepare;
+};
+const prepareSetting = (raw: string | undefined) => jsonSetting('ROTATOR_PREPARE', raw, prepareSchema, '{"documents": ["patch", "clean"]}');
+
 const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {});
+const withPrepare = (prepare: Prepare | undefined) => (prepare ? { prepare } : {});
 const withBootTest = (bootTest: BootTest | undefined) => (bootTest ? { bootTest } : {});
 
 const describeIssue = (issue: z.core.$ZodIssue): string[] => {
@@ -302,6 +329,10 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     // The input's bootTest replaces the deployment's; null tests nothing.
     ...withBootTest(
       value.bootTest === undefined ? bootTestSetting(config.bootTest) : value.bootTest === null ? undefined : toBootTest(value.bootTest),
+    ),
+    // The input's prepare replaces the deployment's; null images the instance as it is.
+    ...withPrepare(
+      value.prepare === undefined ? prepareOf(prepareSetting(config.prepare), config, true) : prepareOf(value.prepare, config, false),
     ),
   };
 };

@@ -15,6 +15,10 @@
 /** The workflow's Task states, by name: what an alert, a log line and `history` call a step. */
 export const STEP = {
   ValidateInput: 'ValidateInput',
+  PrepareSourceInstance: 'PrepareSourceInstance',
+  StartPreparing: 'StartPreparing',
+  CheckPreparing: 'CheckPreparing',
+  DescribePrepareFailure: 'DescribePrepareFailure',
   PlanRetention: 'PlanRetention',
   CreateImage: 'CreateImage',
   CleanUpAfterCreateFailure: 'CleanUpAfterCreateFailure',
@@ -55,6 +59,9 @@ export const ERROR = {
   PublishTargetInvalid: 'PublishTargetInvalid',
   PublishFailed: 'PublishFailed',
   PublishNotConfirmed: 'PublishNotConfirmed',
+  InstanceNotManaged: 'InstanceNotManaged',
+  PrepareFailed: 'PrepareFailed',
+  PrepareTimedOut: 'PrepareTimedOut',
   // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
   ImageCreationFailed: 'ImageCreationFailed',
   ImageCreationTimedOut: 'ImageCreationTimedOut',
@@ -62,6 +69,7 @@ export const ERROR = {
   // Ends of the rotation that are not a step's error.
   RotationFailed: 'RotationFailed',
   RegionFailed: 'RegionFailed',
+  PreparationFailed: 'PreparationFailed',
   AlertNotDelivered: 'AlertNotDelivered',
 } as const;
 export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
@@ -117,6 +125,8 @@ export interface WorkflowFailureState {
   /** The boot test's instance, and the error of its termination when every attempt failed. */
   bootTest?: { instanceId?: string };
   bootTestCleanupError?: Caught;
+  /** How far the preparation of the instance got: each document's end, and whether the instance rebooted. */
+  prepare?: { results?: { label: string; status: string }[]; rebooted?: boolean; instanceId?: string };
 }
 
 export interface Failure extends Omit<WorkflowFailureState, 'failed'> {
@@ -180,6 +190,14 @@ export const packFailure = (state: WorkflowFailureState): { error: string; cause
     ...(state.cleanupError ? { cleanupError: trimmed(state.cleanupError) } : {}),
     ...(state.bootTest ? { bootTest: state.bootTest } : {}),
     ...(state.bootTestCleanupError ? { bootTestCleanupError: trimmed(state.bootTestCleanupError) } : {}),
+    ...(state.prepare
+      ? {
+          prepare: {
+            results: (state.prepare.results ?? []).map((r) => ({ label: r.label, status: r.status })),
+            rebooted: state.prepare.rebooted ?? false,
+          },
+        }
+      : {}),
   };
   return { error: caught.Error ?? 'UnknownError', cause: JSON.stringify(facts) };
 };

@@ -629,6 +629,40 @@ const ROLES: Row[] = [
     { principal: 'BootTestRole', action: 'ssm:SendCommand', resource: instance },
   ],
   [
+    'prepare: a command on an opted-in instance',
+    'Allowed',
+    { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: instance, context: optedIn },
+  ],
+  [
+    'prepare: never a command on an instance not opted in',
+    'Denied',
+    { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: instance },
+  ],
+  [
+    "prepare: the stack's clean-up document",
+    'Allowed',
+    {
+      principal: 'PrepareInstanceRole',
+      action: 'ssm:SendCommand',
+      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/ami-rotator-${STAGE}-clean-up`,
+    },
+  ],
+  [
+    'prepare: never a document the deployment does not list',
+    'Denied',
+    { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/payroll-wipe` },
+  ],
+  [
+    'prepare: reads whether the instance is managed',
+    'Allowed',
+    { principal: 'PrepareInstanceRole', action: 'ssm:DescribeInstanceInformation', resource: '*' },
+  ],
+  [
+    'prepare: never images the instance itself',
+    'Denied',
+    { principal: 'PrepareInstanceRole', action: 'ec2:CreateImage', resource: instance, context: optedIn },
+  ],
+  [
     'boot test: passes the named instance role to EC2',
     'Allowed',
     {

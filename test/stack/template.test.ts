@@ -40,6 +40,7 @@ const FUNCTIONS = [
   'CleanUpImage',
   'DescribeFailure',
   'BootTest',
+  'PrepareInstance',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -102,11 +103,13 @@ describe('the packaged stack', () => {
         ...lambda('ValidateInput', 'CreateImage', 'CleanUpImage', 'PruneImages', 'DescribeFailure'),
         'AlertTopic',
         'ImageInRegionStateMachine',
+        'PrepareInstanceStateMachine',
         publish,
         putEvents,
         startChild,
       ],
       ImageInRegionStateMachine: lambda('CheckImage', 'TagImage', 'BootTest', 'PublishImage', 'CleanUpImage', 'DescribeFailure'),
+      PrepareInstanceStateMachine: lambda('PrepareInstance', 'DescribeFailure'),
     };
     expect(
       ofType('AWS::StepFunctions::StateMachine')

@@ -1,0 +1,193 @@
+/**
+ * Prepare before the snap: runs the request's Systems Manager documents on the source instance, one after the
+ * other, one look at a time (the state machine waits between looks, as for the image). The instance must be
+ * opted in and managed by Systems Manager (agent online) before anything runs; after the last document, its
+ * status checks must pass again (AWS-RunPatchBaseline may have rebooted it) before it is imaged. Any document
+ * that does not end in Success stops the rotation before an image is made; the instance is left running.
+ */
+import { DescribeInstanceStatusCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  type GetCommandInvocationCommandOutput,
+  SendCommandCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
+import { awsErrorCode } from '../aws/failures.ts';
+import { InstanceNotManagedError, InstanceNotOptedInError, PrepareFailedError, PrepareTimedOutError } from '../errors.ts';
+import { describeLiveInstance } from './images.ts';
+import type { ExecutionRef } from './naming.ts';
+import type { PrepareDocument } from './prepare-request.ts';
+import type { RotationRequest } from './request.ts';
+import { fromEc2Tags, TAG } from './tags.ts';
+
+export interface PrepareResult {
+  label: string;
+  document: string;
+  commandId: string;
+  status: string;
+  /** The end of the command's output (standard error, then standard output), never more than OUTPUT_EXCERPT. */
+  output: string;
+}
+
+/** Where the preparation stands: the state the workflow carries between looks. */
+export interface PrepareProgress {
+  instanceId: string;
+  documents: PrepareDocument[];
+  /** The document running (its index), or documents.length once all succeeded. */
+  index: number;
+  commandId: string;
+  /** `running` a document, `settling` (status checks after the last), `done`. */
+  status: 'running' | 'settling' | 'done';
+  checks: number;
+  /** Waited for the current document (or for the status checks). */
+  waitedSeconds: number;
+  nextWaitSeconds: number;
+  /** The status checks were seen initializing after the documents ran: the instance rebooted. */
+  rebooted: boolean;
+  results: PrepareResult[];
+}
+
+/** How much of a command's output is kept for the history and the alert. */
+const OUTPUT_EXCERPT = 1500;
+/** Between looks: 30 s doubling to 2 minutes. */
+const nextWait = (checks: number) => Math.min(120, 30 * 2 ** Math.max(0, checks - 1));
+/** After the last document, how long the status checks may take to pass (a reboot included). */
+const SETTLE_MINUTES = 15;
+/** Ends of a command that are not Success (Systems Manager API Reference, GetCommandInvocation, Status). */
+const FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'Cancelling', 'Undeliverable', 'Terminated']);
+
+const excerpt = (stderr: string | undefined, stdout: string | undefined) =>
+  `${stderr ?? ''}\n${stdout ?? ''}`.trim().slice(-OUTPUT_EXCERPT);
+
+const send = async (ssm: SSMClient, progress: PrepareProgress, execution: ExecutionRef, index: number): Promise<PrepareProgress> => {
+  const doc = progress.documents[index] as PrepareDocument;
+  try {
+    const { Command } = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: doc.document,
+        InstanceIds: [progress.instanceId],
+        Parameters: doc.parameters,
+        // How long the command may wait to be delivered; the wait here is the document's whole time limit.
+        TimeoutSeconds: Math.max(30, doc.timeoutMinutes * 60),
+        Comment: `ami-rotator prepare ${execution.name}`.slice(0, 100),
+      }),
+    );
+    const wait = nextWait(1);
+    return {
+      ...progress,
+      index,
+      commandId: Command?.CommandId ?? '',
+      status: 'running',
+      checks: 0,
+      waitedSeconds: wait,
+      nextWaitSeconds: wait,
+    };
+  } catch (error) {
+    throw fromEc2Error(error, `run ${doc.document} (${doc.label}) on ${progress.instanceId}`);
+  }
+};
+
+/** The instance is opted in to the family and online in Systems Manager, then the first document is sent. */
+export const startPreparing = async (
+  clients: { ec2: EC2Client; ssm: SSMClient },
+  request: RotationRequest,
+  execution: ExecutionRef,
+): Promise<PrepareProgress> => {
+  const documents = request.prepare?.documents ?? [];
+  const instance = await describeLiveInstance(clients.ec2, request.instanceId);
+  // Prepare patches and may reboot: only an instance its owners opted in to this family (as CreateImage checks).
+  const optedIn = fromEc2Tags(instance.Tags)[TAG.family];
+  if (optedIn !== request.family)
+    throw new InstanceNotOptedInError(
+      `Instance ${request.instanceId} ${optedIn === undefined ? 'has no' : `has ${TAG.family}=${optedIn}, not the`} tag ${TAG.family}=${request.family}; tag it to opt it in to this family's rotation`,
+    );
+  const { InstanceInformationList } = await clients.ssm
+    .send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [request.instanceId] }] }))
+    .catch((error: unknown) => {
+      throw fromEc2Error(error, `ask Systems Manager whether ${request.instanceId} is managed`);
+    });
+  const managed = InstanceInformationList?.find((i) => i.InstanceId === request.instanceId);
+  if (managed?.PingStatus !== 'Online')
+    throw new InstanceNotManagedError(
+      `Instance ${request.instanceId} is ${managed ? `known to Systems Manager but ${managed.PingStatus}` : 'not managed by Systems Manager'}: prepare runs its documents through the SSM agent, which needs an instance profile whose role allows it (AmazonSSMManagedInstanceCore) and a network path to Systems Manager. Nothing was run or made; attach the profile and start again, or set prepare to null`,
+    );
+  const progress: PrepareProgress = {
+    instanceId: request.instanceId,
+    documents,
+    index: 0,
+    commandId: '',
+    status: 'running',
+    checks: 0,
+    waitedSeconds: 0,
+    nextWaitSeconds: 0,
+    rebooted: false,
+    results: [],
+  };
+  return send(clients.ssm, progress, execution, 0);
+};
+
+const waitMore = (progress: PrepareProgress, limitMinutes: number, onTimeout: () => Error): PrepareProgress => {
+  if (progress.waitedSeconds >= limitMinutes * 60) throw onTimeout();
+  const checks = progress.checks + 1;
+  const wait = Math.min(nextWait(checks + 1), limitMinutes * 60 - progress.waitedSeconds);
+  return { ...progress, checks, nextWaitSeconds: wait, waitedSeconds: progress.waitedSeconds + wait };
+};
+
+const settle = async (ec2: EC2Client, progress: PrepareProgress): Promise<PrepareProgress> => {
+  const { InstanceStatuses } = await ec2Call(`read the status of ${progress.instanceId} after prepare`, () =>
+    ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [progress.instanceId], IncludeAllInstances: true })),
+  );
+  const status = InstanceStatuses?.[0];
+  const state = status?.InstanceState?.Name ?? 'unknown';
+  const system = status?.SystemStatus?.Status ?? 'initializing';
+  const checks = status?.InstanceStatus?.Status ?? 'initializing';
+  if (state === 'running' && system === 'ok' && checks === 'ok') return { ...progress, status: 'done', nextWaitSeconds: 0 };
+  const said = `instance ${state}, system status ${system}, instance status ${checks}`;
+  if (system === 'impaired' || checks === 'impaired' || ['stopped', 'stopping', 'shutting-down', 'terminated'].includes(state))
+    throw new PrepareFailedError(`after its documents ran, ${progress.instanceId} is not healthy (${said}); no image was made`);
+  return waitMore(
+    { ...progress, rebooted: progress.rebooted || state === 'pending' || system === 'initializing' || checks === 'initializing' },
+    SETTLE_MINUTES,
+    () =>
+      new PrepareTimedOutError(
+        `after its documents ran, ${progress.instanceId}'s status checks did not pass within ${SETTLE_MINUTES} minutes (${said}); no image was made`,
+      ),
+  );
+};
+
+/** One look: the running document's result (then the next document, or the status checks), or the next wait. */
+export const checkPreparing = async (
+  clients: { ec2: EC2Client; ssm: SSMClient },
+  progress: PrepareProgress,
+  execution: ExecutionRef,
+): Promise<PrepareProgress> => {
+  if (progress.status === 'settling') return settle(clients.ec2, progress);
+  const doc = progress.documents[progress.index] as PrepareDocument;
+  const what = `${doc.document} (${doc.label}, ${progress.index + 1} of ${progress.documents.length})`;
+  const timedOut = () =>
+    new PrepareTimedOutError(
+      `${what} was not done after ${doc.timeoutMinutes} minutes on ${progress.instanceId}; it may still be running there (aws ssm cancel-command --command-id ${progress.commandId}); no image was made`,
+    );
+  let invocation: GetCommandInvocationCommandOutput;
+  try {
+    invocation = await clients.ssm.send(
+      new GetCommandInvocationCommand({ CommandId: progress.commandId, InstanceId: progress.instanceId }),
+    );
+  } catch (error) {
+    // Just sent, the invocation may not be known yet: look again.
+    if (awsErrorCode(error) === 'InvocationDoesNotExist') return waitMore(progress, doc.timeoutMinutes, timedOut);
+    throw fromEc2Error(error, `read ${what}'s result on ${progress.instanceId}`);
+  }
+  const status = invocation.Status ?? 'Pending';
+  const output = excerpt(invocation.StandardErrorContent, invocation.StandardOutputContent);
+  if (FAILED.has(status))
+    throw new PrepareFailedError(
+      `${what} ended ${status} (${invocation.StatusDetails ?? status}) on ${progress.instanceId}${output ? `; its output ends: ${output}` : ''}; no image was made`,
+    );
+  if (status !== 'Success') return waitMore(progress, doc.timeoutMinutes, timedOut);
+  const results = [...progress.results, { label: doc.label, document: doc.document, commandId: progress.commandId, status, output }];
+  if (progress.index + 1 < progress.documents.length) return send(clients.ssm, { ...progress, results }, execution, progress.index + 1);
+  return settle(clients.ec2, { ...progress, results, index: progress.documents.length, status: 'settling', checks: 0, waitedSeconds: 0 });
+};
