@@ -29,6 +29,8 @@ const baseInput = {
 };
 /** Where the demo's boot test launches: any well-formed ids do on the emulator. */
 const DEMO_BOOT_TEST = { instanceTypes: ['t3.micro', 't3a.micro'], subnetIds: ['subnet-0d000000000000001'] };
+/** The demo stage's bootTestInstanceRole: the boot test may pass it (with Systems Manager on the test instance). */
+const DEMO_BOOT_TEST_PROFILE = 'web-prod-boot-test';
 const SCENARIOS: Record<string, Scenario> = {
   rotation: { about: 'a full rotation: create, wait, tag, publish, prune', input: baseInput },
   'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
@@ -91,6 +93,11 @@ const SCENARIOS: Record<string, Scenario> = {
         { documentName: 'AWS-RunPatchBaseline', status: 'Failed', output: 'Error: Failed to download metadata for repo amzn2023-core' },
       ],
     },
+  },
+  'credentials-found': {
+    about: 'the boot test finds /root/.aws/credentials on a copy of the new image: one alert naming it, nothing published or pruned',
+    input: { ...baseInput, bootTest: { ...DEMO_BOOT_TEST, instanceProfile: DEMO_BOOT_TEST_PROFILE } },
+    faults: { commandOutcomes: [{ documentName: 'AWS-RunShellScript', status: 'Success', output: 'FOUND /root/.aws/credentials' }] },
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
@@ -175,7 +182,7 @@ if (!values['use-environment']) {
   emulator = await startEmulator({
     fixture: scenario.account ? scenario.account(account) : account,
     pendingPolls: 2,
-    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID),
+    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID, undefined, { bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE }),
   });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;

@@ -62,6 +62,8 @@ const HINTS: Partial<Record<string, string>> = {
     'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
   BootTestFailed:
     'The new image did not pass its boot test (the cause says why): it was not published, nothing was pruned, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage); the Test instance line says whether its instance is gone. Fix the source instance (fstab, disk space, services), then start again.',
+  ImageHoldsCredentials:
+    'The boot test found long-lived credentials on a copy of the new image (the cause names the paths, never their contents): it was not published, nothing was pruned, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage). Remove the files on the source instance (prepare\'s "clean" does), rotate any key that was in them, and start again.',
   ImageNotFound: 'The image was deregistered outside this execution while it was being made. Start the rotation again.',
   ImageNotOwned:
     'The cleanup refused to remove an image that another execution made. Check that image; remove it by hand if it is a leftover.',

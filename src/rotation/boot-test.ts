@@ -18,9 +18,13 @@ export interface BootTestProgress {
   instanceType: string;
   subnetId: string;
   launchedAt: string;
-  status: 'booting' | 'running-command' | 'passed' | 'failed';
+  status: 'booting' | 'checking-credentials' | 'running-command' | 'passed' | 'failed';
   /** Why it failed, or what passed: for the alert and the summary. */
   reason: string;
+  /** The error the workflow raises for a failed test: BootTestFailed, or ImageHoldsCredentials with `credentialFiles`. */
+  verdict?: 'BootTestFailed' | 'ImageHoldsCredentials';
+  /** Where the credential check found long-lived credentials on the launched copy: paths, never contents. */
+  credentialFiles?: string[];
   checks: number;
   nextWaitSeconds: number;
   waitedSeconds: number;
@@ -136,6 +140,7 @@ export const launchTestInstance = async (
     subnetId: '',
     launchedAt: now.toISOString(),
     status: 'failed',
+    verdict: 'BootTestFailed',
     reason: `no instance could be launched: ${refused.join('; ')}. Add instance types or subnets in other zones to bootTest.`,
     checks: 0,
     nextWaitSeconds: 0,

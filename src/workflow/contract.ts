@@ -66,6 +66,7 @@ export const ERROR = {
   ImageCreationFailed: 'ImageCreationFailed',
   ImageCreationTimedOut: 'ImageCreationTimedOut',
   BootTestFailed: 'BootTestFailed',
+  ImageHoldsCredentials: 'ImageHoldsCredentials',
   // Ends of the rotation that are not a step's error.
   RotationFailed: 'RotationFailed',
   RegionFailed: 'RegionFailed',
@@ -79,6 +80,7 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.ImageCreationFailed]: STEP.CheckImage,
   [ERROR.ImageCreationTimedOut]: STEP.CheckImage,
   [ERROR.BootTestFailed]: STEP.CheckBoot,
+  [ERROR.ImageHoldsCredentials]: STEP.CheckBoot,
 };
 
 /** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */

@@ -4,7 +4,7 @@ import { localIam } from '../../local/clients.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, input, seedInstance, statesEntered } from '../support/workflow.ts';
+import { FAMILY, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
 
 // Deployed with the stage parameter bootTestInstanceRole=golden-test: BootTestRole may pass that role, and no other.
 const emulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { bootTestInstanceRole: 'golden-test' }) });
@@ -191,13 +191,58 @@ describe('the boot test', () => {
     expect(emulator().store.instances.size).toBe(1);
   });
 
+  it('refuses to publish an image a copy of which holds long-lived credentials, naming the paths, never the contents', async () => {
+    seedFamily();
+    emulator().injectFaults({
+      commandOutcomes: [
+        {
+          documentName: 'AWS-RunShellScript',
+          status: 'Success',
+          output: 'FOUND /root/.aws/credentials\nFOUND /home/ec2-user/.git-credentials\n',
+        },
+      ],
+    });
+
+    const run = await rotate(bootTest({ instanceProfile: 'golden-test' }));
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ImageHoldsCredentials' });
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.subject).toBe('ami-rotator: web-prod failed at CheckBoot: ImageHoldsCredentials');
+    expect(run.alerts[0]?.message).toContain('/root/.aws/credentials, /home/ec2-user/.git-credentials');
+    // The check prints paths only: the command it sends reads no file's contents.
+    const check = emulator().requests.find((r) => r.action === 'SendCommand');
+    expect(check?.params.DocumentName).toBe('AWS-RunShellScript');
+    expect(JSON.stringify(check?.params.Parameters)).toContain('.aws/credentials');
+    expect(JSON.stringify(check?.params.Parameters)).not.toMatch(/\bcat\b/);
+    // Handled like a failed boot test: nothing published, nothing pruned, the image removed, no test instance left.
+    expect(
+      emulator()
+        .requests.filter((r) => ['PutParameter', 'DeregisterImage'].includes(r.action))
+        .map((r) => r.action),
+    ).toEqual(['DeregisterImage']);
+    expect(emulator().store.images.has('ami-0aaaaaaaaaaaaaaa1')).toBe(true);
+    expect(leftBy(emulator(), run.executionArn).images).toEqual([]);
+    expect(liveTestInstances(emulator())).toEqual([]);
+  });
+
+  it('passes an image whose copy holds no credential files', async () => {
+    seedFamily();
+
+    const run = await rotate(bootTest({ instanceProfile: 'golden-test' }));
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.output).toMatchObject({ bootTest: { status: 'passed', reason: 'status checks passed and no credential files were found' } });
+  });
+
   it('passes when the SSM document succeeds', async () => {
     seedFamily();
 
     const run = await rotate(bootTest({ instanceProfile: 'golden-test', ssmDocument: 'golden-smoke' }));
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.output).toMatchObject({ bootTest: { status: 'passed', reason: 'status checks passed and golden-smoke succeeded' } });
+    expect(run.output).toMatchObject({
+      bootTest: { status: 'passed', reason: 'status checks passed, no credential files, and golden-smoke succeeded' },
+    });
   });
 
   it("terminates test instances an earlier execution left behind, and no one else's", async () => {

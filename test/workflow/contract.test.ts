@@ -71,10 +71,15 @@ describe('the failure contract', async () => {
     expect(lambdaTasks.map(([name]) => name).filter((name) => !(Object.values(STEP) as string[]).includes(name))).toEqual([]);
   });
 
-  it('raises its own errors under the step the contract says', () => {
+  it('raises its own errors under the step the contract says', async () => {
     const raised = states.flatMap(([, s]) => {
+      if (s.Type !== 'Pass') return [];
       const error = (s.Result as { Error?: string } | undefined)?.Error ?? s.Parameters?.Error;
-      return s.Type === 'Pass' && typeof error === 'string' ? [[error, (s as { ResultPath?: string }).ResultPath]] : [];
+      const path = (s as { ResultPath?: string }).ResultPath;
+      // The boot test's verdict is the error its check returns (BootTestFailed or ImageHoldsCredentials).
+      if (s.Parameters?.['Error.$'] === '$.bootTest.verdict')
+        return (['BootTestFailed', 'ImageHoldsCredentials'] as const).map((verdict) => [verdict, path]);
+      return typeof error === 'string' ? [[error, path]] : [];
     });
 
     expect(Object.fromEntries(raised)).toEqual(
