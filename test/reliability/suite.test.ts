@@ -74,6 +74,57 @@ interface Schedule {
   arrange?: () => void;
 }
 
+/** Prepare's schedules: the instance managed by Systems Manager, patch and clean asked for. */
+function prepareSchedules(): Schedule[] {
+  const managedInstance = () => {
+    emulator().store.instance(INSTANCE).instanceProfile = 'golden-ssm';
+  };
+  const prepared = { input: input({ retention: RETENTION, prepare: { documents: ['patch', 'clean'] } }) };
+  const ssm = ['DescribeInstanceInformation', 'SendCommand', 'GetCommandInvocation'];
+  return [
+    {
+      name: 'prepare with Systems Manager throttling 30% of its calls',
+      arrange: managedInstance,
+      options: prepared,
+      faults: { seed: 31, rules: [{ actions: ssm, code: 'ThrottlingException', rate: 0.3 }] },
+      expect: 'SUCCEEDED',
+      alerts: [],
+    },
+    {
+      name: 'prepare with the answers to GetCommandInvocation lost twice',
+      arrange: managedInstance,
+      options: prepared,
+      faults: { rules: [{ actions: ['GetCommandInvocation'], code: 'InternalServerError', when: 'after', times: 2 }] },
+      expect: 'SUCCEEDED',
+      alerts: [],
+    },
+    {
+      name: 'prepare with a patch that reboots the instance: imaged once its status checks pass',
+      arrange: managedInstance,
+      options: prepared,
+      faults: { commandOutcomes: [{ documentName: 'AWS-RunPatchBaseline', status: 'Success', reboots: true }] },
+      expect: 'SUCCEEDED',
+      alerts: [],
+    },
+    {
+      name: 'prepare with a command stuck InProgress: PrepareTimedOut, no image',
+      arrange: managedInstance,
+      options: prepared,
+      faults: { commandOutcomes: [{ documentName: 'AWS-RunPatchBaseline', status: 'InProgress' }] },
+      expect: 'FAILED',
+      alerts: ['ami-rotator: web-prod failed at CheckPreparing: PrepareTimedOut'],
+    },
+    {
+      name: 'prepare whose clean-up fails after the patch: PrepareFailed, no image',
+      arrange: managedInstance,
+      options: prepared,
+      faults: { commandOutcomes: [{ documentName: 'ami-rotator-local-clean-up', status: 'Failed', output: 'rm: cannot remove' }] },
+      expect: 'FAILED',
+      alerts: ['ami-rotator: web-prod failed at CheckPreparing: PrepareFailed'],
+    },
+  ];
+}
+
 const SCHEDULES: Schedule[] = [
   { name: 'throttling on 10% of calls', faults: { seed: 10, rules: [{ code: 'RequestLimitExceeded', rate: 0.1 }] }, expect: 'SUCCEEDED' },
   { name: 'throttling on 30% of calls', faults: { seed: 30, rules: [{ code: 'RequestLimitExceeded', rate: 0.3 }] }, expect: 'SUCCEEDED' },
@@ -208,6 +259,8 @@ const SCHEDULES: Schedule[] = [
     expect: 'FAILED',
     alerts: ['ami-rotator: web-prod failed at TagImage: Ec2AccessDenied'],
   },
+  // Prepare under Run Command faults: a managed instance, patched and cleaned before it is imaged.
+  ...prepareSchedules(),
 ];
 
 describe('fault schedules', () => {
@@ -221,6 +274,10 @@ describe('fault schedules', () => {
 
     const problems = checkRun(emulator(), result, mustKeep, tally);
     expect(problems).toEqual([]);
+    // The instance is never left stopped, and a rotation whose prepare failed made no image.
+    expect(emulator().store.instance(INSTANCE).state).not.toBe('stopped');
+    if (result.status === 'FAILED' && /failed at (Start|Check)Preparing/.test(result.alerts[0]?.subject ?? ''))
+      expect(emulator().requests.filter((r) => r.action === 'CreateImage')).toEqual([]);
     if (schedule.expect !== 'EITHER') expect(result.status).toBe(schedule.expect);
     if (schedule.alerts !== undefined) expect(result.alerts.map((a) => a.subject)).toEqual(schedule.alerts);
     counts.survived += 1;
