@@ -21,8 +21,11 @@ const MAX_USER_TAGS = 30;
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 /** No control characters and no lone UTF-16 surrogate (which no AWS API can encode). */
 const noControl = (s: string) => !CONTROL_CHARS.test(s) && s.isWellFormed();
-/** An input nests objects two deep at most (`retention.keepLast`, `tags.team`): anything deeper is refused before it is walked. */
-const MAX_DEPTH = 4;
+/**
+ * The deepest field is a prepare document's parameter (`prepare.documents[0].parameters.level`, a list: five deep);
+ * anything deeper is refused before it is walked.
+ */
+const MAX_DEPTH = 6;
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const whole = (min: number, max: number, what: string) => {
@@ -236,6 +239,12 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   }
   // A tag key that breaks a rule: the rule's own message, not the record's.
   if (issue.code === 'invalid_key') return issue.issues.map((inner) => `${path}: ${inner.message}`);
+  // One of several shapes (prepare's "patch" or {document, ...}): when one shape's issues lie deeper than the
+  // value itself, the value has that shape and those issues say what is wrong in it.
+  if (issue.code === 'invalid_union') {
+    const deeper = issue.errors.find((option) => option.some((inner) => inner.path.length > 0));
+    if (deeper) return deeper.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
+  }
   return [`${path}: ${issue.message}`];
 };
 

@@ -63,11 +63,11 @@ describe('parseRotationRequest', () => {
   });
 
   it.each([
-    ['an input nested a hundred thousand levels deep', nested(100_000), 'input: nested more than 4 levels deep; no field takes that'],
+    ['an input nested a hundred thousand levels deep', nested(100_000), 'input: nested more than 6 levels deep; no field takes that'],
     [
       'tags nested inside a tag',
-      { tags: { team: { a: { b: { c: 'x' } } } } },
-      'input: nested more than 4 levels deep; no field takes that',
+      { tags: { team: { a: { b: { c: { d: { e: 'x' } } } } } } },
+      'input: nested more than 6 levels deep; no field takes that',
     ],
     [
       'a description with an unpaired surrogate',
@@ -212,6 +212,88 @@ describe('the boot test in the input', () => {
   it('refuses a deployment setting that is not JSON, naming the variable', () => {
     expect(() => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_BOOT_TEST: '{instanceTypes' }))).toThrow(
       /^ROTATOR_BOOT_TEST: expected JSON/,
+    );
+  });
+});
+
+describe('prepare in the input', () => {
+  const listed = readConfig({ ...ENV, ROTATOR_PREPARE_DOCUMENTS: 'golden-hardening, golden-agents' });
+
+  it('resolves patch and clean to their documents, parameters and time limits, and keeps the order', () => {
+    expect(parseRotationRequest({ prepare: { documents: ['clean', 'patch'] } }, config).prepare).toEqual({
+      documents: [
+        { document: 'ami-rotator-local-clean-up', label: 'clean', parameters: {}, timeoutMinutes: 10 },
+        {
+          document: 'AWS-RunPatchBaseline',
+          label: 'patch',
+          parameters: { Operation: ['Install'], RebootOption: ['RebootIfNeeded'] },
+          timeoutMinutes: 60,
+        },
+      ],
+    });
+    expect(
+      parseRotationRequest(
+        { prepare: { documents: ['clean'] } },
+        readConfig({ ...ENV, ROTATOR_CLEAN_UP_DOCUMENT: 'ami-rotator-prod-clean-up' }),
+      ).prepare?.documents[0]?.document,
+    ).toBe('ami-rotator-prod-clean-up');
+  });
+
+  it('runs a document the deployment lists, with its parameters and time, or 10 minutes', () => {
+    const prepare = parseRotationRequest(
+      {
+        prepare: {
+          documents: [{ document: 'golden-hardening', parameters: { level: ['2'] }, timeoutMinutes: 30 }, { document: 'golden-agents' }],
+        },
+      },
+      listed,
+    ).prepare;
+
+    expect(prepare?.documents).toEqual([
+      { document: 'golden-hardening', label: 'golden-hardening', parameters: { level: ['2'] }, timeoutMinutes: 30 },
+      { document: 'golden-agents', label: 'golden-agents', parameters: {}, timeoutMinutes: 10 },
+    ]);
+  });
+
+  it('takes the deployment setting, and null in the input images the instance as it is', () => {
+    const deployed = readConfig({ ...ENV, ROTATOR_PREPARE: '{"documents": ["patch"]}' });
+
+    expect(parseRotationRequest({}, deployed).prepare?.documents.map((d) => d.label)).toEqual(['patch']);
+    expect(parseRotationRequest({ prepare: null }, deployed).prepare).toBeUndefined();
+    expect(parseRotationRequest({}, config).prepare).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a document the deployment does not list',
+      { documents: [{ document: 'golden-wipe' }] },
+      'prepare.documents[0].document: expected "patch", "clean" or one of',
+    ],
+    ['no documents', { documents: [] }, 'prepare.documents: expected at least one document'],
+    [
+      'six documents',
+      { documents: ['patch', 'clean', 'patch', 'clean', 'patch', 'clean'] },
+      'prepare.documents: expected at most 5 documents',
+    ],
+    ['an unknown word', { documents: ['update'] }, 'prepare.documents.0: expected "patch", "clean" or {"document"'],
+    [
+      'a parameter that is not a list',
+      { documents: [{ document: 'golden-hardening', parameters: { level: '2' } }] },
+      'expected a list of strings',
+    ],
+    [
+      'four hours and a minute',
+      { documents: [{ document: 'golden-hardening', timeoutMinutes: 241 }] },
+      'expected a whole number of minutes from 1 to 240',
+    ],
+    ['a list instead of the object', ['patch'], 'prepare: expected an object with documents'],
+  ])('refuses %s, naming the field', (_what, prepare, problem) => {
+    expect(problemsWith(listed)({ prepare }).join('\n')).toContain(problem);
+  });
+
+  it("refuses a deployment setting that names a document it does not list, as the deployer's to fix", () => {
+    expect(() => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_PREPARE: '{"documents": [{"document": "golden-wipe"}]}' }))).toThrow(
+      /^ROTATOR_PREPARE: prepare.documents\[0\].document: .* list the document in prepareDocuments$/,
     );
   });
 });

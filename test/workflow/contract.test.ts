@@ -176,6 +176,15 @@ describe('the failure contract', async () => {
       cleanupError: { Error: 'Ec2Throttled', Cause: 'y'.repeat(4000) },
       bootTestCleanupError: { Error: 'Ec2Unavailable' },
     });
+    const prepared = packFailure({
+      failed: { CheckPreparing: { Error: 'PrepareFailed' } },
+      prepare: {
+        results: [{ label: 'patch', status: 'Success', document: 'AWS-RunPatchBaseline', output: 'x'.repeat(900) } as never],
+        rebooted: true,
+      },
+    });
+    expect(JSON.parse(prepared.cause).prepare).toEqual({ results: [{ label: 'patch', status: 'Success' }], rebooted: true });
+    expect(JSON.parse(packFailure({ prepare: {} }).cause).prepare).toEqual({ results: [], rebooted: false });
     expect(packFailure({}).error).toBe('UnknownError');
     expect(JSON.parse(packFailure({}).cause)).toEqual({ failed: { 'an unknown step': {} } });
   });
