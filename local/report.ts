@@ -48,6 +48,18 @@ const resultNote = (state: string, output: unknown): string => {
       const published = obj(out.published);
       return published.confirmed ? `parameter shows the new image after ${published.checks} read(s)` : `not yet (read ${published.checks})`;
     }
+    case 'StartPreparing':
+    case 'CheckPreparing': {
+      const prepare = obj(out.prepare);
+      const documents = (prepare.documents as { label: string }[] | undefined) ?? [];
+      const running = documents[Number(prepare.index)];
+      const done = ((prepare.results as { label: string; status: string }[] | undefined) ?? []).map((r) => `${r.label} ${r.status}`);
+      const doneNote = done.length ? `${done.join(', ')}; ` : '';
+      if (prepare.status === 'done') return `${doneNote}status checks passed${prepare.rebooted ? ' after a reboot' : ''}: ready to image`;
+      if (prepare.status === 'settling')
+        return `${doneNote}waiting for the status checks${prepare.rebooted ? ' (it rebooted)' : ''}, next look in ${prepare.nextWaitSeconds} s`;
+      return `${doneNote}running ${running?.label ?? '?'}, next look in ${prepare.nextWaitSeconds} s`;
+    }
     case 'LaunchTestInstance':
     case 'CheckBoot': {
       const test = obj(out.bootTest);
@@ -55,16 +67,14 @@ const resultNote = (state: string, output: unknown): string => {
     }
     case 'TerminateTestInstance':
     case 'TerminateFailedTestInstance':
-    case 'TerminateAfterBootError':
+    case 'TerminateTestInstancesAfterFailure':
       return `terminated ${(obj(out.bootTestCleanup).terminated as unknown[] | undefined)?.join(', ') || 'nothing'}`;
     case 'PlanRetention':
     case 'PruneImages':
     case 'ContinuePruning':
       return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
-    case 'CleanUpFailedImage':
-    case 'CleanUpFailedBootImage':
-    case 'CleanUpTimedOutImage':
-    case 'CleanUpAfterError':
+    case 'CleanUpImageAfterFailure':
+    case 'CleanUpAfterCreateFailure':
       return `image deregistered: ${obj(out.cleanup).deregistered}, snapshots deleted: ${(obj(out.cleanup).deletedSnapshots as unknown[] | undefined)?.length ?? 0}`;
     default:
       return '';
