@@ -7,6 +7,7 @@
  * permissions a service checks on the caller's behalf are in `dependentChecks` (emulator/README.md, "IAM").
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { wildcard } from './listing.ts';
 import { list, node, type Query, str, strings, tagList, tagSpecifications } from './query.ts';
 import type { Store } from './store.ts';
 
@@ -244,15 +245,6 @@ const dependentChecks = (service: string, action: string, params: Record<string,
 /** Decisions already made, per principal: policies do not change while an emulator runs, and runs repeat their calls. */
 const decided = new WeakMap<Principal, Map<string, boolean>>();
 
-/** IAM's wildcards in an ARN or action pattern: `*` any run of characters, `?` any one (IAM User Guide, "IAM JSON policy elements: Resource"). */
-const globMatches = (pattern: string, value: string): boolean =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-    'i',
-  ).test(value);
 const asList = (value: Json | undefined): string[] =>
   Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)];
 
@@ -265,7 +257,9 @@ const asList = (value: Json | undefined): string[] =>
 const allowsOwnedByAws = (principal: Principal, check: Check): boolean => {
   const statements = principal.policies.flatMap((p) => p.policy.Statement) as Record<string, Json | undefined>[];
   const applies = (st: Record<string, Json | undefined>) =>
-    asList(st.Action).some((a) => globMatches(a, check.action)) && asList(st.Resource).some((r) => globMatches(r, check.resource));
+    // Actions match without regard to case, resources with (IAM User Guide, "IAM JSON policy elements: Action", "Resource").
+    asList(st.Action).some((a) => wildcard(a, 'si').test(check.action)) &&
+    asList(st.Resource).some((r) => wildcard(r).test(check.resource));
   if (statements.some((st) => st.Effect === 'Deny' && applies(st))) return false;
   return statements.some((st) => st.Effect === 'Allow' && st.Condition === undefined && applies(st));
 };

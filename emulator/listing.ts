@@ -3,13 +3,14 @@ import { ServiceError } from './error-response.ts';
 import { checkFilters } from './limits.ts';
 import type { FilterSpec, TagPair } from './query.ts';
 
-const wildcard = (pattern: string): RegExp =>
+/** AWS's wildcards: `*` any run of characters, `?` any one (EC2's filter values, IAM's actions and resources). */
+export const wildcard = (pattern: string, flags = 's'): RegExp =>
   new RegExp(
     `^${pattern
       .replace(/[.+^${}()|[\]\\]/g, '\\$&')
       .replace(/\*/g, '.*')
       .replace(/\?/g, '.')}$`,
-    's',
+    flags,
   );
 
 /** How to read each filter a Describe* call supports from a resource; `tag:K`, `tag-key` and `tag-value` come from its tags. */
@@ -35,7 +36,7 @@ const valuesFor = <T>(support: FilterSupport<T>, name: string): ((resource: T) =
 /** Every Describe's `Filter.N`, checked against EC2's limits (emulator/limits.ts), then applied. */
 export const applyFilters = <T>(resources: readonly T[], specs: readonly FilterSpec[], support: FilterSupport<T>): T[] => {
   checkFilters(specs);
-  const compiled = specs.map((spec) => ({ values: valuesFor(support, spec.name), patterns: spec.values.map(wildcard) }));
+  const compiled = specs.map((spec) => ({ values: valuesFor(support, spec.name), patterns: spec.values.map((v) => wildcard(v)) }));
   return resources.filter((resource) =>
     compiled.every(({ values, patterns }) => values(resource).some((value) => patterns.some((p) => p.test(value)))),
   );

@@ -18,17 +18,18 @@ import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { environmentClientsAs } from './clients.ts';
+import { DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
+import { asLambdaError, checkPublish, lambdaContext } from './lambda-local.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
 
+export { functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
 export type { EventLog } from './sfn-history.ts';
 
-const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
 export const LOCAL_ACCOUNT_ID = '123456789012';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 interface HandlerModule {
   handler: Handler;
@@ -93,80 +94,6 @@ export interface LocalRunResult {
   executionArn: string;
 }
 
-/** `ValidateInputLambdaFunction` → `validate-input`: the serverless.yml function key in kebab case, the file in functions/. */
-export const functionFileOf = (logicalId: string): string =>
-  logicalId
-    .replace(/LambdaFunction$/, '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .toLowerCase();
-
-/** The local name of a state machine: the rotation's `ami-rotator-local`, another's `ami-rotator-local-<its file in statemachine/>`. */
-const localStateMachineName = (file: string) => (file === 'rotate-ami' ? 'ami-rotator-local' : `ami-rotator-local-${file}`);
-
-/** Resolves `Fn::GetAtt`, `Ref` and `Fn::Sub` of pseudo parameters as CloudFormation would, to ARNs in the given account and region. */
-const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
-  if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
-  if (node === null || typeof node !== 'object') return node;
-  // Pseudo parameters only, e.g. arn:${AWS::Partition}:states:::sns:publish.
-  const sub = node['Fn::Sub'];
-  if (typeof sub === 'string')
-    return sub.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, (_, name: string) =>
-      name === 'Partition' ? 'aws' : name === 'Region' ? region : account,
-    );
-  const getAtt = node['Fn::GetAtt'];
-  if (Array.isArray(getAtt) && String(getAtt[0]).endsWith('StateMachine'))
-    return `arn:aws:states:${region}:${account}:stateMachine:${localStateMachineName(functionFileOf(String(getAtt[0]).replace(/StateMachine$/, '')))}`;
-  if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
-  if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
-};
-
-const lambdaContext = (functionName: string, timeoutMs: number, region: string, account: string): Context => {
-  const started = Date.now();
-  const arn = `arn:aws:lambda:${region}:${account}:function:${functionName}`;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: arn,
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
-
-/**
- * SNS's own checks on Publish, as the API reference states them, so an alert that real SNS would refuse
- * fails here too: a subject of fewer than 100 printable ASCII characters on one line, and a message of at
- * most 256 KiB (Amazon SNS API Reference, Publish: Subject, Message; errors InvalidParameter).
- */
-const SNS_MAX_MESSAGE_BYTES = 262_144;
-const checkPublish = (message: { Subject?: string; Message?: string }): void => {
-  const refuse = (why: string) => {
-    const error = new Error(JSON.stringify({ errorType: 'SNS.InvalidParameterException', errorMessage: why }));
-    error.name = 'SNS.InvalidParameterException';
-    throw error;
-  };
-  const subject = message.Subject;
-  if (subject !== undefined && !/^[\x20-\x7e]{1,99}$/.test(subject))
-    refuse(`Invalid parameter: Subject (${subject.length} characters; fewer than 100 printable ASCII characters on one line expected)`);
-  if (!message.Message) refuse('Invalid parameter: Message (empty)');
-  if (Buffer.byteLength(message.Message ?? '') > SNS_MAX_MESSAGE_BYTES) refuse('Invalid parameter: Message too long');
-};
-
-/** What Lambda reports for a thrown error: Error is its name, Cause the JSON Lambda writes. */
-const asLambdaError = (error: unknown): Error => {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const failure = new Error(JSON.stringify({ errorType: e.name, errorMessage: e.message, trace: [] }));
-  failure.name = e.name;
-  return failure;
-};
-
 const defaultClients = (): AwsClients => ({
   ec2: ec2Client(),
   autoScaling: autoScalingClient(),
@@ -183,21 +110,6 @@ export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
   process.env.AWS_ENDPOINT_URL_SFN = endpoint.url;
   return endpoint;
 };
-
-export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
-
-/** Where each state machine of the stack is defined: the rotation and the workflow it runs per region. */
-const DEFINITIONS: Record<string, URL> = {
-  'rotate-ami': DEFINITION_PATH,
-  'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
-  'prepare-instance': new URL('../statemachine/prepare-instance.asl.json', import.meta.url),
-};
-
-/** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */
-export const loadDefinitions = async (): Promise<Record<string, Json>> =>
-  Object.fromEntries(
-    await Promise.all(Object.entries(DEFINITIONS).map(async ([file, path]) => [file, JSON.parse(await readFile(path, 'utf8')) as Json])),
-  );
 
 type Definition = { States: Record<string, { Type: string; Resource?: string }> };
 

@@ -1,11 +1,11 @@
 import { CreateImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error, isImageNameTaken } from '../aws/ec2-errors.ts';
-import { ImageNameTakenError, InstanceNotOptedInError, UnsupportedInstanceError } from '../errors.ts';
+import { ImageNameTakenError, UnsupportedInstanceError } from '../errors.ts';
 import { waitBeforePoll } from './backoff.ts';
-import { describeLiveInstance, findImageByName, type ImageSnapshot } from './images.ts';
+import { describeOptedInInstance, findImageByName, type ImageSnapshot } from './images.ts';
 import { type ExecutionRef, imageDescription, imageName } from './naming.ts';
 import type { RotationRequest } from './request.ts';
-import { fromEc2Tags, TAG, toEc2Tags } from './tags.ts';
+import { TAG, toEc2Tags } from './tags.ts';
 
 /** An image being made, and where its wait stands: the state the workflow carries between polls. */
 export interface ImageProgress {
@@ -41,15 +41,7 @@ const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: 
  * (the first call's response was lost), it returns that image instead of making another.
  */
 export const createRotationImage = async (ec2: EC2Client, request: RotationRequest, execution: ExecutionRef): Promise<ImageProgress> => {
-  const instance = await describeLiveInstance(ec2, request.instanceId);
-  // Opt-in: imaging may reboot the instance, so only an instance its owners tagged for this family is imaged.
-  // The role enforces the tag too (infra/roles.yml); this check says why before anything is changed.
-  const optedIn = fromEc2Tags(instance.Tags)[TAG.family];
-  if (optedIn !== request.family) {
-    throw new InstanceNotOptedInError(
-      `Instance ${request.instanceId} ${optedIn === undefined ? 'has no' : `has ${TAG.family}=${optedIn}, not the`} tag ${TAG.family}=${request.family}; tag it to opt it in to this family's rotation`,
-    );
-  }
+  const instance = await describeOptedInInstance(ec2, request.instanceId, request.family);
   if (instance.RootDeviceType !== 'ebs') {
     throw new UnsupportedInstanceError(
       `Instance ${request.instanceId} has an ${instance.RootDeviceType} root device; an AMI captures EBS volumes only`,

@@ -9,7 +9,7 @@ import {
   paginateDescribeImages,
 } from '@aws-sdk/client-ec2';
 import { ec2Call, fromEc2Error, isGone, isSnapshotInUse } from '../aws/ec2-errors.ts';
-import { ImageNotFoundError, InstanceNotFoundError } from '../errors.ts';
+import { ImageNotFoundError, InstanceNotFoundError, InstanceNotOptedInError } from '../errors.ts';
 import { failedBootTest, fromEc2Tags, TAG } from './tags.ts';
 
 export const describeImage = async (ec2: EC2Client, imageId: string): Promise<Image> => {
@@ -36,6 +36,21 @@ export const describeLiveInstance = async (ec2: EC2Client, instanceId: string): 
   if (!instance || state === 'terminated' || state === 'shutting-down') {
     throw new InstanceNotFoundError(`Instance ${instanceId} ${instance ? `is ${state}` : 'does not exist'}; nothing to image`);
   }
+  return instance;
+};
+
+/**
+ * The instance, if it exists, is not terminated and is opted in to the family: imaging (and prepare, which patches)
+ * may reboot it, so only an instance its owners tagged `ami-rotator:family=<family>` is touched. The roles enforce
+ * the tag too (infra/); this check says why before anything is changed.
+ */
+export const describeOptedInInstance = async (ec2: EC2Client, instanceId: string, family: string): Promise<Instance> => {
+  const instance = await describeLiveInstance(ec2, instanceId);
+  const optedIn = fromEc2Tags(instance.Tags)[TAG.family];
+  if (optedIn !== family)
+    throw new InstanceNotOptedInError(
+      `Instance ${instanceId} ${optedIn === undefined ? 'has no' : `has ${TAG.family}=${optedIn}, not the`} tag ${TAG.family}=${family}; tag it to opt it in to this family's rotation`,
+    );
   return instance;
 };
 

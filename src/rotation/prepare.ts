@@ -15,12 +15,11 @@ import {
 } from '@aws-sdk/client-ssm';
 import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
-import { InstanceNotManagedError, InstanceNotOptedInError, PrepareFailedError, PrepareTimedOutError } from '../errors.ts';
-import { describeLiveInstance } from './images.ts';
+import { InstanceNotManagedError, PrepareFailedError, PrepareTimedOutError } from '../errors.ts';
+import { describeOptedInInstance } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
 import type { PrepareDocument } from './prepare-request.ts';
 import type { RotationRequest } from './request.ts';
-import { fromEc2Tags, TAG } from './tags.ts';
 
 export interface PrepareResult {
   label: string;
@@ -96,13 +95,8 @@ export const startPreparing = async (
   execution: ExecutionRef,
 ): Promise<PrepareProgress> => {
   const documents = request.prepare?.documents ?? [];
-  const instance = await describeLiveInstance(clients.ec2, request.instanceId);
-  // Prepare patches and may reboot: only an instance its owners opted in to this family (as CreateImage checks).
-  const optedIn = fromEc2Tags(instance.Tags)[TAG.family];
-  if (optedIn !== request.family)
-    throw new InstanceNotOptedInError(
-      `Instance ${request.instanceId} ${optedIn === undefined ? 'has no' : `has ${TAG.family}=${optedIn}, not the`} tag ${TAG.family}=${request.family}; tag it to opt it in to this family's rotation`,
-    );
+  // Prepare patches and may reboot: only an instance its owners opted in to this family, as CreateImage checks.
+  await describeOptedInInstance(clients.ec2, request.instanceId, request.family);
   const { InstanceInformationList } = await clients.ssm
     .send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceIds', Values: [request.instanceId] }] }))
     .catch((error: unknown) => {

@@ -38,6 +38,21 @@ describe('npm start', () => {
     expect(quiet.stdout).not.toMatch(/^\{"level"/m);
     expect(loud.stdout).toMatch(/^\{"level":"INFO","message":"ValidateInput started"/m);
   });
+
+  it('runs the prepare scenarios as a person does: patched and imaged, or stopped with one alert and no image', async () => {
+    const prepared = await invoke('local/start.ts', ['--scenario', 'prepare'], asRun);
+    const failed = await invoke('local/start.ts', ['--scenario', 'prepare-fails'], asRun);
+    const leaked = await invoke('local/start.ts', ['--scenario', 'credentials-found'], asRun);
+
+    expect(prepared.stdout).toMatch(/patch Success, clean Success; status checks passed after a reboot: ready to image/);
+    expect(prepared.stdout).toMatch(/^SUCCEEDED/m);
+    expect(failed.stdout).toContain('Failed step: CheckPreparing');
+    expect(failed.stdout).toContain('Error: Failed to download metadata');
+    expect(failed.stdout).toMatch(/^FAILED \(PrepareFailed\)/m);
+    expect(failed.stdout).not.toMatch(/CreateImage \d/);
+    expect(leaked.stdout).toContain('the image holds long-lived credentials: /root/.aws/credentials');
+    expect(leaked.stdout).toMatch(/^FAILED \(ImageHoldsCredentials\)/m);
+  });
 });
 
 describe('every command-line entry fails with one line and an exit code', () => {

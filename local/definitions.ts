@@ -1,0 +1,52 @@
+/**
+ * The stack's state machine files as the local runner reads them: where each is, its local name, and the
+ * CloudFormation intrinsics in them resolved as a deployment would.
+ */
+import { readFile } from 'node:fs/promises';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
+
+/** `ValidateInputLambdaFunction` → `validate-input`: the serverless.yml function key in kebab case, the file in functions/. */
+export const functionFileOf = (logicalId: string): string =>
+  logicalId
+    .replace(/LambdaFunction$/, '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+
+/** The local name of a state machine: the rotation's `ami-rotator-local`, another's `ami-rotator-local-<its file in statemachine/>`. */
+export const localStateMachineName = (file: string) => (file === 'rotate-ami' ? 'ami-rotator-local' : `ami-rotator-local-${file}`);
+
+/** Resolves `Fn::GetAtt`, `Ref` and `Fn::Sub` of pseudo parameters as CloudFormation would, to ARNs in the given account and region. */
+export const resolveIntrinsics = (node: Json, region: string, account: string): Json => {
+  if (Array.isArray(node)) return node.map((n) => resolveIntrinsics(n, region, account));
+  if (node === null || typeof node !== 'object') return node;
+  // Pseudo parameters only, e.g. arn:${AWS::Partition}:states:::sns:publish.
+  const sub = node['Fn::Sub'];
+  if (typeof sub === 'string')
+    return sub.replace(/\$\{AWS::(Partition|Region|AccountId)\}/g, (_, name: string) =>
+      name === 'Partition' ? 'aws' : name === 'Region' ? region : account,
+    );
+  const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && String(getAtt[0]).endsWith('StateMachine'))
+    return `arn:aws:states:${region}:${account}:stateMachine:${localStateMachineName(functionFileOf(String(getAtt[0]).replace(/StateMachine$/, '')))}`;
+  if (Array.isArray(getAtt)) return `arn:aws:lambda:${region}:${account}:function:ami-rotator-local-${functionFileOf(String(getAtt[0]))}`;
+  if (typeof node.Ref === 'string') return `arn:aws:sns:${region}:${account}:ami-rotator-local-${node.Ref}`;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
+};
+
+export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
+
+/** Where each state machine of the stack is defined: the rotation and the workflow it runs per region. */
+export const DEFINITIONS: Record<string, URL> = {
+  'rotate-ami': DEFINITION_PATH,
+  'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
+  'prepare-instance': new URL('../statemachine/prepare-instance.asl.json', import.meta.url),
+};
+
+/** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */
+export const loadDefinitions = async (): Promise<Record<string, Json>> =>
+  Object.fromEntries(
+    await Promise.all(Object.entries(DEFINITIONS).map(async ([file, path]) => [file, JSON.parse(await readFile(path, 'utf8')) as Json])),
+  );
