@@ -22,6 +22,8 @@ export interface RecordedRequest {
   acted: boolean;
   /** The action changes the account (as its definition declares), whether or not it was carried out. */
   mutating: boolean;
+  /** The region the request was signed for (the emulator's own when it was not signed). */
+  region?: string;
 }
 
 /** How one service's protocol names and renders what `serve` decides. */
@@ -39,7 +41,8 @@ export interface Dialect {
 export interface ServeDeps {
   requests: RecordedRequest[];
   faults: Faults;
-  ctx: ActionContext;
+  /** The account as the region the request is signed for holds it: each region's resources are its own. */
+  contextFor: (req: IncomingMessage) => ActionContext;
   iam: IamSettings | undefined;
 }
 
@@ -52,8 +55,9 @@ export type Serve = <P extends Record<string, unknown>>(
 ) => Promise<void>;
 
 export const makeServe =
-  ({ requests, faults, ctx, iam }: ServeDeps): Serve =>
+  ({ requests, faults, contextFor, iam }: ServeDeps): Serve =>
   async (req, action, params, definition, dialect) => {
+    const ctx = contextFor(req);
     const record: RecordedRequest = {
       seq: requests.length + 1,
       action,
@@ -63,6 +67,7 @@ export const makeServe =
       injected: false,
       acted: false,
       mutating: definition?.mutating ?? false,
+      region: ctx.options.region,
     };
     requests.push(record);
     const fail = (status: number, code: string, message: string, injected: boolean, error?: ServiceError) => {

@@ -39,7 +39,10 @@ export interface EmulatorSettings {
 export interface Ec2Emulator {
   /** The endpoint to put in `AWS_ENDPOINT_URL_EC2`. */
   readonly url: string;
+  /** The account in the emulator's own region (`region`, us-east-1 by default). */
   readonly store: Store;
+  /** The account in a region: each region keeps its own images, instances, snapshots and parameters. */
+  storeIn(region: string): Store;
   readonly faults: Faults;
   readonly requests: RecordedRequest[];
   readonly options: EmulatorOptions;
@@ -48,7 +51,8 @@ export interface Ec2Emulator {
   /** Every request for a mutating action, whether or not it succeeded. */
   mutatingRequests(): RecordedRequest[];
   injectFaults(plan: FaultPlan): void;
-  seed(fixture: unknown): void;
+  /** Seeds the account in the emulator's own region, or in `region`. */
+  seed(fixture: unknown, region?: string): void;
   /** Empties the account, the request record and the fault plan. */
   reset(): void;
   close(): Promise<void>;
@@ -63,9 +67,20 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
+/** The region a request is signed for: its SigV4 credential scope (AWS General Reference, "Signature Version 4 signing process"). */
+const signedRegion = (authorization: string | undefined): string | undefined =>
+  /Credential=[^/,]+\/\d{8}\/([a-z0-9-]+)\//.exec(authorization ?? '')?.[1];
+
 export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec2Emulator> => {
   const store = new Store();
   const faults = new Faults();
+  const home = settings.region ?? 'us-east-1';
+  const stores = new Map<string, Store>([[home, store]]);
+  const storeIn = (region: string): Store => {
+    const found = stores.get(region) ?? new Store();
+    stores.set(region, found);
+    return found;
+  };
   const options: EmulatorOptions = {
     region: settings.region ?? 'us-east-1',
     pendingPolls: settings.pendingPolls ?? 1,
@@ -73,7 +88,16 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     bootPolls: settings.bootPolls ?? 1,
     now: settings.now ?? (() => new Date()),
   };
-  const ctx: ActionContext = { store, faults, options };
+  const contexts = new Map<string, ActionContext>();
+  // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
+  const contextFor = (req: IncomingMessage): ActionContext => {
+    const region = signedRegion(req.headers.authorization) ?? home;
+    // The region's own options read through to the emulator's, which tests change while it runs (pendingPolls).
+    const regional = region === home ? options : (Object.assign(Object.create(options), { region }) as EmulatorOptions);
+    const found = contexts.get(region) ?? { store: storeIn(region), faults, options: regional };
+    contexts.set(region, found);
+    return found;
+  };
   const requests: RecordedRequest[] = [];
   if (settings.fixture !== undefined) loadFixture(store, settings.fixture, options.now());
 
@@ -103,7 +127,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
   };
 
-  const serve = makeServe({ requests, faults, ctx, iam: settings.iam });
+  const serve = makeServe({ requests, faults, contextFor, iam: settings.iam });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
@@ -142,9 +166,10 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     },
     mutatingRequests: () => requests.filter((r) => r.mutating),
     injectFaults: (plan) => faults.set(plan),
-    seed: (fixture) => loadFixture(store, fixture, options.now()),
+    storeIn,
+    seed: (fixture, region) => loadFixture(region === undefined ? store : storeIn(region), fixture, options.now()),
     reset: () => {
-      store.clear();
+      for (const s of stores.values()) s.clear();
       requests.length = 0;
       faults.clear();
     },

@@ -20,7 +20,8 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
   const settings = {
     ...clientSettings(env),
     endpoint,
-    region: 'us-east-1',
+    // The region the calls are signed for, which the emulator answers as (us-east-1 unless env says).
+    region: env.AWS_REGION ?? 'us-east-1',
     credentials: { accessKeyId, secretAccessKey: 'local' },
   };
   const { endpoint: _, ...rest } = settings;
