@@ -97,6 +97,19 @@ const ec2Checks = (action: string, q: Query, store: Store, region: string, accou
         ...created('image', `arn:aws:ec2:${region}::image/*`),
         ...created('snapshot', `arn:aws:ec2:${region}::snapshot/*`),
       ];
+    // CopyImage: the source image in its region and the new image (and snapshots) with their tags on creation.
+    // The source's tags are in another region's account and are not read here: a condition on them fails (stricter).
+    // The KMS permissions an encrypted copy needs are not modelled yet.
+    case 'CopyImage':
+      return [
+        {
+          action: 'ec2:CopyImage',
+          resource: `arn:aws:ec2:${str(q, 'SourceRegion') ?? region}::image/${str(q, 'SourceImageId') ?? ''}`,
+          context: {},
+        },
+        ...created('image', `arn:aws:ec2:${region}::image/*`),
+        ...created('snapshot', `arn:aws:ec2:${region}::snapshot/*`),
+      ];
     case 'CreateTags':
     case 'DeleteTags': {
       const tags = tagList(q);

@@ -61,6 +61,10 @@ export interface Image {
   /** How many describes have seen it pending; it settles after the emulator's `pendingPolls`. */
   polls: number;
   fate: ImageFate;
+  /** A copy: where it was copied from (region and image), as DescribeImages' sourceImageId and sourceImageRegion say. */
+  source?: { region: string; imageId: string };
+  /** The ClientToken of the CopyImage that made it, and that request's parameters. */
+  clientToken?: { token: string; request: string };
 }
 
 export interface Snapshot {
@@ -72,6 +76,9 @@ export interface Snapshot {
   description: string;
   ownerId: string;
   tags: TagPair[];
+  /** Encrypted, with this KMS key (a copy's; `alias/aws/ebs` for EBS's default key). */
+  encrypted?: boolean;
+  kmsKeyId?: string;
 }
 
 export interface LaunchTemplateVersion {

@@ -94,7 +94,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     const region = signedRegion(req.headers.authorization) ?? home;
     // The region's own options read through to the emulator's, which tests change while it runs (pendingPolls).
     const regional = region === home ? options : (Object.assign(Object.create(options), { region }) as EmulatorOptions);
-    const found = contexts.get(region) ?? { store: storeIn(region), faults, options: regional };
+    const found = contexts.get(region) ?? { store: storeIn(region), faults, options: regional, storeIn };
     contexts.set(region, found);
     return found;
   };

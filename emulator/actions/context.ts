@@ -20,6 +20,8 @@ export interface ActionContext {
   options: EmulatorOptions;
   /** Whether the caller may ec2:DescribeImages, for SSM's validation of an aws:ec2:image value; unchecked when absent. */
   callerMayDescribeImages?: boolean;
+  /** The same account in another region (CopyImage reads its source there); this region's own when absent. */
+  storeIn?: (region: string) => Store;
 }
 
 /** A request's parameters as a JSON protocol decodes them. */

@@ -65,6 +65,7 @@ const imageXml = (image: Image) => ({
   deregistrationProtection: image.deregistrationProtection ? 'enabled' : 'disabled',
   ...(image.deprecationTime === undefined ? {} : { deprecationTime: image.deprecationTime }),
   ...(image.sourceInstanceId === undefined ? {} : { sourceInstanceId: image.sourceInstanceId }),
+  ...(image.source === undefined ? {} : { sourceImageId: image.source.imageId, sourceImageRegion: image.source.region }),
   ...(image.stateReason === undefined ? {} : { stateReason: image.stateReason }),
 });
 
@@ -141,6 +142,105 @@ const createImage: Action = (q, ctx) => {
     fate: ctx.faults.fateOf(name),
   });
   if (!bool(q, 'NoReboot') && instance.state === 'running') instance.rebootCount += 1;
+  return { imageId };
+};
+
+// CopyImage (EC2 API Reference, CopyImage): made in the region the request is signed for, from SourceImageId in
+// SourceRegion; Name as CreateImage's and unique in the destination; Description at most 255 characters; KmsKeyId only
+// with Encrypted (CopySnapshot's InvalidParameterDependency); a copy of an encrypted image is encrypted whatever
+// Encrypted says ("you cannot create an unencrypted copy of an encrypted snapshot"); TagSpecifications for image and
+// snapshot only; CopyImageTags copies the source's tags but those prefixed aws:; ClientToken at most 64 ASCII
+// characters, a repeat answers with the first copy, with other parameters IdempotentParameterMismatch; Outposts and
+// Local Zones are not modelled (refused); only an available image is copied (stricter reading: IncorrectState for a
+// pending, failed or disabled one).
+const copyImage: Action = (q, ctx) => {
+  const { store, options } = ctx;
+  const sourceRegion = required(q, 'SourceRegion');
+  const sourceImageId = required(q, 'SourceImageId');
+  const name = required(q, 'Name');
+  checkImageName(name);
+  const description = str(q, 'Description');
+  if (description !== undefined && description.length > 255)
+    throw new ServiceError('InvalidParameterValue', 'Description must be at most 255 characters');
+  const kmsKeyId = str(q, 'KmsKeyId');
+  const encryptedAsked = bool(q, 'Encrypted');
+  if (kmsKeyId !== undefined && !encryptedAsked)
+    throw new ServiceError('InvalidParameterDependency', 'The parameter KmsKeyId requires the parameter Encrypted to be set.');
+  for (const local of ['DestinationOutpostArn', 'DestinationAvailabilityZone', 'DestinationAvailabilityZoneId'])
+    if (str(q, local) !== undefined) throw new ServiceError('UnsupportedOperation', `${local}: Outposts and Local Zones are not modelled`);
+  const duration = str(q, 'SnapshotCopyCompletionDurationMinutes');
+  if (duration !== undefined && !(/^\d+$/.test(duration) && Number(duration) >= 15 && Number(duration) % 15 === 0))
+    throw new ServiceError(
+      'InvalidParameterValue',
+      'SnapshotCopyCompletionDurationMinutes: expected a whole number of minutes in 15-minute increments',
+    );
+  const tagSpecs = tagSpecifications(q);
+  checkTagTypes(tagSpecs, ['image', 'snapshot']);
+  const token = str(q, 'ClientToken');
+  if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token)))
+    throw new ServiceError('InvalidParameterValue', 'ClientToken: expected at most 64 ASCII characters');
+  const fingerprint = JSON.stringify({ ...q, ClientToken: undefined });
+  if (token !== undefined) {
+    const earlier = [...store.images.values()].find((i) => i.clientToken?.token === token);
+    if (earlier) {
+      if (earlier.clientToken?.request !== fingerprint)
+        throw new ServiceError(
+          'IdempotentParameterMismatch',
+          'The client token you have provided is associated with a resource that is already deleted or has different parameters.',
+        );
+      return { imageId: earlier.imageId };
+    }
+  }
+  const from = (ctx.storeIn?.(sourceRegion) ?? store).image(sourceImageId);
+  if (from.state !== 'available')
+    throw new ServiceError(
+      'IncorrectState',
+      `Image ${sourceImageId} in ${sourceRegion} is ${from.state}: only an available image can be copied.`,
+    );
+  const taken = [...store.images.values()].find((image) => image.name === name);
+  if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+  const source = ctx.storeIn?.(sourceRegion) ?? store;
+  const now = options.now().toISOString();
+  const imageId = store.newId('ami');
+  const blockDevices = from.blockDevices.map((device) => {
+    const original = source.snapshots.get(device.snapshotId);
+    const encrypted = (original?.encrypted ?? false) || encryptedAsked;
+    const snapshotId = store.newId('snap');
+    store.snapshots.set(snapshotId, {
+      snapshotId,
+      volumeId: 'vol-ffffffff',
+      state: 'pending',
+      startTime: now,
+      volumeSize: device.sizeGiB,
+      description: `Copied for DestinationAmi ${imageId} from SourceAmi ${sourceImageId} for SourceSnapshot ${device.snapshotId}.`,
+      ownerId: ACCOUNT_ID,
+      tags: (tagSpecs.get('snapshot') ?? []).map((t) => ({ ...t })),
+      ...(encrypted ? { encrypted, kmsKeyId: kmsKeyId ?? original?.kmsKeyId ?? 'alias/aws/ebs' } : {}),
+    });
+    return { ...device, snapshotId };
+  });
+  const copiedTags = bool(q, 'CopyImageTags') ? from.tags.filter((t) => !t.key.startsWith('aws:')).map((t) => ({ ...t })) : [];
+  const requested = (tagSpecs.get('image') ?? []).map((t) => ({ ...t }));
+  store.images.set(imageId, {
+    imageId,
+    name,
+    description,
+    state: 'pending',
+    ownerId: ACCOUNT_ID,
+    creationDate: now,
+    rootDeviceType: from.rootDeviceType,
+    rootDeviceName: from.rootDeviceName,
+    blockDevices,
+    // The request's tags win over a copied tag of the same key.
+    tags: [...copiedTags.filter((t) => !requested.some((r) => r.key === t.key)), ...requested],
+    deregistrationProtection: false,
+    sourceInstanceId: undefined,
+    stateReason: undefined,
+    polls: 0,
+    fate: ctx.faults.fateOf(name),
+    source: { region: sourceRegion, imageId: sourceImageId },
+    ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
+  });
   return { imageId };
 };
 
@@ -245,6 +345,7 @@ export const imageActions: Actions<Query> = {
   DisableImage: changes(settableTo('disabled')),
   EnableImage: changes(settableTo('available')),
   CreateImage: changes(createImage),
+  CopyImage: changes(copyImage),
   DescribeImages: reads(describeImages),
   DeregisterImage: changes(deregisterImage),
   EnableImageDeregistrationProtection: changes(enableDeregistrationProtection),
