@@ -7,6 +7,7 @@
 import { nextRun } from './cli/next-run.ts';
 import { readConfig } from './config.ts';
 import { parseRotationRequest } from './rotation/request.ts';
+import { closestName } from './suggest.ts';
 
 type Params = Readonly<Record<string, string>>;
 
@@ -33,28 +34,12 @@ const ENVIRONMENT: Record<string, string> = {
   prepareDocuments: 'ROTATOR_PREPARE_DOCUMENTS',
 };
 
-/** Edit distance, for "did you mean". */
-const distance = (a: string, b: string): number => {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j += 1)
-      next[j] = Math.min(
-        (row[j] ?? 0) + 1,
-        (next[j - 1] ?? 0) + 1,
-        (row[j - 1] ?? 0) + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1),
-      );
-    row = next;
-  }
-  return row[b.length] ?? 0;
-};
-
 const unknownNames = (given: readonly string[], known: readonly string[]): string[] =>
   given
     .filter((name) => !known.includes(name))
     .map((name) => {
-      const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0] ?? '';
-      const hint = distance(name, closest) <= 3 ? `did you mean ${closest}?` : `expected one of ${known.join(', ')}`;
+      const closest = closestName(name, known);
+      const hint = closest ? `did you mean ${closest}?` : `expected one of ${known.join(', ')}`;
       return `--param ${name}: not a parameter of this stack; ${hint}`;
     });
 

@@ -6,6 +6,7 @@ import * as z from 'zod/mini';
 import type { DeploymentConfig } from '../config.ts';
 import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
+import { closestName } from '../suggest.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.ts';
 import { FAMILY_PATTERN, FAMILY_RULE } from './family.ts';
@@ -232,10 +233,43 @@ const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {
 const withPrepare = (prepare: Prepare | undefined) => (prepare ? { prepare } : {});
 const withBootTest = (bootTest: BootTest | undefined) => (bootTest ? { bootTest } : {});
 
+/** The fields an object of the input takes at `path` (the schema's own shape), for "did you mean". */
+const knownFieldsAt = (path: readonly PropertyKey[]): string[] => {
+  let schema: unknown = executionInputSchema;
+  const def = (s: unknown) => (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def ?? {};
+  const unwrap = (s: unknown): unknown => {
+    let current = s;
+    for (let d = def(current); d.type === 'optional' || d.type === 'nullable' || d.type === 'default'; d = def(current))
+      current = d.innerType;
+    return current;
+  };
+  for (const key of path) {
+    const d = def(unwrap(schema));
+    schema = d.type === 'object' ? (d.shape as Record<string, unknown>)[String(key)] : d.type === 'array' ? d.element : undefined;
+  }
+  const d = def(unwrap(schema));
+  return d.type === 'object' ? Object.keys(d.shape as Record<string, unknown>) : [];
+};
+
 const describeIssue = (issue: z.core.$ZodIssue): string[] => {
   const path = issue.path.map(String).join('.') || 'input';
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => `${issue.path.length ? `${path}.` : ''}${key}: unknown field`);
+    const known = knownFieldsAt(issue.path);
+    // A field one level too high (`keeplast` for retention.keepLast) is named where it belongs.
+    const below = known.flatMap((field) => knownFieldsAt([...issue.path, field]).map((sub) => [sub, `${field}.${sub}`] as const));
+    return issue.keys.map((key) => {
+      const nested = below.find(
+        ([sub]) =>
+          sub ===
+          closestName(
+            key,
+            below.map(([name]) => name),
+          ),
+      )?.[1];
+      const closest = closestName(key, known) ?? nested;
+      const hint = closest ? `did you mean ${closest}?` : known.length ? `expected one of ${known.join(', ')}` : '';
+      return `${issue.path.length ? `${path}.` : ''}${key}: unknown field${hint ? `; ${hint}` : ''}`;
+    });
   }
   // A tag key that breaks a rule: the rule's own message, not the record's.
   if (issue.code === 'invalid_key') return issue.issues.map((inner) => `${path}: ${inner.message}`);
@@ -308,7 +342,6 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
   const parsed = executionInputSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap(describeIssue);
-    if (problems.some((p) => p.endsWith('unknown field'))) problems.push(`(known fields: ${KNOWN_FIELDS})`);
     throw new InvalidInputError(problems);
   }
   const value = parsed.data;

@@ -146,8 +146,7 @@ describe('parseRotationRequest', () => {
     const problems = problemsOf({ family: 'web prod', instanceId: 'i-xyz', retention: { keepLast: 0 }, colour: 'red' });
 
     expect([...problems].sort()).toEqual([
-      expect.stringMatching(/^\(known fields: family, instanceId/),
-      'colour: unknown field',
+      expect.stringMatching(/^colour: unknown field; expected one of family, instanceId, /),
       expect.stringMatching(/^family: expected 1 to 63 letters/),
       expect.stringMatching(/^instanceId: expected an EC2 instance id/),
       'retention.keepLast: expected a whole number of images from 1 to 1000, or null to switch the rule off',
@@ -295,5 +294,20 @@ describe('prepare in the input', () => {
     expect(() => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_PREPARE: '{"documents": [{"document": "golden-wipe"}]}' }))).toThrow(
       /^ROTATOR_PREPARE: prepare.documents\[0\].document: .* list the document in prepareDocuments$/,
     );
+  });
+});
+
+describe('a misspelt field', () => {
+  it.each([
+    [{ retention: { keeplast: 3 } }, 'retention.keeplast: unknown field; did you mean keepLast?'],
+    [{ keeplast: 3 }, 'keeplast: unknown field; did you mean retention.keepLast?'],
+    [{ instanceid: 'i-0123456789abcdef0' }, 'instanceid: unknown field; did you mean instanceId?'],
+    [{ prepare: { document: ['patch'] } }, 'prepare.document: unknown field; did you mean documents?'],
+    [
+      { bootTest: { instanceTypes: ['t3.micro'], subnetIds: ['subnet-0123456789abcdef0'], timeout: 5 } },
+      'bootTest.timeout: unknown field; expected one of instanceTypes, subnetIds',
+    ],
+  ])('is named with the field it most likely meant: %j', (input, problem) => {
+    expect(problemsOf(input).join('\n')).toContain(problem);
   });
 });
