@@ -4,7 +4,7 @@ import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
 import type { Image } from '../model.ts';
 import type { Query } from '../query.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
-import { ACCOUNT_ID, unavailable } from '../store.ts';
+import { ACCOUNT_ID, type Store, unavailable } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
 import { type Action, type ActionContext, type Actions, changes, reads } from './context.ts';
 
@@ -83,14 +83,40 @@ const IMAGE_FILTERS: FilterSupport<Image> = {
   tags: (i) => i.tags,
 };
 
-const createImage: Action = (q, ctx) => {
-  const { store, options } = ctx;
-  const instance = store.instance(required(q, 'InstanceId'));
+/** A new image's name (CreateImage's rules) and description (at most 255 characters), as CreateImage and CopyImage take them. */
+const newImageFields = (q: Query): { name: string; description: string | undefined } => {
   const name = required(q, 'Name');
   checkImageName(name);
   const description = str(q, 'Description');
   if (description !== undefined && description.length > 255)
     throw new ServiceError('InvalidParameterValue', 'Description must be at most 255 characters');
+  return { name, description };
+};
+
+/** AMI names are unique per account and region. */
+const checkNameFree = (store: Store, name: string): void => {
+  const taken = [...store.images.values()].find((image) => image.name === name);
+  if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+};
+
+/** What every new image starts as: pending, owned by the account, unprotected, its fate from the fault plan. */
+const pendingImage = (imageId: string, name: string, description: string | undefined, now: string, ctx: ActionContext) => ({
+  imageId,
+  name,
+  description,
+  state: 'pending' as const,
+  ownerId: ACCOUNT_ID,
+  creationDate: now,
+  deregistrationProtection: false,
+  stateReason: undefined,
+  polls: 0,
+  fate: ctx.faults.fateOf(name),
+});
+
+const createImage: Action = (q, ctx) => {
+  const { store, options } = ctx;
+  const instance = store.instance(required(q, 'InstanceId'));
+  const { name, description } = newImageFields(q);
   const tagSpecs = tagSpecifications(q);
   checkTagTypes(tagSpecs, ['image', 'snapshot']);
   if (['terminated', 'shutting-down', 'pending'].includes(instance.state)) {
@@ -105,9 +131,7 @@ const createImage: Action = (q, ctx) => {
       `The instance '${instance.instanceId}' is instance-store backed; only EBS-backed instances can be imaged with CreateImage.`,
     );
   }
-  const taken = [...store.images.values()].find((image) => image.name === name);
-  if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
-
+  checkNameFree(store, name);
   const now = options.now().toISOString();
   const imageId = store.newId('ami');
   const blockDevices = instance.volumes.map((volume) => {
@@ -125,21 +149,12 @@ const createImage: Action = (q, ctx) => {
     return { deviceName: volume.deviceName, snapshotId, sizeGiB: volume.sizeGiB, volumeType: volume.volumeType };
   });
   store.images.set(imageId, {
-    imageId,
-    name,
-    description,
-    state: 'pending',
-    ownerId: ACCOUNT_ID,
-    creationDate: now,
+    ...pendingImage(imageId, name, description, now, ctx),
     rootDeviceType: 'ebs',
     rootDeviceName: instance.rootDeviceName,
     blockDevices,
     tags: (tagSpecs.get('image') ?? []).map((t) => ({ ...t })),
-    deregistrationProtection: false,
     sourceInstanceId: instance.instanceId,
-    stateReason: undefined,
-    polls: 0,
-    fate: ctx.faults.fateOf(name),
   });
   if (!bool(q, 'NoReboot') && instance.state === 'running') instance.rebootCount += 1;
   return { imageId };
@@ -157,11 +172,7 @@ const copyImage: Action = (q, ctx) => {
   const { store, options } = ctx;
   const sourceRegion = required(q, 'SourceRegion');
   const sourceImageId = required(q, 'SourceImageId');
-  const name = required(q, 'Name');
-  checkImageName(name);
-  const description = str(q, 'Description');
-  if (description !== undefined && description.length > 255)
-    throw new ServiceError('InvalidParameterValue', 'Description must be at most 255 characters');
+  const { name, description } = newImageFields(q);
   const kmsKeyId = str(q, 'KmsKeyId');
   const encryptedAsked = bool(q, 'Encrypted');
   if (kmsKeyId !== undefined && !encryptedAsked)
@@ -197,8 +208,7 @@ const copyImage: Action = (q, ctx) => {
       'IncorrectState',
       `Image ${sourceImageId} in ${sourceRegion} is ${from.state}: only an available image can be copied.`,
     );
-  const taken = [...store.images.values()].find((image) => image.name === name);
-  if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
+  checkNameFree(store, name);
   const source = ctx.storeIn?.(sourceRegion) ?? store;
   const now = options.now().toISOString();
   const imageId = store.newId('ami');
@@ -222,22 +232,13 @@ const copyImage: Action = (q, ctx) => {
   const copiedTags = bool(q, 'CopyImageTags') ? from.tags.filter((t) => !t.key.startsWith('aws:')).map((t) => ({ ...t })) : [];
   const requested = (tagSpecs.get('image') ?? []).map((t) => ({ ...t }));
   store.images.set(imageId, {
-    imageId,
-    name,
-    description,
-    state: 'pending',
-    ownerId: ACCOUNT_ID,
-    creationDate: now,
+    ...pendingImage(imageId, name, description, now, ctx),
     rootDeviceType: from.rootDeviceType,
     rootDeviceName: from.rootDeviceName,
     blockDevices,
     // The request's tags win over a copied tag of the same key.
     tags: [...copiedTags.filter((t) => !requested.some((r) => r.key === t.key)), ...requested],
-    deregistrationProtection: false,
     sourceInstanceId: undefined,
-    stateReason: undefined,
-    polls: 0,
-    fate: ctx.faults.fateOf(name),
     source: { region: sourceRegion, imageId: sourceImageId },
     ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
   });
