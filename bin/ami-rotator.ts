@@ -39,6 +39,7 @@ try {
     process.once('SIGINT', () => stop.abort());
     const code = await runRunCommand(args, refuseUnrecognizedResponses(sfnClient()), process.env, {
       print: (line) => console.log(line),
+      note: (line) => console.error(line),
       signal: stop.signal,
     });
     process.exit(code);

@@ -143,6 +143,8 @@ const follow = async (
 
 export interface RunOptions {
   print: (line: string) => void;
+  /** Where progress goes (started, each state, stopped following): `print` unless given; with --json, stdout keeps only the JSON. */
+  note?: (line: string) => void;
   /** Aborted (Ctrl-C): stop following and say how to stop the execution. */
   signal?: AbortSignal;
 }
@@ -151,7 +153,7 @@ export const runRunCommand = async (
   argv: readonly string[],
   sfn: SFNClient,
   env: Readonly<Record<string, string | undefined>>,
-  { print, signal }: RunOptions,
+  { print, note, signal }: RunOptions,
 ): Promise<number> => {
   const values = parseFlags(
     argv,
@@ -199,11 +201,16 @@ export const runRunCommand = async (
     .replace(/[-:.TZ]/g, '')
     .slice(0, 14)}`;
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-  print(`started ${executionArn}`);
-  if (values['no-follow']) return 0;
-  const ended = await follow(sfn, executionArn ?? '', started, print, pollSeconds * 1000, signal);
+  // With --json, the progress is not the answer: it goes to `note` (stderr), and stdout holds only the JSON.
+  const progress = values.json ? (note ?? print) : print;
+  progress(`started ${executionArn}`);
+  if (values['no-follow']) {
+    if (values.json) print(JSON.stringify({ executionArn, started: started.toISOString() }, null, 2));
+    return 0;
+  }
+  const ended = await follow(sfn, executionArn ?? '', started, progress, pollSeconds * 1000, signal);
   if (!ended) {
-    print(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
+    progress(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
     return 130;
   }
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));

@@ -4,6 +4,7 @@ import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts'
 import { sfnClient } from '../../src/aws/sfn-client.ts';
 import { UsageError } from '../../src/cli/flags.ts';
 import { runRunCommand } from '../../src/cli/run-command.ts';
+import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
 
@@ -33,6 +34,22 @@ const run = async (args: string[], signal?: AbortSignal) => {
     { print: (l) => lines.push(l), ...(signal ? { signal } : {}) },
   );
   return { code, lines };
+};
+
+/** As the binary wires it: the answer on stdout (`print`), progress on stderr (`note`). */
+const runSplit = async (args: string[]) => {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runRunCommand(
+    ['--stage', 'local', '--poll-seconds', '1', ...args],
+    sfnClient(),
+    {},
+    {
+      print: (l) => stdout.push(l),
+      note: (l) => stderr.push(l),
+    },
+  );
+  return { code, stdout: stdout.join('\n'), stderr };
 };
 
 describe('ami-rotator run', () => {
@@ -104,5 +121,23 @@ describe('ami-rotator run', () => {
     expect((nowhere as Error).message).toBe(
       'no state machine named ami-rotator-prod in this account and region: give --stage or --state-machine-arn',
     );
+  });
+
+  it('prints only JSON on stdout with --json, the progress on stderr, followed or not', async () => {
+    // A family of its own: the Ctrl-C test leaves web-prod's rotation running.
+    seedInstance(emulator(), { tags: { [TAG.family]: 'json-prod' } });
+    starter = runLocally;
+    // Execution names are to the second: one start a second, as an operator would.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+
+    const followed = await runSplit(['--family', 'json-prod', '--instance', INSTANCE, '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    const started = await runSplit(['--family', 'json-prod', '--instance', INSTANCE, '--json', '--no-follow', '--dry-run']);
+
+    expect(followed.code).toBe(0);
+    expect(JSON.parse(followed.stdout)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(followed.stderr[0]).toMatch(/^started arn:aws:states:/);
+    expect(followed.stderr).toContainEqual(expect.stringMatching(/ValidateInput$/));
+    expect(JSON.parse(started.stdout)).toMatchObject({ executionArn: expect.stringMatching(/^arn:aws:states:/) });
   });
 });
