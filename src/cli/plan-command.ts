@@ -1,9 +1,12 @@
 /** `ami-rotator plan`: prints the retention plan for a family, as of a date of the operator's choosing. Changes nothing. */
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
+import { listManagedImages } from '../retention/inventory.ts';
 import { describePolicy } from '../retention/policy.ts';
 import { ORPHAN_GRACE_HOURS, type PruneClients, type PrunePlan, planPrune } from '../retention/prune.ts';
 import { parseRotationRequest, type RotationRequest } from '../rotation/request.ts';
+import { TAG } from '../rotation/tags.ts';
+import { closestName } from '../suggest.ts';
 import { exactDate, parseFlags, UsageError } from './flags.ts';
 
 export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
@@ -105,6 +108,19 @@ export const runPlanCommand = async (
     orphanGraceHours: ORPHAN_GRACE_HOURS,
     checkRecycleBin: true,
   });
+  // A family with no images here is usually a typo: say which families there are, and refuse the closest miss.
+  if (plan.images.length === 0) {
+    const families = [
+      ...new Set((await listManagedImages(clients.ec2)).map((i) => i.tags[TAG.family]).filter((f): f is string => !!f)),
+    ].sort();
+    const closest = closestName(request.family, families);
+    if (closest !== undefined && closest !== request.family)
+      throw new UsageError(
+        `--family ${request.family}: no images of this family here; did you mean ${closest}? (families with images: ${families.join(', ')})`,
+      );
+    if (!values.json)
+      return `No images of family ${request.family} here${families.length ? ` (families with images: ${families.join(', ')})` : ''}: nothing to plan.`;
+  }
   return values.json
     ? JSON.stringify({ family: request.family, now: now.toISOString(), policy: request.retention, ...plan }, null, 2)
     : table(plan, describePolicy(request.retention), now);

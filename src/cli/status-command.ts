@@ -3,7 +3,11 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { listManagedImages } from '../retention/inventory.ts';
+import { TAG } from '../rotation/tags.ts';
+import { closestName } from '../suggest.ts';
 import { readAlarmsInAlarm, readSchedules, settle } from './deployment-reads.ts';
+import { UsageError } from './flags.ts';
 import { type CommandOptions, parseReadFlags, readRotations } from './rotation-reads.ts';
 import { STATE_MACHINE_USAGE } from './state-machine.ts';
 import { buildStatus, renderStatus } from './status.ts';
@@ -53,5 +57,19 @@ export const runStatusCommand = async (
     schedules,
     alarms,
   });
+  // A family with nothing here (no image, no run, no schedule) is usually a typo: refuse the closest miss, naming it.
+  const asked = flags.family === undefined ? undefined : status.families.find((f) => f.family === flags.family);
+  if (asked && asked.images === 0 && !asked.lastSuccess && !asked.lastFailure && !asked.schedule) {
+    const known = new Set([
+      ...(await listManagedImages(clients.ec2)).map((i) => i.tags[TAG.family] ?? ''),
+      ...('value' in schedules ? schedules.value.map((s) => s.family ?? '') : []),
+    ]);
+    const families = [...known].filter(Boolean).sort();
+    const closest = closestName(asked.family, families);
+    if (closest !== undefined && closest !== asked.family)
+      throw new UsageError(
+        `--family ${asked.family}: nothing of this family here; did you mean ${closest}? (families: ${families.join(', ')})`,
+      );
+  }
   return flags.json ? JSON.stringify(status, null, 2) : renderStatus(status);
 };

@@ -133,6 +133,15 @@ describe('ami-rotator history', () => {
 });
 
 describe('ami-rotator status', () => {
+  it('refuses a family with nothing here that is one typo from one that has images, naming it', async () => {
+    emulator().seed({ images: [{ ...oldImage(3, 'cache-prod'), imageId: 'ami-0cac000000000c001' }] });
+
+    await expect(status(['--family', 'cache-prd'])).rejects.toThrow(
+      /^--family cache-prd: nothing of this family here; did you mean cache-prod\?/,
+    );
+    expect((await status(['--family', 'cache-prod'])).families.map((f) => f.images)).toEqual([1]);
+  });
+
   const schedule = (family: string, extra: Record<string, unknown> = {}) => ({
     name: `ami-rotator-local-${family}`,
     expression: 'cron(0 2 * * ? *)',

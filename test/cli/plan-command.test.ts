@@ -19,6 +19,17 @@ const seed = () =>
 const plan = (...args: string[]) => runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, {});
 
 describe('ami-rotator plan', () => {
+  it('refuses a family with no images that is one typo from one with images, naming it; says so for any other', async () => {
+    seed();
+
+    await expect(plan('--family', 'web-prd')).rejects.toThrow(
+      '--family web-prd: no images of this family here; did you mean web-prod? (families with images: web-prod)',
+    );
+    expect(await plan('--family', 'db-archive')).toBe(
+      'No images of family db-archive here (families with images: web-prod): nothing to plan.',
+    );
+  });
+
   it('prints a table with a reason for every image, as of the date given', async () => {
     seed();
 
