@@ -273,7 +273,9 @@ const allowsOwnedByAws = (principal: Principal, check: Check): boolean => {
     // Actions match without regard to case, resources with (IAM User Guide, "IAM JSON policy elements: Action", "Resource").
     asList(st.Action).some((a) => wildcard(a, 'si').test(check.action)) &&
     asList(st.Resource).some((r) => wildcard(r).test(check.resource));
-  if (statements.some((st) => st.Effect === 'Deny' && applies(st))) return false;
+  // A Deny written with NotAction or NotResource is not matched here: it is taken as denying (the stricter reading).
+  if (statements.some((st) => st.Effect === 'Deny' && (applies(st) || st.NotAction !== undefined || st.NotResource !== undefined)))
+    return false;
   return statements.some((st) => st.Effect === 'Allow' && st.Condition === undefined && applies(st));
 };
 

@@ -4,6 +4,7 @@
  * (`AWS_ENDPOINT_URL_SFN`) exactly as they ask AWS: ListStateMachines, StartExecution (when a starter is
  * set), ListExecutions, DescribeExecution and GetExecutionHistory, with the API reference's limits.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HistoryEvent } from './sfn-history.ts';
@@ -70,7 +71,8 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         nextToken?: string;
       };
       const reply = (status: number, payload: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+        // Every AWS answer carries its request id; the operator's commands refuse one that does not (not AWS's).
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
         res.end(json(payload));
       };
       /** One page of a listing, as both listings page: maxResults 0 to 1000 (0: 100), numeric tokens, none past the end. */

@@ -29,9 +29,6 @@ export const DEFAULT_FAMILY = '(default family)';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** The step a failed rotation stopped at, read from its cause by the failure contract (`[alerted] CheckImage: ...`). */
-export const failedStepOf = stepOfCause;
-
 const fromExecution = (e: ExecutionRecord, images: readonly ManagedImage[]): HistoryRow => {
   // A failed rotation's image is usually removed; one it kept (a boot test's keepFailedImage) still says whose it is.
   const kept = images.find((i) => i.tags[TAG.execution] === e.executionArn);
@@ -46,7 +43,7 @@ const fromExecution = (e: ExecutionRecord, images: readonly ManagedImage[]): His
     imageId: text(dig(e.output, 'image', 'imageId')) ?? kept?.imageId,
     imageName: text(dig(e.output, 'image', 'name')) ?? kept?.name,
     pruned: typeof pruned === 'number' ? pruned : undefined,
-    failedStep: e.status === 'FAILED' ? failedStepOf(e.cause) : undefined,
+    failedStep: e.status === 'FAILED' ? stepOfCause(e.cause) : undefined,
     error: e.error,
     execution: e.name,
     note: e.dryRun ? 'dry run' : skipped ? 'skipped: the family was being rotated' : e.status === 'RUNNING' ? 'running' : undefined,

@@ -4,9 +4,9 @@
  */
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
+import { stepOfCause } from '../workflow/contract.ts';
 import type { AlarmInfo, Read, ScheduleInfo } from './deployment-reads.ts';
 import { dig, type ExecutionRecord } from './executions.ts';
-import { failedStepOf } from './history.ts';
 import { nextRun } from './next-run.ts';
 
 export interface FamilyStatus {
@@ -105,7 +105,7 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
       at: failure.startDate.toISOString(),
       status: failure.status,
       error: failure.error,
-      failedStep: failedStepOf(failure.cause),
+      failedStep: stepOfCause(failure.cause),
     },
     alarms: alarms.filter((a) => a.name === `ami-rotator-${inputs.stage}-freshness-${family}`),
   };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../emulator/server.ts';
 
 const run = promisify(execFile);
 
@@ -186,6 +187,36 @@ describe('every command-line entry fails with one line and an exit code', () => 
       expect(result.stdout).toBe('');
     } finally {
       page.close();
+    }
+  });
+
+  it('ami-rotator plan with a mistyped family says what it most likely meant and exits 2, in one line', async () => {
+    const emulator = await startEmulator({
+      fixture: {
+        images: [
+          {
+            name: 'web-prod-20261130-020000',
+            creationDate: '2026-11-30T02:00:00Z',
+            tags: { 'ami-rotator:managed': 'true', 'ami-rotator:family': 'web-prod' },
+          },
+        ],
+      },
+    });
+    try {
+      const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prd'], {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL_EC2: emulator.url,
+        AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
+        AWS_ENDPOINT_URL_RBIN: emulator.url,
+      });
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/--family web-prd: no images of this family here; did you mean web-prod\?/);
+      expect(result.stdout).toBe('');
+      oneCleanLine(result.stderr);
+    } finally {
+      await emulator.close();
     }
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { AlarmInfo, ScheduleInfo } from '../../src/cli/deployment-reads.ts';
 import type { ExecutionRecord } from '../../src/cli/executions.ts';
-import { buildHistory, failedStepOf, renderHistory } from '../../src/cli/history.ts';
+import { buildHistory, renderHistory } from '../../src/cli/history.ts';
 import { buildStatus, renderStatus } from '../../src/cli/status.ts';
 import type { ManagedImage } from '../../src/retention/inventory.ts';
+import { stepOfCause } from '../../src/workflow/contract.ts';
 
 const ARN = 'arn:aws:states:eu-west-1:111122223333:execution:ami-rotator-prod';
 const execution = (name: string, start: string, extra: Partial<ExecutionRecord> = {}): ExecutionRecord => ({
@@ -40,7 +41,7 @@ describe('the failed step of a rotation, from its cause', () => {
     { cause: 'after a CheckImage: in the middle', step: undefined },
     { cause: undefined, step: undefined },
   ])('$cause → $step', ({ cause, step }) => {
-    expect(failedStepOf(cause)).toBe(step);
+    expect(stepOfCause(cause)).toBe(step);
   });
 });
 

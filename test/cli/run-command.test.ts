@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalExecution } from '../../local/sfn-endpoint.ts';
 import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
@@ -139,5 +141,17 @@ describe('ami-rotator run', () => {
     expect(followed.stderr[0]).toMatch(/^started arn:aws:states:/);
     expect(followed.stderr).toContainEqual(expect.stringMatching(/ValidateInput$/));
     expect(JSON.parse(started.stdout)).toMatchObject({ executionArn: expect.stringMatching(/^arn:aws:states:/) });
+  });
+
+  it('as the binary: with --json --no-follow, stdout is the JSON alone', async () => {
+    starter = () => undefined;
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['bin/ami-rotator.ts', 'run', '--stage', 'local', '--family', 'bin-prod', '--instance', INSTANCE, '--json', '--no-follow'],
+      { env: { ...process.env, AWS_ENDPOINT_URL_SFN: (await localStepFunctions()).url, AWS_REGION: 'us-east-1' }, timeout: 20_000 },
+    );
+
+    expect(JSON.parse(stdout)).toMatchObject({ executionArn: expect.stringMatching(/:execution:ami-rotator-local:cli-bin-prod-/) });
+    expect(stderr).toMatch(/^started arn:aws:states:/);
   });
 });

@@ -6,7 +6,7 @@ import {
   DescribeImagesCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../emulator/server.ts';
 import { localIam, roleCredentials } from '../../local/clients.ts';
@@ -128,5 +128,16 @@ describe("SSM's validation of an aws:ec2:image value, with the caller's own perm
     const ec2 = as(EC2Client, 'PublishImageRole');
 
     expect(await failureOf(ec2.send(new DescribeImagesCommand({ Owners: ['self'] })))).toBeUndefined();
+  });
+
+  it("decides AWS-owned documents (ARNs without an account) by the role's own statements: prepare may patch, never run a shell", async () => {
+    emulator().seed({
+      instances: [{ instanceId: 'i-0a1b2c3d4e5f60001', instanceProfile: 'golden-ssm', tags: { [TAG.family]: 'web-prod' } }],
+    });
+    const ssm = as(SSMClient, 'PrepareInstanceRole');
+    const send = (document: string) => ssm.send(new SendCommandCommand({ DocumentName: document, InstanceIds: ['i-0a1b2c3d4e5f60001'] }));
+
+    await expect(send('AWS-RunPatchBaseline')).resolves.toMatchObject({ Command: { DocumentName: 'AWS-RunPatchBaseline' } });
+    expect(await failureOf(send('AWS-RunShellScript'))).toMatchObject({ name: 'AccessDeniedException' });
   });
 });
