@@ -21,6 +21,10 @@ export interface DeploymentConfig {
   cleanUpDocument: string;
   /** `ROTATOR_PREPARE_DOCUMENTS`: the other documents prepare may run (comma-separated); the prepare role may send only these and the two defaults. */
   prepareDocuments: string[];
+  /** `ROTATOR_DISTRIBUTE`: the default `distribute` setting as JSON, and the regions and keys the roles allow (src/rotation/distribute-request.ts). */
+  distribute: string | undefined;
+  /** `AWS_REGION`: where the function runs, the source region that images are made in. */
+  region: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -89,6 +93,8 @@ export const readConfig = (env: Env): DeploymentConfig => {
     bootTest: env.ROTATOR_BOOT_TEST || undefined,
     prepare: env.ROTATOR_PREPARE || undefined,
     cleanUpDocument: env.ROTATOR_CLEAN_UP_DOCUMENT || DEFAULT_CLEAN_UP_DOCUMENT,
+    distribute: env.ROTATOR_DISTRIBUTE || undefined,
+    region: env.AWS_REGION || undefined,
     prepareDocuments: (env.ROTATOR_PREPARE_DOCUMENTS ?? '')
       .split(',')
       .map((d) => d.trim())

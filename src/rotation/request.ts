@@ -9,8 +9,11 @@ import type { RetentionPolicy } from '../retention/policy.ts';
 import { closestName } from '../suggest.ts';
 import type { WaitPolicy } from './backoff.ts';
 import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.ts';
+import { checkDistribute, type Distribution, distributeSchema } from './distribute-request.ts';
 import { FAMILY_PATTERN, FAMILY_RULE } from './family.ts';
 import { type Prepare, prepareSchema, toPrepare } from './prepare-request.ts';
+import { type Publish, publishSchema, toPublish } from './publish-request.ts';
+import { mergeRetention, retentionSchema } from './retention-request.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
 // zod/mini: the same validation as zod, tree-shaken to what the contract uses (a fifth of the bundle).
@@ -23,21 +26,12 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 /** No control characters and no lone UTF-16 surrogate (which no AWS API can encode). */
 const noControl = (s: string) => !CONTROL_CHARS.test(s) && s.isWellFormed();
 /**
- * The deepest field is a prepare document's parameter (`prepare.documents[0].parameters.level`, a list: five deep);
+ * The deepest field is a region's launch template (`distribute.regions[0].publish.launchTemplates[0].name`: six deep);
  * anything deeper is refused before it is walked.
  */
-const MAX_DEPTH = 6;
+const MAX_DEPTH = 7;
 
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
-const whole = (min: number, max: number, what: string) => {
-  const expected = `expected a whole number of ${what} from ${min} to ${max}`;
-  return z.optional(z.int({ error: expected }).check(z.minimum(min, expected), z.maximum(max, expected)));
-};
-/** A retention rule: a whole number, or null to switch the rule off. */
-const rule = (min: number, max: number, what: string) => {
-  const expected = `expected a whole number of ${what} from ${min} to ${max}, or null to switch the rule off`;
-  return z.optional(z.nullable(z.int({ error: expected }).check(z.minimum(min, expected), z.maximum(max, expected))));
-};
 const text = (error: string) => z.string({ error });
 
 const tagKey = z.string().check(
@@ -51,42 +45,6 @@ const tagKey = z.string().check(
 const tagValue = text('expected a string tag value').check(
   z.maxLength(256, 'expected a tag value of at most 256 characters'),
   z.refine(noControl, 'expected no control characters or unpaired surrogates in a tag value'),
-);
-
-// SSM PutParameter, Name: a-zA-Z0-9_.-/, fully qualified (a leading /), at most 2048 characters and 15 levels,
-// not prefixed aws or ssm. EC2 CreateLaunchTemplateVersion: an id lt- and 17 hex digits, or a name of 3 to 128
-// characters of a-zA-Z0-9().-/_.
-const PARAMETER = /^\/[a-zA-Z0-9_.\-/]{1,2047}$/;
-const TEMPLATE_ID = /^lt-[0-9a-f]{17}$/;
-const TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/;
-const MAX_TEMPLATES = 5;
-const parameterName = text('expected a string').check(
-  z.regex(PARAMETER, 'expected an SSM parameter name such as /golden/web-prod/latest: a leading /, then letters, digits, _ . - /'),
-  z.refine((n) => !/^\/(aws|ssm)/i.test(n), 'names under /aws and /ssm are reserved by AWS'),
-  z.refine((n) => n.split('/').filter(Boolean).length <= 15, 'expected at most 15 levels'),
-);
-const launchTemplate = z
-  .strictObject(
-    {
-      id: z.optional(text('expected a string').check(z.regex(TEMPLATE_ID, 'expected a launch template id such as lt-0123456789abcdef0'))),
-      name: z.optional(
-        text('expected a string').check(z.regex(TEMPLATE_NAME, 'expected a launch template name of 3 to 128 letters, digits or ().-/_')),
-      ),
-      setDefault: z.optional(z.boolean({ error: 'expected true (make the new version the default) or false' })),
-    },
-    { error: 'expected {id or name, setDefault?}' },
-  )
-  .check(z.refine((t) => (t.id === undefined) !== (t.name === undefined), 'expected exactly one of id and name'));
-export const publishSchema = z.strictObject(
-  {
-    parameter: z.optional(parameterName),
-    launchTemplates: z.optional(
-      z
-        .array(launchTemplate, { error: 'expected a list of launch templates' })
-        .check(z.maxLength(MAX_TEMPLATES, `expected at most ${MAX_TEMPLATES} launch templates`)),
-    ),
-  },
-  { error: 'expected an object with parameter and/or launchTemplates' },
 );
 
 export const executionInputSchema = z.strictObject({
@@ -105,21 +63,11 @@ export const executionInputSchema = z.strictObject({
       .record(tagKey, tagValue, { error: 'expected an object of tag keys to string values' })
       .check(z.refine((t) => Object.keys(t).length <= MAX_USER_TAGS, `expected at most ${MAX_USER_TAGS} tags`)),
   ),
-  retention: z.optional(
-    z.strictObject(
-      {
-        keepLast: rule(1, 1000, 'images'),
-        maxAgeDays: rule(1, 3650, 'days'),
-        minKeep: whole(1, 1000, 'images'),
-        deprecateAfterDays: rule(1, 3650, 'days'),
-        disableBeforeDeleteDays: rule(1, 3650, 'days'),
-      },
-      { error: 'expected an object with keepLast, maxAgeDays, minKeep, deprecateAfterDays and/or disableBeforeDeleteDays' },
-    ),
-  ),
+  retention: z.optional(retentionSchema),
   publish: z.optional(z.nullable(publishSchema)),
   bootTest: z.optional(z.nullable(bootTestSchema)),
   prepare: z.optional(z.nullable(prepareSchema)),
+  distribute: z.optional(z.nullable(distributeSchema)),
   dryRun: z.optional(z.boolean({ error: 'expected true or false' })),
   onConflict: z.optional(
     z.enum(['fail', 'skip'], {
@@ -136,7 +84,7 @@ export const executionInputSchema = z.strictObject({
   ),
 });
 
-type ExecutionInput = z.infer<typeof executionInputSchema>;
+export type { Publish } from './publish-request.ts';
 
 /** The validated request that every later step receives. */
 export interface RotationRequest {
@@ -156,11 +104,8 @@ export interface RotationRequest {
   bootTest?: BootTest;
   /** Systems Manager documents run on the instance before it is imaged; absent when it is imaged as it is. */
   prepare?: Prepare;
-}
-
-export interface Publish {
-  parameter?: string;
-  launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
+  /** The other regions the new image is copied to, each with its own publishing and retention; absent when none. */
+  distribute?: Distribution;
 }
 
 /** A deployment setting given as JSON (ROTATOR_PUBLISH, ROTATOR_BOOT_TEST), checked with the input's own rules. */
@@ -188,25 +133,6 @@ const bootTestSetting = (raw: string | undefined): BootTest | undefined => {
   return value === undefined ? undefined : toBootTest(value);
 };
 
-/** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
-const toPublish = (value: z.infer<typeof publishSchema> | null | undefined, path: string, fromDeployment: boolean): Publish | undefined => {
-  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0)) return undefined;
-  if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
-    const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`;
-    if (fromDeployment)
-      throw new ConfigurationError(`ROTATOR_PUBLISH: parameter: ${problem}; change ROTATOR_PUBLISH or ROTATOR_PUBLISH_PATH`);
-    throw new InvalidInputError([`publish.parameter: ${problem}`]);
-  }
-  return {
-    ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
-    launchTemplates: (value.launchTemplates ?? []).map((t) => ({
-      ...(t.id === undefined ? {} : { id: t.id }),
-      ...(t.name === undefined ? {} : { name: t.name }),
-      setDefault: t.setDefault ?? false,
-    })),
-  };
-};
-
 /**
  * The documents to run before imaging, from the input or (`fromDeployment`) the deployment's setting: one-word
  * defaults resolved, and any other document only if the deployment lists it (its role may send no other).
@@ -228,6 +154,40 @@ const prepareOf = (value: z.infer<typeof prepareSchema> | null | undefined, conf
   return prepare;
 };
 const prepareSetting = (raw: string | undefined) => jsonSetting('ROTATOR_PREPARE', raw, prepareSchema, '{"documents": ["patch", "clean"]}');
+
+const distributeSetting = (raw: string | undefined) =>
+  jsonSetting('ROTATOR_DISTRIBUTE', raw, distributeSchema, '{"regions": [{"region": "eu-west-1"}]}');
+
+/**
+ * The regions to copy to, from the input or (`fromDeployment`) the deployment's setting, each with its publishing
+ * (its own, or else the source's parameter under the same name, null for none) and its retention over the family's.
+ */
+const distributeOf = (
+  value: z.infer<typeof distributeSchema> | null | undefined,
+  config: DeploymentConfig,
+  fromDeployment: boolean,
+  family: { retention: RetentionPolicy; publish: Publish | undefined },
+): Distribution | undefined => {
+  if (value == null) return undefined;
+  checkDistribute(value, distributeSetting(config.distribute), config.region, fromDeployment);
+  return {
+    regions: value.regions.map((r, i) => {
+      const at = { field: `distribute.regions.${i}.publish`, setting: 'ROTATOR_DISTRIBUTE', inSetting: `regions.${i}.publish.` };
+      const publish =
+        r.publish === undefined
+          ? family.publish?.parameter === undefined
+            ? undefined
+            : { parameter: family.publish.parameter, launchTemplates: [] }
+          : toPublish(r.publish, config.publishPath, fromDeployment, at);
+      return {
+        region: r.region,
+        ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
+        ...withPublish(publish),
+        retention: mergeRetention(family.retention, r.retention),
+      };
+    }),
+  };
+};
 
 const withPublish = (publish: Publish | undefined) => (publish ? { publish } : {});
 const withPrepare = (prepare: Prepare | undefined) => (prepare ? { prepare } : {});
@@ -284,29 +244,6 @@ const describeIssue = (issue: z.core.$ZodIssue): string[] => {
 
 const KNOWN_FIELDS = Object.keys(executionInputSchema.shape).join(', ');
 
-/**
- * The input's rules replace the deployment's as a pair: an input that names keepLast or maxAgeDays
- * states the whole expiry rule (the one it leaves out, or sets to null, is off), so `{keepLast: 3}`
- * means the newest 3, as the README's examples say. minKeep, the floor, overrides on its own.
- */
-const mergeRetention = (base: RetentionPolicy, override: ExecutionInput['retention']): RetentionPolicy => {
-  const ownRules = override !== undefined && ('keepLast' in override || 'maxAgeDays' in override);
-  const keepLast = ownRules ? override.keepLast : base.keepLast;
-  const maxAgeDays = ownRules ? override.maxAgeDays : base.maxAgeDays;
-  // The stages of retirement, like minKeep, override on their own; null switches one off.
-  const own = <K extends 'deprecateAfterDays' | 'disableBeforeDeleteDays'>(key: K) =>
-    override !== undefined && key in override ? override[key] : base[key];
-  const deprecateAfterDays = own('deprecateAfterDays');
-  const disableBeforeDeleteDays = own('disableBeforeDeleteDays');
-  return {
-    ...(keepLast == null ? {} : { keepLast }),
-    ...(maxAgeDays == null ? {} : { maxAgeDays }),
-    minKeep: override?.minKeep ?? base.minKeep,
-    ...(deprecateAfterDays == null ? {} : { deprecateAfterDays }),
-    ...(disableBeforeDeleteDays == null ? {} : { disableBeforeDeleteDays }),
-  };
-};
-
 /** How deep the input nests, counted without recursion, stopping as soon as it passes `limit`. */
 export const depthExceeds = (input: unknown, limit: number): boolean => {
   const stack: [unknown, number][] = [[input, 0]];
@@ -352,22 +289,28 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     instanceId === undefined ? 'instanceId: required (this deployment has no default instance)' : undefined,
   ].filter((p): p is string => p !== undefined);
   if (family === undefined || instanceId === undefined) throw new InvalidInputError(missing);
+  const retention = mergeRetention(config.retention, value.retention);
+  // The input's publish replaces the deployment's; null publishes nothing.
+  const publish =
+    value.publish === undefined
+      ? toPublish(publishSetting(config.publish), config.publishPath, true)
+      : toPublish(value.publish, config.publishPath, false);
+  // The input's distribute replaces the deployment's (among its regions and keys); null copies nowhere.
+  const distribute =
+    value.distribute === undefined
+      ? distributeOf(distributeSetting(config.distribute), config, true, { retention, publish })
+      : distributeOf(value.distribute, config, false, { retention, publish });
   return {
     family,
     instanceId,
     noReboot: value.noReboot ?? config.noReboot,
     description: value.description,
     tags: value.tags ?? {},
-    retention: mergeRetention(config.retention, value.retention),
+    retention,
     dryRun: value.dryRun ?? false,
     onConflict: value.onConflict ?? 'fail',
     wait: config.wait,
-    // The input's publish replaces the deployment's; null publishes nothing.
-    ...withPublish(
-      value.publish === undefined
-        ? toPublish(publishSetting(config.publish), config.publishPath, true)
-        : toPublish(value.publish, config.publishPath, false),
-    ),
+    ...withPublish(publish),
     // The input's bootTest replaces the deployment's; null tests nothing.
     ...withBootTest(
       value.bootTest === undefined ? bootTestSetting(config.bootTest) : value.bootTest === null ? undefined : toBootTest(value.bootTest),
@@ -376,5 +319,6 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     ...withPrepare(
       value.prepare === undefined ? prepareOf(prepareSetting(config.prepare), config, true) : prepareOf(value.prepare, config, false),
     ),
+    ...(distribute ? { distribute } : {}),
   };
 };

@@ -63,11 +63,11 @@ describe('parseRotationRequest', () => {
   });
 
   it.each([
-    ['an input nested a hundred thousand levels deep', nested(100_000), 'input: nested more than 6 levels deep; no field takes that'],
+    ['an input nested a hundred thousand levels deep', nested(100_000), 'input: nested more than 7 levels deep; no field takes that'],
     [
       'tags nested inside a tag',
-      { tags: { team: { a: { b: { c: { d: { e: 'x' } } } } } } },
-      'input: nested more than 6 levels deep; no field takes that',
+      { tags: { team: { a: { b: { c: { d: { e: { f: 'x' } } } } } } } },
+      'input: nested more than 7 levels deep; no field takes that',
     ],
     [
       'a description with an unpaired surrogate',

@@ -1,0 +1,74 @@
+/**
+ * Where a new image is handed on (`publish` in the input, `ROTATOR_PUBLISH` in the deployment, and each region's
+ * `publish` under `distribute`): an SSM parameter under the deployment's publish path and launch templates.
+ */
+import * as z from 'zod/mini';
+import { ConfigurationError, InvalidInputError } from '../errors.ts';
+
+const text = (error: string) => z.string({ error });
+
+// SSM PutParameter, Name: a-zA-Z0-9_.-/, fully qualified (a leading /), at most 2048 characters and 15 levels,
+// not prefixed aws or ssm. EC2 CreateLaunchTemplateVersion: an id lt- and 17 hex digits, or a name of 3 to 128
+// characters of a-zA-Z0-9().-/_.
+const PARAMETER = /^\/[a-zA-Z0-9_.\-/]{1,2047}$/;
+const TEMPLATE_ID = /^lt-[0-9a-f]{17}$/;
+const TEMPLATE_NAME = /^[a-zA-Z0-9().\-/_]{3,128}$/;
+const MAX_TEMPLATES = 5;
+const parameterName = text('expected a string').check(
+  z.regex(PARAMETER, 'expected an SSM parameter name such as /golden/web-prod/latest: a leading /, then letters, digits, _ . - /'),
+  z.refine((n) => !/^\/(aws|ssm)/i.test(n), 'names under /aws and /ssm are reserved by AWS'),
+  z.refine((n) => n.split('/').filter(Boolean).length <= 15, 'expected at most 15 levels'),
+);
+const launchTemplate = z
+  .strictObject(
+    {
+      id: z.optional(text('expected a string').check(z.regex(TEMPLATE_ID, 'expected a launch template id such as lt-0123456789abcdef0'))),
+      name: z.optional(
+        text('expected a string').check(z.regex(TEMPLATE_NAME, 'expected a launch template name of 3 to 128 letters, digits or ().-/_')),
+      ),
+      setDefault: z.optional(z.boolean({ error: 'expected true (make the new version the default) or false' })),
+    },
+    { error: 'expected {id or name, setDefault?}' },
+  )
+  .check(z.refine((t) => (t.id === undefined) !== (t.name === undefined), 'expected exactly one of id and name'));
+export const publishSchema = z.strictObject(
+  {
+    parameter: z.optional(parameterName),
+    launchTemplates: z.optional(
+      z
+        .array(launchTemplate, { error: 'expected a list of launch templates' })
+        .check(z.maxLength(MAX_TEMPLATES, `expected at most ${MAX_TEMPLATES} launch templates`)),
+    ),
+  },
+  { error: 'expected an object with parameter and/or launchTemplates' },
+);
+
+export interface Publish {
+  parameter?: string;
+  launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
+}
+
+/** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
+export const toPublish = (
+  value: z.infer<typeof publishSchema> | null | undefined,
+  path: string,
+  fromDeployment: boolean,
+  /** Where the value was given: its field in the input, and its setting with the field in that (a region's under `distribute`). */
+  at: { field: string; setting: string; inSetting: string } = { field: 'publish', setting: 'ROTATOR_PUBLISH', inSetting: '' },
+): Publish | undefined => {
+  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0)) return undefined;
+  if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
+    const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`;
+    if (fromDeployment)
+      throw new ConfigurationError(`${at.setting}: ${at.inSetting}parameter: ${problem}; change ${at.setting} or ROTATOR_PUBLISH_PATH`);
+    throw new InvalidInputError([`${at.field}.parameter: ${problem}`]);
+  }
+  return {
+    ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
+    launchTemplates: (value.launchTemplates ?? []).map((t) => ({
+      ...(t.id === undefined ? {} : { id: t.id }),
+      ...(t.name === undefined ? {} : { name: t.name }),
+      setDefault: t.setDefault ?? false,
+    })),
+  };
+};
