@@ -58,7 +58,7 @@ const rotate = async (emulator: Ec2Emulator, pendingPolls: number) => {
   const run = await runRotationLocally({
     input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID },
     // Each function signed as its role: the emulator evaluates every call against the stack's policies.
-    clients: (role) => emulatorClients(emulator.url, {}, role),
+    clients: (role, region) => emulatorClients(emulator.url, region ? { AWS_REGION: region } : {}, role),
   });
   if (run.status !== 'SUCCEEDED') throw new Error(`the benchmark rotation failed: ${run.error} ${run.cause}`);
   return { run, counts: emulator.countByAction() };

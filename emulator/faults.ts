@@ -20,12 +20,16 @@ export interface FaultRule {
    * a response is lost after EC2 accepted the request.
    */
   when?: 'before' | 'after';
+  /** Only calls signed for this region (a region that fails while the others answer); every region when absent. */
+  region?: string;
 }
 
 interface ImageFateRule {
   /** A substring of the image name. */
   nameContains: string;
   fate: ImageFate;
+  /** Only images made in this region (a copy's fate apart from its source's); every region when absent. */
+  region?: string;
 }
 
 /** How an instance launched from a matching image boots: its status checks pass, fail, or never settle. */
@@ -56,6 +60,8 @@ export interface FaultPlan {
   dropParameterWrites?: number;
   bootFates?: readonly BootFateRule[];
   commandOutcomes?: readonly CommandOutcomeRule[];
+  /** KMS key ARNs that are disabled: a copy encrypted with one fails, as EC2 reports it (the image ends failed). */
+  disabledKeys?: readonly string[];
   seed?: number;
 }
 
@@ -77,7 +83,10 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
     return 'dropParameterWrites: expected a whole number';
   if (!isList(rules, (r) => typeof r.code === 'string')) return 'rules: expected a list of {code, actions?, params?, rate?, times?, when?}';
   if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
-    return 'imageFates: expected a list of {nameContains, fate}';
+    return 'imageFates: expected a list of {nameContains, fate, region?}';
+  const { disabledKeys } = plan as Record<string, unknown>;
+  if (disabledKeys !== undefined && !(Array.isArray(disabledKeys) && disabledKeys.every((k) => typeof k === 'string')))
+    return 'disabledKeys: expected a list of KMS key ARNs';
   const { bootFates, commandOutcomes } = plan as Record<string, unknown>;
   if (!isList(bootFates, (f) => typeof f.imageNameContains === 'string' && ['ok', 'impaired', 'never'].includes(String(f.fate))))
     return 'bootFates: expected a list of {imageNameContains, fate: ok | impaired | never}';
@@ -146,9 +155,10 @@ export class Faults {
   }
 
   /** The rule that fires for this call at this moment, if any; counts it as fired. */
-  pick(action: string, params: Readonly<Record<string, unknown>>, when: 'before' | 'after'): FaultRule | undefined {
+  pick(action: string, params: Readonly<Record<string, unknown>>, when: 'before' | 'after', region?: string): FaultRule | undefined {
     for (const rule of this.plan.rules ?? []) {
       if ((rule.when ?? 'before') !== when) continue;
+      if (rule.region !== undefined && rule.region !== region) continue;
       if (rule.actions && !rule.actions.includes(action)) continue;
       if (rule.params && !Object.entries(rule.params).every(([key, value]) => params[key] === value)) continue;
       const fired = this.fired.get(rule) ?? 0;
@@ -172,7 +182,14 @@ export class Faults {
     );
   }
 
-  fateOf(imageName: string): ImageFate {
-    return this.plan.imageFates?.find((rule) => imageName.includes(rule.nameContains))?.fate ?? 'available';
+  fateOf(imageName: string, region?: string): ImageFate {
+    return (
+      this.plan.imageFates?.find((rule) => imageName.includes(rule.nameContains) && (rule.region === undefined || rule.region === region))
+        ?.fate ?? 'available'
+    );
+  }
+
+  keyDisabled(keyArn: string): boolean {
+    return this.plan.disabledKeys?.includes(keyArn) ?? false;
   }
 }

@@ -3,6 +3,20 @@ import { z } from 'zod';
 import type { Store } from './store.ts';
 import { ACCOUNT_ID } from './store.ts';
 
+/** A key's default key policy (AWS KMS Developer Guide, "Default key policy"): the account's IAM policies decide. */
+export const defaultKeyPolicy = (account: string): Record<string, unknown> => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'Enable IAM User Permissions',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    },
+  ],
+});
+
 const tags = z.record(z.string(), z.string()).default({});
 const toPairs = (t: Record<string, string>) => Object.entries(t).map(([key, value]) => ({ key, value }));
 
@@ -76,6 +90,12 @@ const fixtureSchema = z.strictObject({
     .array(z.strictObject({ name: z.string(), value: z.string(), dataType: z.enum(['text', 'aws:ec2:image']).default('text') }))
     .default([]),
   launchConfigurations: z.array(z.strictObject({ name: z.string(), imageId: z.string() })).default([]),
+  // KMS keys of this region, by key id (AWS KMS Developer Guide, "Key identifiers": a key id of 1 to 128 of
+  // a-zA-Z0-9-) with their key policy; absent, the default key policy ("Default key policy": the account may
+  // use IAM policies to allow access to the key).
+  kmsKeys: z
+    .array(z.strictObject({ keyId: z.string().regex(/^[a-zA-Z0-9-]{1,128}$/), policy: z.record(z.string(), z.unknown()).optional() }))
+    .default([]),
   // Recycle Bin rules (CreateRule's limits): retention 1 to 365 days for snapshots and AMIs, 1 to 7 for volumes.
   recycleBinRules: z
     .array(
@@ -248,6 +268,7 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
   for (const a of fixture.alarms) {
     store.alarms.set(a.name, { ...a, arn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${a.name}`, stateUpdated: at });
   }
+  for (const k of fixture.kmsKeys) store.kmsKeys.set(k.keyId, { policy: k.policy ?? defaultKeyPolicy(ACCOUNT_ID) });
   for (const r of fixture.recycleBinRules) {
     store.recycleBinRules.set(r.identifier, {
       ...r,

@@ -28,6 +28,8 @@ export interface Check {
   action: string;
   resource: string;
   context: Context;
+  /** The resource's own policy, where the service has one that must allow too (a KMS key's key policy). */
+  resourcePolicy?: Record<string, unknown>;
 }
 
 /** The access key id of a SigV4-signed request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/...). */
@@ -75,7 +77,14 @@ const templateOf = (store: Store, q: Query): string | undefined => {
 };
 
 /** What EC2 authorizes a request against (Service Authorization Reference, Amazon EC2, "Actions"). */
-const ec2Checks = (action: string, q: Query, store: Store, region: string, account: string): Check[] => {
+const ec2Checks = (
+  action: string,
+  q: Query,
+  store: Store,
+  region: string,
+  account: string,
+  storeIn?: ((region: string) => Store) | undefined,
+): Check[] => {
   const at = arns(store, region, account);
   // A resource that does not exist (or no longer does) is not authorized against: the action answers for it with
   // its own NotFound or Unavailable, as EC2 does once it cannot read the tags a condition asks for.
@@ -97,19 +106,17 @@ const ec2Checks = (action: string, q: Query, store: Store, region: string, accou
         ...created('image', `arn:aws:ec2:${region}::image/*`),
         ...created('snapshot', `arn:aws:ec2:${region}::snapshot/*`),
       ];
-    // CopyImage: the source image in its region and the new image (and snapshots) with their tags on creation.
-    // The source's tags are in another region's account and are not read here: a condition on them fails (stricter).
-    // The KMS permissions an encrypted copy needs are not modelled yet.
-    case 'CopyImage':
+    // CopyImage: the source image in its region, with its tags there (resource-level permissions on the source since
+    // October 2024: EC2 User Guide, "Grant permissions to copy Amazon EC2 AMIs"), and the new image and snapshots with
+    // their tags on creation. The KMS permissions of an encrypted copy are in `dependentChecks`.
+    case 'CopyImage': {
+      const sourceRegion = str(q, 'SourceRegion') ?? region;
       return [
-        {
-          action: 'ec2:CopyImage',
-          resource: `arn:aws:ec2:${str(q, 'SourceRegion') ?? region}::image/${str(q, 'SourceImageId') ?? ''}`,
-          context: {},
-        },
+        ...one(arns(storeIn?.(sourceRegion) ?? store, sourceRegion, account).image(str(q, 'SourceImageId') ?? '')),
         ...created('image', `arn:aws:ec2:${region}::image/*`),
         ...created('snapshot', `arn:aws:ec2:${region}::snapshot/*`),
       ];
+    }
     case 'CreateTags':
     case 'DeleteTags': {
       const tags = tagList(q);
@@ -197,8 +204,9 @@ const checksFor = (
   store: Store,
   region: string,
   account: string,
+  storeIn?: ((region: string) => Store) | undefined,
 ): Check[] => {
-  if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account);
+  if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account, storeIn);
   if (service === 'ssm') return ssmChecks(action, params, store, region, account);
   if (service === 'rbin' && action === 'ListRules')
     return [{ action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': String(params.ResourceType ?? '') } }];
@@ -214,11 +222,39 @@ const checksFor = (
  *   (aws:CalledVia ec2-images.amazonaws.com... as the role's statement says);
  * - RunInstances with an instance profile needs iam:PassRole on its role (EC2 User Guide, "IAM roles for Amazon
  *   EC2", a profile is assumed to hold the role of the same name).
+ * - CopyImage encrypted with a customer managed key uses the key as the caller, through EC2 (EC2 User Guide, "Copy an
+ *   AMI", encrypted copies, and EBS User Guide, "Permissions for IAM users": kms:CreateGrant for an AWS resource,
+ *   kms:Decrypt, kms:DescribeKey, kms:GenerateDataKeyWithoutPlaintext, kms:ReEncrypt*), each with kms:ViaService
+ *   ec2.<region>.amazonaws.com. EBS's AWS managed key (no KmsKeyId) is allowed by its own key policy to any caller
+ *   the account lets use EC2: no check.
  * The aws:ec2:image validation of PutParameter is not a refusal but a dropped value: `canDescribeImages`.
  */
-const dependentChecks = (service: string, action: string, params: Record<string, unknown>, account: string): Check[] => {
+const dependentChecks = (
+  service: string,
+  action: string,
+  params: Record<string, unknown>,
+  account: string,
+  region: string,
+  store: Store,
+): Check[] => {
   if (service !== 'ec2') return [];
   const q = params as Query;
+  if (action === 'CopyImage') {
+    const key = str(q, 'KmsKeyId');
+    if (key === undefined || str(q, 'Encrypted') !== 'true') return [];
+    const keyArn = key.startsWith('arn:') ? key : `arn:aws:kms:${region}:${account}:${key.startsWith('alias/') ? key : `key/${key}`}`;
+    const via = { 'kms:ViaService': `ec2.${region}.amazonaws.com`, 'aws:CalledVia': ['ec2.amazonaws.com'] };
+    // The key policy must allow too (AWS KMS Developer Guide, "Key policies": no principal uses a key the policy does
+    // not allow); a key that does not exist is refused by CopyImage itself.
+    const policy = store.kmsKeys.get(keyArn.split('/').pop() ?? '')?.policy;
+    const keyed = policy ? { resourcePolicy: policy } : {};
+    return [
+      { action: 'kms:CreateGrant', resource: keyArn, context: { ...via, 'kms:GrantIsForAWSResource': 'true' }, ...keyed },
+      ...['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'].map(
+        (kmsAction) => ({ action: kmsAction, resource: keyArn, context: via, ...keyed }),
+      ),
+    ];
+  }
   if (action === 'DescribeImageReferences') {
     const types = list(q, 'ResourceType').map((t) => str(t, 'ResourceType'));
     const all = str(q, 'IncludeAllResourceTypes') === 'true';
@@ -293,6 +329,7 @@ const allows = async (principal: Principal, check: Check, account: string, regio
         resource: { resource: check.resource, accountId: check.resource.split(':')[4] || account },
         contextVariables: { 'aws:RequestedRegion': region, ...check.context },
       },
+      ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
       identityPolicies: principal.policies,
       serviceControlPolicies: [],
       resourceControlPolicies: [],
@@ -344,14 +381,19 @@ export const authorize = async (
     params: Record<string, unknown>;
     store: Store;
     region: string;
+    /** The account in another region (a copy's source). */
+    storeIn?: ((region: string) => Store) | undefined;
   },
 ): Promise<Authorization> => {
   const key = accessKeyOf(authorizationHeader);
   const principal = key === undefined ? undefined : settings?.principals[key];
   if (!settings || !principal) return { allowed: true };
-  const { service, action, params, store, region } = request;
+  const { service, action, params, store, region, storeIn } = request;
   const account = settings.accountId;
-  const checks = [...checksFor(service, action, params, store, region, account), ...dependentChecks(service, action, params, account)];
+  const checks = [
+    ...checksFor(service, action, params, store, region, account, storeIn),
+    ...dependentChecks(service, action, params, account, region, store),
+  ];
   const denied = await firstDenied(principal, checks, account, region);
   if (denied) return { allowed: false, status: request.status, code: request.code, message: deniedMessage(principal, denied) };
   if (service !== 'ssm' || action !== 'PutParameter' || params.DataType !== 'aws:ec2:image') return { allowed: true };

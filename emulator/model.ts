@@ -58,6 +58,8 @@ export interface Image {
   deprecationTime?: string | undefined;
   sourceInstanceId: string | undefined;
   stateReason: { code: string; message: string } | undefined;
+  /** Why it fails when its fate is `failed` (a disabled key for a copy); a snapshot error otherwise. */
+  failReason?: { code: string; message: string };
   /** How many describes have seen it pending; it settles after the emulator's `pendingPolls`. */
   polls: number;
   fate: ImageFate;

@@ -77,14 +77,21 @@ export const makeServe =
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (definition === undefined) return fail(400, ...dialect.unknown(action), false);
     const authorization = dialect.denied
-      ? await authorize(iam, req.headers.authorization, { ...dialect.denied, action, params, store: ctx.store, region: ctx.options.region })
+      ? await authorize(iam, req.headers.authorization, {
+          ...dialect.denied,
+          action,
+          params,
+          store: ctx.store,
+          region: ctx.options.region,
+          storeIn: ctx.storeIn,
+        })
       : { allowed: true as const };
     if (!authorization.allowed) return fail(authorization.status, authorization.code, authorization.message, false);
     const requestCtx =
       authorization.callerMayDescribeImages === undefined
         ? ctx
         : { ...ctx, callerMayDescribeImages: authorization.callerMayDescribeImages };
-    const before = faults.pick(action, params, 'before');
+    const before = faults.pick(action, params, 'before', ctx.options.region);
     if (before) return fail(faultStatus(before.code), before.code, `Injected fault: ${before.code}`, true);
     let result: object;
     try {
@@ -94,7 +101,7 @@ export const makeServe =
       return fail(500, dialect.internalCode, `Emulator error: ${error instanceof Error ? error.message : String(error)}`, false);
     }
     record.acted = true;
-    const after = faults.pick(action, params, 'after');
+    const after = faults.pick(action, params, 'after', ctx.options.region);
     if (after) return fail(faultStatus(after.code), after.code, `Injected fault after the action was carried out: ${after.code}`, true);
     dialect.ok(result);
   };

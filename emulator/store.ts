@@ -51,6 +51,8 @@ export class Store {
   /** Run Command's commands, by id. */
   readonly commands = new Map<string, RunCommand>();
   readonly recycleBinRules = new Map<string, RecycleBinRule>();
+  /** KMS keys, by key id, with their key policy. */
+  readonly kmsKeys = new Map<string, { policy: Record<string, unknown> }>();
   /** EventBridge Scheduler's schedules, by `group/name`. */
   readonly schedules = new Map<string, Schedule>();
   readonly alarms = new Map<string, Alarm>();
@@ -68,6 +70,7 @@ export class Store {
       this.parameters,
       this.commands,
       this.recycleBinRules,
+      this.kmsKeys,
       this.schedules,
       this.alarms,
       this.autoScalingGroups,

@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { byRegion } from '../src/lambda/regional.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import { checkRotationImage } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
@@ -23,4 +24,5 @@ export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rota
     .use(stepMetrics(metrics))
     .handler(async (event) => checkRotationImage(ec2, event.image, event.request.wait));
 
-export const handler = makeHandler({ ec2: ec2Client() });
+// In the region the event names (a copy's), or the function's own.
+export const handler = byRegion((region) => makeHandler({ ec2: ec2Client(region) }));

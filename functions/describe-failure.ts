@@ -11,7 +11,7 @@ import { failureOf, packFailure, STEP, type WorkflowFailureState } from '../src/
 
 /** DescribeRegionFailure, in the image workflow: the facts of its failure for the rotation, no alert yet. */
 export interface DescribeRegionFailureEvent {
-  step: typeof STEP.DescribeRegionFailure | typeof STEP.DescribePrepareFailure;
+  step: typeof STEP.DescribeRegionFailure | typeof STEP.DescribePrepareFailure | typeof STEP.DescribeCopyRegionFailure;
   failure: WorkflowFailureState;
 }
 
@@ -25,12 +25,12 @@ export interface DescribeFailureEvent {
 }
 
 const isRegionFailure = (event: DescribeFailureEvent | DescribeRegionFailureEvent): event is DescribeRegionFailureEvent =>
-  event.step === STEP.DescribeRegionFailure || event.step === STEP.DescribePrepareFailure;
+  event.step === STEP.DescribeRegionFailure || event.step === STEP.DescribePrepareFailure || event.step === STEP.DescribeCopyRegionFailure;
 
 /**
  * DescribeFailure: writes the alert for a failed execution (the state machine publishes it to SNS) and counts
- * the failure by family and by failed step. DescribeRegionFailure and DescribePrepareFailure: pack a child workflow's failure into its
- * Fail state's error and cause, for the rotation's DescribeFailure to read. Calls no AWS service.
+ * the failure by family and by failed step. DescribeRegionFailure, DescribePrepareFailure and DescribeCopyRegionFailure: pack a
+ * child workflow's (or a copy region's) failure into an error and a cause, for the rotation's DescribeFailure to read. Calls no AWS service.
  */
 export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics } = {}) =>
   middy<DescribeFailureEvent | DescribeRegionFailureEvent, Alert | { error: string; cause: string }, Error, Context>()

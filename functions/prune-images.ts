@@ -6,6 +6,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { byRegion } from '../src/lambda/regional.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import type { PruneClients } from '../src/retention/prune.ts';
 import { recordPrune } from '../src/retention/prune-metrics.ts';
@@ -25,4 +26,7 @@ export const makeHandler = (clients: PruneClients, clock: Clock = systemClock, m
       return result;
     });
 
-export const handler = makeHandler({ ec2: ec2Client(), autoScaling: autoScalingClient(), recycleBin: recycleBinClient() });
+// In the region the event names (a copy's), or the function's own.
+export const handler = byRegion((region) =>
+  makeHandler({ ec2: ec2Client(region), autoScaling: autoScalingClient(region), recycleBin: recycleBinClient(region) }),
+);

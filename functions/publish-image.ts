@@ -7,6 +7,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { byRegion } from '../src/lambda/regional.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import { confirmPublish, type PublishResult } from '../src/rotation/confirm-publish.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -39,4 +40,5 @@ export const makeHandler = (clients: { ec2: EC2Client; ssm: SSMClient }, metrics
         : publishImage(clients, event.publish, event.image, event.execution),
     );
 
-export const handler = makeHandler({ ec2: ec2Client(), ssm: ssmClient() });
+// In the region the event names (a copy's), or the function's own.
+export const handler = byRegion((region) => makeHandler({ ec2: ec2Client(region), ssm: ssmClient(region) }));

@@ -6,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
+import { byRegion } from '../src/lambda/regional.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
@@ -41,4 +42,5 @@ export const makeHandler = ({ ec2 }: { ec2: EC2Client }, now: () => Date = () =>
       return tagged;
     });
 
-export const handler = makeHandler({ ec2: ec2Client() });
+// In the region the event names (a copy's), or the function's own.
+export const handler = byRegion((region) => makeHandler({ ec2: ec2Client(region) }));

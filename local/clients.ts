@@ -34,14 +34,14 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
 };
 
 /** Clients as production builds them from the standard AWS settings (endpoints, region, retries), signed as `role`. */
-export const environmentClientsAs = (role: string) => {
-  const settings = { ...clientSettings(), credentials: roleCredentials(role) };
+export const environmentClientsAs = (role: string, region?: string) => {
+  const settings = { ...clientSettings(), credentials: roleCredentials(role), ...(region ? { region } : {}) };
   return {
     ec2: countThrottles(new EC2Client(settings)),
     autoScaling: new AutoScalingClient(settings),
     sfn: new SFNClient(settings),
     ssm: new SSMClient(settings),
-    recycleBin: new RbinClient({ credentials: settings.credentials, maxAttempts: settings.maxAttempts }),
+    recycleBin: new RbinClient({ credentials: settings.credentials, maxAttempts: settings.maxAttempts, ...(region ? { region } : {}) }),
   };
 };
 
@@ -49,7 +49,7 @@ export const environmentClientsAs = (role: string) => {
 export const localIam = (
   accountId: string,
   region = 'us-east-1',
-  params: { publishPath?: string; bootTestInstanceRole?: string; prepareDocuments?: string } = {},
+  params: { publishPath?: string; bootTestInstanceRole?: string; prepareDocuments?: string; distribute?: string } = {},
 ): IamSettings => ({
   accountId,
   principals: Object.fromEntries(

@@ -19,6 +19,42 @@ const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-'
  */
 export const DEMO_EXPECTED = { deregistrations: 6, orphanSnapshots: 1, familyImages: 16 } as const;
 
+/** The demo stage's regions to copy to (its `distribute` parameter): one plain, one encrypted with a key of its own. */
+export const DEMO_KEY_ARN = 'arn:aws:kms:ap-southeast-2:123456789012:key/0d000000-0000-4000-8000-000000000001';
+export const DEMO_DISTRIBUTE = {
+  regions: [
+    { region: 'eu-west-1', retention: { keepLast: 3, maxAgeDays: null } },
+    { region: 'ap-southeast-2', kmsKeyId: DEMO_KEY_ARN },
+  ],
+};
+
+/**
+ * The family's copies in each region the demo copies to, as earlier rotations left them: in eu-west-1 five nightly
+ * copies (its policy keeps the newest 3: with the new copy, the 3 oldest expire), in ap-southeast-2 two (the
+ * family's policy: nothing expires). Each region has the family's parameter.
+ */
+export const demoRegions = (now: Date): Record<string, Fixture> => {
+  const copies = (region: string, count: number): Fixture => ({
+    images: Array.from({ length: count }, (_, n) => {
+      const made = new Date(now.getTime() - (n + 1) * DAY_MS - 3_600_000);
+      return {
+        imageId: `ami-0${region === 'eu-west-1' ? 'e' : 'a'}${String(n + 1).padStart(15, '0')}`,
+        name: `${DEMO_FAMILY}-${stamp(made)}`,
+        creationDate: made.toISOString(),
+        tags: managed({ [TAG.copiedFrom]: `ami-0d${String(n + 1).padStart(15, '0')}`, [TAG.sourceRegion]: 'us-east-1' }),
+        snapshotTags: managed(),
+        volumes: [{ deviceName: '/dev/xvda', sizeGiB: 16 }],
+      };
+    }),
+    parameters: [{ name: DEMO_PARAMETER, value: `ami-0${region === 'eu-west-1' ? 'e' : 'a'}000000000000001`, dataType: 'aws:ec2:image' }],
+  });
+  return {
+    'eu-west-1': copies('eu-west-1', 5),
+    // The key the copies there are encrypted with, with its default key policy (the account's IAM policies decide).
+    'ap-southeast-2': { ...copies('ap-southeast-2', 2), kmsKeys: [{ keyId: DEMO_KEY_ARN.split('/')[1] ?? '' }] },
+  };
+};
+
 export const demoAccount = (now: Date): Fixture => {
   const daysAgo = (days: number) => new Date(now.getTime() - days * DAY_MS - 3_600_000);
   const nightly = (days: number, id: string, extra: Record<string, string> = {}) => ({

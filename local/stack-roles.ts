@@ -27,6 +27,8 @@ export interface StackSettings {
   bootTestInstanceRole?: string;
   /** The stage parameter `prepareDocuments` ('' when absent: patch and clean only). */
   prepareDocuments?: string;
+  /** The stage parameter `distribute` ('' when absent: no region to copy to). */
+  distribute?: string;
 }
 
 const root = new URL('../', import.meta.url);
@@ -68,19 +70,32 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
   const { prepareResources } = require('../infra/prepare.cjs') as {
     prepareResources: (stage: string, documents: string) => Record<string, Json>;
   };
+  const { distributeResources } = require('../infra/distribute.cjs') as {
+    distributeResources: (stage: string, distribute: string, roles: Record<string, Json>) => Record<string, Json>;
+  };
   const resources = {
     ...fromYaml,
     ...bootTestRole(settings.stage, values['param:bootTestInstanceRole']),
     ...prepareResources(settings.stage, settings.prepareDocuments ?? ''),
+    ...distributeResources(settings.stage, settings.distribute ?? '', fromYaml),
   };
-  return Object.entries(resources).flatMap(([name, resource]) => {
-    const r = resource as { Type?: string; Properties?: { Policies?: { PolicyName: string; PolicyDocument: Json }[] } };
+  type Policy = { PolicyName: string; PolicyDocument: Json };
+  type Resource = { Type?: string; Properties?: { Policies?: Policy[]; Roles?: { Ref: string }[] } & Partial<Policy> };
+  const typed = Object.entries(resources as Record<string, Resource>);
+  // A policy of its own (AWS::IAM::Policy) belongs to the roles it names, as CloudFormation attaches it.
+  const attached = (role: string): Policy[] =>
+    typed.flatMap(([, r]) =>
+      r.Type === 'AWS::IAM::Policy' && r.Properties?.Roles?.some((ref) => ref.Ref === role) && r.Properties.PolicyName
+        ? [{ PolicyName: r.Properties.PolicyName, PolicyDocument: r.Properties.PolicyDocument ?? null }]
+        : [],
+    );
+  return typed.flatMap(([name, r]) => {
     if (r.Type !== 'AWS::IAM::Role') return [];
     return [
       {
         name,
         arn: `arn:aws:iam::${settings.accountId}:role/${name}`,
-        policies: (r.Properties?.Policies ?? []).map((p) => ({
+        policies: [...(r.Properties?.Policies ?? []), ...attached(name)].map((p) => ({
           name: p.PolicyName,
           policy: resolveNode(p.PolicyDocument, settings) as PolicyDocument,
         })),

@@ -10,7 +10,16 @@ import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { localIam } from './clients.ts';
-import { DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_PARAMETER, DEMO_TEMPLATE_ID, demoAccount } from './demo-account.ts';
+import {
+  DEMO_DISTRIBUTE,
+  DEMO_FAMILY,
+  DEMO_INSTANCE_ID,
+  DEMO_KEY_ARN,
+  DEMO_PARAMETER,
+  DEMO_TEMPLATE_ID,
+  demoAccount,
+  demoRegions,
+} from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
@@ -20,6 +29,8 @@ interface Scenario {
   faults?: FaultPlan;
   /** The demo account as this scenario changes it. */
   account?: (account: Fixture) => Fixture;
+  /** The deployment copies to the demo's other regions (its distribute parameter), seeded with the family's copies. */
+  distribute?: boolean;
 }
 
 const baseInput = {
@@ -98,6 +109,17 @@ const SCENARIOS: Record<string, Scenario> = {
     about: 'the boot test finds /root/.aws/credentials on a copy of the new image: one alert naming it, nothing published or pruned',
     input: { ...baseInput, bootTest: { ...DEMO_BOOT_TEST, instanceProfile: DEMO_BOOT_TEST_PROFILE } },
     faults: { commandOutcomes: [{ documentName: 'AWS-RunShellScript', status: 'Success', output: 'FOUND /root/.aws/credentials' }] },
+  },
+  distribute: {
+    about: 'copy to eu-west-1 and (encrypted) ap-southeast-2 at once: each copy waited for, tagged, published and pruned there',
+    input: baseInput,
+    distribute: true,
+  },
+  'copy-fails': {
+    about: 'the copy to ap-southeast-2 fails (its key is disabled): that copy removed, eu-west-1 still published, one alert',
+    input: baseInput,
+    distribute: true,
+    faults: { disabledKeys: [DEMO_KEY_ARN] },
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
@@ -182,9 +204,16 @@ if (!values['use-environment']) {
   emulator = await startEmulator({
     fixture: scenario.account ? scenario.account(account) : account,
     pendingPolls: 2,
-    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID, undefined, { bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE }),
+    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID, undefined, {
+      bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE,
+      ...(scenario.distribute ? { distribute: JSON.stringify(DEMO_DISTRIBUTE) } : {}),
+    }),
   });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
+  if (scenario.distribute) {
+    for (const [region, fixture] of Object.entries(demoRegions(now))) emulator.seed(fixture, region);
+    process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DEMO_DISTRIBUTE);
+  }
   process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
   process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   process.env.AWS_ENDPOINT_URL_SSM = emulator.url;

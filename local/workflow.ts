@@ -74,7 +74,7 @@ export interface LocalRunOptions {
    * so the emulator evaluates every call against that role's policies; with `identity: 'environment'` (a real
    * account) every function uses the environment's own credentials.
    */
-  clients?: Partial<AwsClients> | ((role: string) => Partial<AwsClients>);
+  clients?: Partial<AwsClients> | ((role: string, region: string | undefined) => Partial<AwsClients>);
   identity?: 'roles' | 'environment';
   /** Wraps a handler call (by function file) or an SNS publish (`sns:publish`), e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
@@ -94,12 +94,12 @@ export interface LocalRunResult {
   executionArn: string;
 }
 
-const defaultClients = (): AwsClients => ({
-  ec2: ec2Client(),
-  autoScaling: autoScalingClient(),
+const defaultClients = (region: string | undefined): AwsClients => ({
+  ec2: ec2Client(region),
+  autoScaling: autoScalingClient(region),
   sfn: sfnClient(),
-  ssm: ssmClient(),
-  recycleBin: recycleBinClient(),
+  ssm: ssmClient(region),
+  recycleBin: recycleBinClient(region),
 });
 
 let shared: Promise<LocalStepFunctions> | undefined;
@@ -111,7 +111,15 @@ export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
   return endpoint;
 };
 
-type Definition = { States: Record<string, { Type: string; Resource?: string }> };
+type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: Definition; Iterator?: Definition; Branches?: Definition[] };
+type Definition = { States: Record<string, StateDefinition> };
+
+/** Every state of a definition by name, a Map's and a Parallel's included (names are unique in the whole machine). */
+const allStates = (definition: Definition): [string, StateDefinition][] =>
+  Object.entries(definition.States).flatMap(([name, state]) => [
+    [name, state] as [string, StateDefinition],
+    ...[state.ItemProcessor ?? state.Iterator, ...(state.Branches ?? [])].flatMap((inner) => (inner ? allStates(inner) : [])),
+  ]);
 
 /** What one rotation's executions (the parent and its children) share: handlers, attempts, sinks and the result's events. */
 interface RunScope {
@@ -124,7 +132,8 @@ interface RunScope {
   /** Every state event of the rotation, children's included (their own start and end are in their own history). */
   events: EventLog[];
   began: number;
-  handlerOf: (file: string) => Promise<Handler>;
+  /** A function's handler, with clients signed for `region` (the event's, a copy's) or the run's own. */
+  handlerOf: (file: string, region: string | undefined) => Promise<Handler>;
   attempts: Map<string, number>;
 }
 
@@ -148,7 +157,7 @@ const countAttempt = (scope: RunScope, stateName: string): number => {
 const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExecution): Record<string, (input: Json) => Promise<Json>> => {
   const { options, region, account } = scope;
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
-  for (const [stateName, state] of Object.entries(definition.States)) {
+  for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     if (state.Resource === 'arn:aws:states:::sns:publish') {
       handlers[stateName] = async (input) => {
@@ -179,7 +188,8 @@ const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExec
     const file = state.Resource.split(':function:ami-rotator-local-')[1];
     if (!file) throw new Error(`State ${stateName}: no local handler for resource ${state.Resource}`);
     handlers[stateName] = async (input) => {
-      const handler = await scope.handlerOf(file);
+      const named = (input as { region?: unknown } | null)?.region;
+      const handler = await scope.handlerOf(file, typeof named === 'string' && named !== '' ? named : undefined);
       const attempt = countAttempt(scope, stateName);
       const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);
       const invoke = () => handler(structuredClone(input), context);
@@ -211,12 +221,12 @@ const runExecution = async (
   const definition = resolveIntrinsics(JSON.parse(await readFile(path, 'utf8')) as Json, region, account) as Definition;
   const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const waitOverrides = Object.fromEntries(
-    Object.entries(definition.States)
+    allStates(definition)
       .filter(([, s]) => s.Type === 'Wait')
       .map(([state]) => [state, options.waitMs ?? 0]),
   );
   const retryOverrides = Object.fromEntries(
-    Object.entries(definition.States)
+    allStates(definition)
       .filter(([, s]) => s.Type === 'Task')
       .map(([state]) => [state, options.retryMs ?? 0]),
   );
@@ -329,23 +339,24 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   // Each function's handler once per run: the module's own, or one built from the clients the run was given.
   const built = new Map<string, Promise<Handler>>();
   const roles = functionRoles();
-  const clientsOf = (file: string): Partial<AwsClients> | undefined => {
+  const clientsOf = (file: string, inRegion: string | undefined): Partial<AwsClients> | undefined => {
     // A function without a role in serverless.yml would be signed with a key the emulator does not check.
     const role = roles[file];
     if (role === undefined) throw new Error(`functions/${file}.ts has no role in serverless.yml: its calls could not be checked`);
-    if (typeof options.clients === 'function') return options.clients(role);
+    if (typeof options.clients === 'function') return options.clients(role, inRegion);
     if (options.clients) return options.clients;
-    return options.identity === 'environment' ? undefined : environmentClientsAs(role);
+    return options.identity === 'environment' ? undefined : environmentClientsAs(role, inRegion);
   };
-  // Clients and handler once per function and run, on its first invocation.
-  const handlerOf = (file: string): Promise<Handler> => {
+  // Clients and handler once per function, region and run, on its first invocation.
+  const handlerOf = (file: string, inRegion: string | undefined): Promise<Handler> => {
+    const key = `${file} ${inRegion ?? ''}`;
     const found =
-      built.get(file) ??
+      built.get(key) ??
       import(`../functions/${file}.ts`).then((module: HandlerModule) => {
-        const clients = clientsOf(file);
-        return clients ? module.makeHandler({ ...defaultClients(), ...clients }) : module.handler;
+        const clients = clientsOf(file, inRegion);
+        return clients ? module.makeHandler({ ...defaultClients(inRegion), ...clients }) : module.handler;
       });
-    built.set(file, found);
+    built.set(key, found);
     return found;
   };
   const scope: RunScope = {

@@ -117,3 +117,8 @@ export class PrepareFailedError extends RotatorError {
 export class PrepareTimedOutError extends RotatorError {
   override readonly name = ERROR.PrepareTimedOut;
 }
+
+/** EC2 refused a copy: too many copies are already running into the region (its concurrent-copy quota). */
+export class CopyLimitReachedError extends RotatorError {
+  override readonly name = ERROR.CopyLimitReached;
+}

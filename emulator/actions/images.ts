@@ -33,7 +33,7 @@ const settle = (image: Image, ctx: ActionContext): void => {
   if (image.polls <= ctx.options.pendingPolls) return;
   image.state = image.fate === 'failed' ? 'failed' : 'available';
   if (image.state === 'failed')
-    image.stateReason = { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
+    image.stateReason = image.failReason ?? { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
   for (const device of image.blockDevices) {
     const snapshot = ctx.store.snapshots.get(device.snapshotId);
     if (snapshot) snapshot.state = image.state === 'failed' ? 'error' : 'completed';
@@ -110,7 +110,7 @@ const pendingImage = (imageId: string, name: string, description: string | undef
   deregistrationProtection: false,
   stateReason: undefined,
   polls: 0,
-  fate: ctx.faults.fateOf(name),
+  fate: ctx.faults.fateOf(name, ctx.options.region),
 });
 
 const createImage: Action = (q, ctx) => {
@@ -202,6 +202,11 @@ const copyImage: Action = (q, ctx) => {
       return { imageId: earlier.imageId };
     }
   }
+  if (kmsKeyId?.startsWith('arn:') && kmsKeyId.split(':')[3] !== ctx.options.region)
+    throw new ServiceError('InvalidParameterValue', `KmsKeyId: the key must be in the destination region ${ctx.options.region}`);
+  // A key id or ARN this region does not hold (an alias is not modelled): refused (stricter than a copy that fails later).
+  if (kmsKeyId !== undefined && !store.kmsKeys.has(kmsKeyId.split('/').pop() ?? ''))
+    throw new ServiceError('InvalidParameterValue', `KmsKeyId: the KMS key ${kmsKeyId} does not exist in ${ctx.options.region}`);
   const from = (ctx.storeIn?.(sourceRegion) ?? store).image(sourceImageId);
   if (from.state !== 'available')
     throw new ServiceError(
@@ -209,6 +214,15 @@ const copyImage: Action = (q, ctx) => {
       `Image ${sourceImageId} in ${sourceRegion} is ${from.state}: only an available image can be copied.`,
     );
   checkNameFree(store, name);
+  // At most 50 copies in progress into a region, 25 of them from one source region (EC2 User Guide, "Copying an AMI":
+  // "Destination regions are limited to 50 concurrent AMI copies at a time, with no more than 25 of those coming from a
+  // single source region"; today's guide leaves the figure to Service Quotas: the stricter, documented one is kept).
+  const copying = [...store.images.values()].filter((i) => i.state === 'pending' && i.source !== undefined);
+  if (copying.length >= 50 || copying.filter((i) => i.source?.region === sourceRegion).length >= 25)
+    throw new ServiceError(
+      'ResourceLimitExceeded',
+      `You have reached the limit of concurrent AMI copies into ${ctx.options.region} (50, at most 25 from one source region).`,
+    );
   const source = ctx.storeIn?.(sourceRegion) ?? store;
   const now = options.now().toISOString();
   const imageId = store.newId('ami');
@@ -240,6 +254,17 @@ const copyImage: Action = (q, ctx) => {
     tags: [...copiedTags.filter((t) => !requested.some((r) => r.key === t.key)), ...requested],
     sourceInstanceId: undefined,
     source: { region: sourceRegion, imageId: sourceImageId },
+    // A disabled key: the copy is accepted, then fails (EBS User Guide, "Amazon EBS encryption": a key that is not enabled
+    // cannot encrypt the copy's snapshots).
+    ...(kmsKeyId !== undefined && ctx.faults.keyDisabled(kmsKeyId)
+      ? {
+          fate: 'failed' as const,
+          failReason: {
+            code: 'Client.InvalidKMSKey.InvalidState',
+            message: 'Client.InvalidKMSKey.InvalidState: The KMS key provided is in an incorrect state',
+          },
+        }
+      : {}),
     ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
   });
   return { imageId };

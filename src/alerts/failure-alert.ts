@@ -3,7 +3,7 @@
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
 import type { ExecutionRef } from '../rotation/naming.ts';
-import { ERROR, type Failure, formatCause } from '../workflow/contract.ts';
+import { ERROR, type Failure, formatCause, type RegionOutcome, regionFailureOf } from '../workflow/contract.ts';
 import { fitMessage, toSubject } from './sns-limits.ts';
 
 /** The failure as the contract reads it (the failed step, its error, what was made and cleaned up), and the raw input. */
@@ -83,6 +83,10 @@ const HINTS: Partial<Record<string, string>> = {
     'A prepare document did not succeed on the instance (the cause names it, with the end of its output). No image was made, nothing was published or pruned; the instance is left running. Fix what the output says and start again.',
   PrepareTimedOut:
     'A prepare document (or the status checks after it) did not finish in its time limit. No image was made; the instance is left running, and the command may still run there (the cause says how to cancel it). Raise timeoutMinutes or fix the instance, then start again.',
+  DistributionFailed:
+    'The image is good in the source region and in every region not marked FAILED: it was published and pruned there. A failed region got no new image (its copy was removed), was neither published nor pruned, and keeps its previous image; fix what its line says, and the next rotation copies again.',
+  CopyLimitReached:
+    'EC2 was already copying as many images into the region as its quota allows, even after retries. Wait for other copies to finish (or ask for a higher quota); the next rotation copies again.',
   PreparationFailed: 'The preparation failed and its facts could not be written: open the prepare-instance child execution in the console.',
   'States.Timeout': 'A step ran past its time limit. Look at the step in the execution history.',
 };
@@ -132,9 +136,48 @@ const prepareLines = (state: FailureState): string[] => {
   ];
 };
 
+/** A failed region in one line: where it stopped, why, and what became of its copy. */
+const regionLine = (outcome: RegionOutcome): string => {
+  if (outcome.outcome === 'copied') return `${outcome.region}: copied, published and pruned (${outcome.imageId ?? 'its copy'})`;
+  const failure = regionFailureOf(outcome);
+  if (!failure) return `${outcome.region}: FAILED (${outcome.error ?? 'RegionFailed'}): ${parseCause(outcome.cause).slice(0, 300)}`;
+  const error = failure.error.Error ?? outcome.error ?? 'UnknownError';
+  const why = failure.error.Cause === undefined ? (imageCause(failure, error) ?? '') : parseCause(failure.error.Cause);
+  const copy = failure.cleanupError
+    ? `; its copy could NOT be removed (${failure.cleanupError.Error}): deregister the images tagged with this execution in ${outcome.region} by hand`
+    : failure.cleanup
+      ? failure.cleanup.deregistered
+        ? `; its copy was removed (${failure.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted)`
+        : '; no copy was left'
+      : '';
+  return `${outcome.region}: FAILED at ${failure.step}: ${error}${why ? `: ${why.slice(0, 600)}` : ''}${copy}`;
+};
+
+/** Each other region's outcome, when the rotation copied to any. */
+const regionLines = (state: FailureState): string[] => {
+  const regions = state.distribution?.regions ?? [];
+  return regions.length === 0 ? [] : ['Regions:', ...regions.map((r) => `  ${regionLine(r)}`)];
+};
+
+/** A distribution's cause: which regions failed, and where each stopped. */
+const distributionCause = (state: FailureState): string => {
+  const regions = state.distribution?.regions ?? [];
+  const failed = regions.filter((r) => r.outcome === 'failed');
+  const where = failed.map((r) => {
+    const failure = regionFailureOf(r);
+    return `${r.region} (${failure ? `${failure.step}: ${failure.error.Error ?? r.error}` : (r.error ?? 'RegionFailed')})`;
+  });
+  return `${failed.length} of ${regions.length} region(s) failed: ${where.join(', ')}`;
+};
+
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
-  const cause = state.error?.Cause === undefined ? (imageCause(state, error) ?? parseCause(undefined)) : parseCause(state.error.Cause);
+  const cause =
+    error === ERROR.DistributionFailed
+      ? distributionCause(state)
+      : state.error?.Cause === undefined
+        ? (imageCause(state, error) ?? parseCause(undefined))
+        : parseCause(state.error.Cause);
   const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
   const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
   const step = state.step;
@@ -151,7 +194,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       }`
     : undefined;
   const lines = (shownCause: string) => [
-    `ami-rotator could not rotate family ${family}.`,
+    error === ERROR.DistributionFailed
+      ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
+      : `ami-rotator could not rotate family ${family}.`,
     '',
     `Failed step: ${step}`,
     `Error:       ${error}`,
@@ -166,13 +211,19 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       : []),
     ...testInstanceLines(state),
     ...prepareLines(state),
+    ...regionLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
     `Console:     ${consoleLink(execution.id)}`,
     '',
     `What to do: ${HINTS[error] ?? 'Open the execution in the console; the failed step and its input are in the history.'}`,
   ];
-  const subject = toSubject(`ami-rotator: ${family} failed at ${step}: ${error}`);
+  const failedRegions = (state.distribution?.regions ?? []).filter((r) => r.outcome === 'failed').map((r) => r.region);
+  const subject = toSubject(
+    error === ERROR.DistributionFailed
+      ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
+      : `ami-rotator: ${family} failed at ${step}: ${error}`,
+  );
   return {
     subject,
     message: fitMessage((shown) => lines(shown).join('\n'), cause),

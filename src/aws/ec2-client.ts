@@ -3,15 +3,20 @@ import { traced } from '../lambda/tracer.ts';
 import { clientSettings } from './client-settings.ts';
 import { countThrottles } from './throttles.ts';
 
-let client: EC2Client | undefined;
+const clients = new Map<string | undefined, EC2Client>();
 
 /**
  * The one EC2 client of a Lambda container, created on first use and reused across invocations.
  * Region, credentials and endpoint come from the SDK's standard settings (`AWS_REGION`,
  * `AWS_ENDPOINT_URL_EC2`, ...), so the same code reaches AWS, LocalStack or the project's emulator.
- * Its throttled answers are counted (the Ec2Throttles metric).
+ * Its throttled answers are counted (the Ec2Throttles metric). `region`: a client signed for another region (a copy's), one per
+ * region and container.
  */
-export const ec2Client = (): EC2Client => {
-  client ??= traced(countThrottles(new EC2Client(clientSettings())));
+export const ec2Client = (region?: string): EC2Client => {
+  let client = clients.get(region);
+  if (!client) {
+    client = traced(countThrottles(new EC2Client({ ...clientSettings(), ...(region ? { region } : {}) })));
+    clients.set(region, client);
+  }
   return client;
 };

@@ -25,7 +25,23 @@ export interface ImageProgress {
   snapshots?: ImageSnapshot[];
 }
 
-const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({
+/** A new image (made or copied), before its first check: pending, with the first wait planned. */
+export const pendingImage = (imageId: string, name: string, request: RotationRequest): ImageProgress => {
+  const wait = waitBeforePoll(0, request.wait);
+  return {
+    imageId,
+    name,
+    instanceId: request.instanceId,
+    state: 'pending',
+    poll: 0,
+    nextWaitSeconds: wait,
+    waitedSeconds: wait,
+    timedOut: false,
+  };
+};
+
+/** The tags every image of the family is born with (and its snapshots): whose it is, from what, made by which execution. */
+export const ownershipTags = (request: RotationRequest, execution: ExecutionRef, name: string) => ({
   ...request.tags,
   Name: name,
   [TAG.managed]: 'true',
@@ -49,19 +65,7 @@ export const createRotationImage = async (ec2: EC2Client, request: RotationReque
   }
   const name = imageName(request.family, execution);
   const tags = toEc2Tags(ownershipTags(request, execution, name));
-  const progress = (imageId: string): ImageProgress => {
-    const wait = waitBeforePoll(0, request.wait);
-    return {
-      imageId,
-      name,
-      instanceId: request.instanceId,
-      state: 'pending',
-      poll: 0,
-      nextWaitSeconds: wait,
-      waitedSeconds: wait,
-      timedOut: false,
-    };
-  };
+  const progress = (imageId: string) => pendingImage(imageId, name, request);
   try {
     const { ImageId } = await ec2.send(
       new CreateImageCommand({

@@ -15,6 +15,9 @@ export const TAG = {
   enabledAt: 'ami-rotator:enabled-at',
   /** On a boot test's instance and volumes: the execution that launched it (its role may terminate only these). */
   bootTest: 'ami-rotator:boot-test',
+  /** On a copy in another region (distribute): the image it was copied from, and that image's region. */
+  copiedFrom: 'ami-rotator:copied-from',
+  sourceRegion: 'ami-rotator:source-region',
   /** Set by a person to keep an image whatever the policy says. */
   keep: 'ami-rotator:keep',
 } as const;

@@ -35,8 +35,15 @@ export const STEP = {
   ConfirmPublish: 'ConfirmPublish',
   PruneImages: 'PruneImages',
   ContinuePruning: 'ContinuePruning',
+  DistributeImage: 'DistributeImage',
+  CopyImage: 'CopyImage',
+  CleanUpAfterCopyFailure: 'CleanUpAfterCopyFailure',
+  ImageInCopyRegion: 'ImageInCopyRegion',
+  PruneCopyRegion: 'PruneCopyRegion',
+  ContinuePruningCopyRegion: 'ContinuePruningCopyRegion',
   DescribeFailure: 'DescribeFailure',
   DescribeRegionFailure: 'DescribeRegionFailure',
+  DescribeCopyRegionFailure: 'DescribeCopyRegionFailure',
 } as const;
 export type Step = (typeof STEP)[keyof typeof STEP];
 
@@ -62,15 +69,18 @@ export const ERROR = {
   InstanceNotManaged: 'InstanceNotManaged',
   PrepareFailed: 'PrepareFailed',
   PrepareTimedOut: 'PrepareTimedOut',
+  CopyLimitReached: 'CopyLimitReached',
   // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
   ImageCreationFailed: 'ImageCreationFailed',
   ImageCreationTimedOut: 'ImageCreationTimedOut',
   BootTestFailed: 'BootTestFailed',
   ImageHoldsCredentials: 'ImageHoldsCredentials',
+  PruneIncomplete: 'PruneIncomplete',
   // Ends of the rotation that are not a step's error.
   RotationFailed: 'RotationFailed',
   RegionFailed: 'RegionFailed',
   PreparationFailed: 'PreparationFailed',
+  DistributionFailed: 'DistributionFailed',
   AlertNotDelivered: 'AlertNotDelivered',
 } as const;
 export type ErrorName = (typeof ERROR)[keyof typeof ERROR];
@@ -81,6 +91,8 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.ImageCreationTimedOut]: STEP.CheckImage,
   [ERROR.BootTestFailed]: STEP.CheckBoot,
   [ERROR.ImageHoldsCredentials]: STEP.CheckBoot,
+  [ERROR.PruneIncomplete]: STEP.PruneCopyRegion,
+  [ERROR.DistributionFailed]: STEP.DistributeImage,
 };
 
 /** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */
@@ -129,6 +141,17 @@ export interface WorkflowFailureState {
   bootTestCleanupError?: Caught;
   /** How far the preparation of the instance got: each document's end, and whether the instance rebooted. */
   prepare?: { results?: { label: string; status: string }[]; rebooted?: boolean; instanceId?: string };
+  /** Each other region's outcome (DistributeImage): a failed one with its packed failure, as a child's Fail state has it. */
+  distribution?: { regions?: RegionOutcome[] };
+}
+
+export interface RegionOutcome {
+  region: string;
+  outcome: 'copied' | 'failed';
+  imageId?: string;
+  /** A failed region's error and packed facts (`packFailure`). */
+  error?: string;
+  cause?: string;
 }
 
 export interface Failure extends Omit<WorkflowFailureState, 'failed'> {
@@ -183,25 +206,32 @@ const trimmed = (caught: Caught): Caught => ({
  * child's whole state could pass the cause's limit.
  */
 export const packFailure = (state: WorkflowFailureState): { error: string; cause: string } => {
-  const [step, caught] = Object.entries(state.failed ?? {})[0] ?? ['an unknown step', {}];
+  // A child workflow's failure is read through first: the packed facts name the child's failed step.
+  const { step, error: caught, ...known } = failureOf(state);
   const facts: WorkflowFailureState = {
     failed: { [step]: trimmed(caught) },
-    ...(state.request ? { request: state.request } : {}),
-    ...(state.image ? { image: state.image } : {}),
-    ...(state.cleanup ? { cleanup: state.cleanup } : {}),
-    ...(state.cleanupError ? { cleanupError: trimmed(state.cleanupError) } : {}),
-    ...(state.bootTest ? { bootTest: state.bootTest } : {}),
-    ...(state.bootTestCleanupError ? { bootTestCleanupError: trimmed(state.bootTestCleanupError) } : {}),
-    ...(state.prepare
+    ...(known.request ? { request: { family: known.request.family, instanceId: known.request.instanceId } } : {}),
+    ...(known.image ? { image: known.image } : {}),
+    ...(known.cleanup ? { cleanup: known.cleanup } : {}),
+    ...(known.cleanupError ? { cleanupError: trimmed(known.cleanupError) } : {}),
+    ...(known.bootTest ? { bootTest: known.bootTest } : {}),
+    ...(known.bootTestCleanupError ? { bootTestCleanupError: trimmed(known.bootTestCleanupError) } : {}),
+    ...(known.prepare
       ? {
           prepare: {
-            results: (state.prepare.results ?? []).map((r) => ({ label: r.label, status: r.status })),
-            rebooted: state.prepare.rebooted ?? false,
+            results: (known.prepare.results ?? []).map((r) => ({ label: r.label, status: r.status })),
+            rebooted: known.prepare.rebooted ?? false,
           },
         }
       : {}),
   };
   return { error: caught.Error ?? 'UnknownError', cause: JSON.stringify(facts) };
+};
+
+/** A failed region's step and facts, read back from its packed failure (undefined when the facts could not be written). */
+export const regionFailureOf = (outcome: RegionOutcome): Failure | undefined => {
+  const state = parseObject(outcome.cause) as WorkflowFailureState | undefined;
+  return state?.failed ? failureOf(state) : undefined;
 };
 
 /** The final cause: the step, then what happened (`CheckImage: image ami-1 ...`). */
