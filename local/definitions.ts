@@ -6,6 +6,16 @@ import { readFile } from 'node:fs/promises';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+type Machine<S> = { States: Record<string, S> };
+type Nesting<S> = { ItemProcessor?: Machine<S>; Iterator?: Machine<S>; Branches?: Machine<S>[] };
+
+/** Every state of a definition by name, a Map's and a Parallel's included (names are unique in the whole machine). */
+export const allStates = <S extends object>(definition: Machine<S>): [string, S][] =>
+  Object.entries(definition.States).flatMap(([name, state]) => {
+    const nesting = state as Nesting<S>;
+    const inner = [nesting.ItemProcessor ?? nesting.Iterator, ...(nesting.Branches ?? [])];
+    return [[name, state] as [string, S], ...inner.flatMap((machine) => (machine ? allStates(machine) : []))];
+  });
 const DEFINITION_PATH = new URL('../statemachine/rotate-ami.asl.json', import.meta.url);
 
 /** `ValidateInputLambdaFunction` → `validate-input`: the serverless.yml function key in kebab case, the file in functions/. */

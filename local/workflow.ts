@@ -18,14 +18,14 @@ import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { environmentClientsAs } from './clients.ts';
-import { DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
+import { allStates, DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
 import { asLambdaError, checkPublish, lambdaContext } from './lambda-local.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
 
-export { functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
+export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
 export type { EventLog } from './sfn-history.ts';
 
 export const LOCAL_ACCOUNT_ID = '123456789012';
@@ -111,15 +111,7 @@ export const localStepFunctions = async (): Promise<LocalStepFunctions> => {
   return endpoint;
 };
 
-type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: Definition; Iterator?: Definition; Branches?: Definition[] };
-type Definition = { States: Record<string, StateDefinition> };
-
-/** Every state of a definition by name, a Map's and a Parallel's included (names are unique in the whole machine). */
-const allStates = (definition: Definition): [string, StateDefinition][] =>
-  Object.entries(definition.States).flatMap(([name, state]) => [
-    [name, state] as [string, StateDefinition],
-    ...[state.ItemProcessor ?? state.Iterator, ...(state.Branches ?? [])].flatMap((inner) => (inner ? allStates(inner) : [])),
-  ]);
+type Definition = { States: Record<string, { Type: string; Resource?: string }> };
 
 /** What one rotation's executions (the parent and its children) share: handlers, attempts, sinks and the result's events. */
 interface RunScope {

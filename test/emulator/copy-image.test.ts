@@ -1,10 +1,17 @@
 import { CopyImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { emulatorClients } from '../../local/clients.ts';
+import { emulatorClients, localIam } from '../../local/clients.ts';
+import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
 import { useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
 const SOURCE = 'ami-0c00000000000c001';
+const KEY_ID = '0d000000-0000-4000-8000-000000000001';
+const KEY = `arn:aws:kms:ap-southeast-2:${LOCAL_ACCOUNT_ID}:key/${KEY_ID}`;
+const OTHER_KEY_ID = '0d000000-0000-4000-8000-000000000002';
+const OTHER_KEY = `arn:aws:kms:ap-southeast-2:${LOCAL_ACCOUNT_ID}:key/${OTHER_KEY_ID}`;
+/** The deployment copies to eu-west-1, and to ap-southeast-2 encrypted with KEY. */
+const DISTRIBUTE = { regions: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2', kmsKeyId: KEY }] };
 const ec2In = (region: string) => emulatorClients(emulator().url, { AWS_REGION: region, AWS_MAX_ATTEMPTS: '1' }).ec2;
 const seedSource = (state = 'available') =>
   emulator().seed({
@@ -78,10 +85,122 @@ describe('CopyImage', () => {
     expect(await codeOf(copy('eu-west-1'))).toBe('IncorrectState');
 
     emulator().store.image(SOURCE).state = 'available';
-    const { ImageId } = await copy('ap-southeast-2', { Encrypted: true, KmsKeyId: 'alias/golden' });
+    emulator().seed({ kmsKeys: [{ keyId: KEY_ID }] }, 'ap-southeast-2');
+    const { ImageId } = await copy('ap-southeast-2', { Encrypted: true, KmsKeyId: KEY });
     const snapshots = [...emulator().storeIn('ap-southeast-2').snapshots.values()];
 
     expect(ImageId).toMatch(/^ami-/);
-    expect(snapshots.map((s) => [s.encrypted, s.kmsKeyId])).toEqual(snapshots.map(() => [true, 'alias/golden']));
+    expect(snapshots.map((s) => [s.encrypted, s.kmsKeyId])).toEqual(snapshots.map(() => [true, KEY]));
+  });
+
+  it.each([
+    ['a key the region does not hold', KEY, undefined],
+    ['a key of another region', KEY.replace('ap-southeast-2', 'eu-west-1'), 'eu-west-1'],
+  ])('refuses %s, making nothing', async (_what, key, seededIn) => {
+    seedSource();
+    if (seededIn) emulator().seed({ kmsKeys: [{ keyId: KEY_ID }] }, seededIn);
+
+    expect(await codeOf(copy('ap-southeast-2', { Encrypted: true, KmsKeyId: key }))).toBe('InvalidParameterValue');
+    expect(emulator().storeIn('ap-southeast-2').images.size).toBe(0);
+  });
+
+  it('accepts a copy with a disabled key, which then fails with the key named as the reason', async () => {
+    seedSource();
+    emulator().seed({ kmsKeys: [{ keyId: KEY_ID }] }, 'ap-southeast-2');
+    emulator().injectFaults({ disabledKeys: [KEY] });
+
+    const { ImageId } = await copy('ap-southeast-2', { Encrypted: true, KmsKeyId: KEY });
+    const look = () => ec2In('ap-southeast-2').send(new DescribeImagesCommand({ ImageIds: [ImageId ?? ''] }));
+    await look();
+    const [image] = (await look()).Images ?? [];
+
+    expect(image?.State).toBe('failed');
+    expect(image?.StateReason?.Code).toBe('Client.InvalidKMSKey.InvalidState');
+  });
+
+  it('refuses a 26th copy in progress from one source region with ResourceLimitExceeded, and copies again once one is done', async () => {
+    seedSource();
+    for (let n = 0; n < 25; n += 1) await copy('eu-west-1', { Name: `web-prod-copy-${n}` });
+
+    expect(await codeOf(copy('eu-west-1', { Name: 'web-prod-copy-25' }))).toBe('ResourceLimitExceeded');
+    const [first] = emulator().storeIn('eu-west-1').images.values();
+    if (first) first.state = 'available';
+    expect(await codeOf(copy('eu-west-1', { Name: 'web-prod-copy-25' }))).toBe('accepted');
+  });
+});
+
+describe("the copy role's permissions, as the emulator evaluates them", () => {
+  const iamEmulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) }) });
+  const asCopyRole = (region: string) =>
+    emulatorClients(iamEmulator().url, { AWS_REGION: region, AWS_MAX_ATTEMPTS: '1' }, 'CopyImageRole').ec2;
+  const managedSource = () =>
+    iamEmulator().seed({
+      images: [
+        {
+          imageId: SOURCE,
+          name: 'web-prod-20261201-020000',
+          creationDate: '2026-12-01T02:00:00Z',
+          tags: { 'ami-rotator:managed': 'true' },
+        },
+      ],
+    });
+  const copyAs = (region: string, extra: Record<string, unknown> = {}) =>
+    asCopyRole(region).send(
+      new CopyImageCommand({
+        SourceRegion: 'us-east-1',
+        SourceImageId: SOURCE,
+        Name: 'web-prod-copy',
+        TagSpecifications: ['image', 'snapshot'].map((type) => ({
+          ResourceType: type as 'image',
+          Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }],
+        })),
+        ...extra,
+      }),
+    );
+
+  it('copies a managed image, born managed, into a region of the deployment, and nowhere else', async () => {
+    managedSource();
+
+    expect(await codeOf(copyAs('eu-west-1'))).toBe('accepted');
+    expect(await codeOf(copyAs('sa-east-1'))).toBe('UnauthorizedOperation');
+    expect(await codeOf(copyAs('eu-west-1', { Name: 'web-prod-untagged', TagSpecifications: [] }))).toBe('UnauthorizedOperation');
+    // Snapshots born managed too: a copy whose snapshots would not be is refused.
+    expect(
+      await codeOf(
+        copyAs('eu-west-1', {
+          Name: 'web-prod-half',
+          TagSpecifications: [{ ResourceType: 'image', Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }] }],
+        }),
+      ),
+    ).toBe('UnauthorizedOperation');
+  });
+
+  it('copies no image that is not managed', async () => {
+    iamEmulator().seed({ images: [{ imageId: SOURCE, name: 'someone-elses', creationDate: '2026-12-01T02:00:00Z' }] });
+
+    expect(await codeOf(copyAs('eu-west-1'))).toBe('UnauthorizedOperation');
+  });
+
+  it('encrypts with the key the deployment names for the region, when its key policy lets the account decide', async () => {
+    managedSource();
+    iamEmulator().seed({ kmsKeys: [{ keyId: KEY_ID }, { keyId: OTHER_KEY_ID }] }, 'ap-southeast-2');
+
+    expect(await codeOf(copyAs('ap-southeast-2', { Encrypted: true, KmsKeyId: KEY }))).toBe('accepted');
+    expect(await codeOf(copyAs('ap-southeast-2', { Name: 'web-prod-other', Encrypted: true, KmsKeyId: OTHER_KEY }))).toBe(
+      'UnauthorizedOperation',
+    );
+  });
+
+  it('is refused by a key policy that does not let the account decide, whatever the role allows', async () => {
+    managedSource();
+    const ownerOnly = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/KeyAdmin` }, Action: 'kms:*', Resource: '*' },
+      ],
+    };
+    iamEmulator().seed({ kmsKeys: [{ keyId: KEY_ID, policy: ownerOnly }] }, 'ap-southeast-2');
+
+    expect(await codeOf(copyAs('ap-southeast-2', { Encrypted: true, KmsKeyId: KEY }))).toBe('UnauthorizedOperation');
   });
 });

@@ -25,6 +25,13 @@ const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
 const stateMachine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const rule = `arn:aws:rbin:${REGION}:${ACCOUNT}:rule/a1b2c3d4e5f`;
+/** The package's key for copies to ap-southeast-2 (template.test.ts, DISTRIBUTE). */
+const COPY_KEY = `arn:aws:kms:ap-southeast-2:${ACCOUNT}:key/0d000000-0000-4000-8000-000000000001`;
+/** A customer key's default key policy (AWS KMS Developer Guide, "Default key policy"): the account's IAM policies decide. */
+const DEFAULT_KEY_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' }],
+};
 const alarm = (name: string) => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
 
 /** What CreateImage sends: the keys it writes on creation (createRotationImage), plus a user's own tag. */
@@ -711,6 +718,142 @@ const ROLES: Row[] = [
     'boot test: never a keep tag',
     'Denied',
     { principal: 'BootTestRole', action: 'ec2:CreateTags', resource: image(), context: { ...managedResource, 'aws:TagKeys': [TAG.keep] } },
+  ],
+  // Distribution (the package's distribute: eu-west-1, and ap-southeast-2 encrypted with COPY_KEY): CopyImage from a
+  // managed source image into those regions only, born managed; KMS only for the deployment's key, only through EC2.
+  [
+    'copy: copies a managed image',
+    'Allowed',
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: managedResource },
+  ],
+  [
+    'copy: never an image that is not managed',
+    'Denied',
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: {} },
+  ],
+  [
+    'copy: the copy is born managed in a copy region',
+    'Allowed',
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image('eu-west-1'), context: born() },
+  ],
+  [
+    'copy: and tagged on creation',
+    'Allowed',
+    {
+      principal: 'CopyImageRole',
+      action: 'ec2:CreateTags',
+      resource: image('ap-southeast-2'),
+      context: { ...born(), 'ec2:CreateAction': 'CopyImage' },
+    },
+  ],
+  [
+    'copy: never an unmanaged copy',
+    'Denied',
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image('eu-west-1'), context: {} },
+  ],
+  [
+    'copy: never into a region the deployment does not copy to',
+    'Denied',
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image('sa-east-1'), context: born() },
+  ],
+  [
+    'copy: never tags after creation',
+    'Denied',
+    { principal: 'CopyImageRole', action: 'ec2:CreateTags', resource: image('eu-west-1'), context: { ...born(), ...managedResource } },
+  ],
+  [
+    'copy: a grant on the region key for EC2',
+    'Allowed',
+    {
+      principal: 'CopyImageRole',
+      action: 'kms:CreateGrant',
+      resource: COPY_KEY,
+      context: { 'kms:ViaService': 'ec2.ap-southeast-2.amazonaws.com', 'kms:GrantIsForAWSResource': 'true' },
+      resourcePolicy: DEFAULT_KEY_POLICY,
+    },
+  ],
+  [
+    'copy: never a grant for anything but an AWS resource',
+    'Denied',
+    {
+      principal: 'CopyImageRole',
+      action: 'kms:CreateGrant',
+      resource: COPY_KEY,
+      context: { 'kms:ViaService': 'ec2.ap-southeast-2.amazonaws.com' },
+    },
+  ],
+  [
+    'copy: encrypts through EC2',
+    'Allowed',
+    {
+      principal: 'CopyImageRole',
+      action: 'kms:GenerateDataKeyWithoutPlaintext',
+      resource: COPY_KEY,
+      context: { 'kms:ViaService': 'ec2.ap-southeast-2.amazonaws.com' },
+      resourcePolicy: DEFAULT_KEY_POLICY,
+    },
+  ],
+  [
+    'copy: never decrypts directly',
+    'Denied',
+    { principal: 'CopyImageRole', action: 'kms:Decrypt', resource: COPY_KEY, context: {}, resourcePolicy: DEFAULT_KEY_POLICY },
+  ],
+  [
+    'copy: never another key',
+    'Denied',
+    {
+      principal: 'CopyImageRole',
+      action: 'kms:GenerateDataKeyWithoutPlaintext',
+      resource: COPY_KEY.replace('000000000001', '000000000002'),
+      context: { 'kms:ViaService': 'ec2.ap-southeast-2.amazonaws.com' },
+      resourcePolicy: DEFAULT_KEY_POLICY,
+    },
+  ],
+  // The image workflow and the prune act in the copy regions as in their own, and nowhere else.
+  [
+    'tag: tags a managed copy in a copy region',
+    'Allowed',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: image('eu-west-1'),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status, TAG.completedAt] },
+    },
+  ],
+  [
+    'tag: not in a region the deployment does not copy to',
+    'Denied',
+    {
+      principal: 'TagImageRole',
+      action: 'ec2:CreateTags',
+      resource: image('sa-east-1'),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.status, TAG.completedAt] },
+    },
+  ],
+  [
+    'prune: deregisters a managed copy in a copy region',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DeregisterImage', resource: image('ap-southeast-2'), context: managedResource },
+  ],
+  [
+    'publish: writes the parameter under the path in a copy region',
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'ssm:PutParameter',
+      resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/golden/web-prod/latest`,
+      context: {},
+    },
+  ],
+  [
+    'publish: never outside the path there',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'ssm:PutParameter',
+      resource: `arn:aws:ssm:eu-west-1:${ACCOUNT}:parameter/prod/db-password`,
+      context: {},
+    },
   ],
 ];
 

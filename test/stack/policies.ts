@@ -56,7 +56,14 @@ export const resolve = (template: Template, node: Json): Json => {
 export const identityPolicies = (template: Template, role: string) => {
   const policies = template.Resources[role]?.Properties.Policies as { PolicyName: string; PolicyDocument: Json }[] | undefined;
   if (!policies) throw new Error(`no role ${role} in the template`);
-  return policies.map((p) => ({ name: p.PolicyName, policy: resolve(template, p.PolicyDocument) as Policy }));
+  // Policies of their own (AWS::IAM::Policy) that attach to the role, as CloudFormation attaches them.
+  const attached = Object.values(template.Resources).flatMap((r) => {
+    const props = r.Properties as { Roles?: { Ref?: string }[]; PolicyName?: string; PolicyDocument?: Json };
+    return r.Type === 'AWS::IAM::Policy' && props.Roles?.some((ref) => ref.Ref === role) && props.PolicyName
+      ? [{ PolicyName: props.PolicyName, PolicyDocument: props.PolicyDocument ?? null }]
+      : [];
+  });
+  return [...policies, ...attached].map((p) => ({ name: p.PolicyName, policy: resolve(template, p.PolicyDocument) as Policy }));
 };
 
 export const resourcePolicy = (template: Template, id: string, property: 'PolicyDocument' | 'KeyPolicy'): Policy =>

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import validator from 'asl-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
+import { allStates, functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
 import { readConfig } from '../../src/config.ts';
 import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE, ROTATION_SUCCEEDED } from '../../src/lambda/metrics.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
@@ -13,6 +13,9 @@ import { BUILD_DIR, packageStack, type Template } from './package.ts';
 import { describePermissions } from './permissions.ts';
 
 const emulator = useEmulator();
+/** Copies to eu-west-1, and to ap-southeast-2 encrypted with the deployment's key there. */
+const COPY_KEY = 'arn:aws:kms:ap-southeast-2:123456789012:key/0d000000-0000-4000-8000-000000000001';
+const DISTRIBUTE = { regions: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2', kmsKeyId: COPY_KEY }] };
 const OPS_TOPIC = 'arn:aws:sns:us-east-1:123456789012:ops-pager';
 let template: Template;
 beforeAll(async () => {
@@ -24,6 +27,7 @@ beforeAll(async () => {
     opsTopicArn: OPS_TOPIC,
     startOn: JSON.stringify([{ pattern: PATCHED }]),
     bootTestInstanceRole: 'golden-test',
+    distribute: JSON.stringify(DISTRIBUTE),
   }));
 }, 120_000);
 
@@ -41,6 +45,7 @@ const FUNCTIONS = [
   'DescribeFailure',
   'BootTest',
   'PrepareInstance',
+  'CopyImage',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -100,7 +105,7 @@ describe('the packaged stack', () => {
     const lambda = (...names: string[]) => names.map((f) => `${f}LambdaFunction`);
     const expected: Record<string, string[]> = {
       RotateAmiStateMachine: [
-        ...lambda('ValidateInput', 'CreateImage', 'CleanUpImage', 'PruneImages', 'DescribeFailure'),
+        ...lambda('ValidateInput', 'CreateImage', 'CopyImage', 'CleanUpImage', 'PruneImages', 'DescribeFailure'),
         'AlertTopic',
         'ImageInRegionStateMachine',
         'PrepareInstanceStateMachine',
@@ -146,7 +151,7 @@ describe('the packaged stack', () => {
       { States: Record<string, { Resource?: { 'Fn::GetAtt'?: [string] }; TimeoutSeconds?: number }> }
     >;
     const tasks = Object.values(definitions)
-      .flatMap((d) => Object.entries(d.States))
+      .flatMap((d) => allStates(d))
       .filter(([, state]) => state.Resource?.['Fn::GetAtt']);
 
     const tooShort = tasks.filter(([, state]) => {

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
+import { allStates, functionFileOf, loadDefinition, loadDefinitions } from '../../local/workflow.ts';
 import { MAX_WAIT_MINUTES } from '../../src/config.ts';
 import { MAX_PRUNE_PASSES } from '../../src/retention/step.ts';
 
@@ -22,8 +22,8 @@ const isIntegration = (s: State) => isPublish(s) || JSON.stringify(s.Resource ??
 describe('the state machine files', async () => {
   const definition = (await loadDefinition()) as { States: Record<string, State> };
   const definitions = (await loadDefinitions()) as Record<string, { StartAt: string; States: Record<string, State> }>;
-  // Every state of both files (the rotation's and the image workflow's): their names are distinct.
-  const states = Object.values(definitions).flatMap((d) => Object.entries(d.States));
+  // Every state of every file, a Map's included: their names are distinct.
+  const states = Object.values(definitions).flatMap((d) => allStates(d));
   const stateOf = (name: string) => states.find(([n]) => n === name)?.[1] as State;
 
   it.each(states.filter(([, s]) => isLambda(s)).map(([name, s]) => [name, (s.Resource as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]]))(
@@ -78,12 +78,15 @@ describe('the state machine files', async () => {
     expect(new Set(states.map(([name]) => name)).size).toBe(states.length);
   });
 
-  it('reaches every state of each file from its start', () => {
+  it('reaches every state of each file, and of each Map in it, from its start', () => {
     const next = (s: State) =>
       [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...((s.Catch ?? []) as { Next: string }[]).map((c) => c.Next)].filter(
         (n): n is string => !!n,
       );
-    for (const file of Object.values(definitions)) {
+    type Machine = { StartAt: string; States: Record<string, State> };
+    const maps = states.flatMap(([, s]) => (s as { ItemProcessor?: Machine }).ItemProcessor ?? []);
+    expect(maps.length).toBeGreaterThan(0);
+    for (const file of [...Object.values(definitions), ...maps]) {
       const seen = new Set<string>();
       const visit = (name: string) => {
         if (seen.has(name)) return;

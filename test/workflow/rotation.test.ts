@@ -66,9 +66,9 @@ describe('the rotation workflow, run from the state machine file', () => {
       .filter((e) => e.type === 'StateEntered' && e.state.name === 'WaitForImage')
       .map((e) => (e as unknown as { state: { input: { image: { nextWaitSeconds: number } } } }).state.input.image.nextWaitSeconds);
     expect(waits).toEqual([120, 240, 480, 600, 600, 600, 600]);
-    // ValidateInput, IsDryRun, CreateImage, 7 × (Wait, Check, IsReady), TagImage, IsPublishing, NothingToPublish,
-    // PruneImages, IsPruneDone, AnnounceRotation, RotationSucceeded.
-    expect(run.transitions).toBe(3 + 7 * 3 + 7);
+    // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, 7 × (Wait, Check, IsReady), TagImage, IsBootTested,
+    // NothingToPublish, IsDistributing, PruneImages, IsPruneDone, AnnounceRotation, IsEveryRegionDone, RotationSucceeded.
+    expect(run.transitions).toBe(4 + 7 * 3 + 9);
   });
 
   it('cleans up a failed image and its snapshots, then sends exactly one alert', async () => {
