@@ -145,6 +145,24 @@ describe('the packaged stack', () => {
     }
   });
 
+  it('lets each state machine invoke exactly the functions its Tasks call, with its own role', () => {
+    for (const id of ['RotateAmiStateMachine', 'ImageInRegionStateMachine', 'PrepareInstanceStateMachine']) {
+      const machine = template.Resources[id]?.Properties as {
+        DefinitionString: { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string] }>] };
+        RoleArn: { 'Fn::GetAtt': [string] };
+      };
+      const called = Object.values(machine.DefinitionString['Fn::Sub'][1])
+        .map((s) => s['Fn::GetAtt']?.[0])
+        .filter((name): name is string => name?.endsWith('LambdaFunction') ?? false);
+      const role = machine.RoleArn['Fn::GetAtt'][0];
+      const invocable = roleStatements()
+        .filter(([name, s]) => name === role && actionsOf(s).includes('lambda:InvokeFunction'))
+        .flatMap(([, s]) => (s.Resource as { 'Fn::GetAtt': [string] }[]).map((r) => r['Fn::GetAtt'][0]));
+
+      expect([id, [...new Set(called)].sort()]).toEqual([id, [...new Set(invocable)].sort()]);
+    }
+  });
+
   it('lets every Lambda time out before its state does, so a timeout is retried and caught, never a bare States.Timeout', async () => {
     const definitions = (await loadDefinitions()) as Record<
       string,
