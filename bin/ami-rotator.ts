@@ -66,7 +66,12 @@ try {
     autoScaling: refuseUnrecognizedResponses(autoScalingClient()),
     recycleBin: refuseUnrecognizedResponses(recycleBinClient()),
   };
-  console.log(await runPlanCommand(args, clients, process.env));
+  const clientsIn = (region: string) => ({
+    ec2: refuseUnrecognizedResponses(ec2Client(region)),
+    autoScaling: refuseUnrecognizedResponses(autoScalingClient(region)),
+    recycleBin: refuseUnrecognizedResponses(recycleBinClient(region)),
+  });
+  console.log(await runPlanCommand(args, clients, process.env, clientsIn));
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(error.message);

@@ -36,6 +36,10 @@ const resultNote = (state: string, output: unknown): string => {
       return out.request ? `family ${obj(out.request).family}, instance ${obj(out.request).instanceId}` : '';
     case 'CreateImage':
       return image.imageId ? `${image.imageId} ${image.name} (pending)` : '';
+    case 'CopyImage': {
+      const copy = obj(obj(out.copy).image);
+      return copy.imageId ? `${copy.imageId} (pending) from ${obj(out.image).imageId} in ${out.sourceRegion}` : '';
+    }
     case 'CheckImage':
       return image.state === 'pending'
         ? `pending after check ${image.poll}${image.timedOut ? ', past the wait cap' : `, next wait ${image.nextWaitSeconds} s`}`
@@ -72,27 +76,43 @@ const resultNote = (state: string, output: unknown): string => {
     case 'PlanRetention':
     case 'PruneImages':
     case 'ContinuePruning':
+    case 'PruneCopyRegion':
+    case 'ContinuePruningCopyRegion':
       return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
     case 'CleanUpImageAfterFailure':
     case 'CleanUpAfterCreateFailure':
+    case 'CleanUpAfterCopyFailure':
       return `image deregistered: ${obj(out.cleanup).deregistered}, snapshots deleted: ${(obj(out.cleanup).deletedSnapshots as unknown[] | undefined)?.length ?? 0}`;
     default:
       return '';
   }
 };
 
+/**
+ * The other region a state acts in (a copy's: its Map iteration's target, or its image workflow's region), shown before
+ * its name so that regions running at once can be told apart; nothing for the source region.
+ */
+const regionLabel = (event: EventLog): string => {
+  const input = obj(obj((event as { state?: unknown }).state).input);
+  const region = obj(input.target).region ?? input.region;
+  const home = process.env.AWS_REGION ?? 'us-east-1';
+  return typeof region === 'string' && region !== home ? `${region}: ` : '';
+};
+
 /** Prints each state as it is entered, with the time since the start, and then what it produced. */
 export const eventPrinter =
   (realWaits: boolean) =>
   (event: EventLog, elapsedMs: number): void => {
-    const at = `[${seconds(elapsedMs)}]`;
-    const under = ' '.repeat(at.length + 3);
+    const label = regionLabel(event);
+    const at = `[${seconds(elapsedMs)}] ${label}`;
+    // What a state produced goes under it, with its region again: regions running at once interleave.
+    const under = `${' '.repeat(14)}${label}`;
     if (event.type === 'StateEntered') {
       const wait =
         event.state.name === 'WaitForImage'
           ? `: waits ${obj(obj(event.state.input).image).nextWaitSeconds} s${realWaits ? '' : ' (not slept locally)'}`
           : '';
-      console.log(`${at} ${event.state.name}${wait}`);
+      console.log(`${at}${event.state.name}${wait}`);
     } else if (event.type === 'StateExited') {
       const note = resultNote(event.state.name, event.state.output);
       if (note) console.log(`${under}${note}`);
@@ -139,6 +159,12 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
       console.log(
         `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)${stagesDone(totals)}`,
       );
+  }
+  for (const region of (obj(out.distribution).regions as Obj[] | undefined) ?? []) {
+    const pruned = obj(region.pruned);
+    console.log(
+      `  ${String(region.region).padEnd(11)} ${region.imageId}: copied; published ${publishedNote(region.published) || 'nothing'}; pruned ${pruned.deleted ?? 0} of ${pruned.images ?? 0} image(s)`,
+    );
   }
   const bootTest = obj(out.bootTest);
   if (bootTest.status)

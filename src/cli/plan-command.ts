@@ -19,7 +19,10 @@ ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
 
   --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
   --keep-last N, --max-age-days N   the expiry rule (giving either replaces both; off switches one off)
-  --json           print the plan as JSON instead of a table`;
+  --json           print the plan as JSON instead of a table
+
+With ROTATOR_DISTRIBUTE set as in the deployment, the plan of each region the family is copied to follows,
+under that region's retention.`;
 
 const FLAGS: Record<string, string> = {
   family: '--family',
@@ -60,6 +63,8 @@ export const runPlanCommand = async (
   argv: readonly string[],
   clients: PruneClients,
   env: Readonly<Record<string, string | undefined>>,
+  /** Clients signed for another region, for the regions the family is copied to (ROTATOR_DISTRIBUTE). */
+  clientsIn: (region: string) => PruneClients = () => clients,
 ): Promise<string> => {
   const values = parseFlags(
     argv,
@@ -121,7 +126,37 @@ export const runPlanCommand = async (
     if (!values.json)
       return `No images of family ${request.family} here${families.length ? ` (families with images: ${families.join(', ')})` : ''}: nothing to plan.`;
   }
-  return values.json
-    ? JSON.stringify({ family: request.family, now: now.toISOString(), policy: request.retention, ...plan }, null, 2)
-    : table(plan, describePolicy(request.retention), now);
+  // Each copy region's family, planned as its prune plans it: its own images, under its own retention.
+  const regions = await Promise.all(
+    (request.distribute?.regions ?? []).map(async (target) => ({
+      region: target.region,
+      policy: target.retention,
+      plan: await planPrune(clientsIn(target.region), {
+        family: request.family,
+        policy: target.retention,
+        now,
+        orphanGraceHours: ORPHAN_GRACE_HOURS,
+        checkRecycleBin: true,
+      }),
+    })),
+  );
+  if (values.json)
+    return JSON.stringify(
+      {
+        family: request.family,
+        now: now.toISOString(),
+        policy: request.retention,
+        ...plan,
+        ...(regions.length ? { regions: regions.map((r) => ({ region: r.region, policy: r.policy, ...r.plan })) } : {}),
+      },
+      null,
+      2,
+    );
+  const source = table(plan, describePolicy(request.retention), now);
+  if (regions.length === 0) return source;
+  return [
+    `Region ${env.AWS_REGION ?? 'of the environment'} (source)`,
+    source,
+    ...regions.flatMap((r) => ['', `Region ${r.region} (copies)`, table(r.plan, describePolicy(r.policy), now)]),
+  ].join('\n');
 };

@@ -27,6 +27,8 @@ export interface FamilyStatus {
   lastSuccess: { execution: string; at: string } | undefined;
   lastFailure: { execution: string; at: string; status: string; error: string | undefined; failedStep: string | undefined } | undefined;
   alarms: AlarmInfo[];
+  /** Each other region the last copying rotation copied to: its copy there, and what it published there. */
+  regions: { region: string; imageId: string; published: string; by: string }[];
 }
 
 export interface StageStatus {
@@ -67,6 +69,22 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
       (dig(e.output, 'published', 'parameter') != null || (dig(e.output, 'published', 'launchTemplates') as unknown[] | undefined)?.length),
   );
   const failure = ran.find((e) => FAILED.has(e.status));
+  // The copies are in the output of the last rotation that copied (src/workflow/contract.ts, RegionOutcome).
+  const copying = ran.find((e) => e.status === 'SUCCEEDED' && (dig(e.output, 'distribution', 'regions') as unknown[] | undefined)?.length);
+  const copies = ((copying && (dig(copying.output, 'distribution', 'regions') as Record<string, unknown>[])) ?? []).map((r) => {
+    const parameter = dig(r.published, 'parameter') as { name: string; imageId: string } | null | undefined;
+    const templates = (dig(r.published, 'launchTemplates') as { template: string; version: number }[] | undefined) ?? [];
+    return {
+      region: String(r.region),
+      imageId: String(r.imageId),
+      published:
+        [
+          ...(parameter ? [`${parameter.name} = ${parameter.imageId}`] : []),
+          ...templates.map((t) => `${t.template} version ${t.version}`),
+        ].join(', ') || 'nothing',
+      by: copying?.name ?? '',
+    };
+  });
   const published = publishing
     ? (dig(publishing.output, 'published') as Pick<NonNullable<FamilyStatus['published']>, 'parameter' | 'launchTemplates'>)
     : undefined;
@@ -108,6 +126,7 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
       failedStep: stepOfCause(failure.cause),
     },
     alarms: alarms.filter((a) => a.name === `ami-rotator-${inputs.stage}-freshness-${family}`),
+    regions: copies,
   };
 };
 
@@ -155,6 +174,7 @@ export const renderStatus = (status: StageStatus): string => {
       `  next run       ${f.schedule ? (f.schedule.next ? `${f.schedule.next.slice(0, 16).replace('T', ' ')} UTC (${f.schedule.expression}, ${f.schedule.timezone})` : `none: ${f.schedule.none}`) : 'no schedule (started by hand or by events)'}`,
       `  last success   ${f.lastSuccess ? `${f.lastSuccess.at.slice(0, 16).replace('T', ' ')} UTC (${f.lastSuccess.execution})` : `none in the last ${days} days`}`,
       `  last failure   ${f.lastFailure ? `${f.lastFailure.at.slice(0, 16).replace('T', ' ')} UTC ${f.lastFailure.status}${f.lastFailure.failedStep ? ` at ${f.lastFailure.failedStep}` : ''}: ${f.lastFailure.error ?? 'no error given'} (${f.lastFailure.execution})` : `none in the last ${days} days`}`,
+      ...f.regions.map((r) => `  in ${r.region.padEnd(11)} ${r.imageId}; published ${r.published} (by ${r.by})`),
       `  alarms         ${f.alarms.length ? f.alarms.map((a) => `${a.name} in ALARM: ${a.reason}`).join('; ') : 'none in ALARM'}`,
     ].join('\n');
   });

@@ -267,6 +267,37 @@ describe('the status of a stage', () => {
     );
   });
 
+  it("shows each region's copy and what it published there, from the last rotation that copied", () => {
+    const copied = {
+      image: { imageId: 'ami-0src' },
+      distribution: {
+        regions: [
+          {
+            region: 'eu-west-1',
+            outcome: 'copied',
+            imageId: 'ami-0eu',
+            published: { parameter: { name: '/golden/web', imageId: 'ami-0eu' }, launchTemplates: [] },
+          },
+          { region: 'ap-southeast-2', outcome: 'copied', imageId: 'ami-0ap', published: { parameter: null, launchTemplates: [] } },
+        ],
+      },
+    };
+    const shown = status(
+      [
+        execution('nocopy', '2026-11-23T02:00:00Z', { output: { image: { imageId: 'ami-0x' } } }),
+        execution('copied', '2026-11-22T02:00:00Z', { output: copied }),
+      ],
+      [image('ami-0src', '2026-11-22T02:00:00Z')],
+      'web',
+    );
+
+    expect(shown.families[0]?.regions).toEqual([
+      { region: 'eu-west-1', imageId: 'ami-0eu', published: '/golden/web = ami-0eu', by: 'copied' },
+      { region: 'ap-southeast-2', imageId: 'ami-0ap', published: 'nothing', by: 'copied' },
+    ]);
+    expect(renderStatus(shown)).toContain('  in eu-west-1   ami-0eu; published /golden/web = ami-0eu (by copied)');
+  });
+
   it('says what could not be read', () => {
     const shown = buildStatus({
       stage: 'prod',

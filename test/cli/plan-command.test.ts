@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { emulatorClients } from '../../local/clients.ts';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../../src/aws/recycle-bin-client.ts';
@@ -113,5 +114,41 @@ describe('ami-rotator plan', () => {
   ])('refuses %j with a message naming the flag', async (args, message) => {
     await expect(plan(...args)).rejects.toThrow(UsageError);
     await expect(plan(...args)).rejects.toThrow(message);
+  });
+
+  it("plans each region the family is copied to under that region's retention, after the source region", async () => {
+    seed();
+    emulator().seed(
+      {
+        images: ['1', '2', '3'].map((n) => ({
+          imageId: `ami-0eeeeeeeeeeeeeee${n}`,
+          name: `web-prod-2026112${n}-020000`,
+          creationDate: `2026-11-2${n}T02:00:00.000Z`,
+          tags,
+        })),
+      },
+      'eu-west-1',
+    );
+    const distribute = JSON.stringify({ regions: [{ region: 'eu-west-1', retention: { keepLast: 2, maxAgeDays: null } }] });
+    const inRegion = (region: string) => {
+      const env = { AWS_REGION: region };
+      return emulatorClients(emulator().url, env);
+    };
+
+    const out = await runPlanCommand(
+      ['--family', 'web-prod', '--now', '2026-11-25T00:00:00Z'],
+      { ec2: ec2Client(), autoScaling: autoScalingClient() },
+      { AWS_REGION: 'us-east-1', ROTATOR_DISTRIBUTE: distribute },
+      inRegion,
+    );
+    const [source, copies] = out.split('Region eu-west-1 (copies)');
+
+    expect(source).toMatch(/^Region us-east-1 \(source\)/);
+    expect(source).toContain('ami-0aaaaaaaaaaaaaaa1');
+    expect(copies).toMatch(/newest 2/);
+    expect(copies).toMatch(/DELETE\s+ami-0eeeeeeeeeeeeeee1/);
+    expect(copies).toMatch(/keep\s+ami-0eeeeeeeeeeeeeee3/);
+    expect(copies).not.toContain('ami-0aaaaaaaaaaaaaaa1');
+    expect(emulator().mutatingRequests()).toEqual([]);
   });
 });
