@@ -32,7 +32,7 @@ export interface ApiCost {
 }
 
 /** How many checks the backoff makes before it sees an image that takes `minutes`, and when. */
-const checksFor = (minutes: number): { checks: number; seenAfter: number } => {
+export const checksFor = (minutes: number): { checks: number; seenAfter: number } => {
   let progress: ImageProgress = {
     imageId: 'ami-0',
     name: 'x',

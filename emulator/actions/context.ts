@@ -6,6 +6,8 @@ export interface EmulatorOptions {
   region: string;
   /** How many describes see a new image `pending` before it settles. */
   pendingPolls: number;
+  /** `pendingPolls` for the images of one region (a copy that takes longer there); `pendingPolls` elsewhere. */
+  pendingPollsIn?: Readonly<Record<string, number>>;
   /** How many reads of an `aws:ec2:image` parameter still see the old value after a write (SSM validates asynchronously). */
   parameterValidationReads: number;
   /** How many DescribeInstanceStatus looks see a new instance's status checks `initializing` before they settle. */

@@ -30,7 +30,7 @@ const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]):
 const settle = (image: Image, ctx: ActionContext): void => {
   if (image.state !== 'pending' || image.fate === 'stuck') return;
   image.polls += 1;
-  if (image.polls <= ctx.options.pendingPolls) return;
+  if (image.polls <= (ctx.options.pendingPollsIn?.[ctx.options.region] ?? ctx.options.pendingPolls)) return;
   image.state = image.fate === 'failed' ? 'failed' : 'available';
   if (image.state === 'failed')
     image.stateReason = image.failReason ?? { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };

@@ -47,8 +47,9 @@ export const handlerClientsFor = (emulator: Ec2Emulator, role: string, env: Reco
 /** The same for every function of a local run, each signed as its own role. */
 export const roleClientsFor =
   (emulator: Ec2Emulator, env: Record<string, string> = { AWS_MAX_ATTEMPTS: '3' }) =>
-  (role: string) =>
-    emulatorClients(emulator.url, env, role);
+  (role: string, region?: string) =>
+    // Signed for the region a step acts in (a copy's), as the function's own clients are.
+    emulatorClients(emulator.url, region ? { ...env, AWS_REGION: region } : env, role);
 
 /** A client of any AWS service the emulator speaks (SSM, Recycle Bin, ...), for a test's own calls: one attempt, test credentials. */
 export const serviceClientFor = <C>(

@@ -1,0 +1,105 @@
+/**
+ * A rotation into three other regions, on the emulator: the copies take 20, 45 and 30 minutes (settling after as
+ * many checks as the backoff makes for that long), and the planned waits of each region's iteration are its time.
+ * The Map runs the regions at once, so the distribution takes as long as its slowest region, not their sum: shown
+ * from the calls themselves (every CopyImage before any copy is first looked at), then timed on the waits planned.
+ */
+import { startEmulator } from '../emulator/server.ts';
+import { emulatorClients, localIam } from '../local/clients.ts';
+import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from '../local/demo-account.ts';
+import { type EventLog, LOCAL_ACCOUNT_ID, runRotationLocally } from '../local/workflow.ts';
+import { checksFor } from './api-cost.ts';
+import { round } from './stats.ts';
+
+const SOURCE = 'us-east-1';
+const KEY_ID = '0d000000-0000-4000-8000-00000000b001';
+const COPIES = [
+  { region: 'eu-west-1', minutes: 20 },
+  { region: 'ap-southeast-2', minutes: 45, kmsKeyId: `arn:aws:kms:ap-southeast-2:${LOCAL_ACCOUNT_ID}:key/${KEY_ID}` },
+  { region: 'sa-east-1', minutes: 30 },
+];
+
+export interface RegionCost {
+  region: string;
+  copyMinutes: number;
+  /** The planned waits of the region's iteration: until its copy was seen, then its publishing. */
+  waitedMinutes: number;
+  transitions: number;
+  calls: number;
+}
+
+export interface DistributionCost {
+  regions: RegionCost[];
+  sourceMinutes: number;
+  /** The distribution as it ran (the regions at once): its slowest region. */
+  distributionMinutes: number;
+  /** Had the regions run one after another. */
+  sequentialMinutes: number;
+  slowestCopyMinutes: number;
+  concurrent: boolean;
+  transitions: number;
+}
+
+type Entered = EventLog & { state: { name: string; input: Record<string, unknown> } };
+const regionOf = (event: Entered): string => {
+  const input = event.state.input ?? {};
+  const target = input.target as { region?: string } | undefined;
+  return target?.region ?? (typeof input.region === 'string' ? input.region : SOURCE);
+};
+const waitSeconds = (event: Entered): number => {
+  const input = event.state.input;
+  if (event.state.name === 'WaitForImage') return Number((input.image as { nextWaitSeconds?: number }).nextWaitSeconds ?? 0);
+  if (event.state.name === 'WaitForParameter') return Number((input.published as { nextWaitSeconds?: number }).nextWaitSeconds ?? 0);
+  return 0;
+};
+
+export const measureDistribution = async (): Promise<DistributionCost> => {
+  const distribute = { regions: COPIES.map(({ region, kmsKeyId }) => ({ region, ...(kmsKeyId ? { kmsKeyId } : {}) })) };
+  const emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, SOURCE, { distribute: JSON.stringify(distribute) }) });
+  const before = process.env.ROTATOR_DISTRIBUTE;
+  process.env.ROTATOR_DISTRIBUTE = JSON.stringify(distribute);
+  try {
+    emulator.seed(demoAccount(new Date()));
+    emulator.seed({ kmsKeys: [{ keyId: KEY_ID }] }, 'ap-southeast-2');
+    emulator.options.pendingPolls = checksFor(10).checks - 1;
+    emulator.options.pendingPollsIn = Object.fromEntries(COPIES.map((c) => [c.region, checksFor(c.minutes).checks - 1]));
+    const run = await runRotationLocally({
+      input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID, publish: { parameter: '/golden/web-prod/latest' } },
+      clients: (role, region) => emulatorClients(emulator.url, region ? { AWS_REGION: region } : {}, role),
+    });
+    if (run.status !== 'SUCCEEDED') throw new Error(`the distribution benchmark failed: ${run.error} ${run.cause}`);
+    const entered = run.events.filter((e): e is Entered => e.type === 'StateEntered');
+    const minutesIn = (region: string, state?: string) => {
+      const waits = entered.filter((e) => regionOf(e) === region && (state === undefined || e.state.name === state));
+      return round(waits.reduce((sum, e) => sum + waitSeconds(e), 0) / 60);
+    };
+    const regions = COPIES.map((c) => ({
+      region: c.region,
+      copyMinutes: c.minutes,
+      waitedMinutes: minutesIn(c.region),
+      transitions: entered.filter((e) => regionOf(e) === c.region).length,
+      calls: emulator.requests.filter((r) => r.region === c.region).length,
+    }));
+    // At once: every copy was started before any region's copy was first looked at.
+    const inCopies = emulator.requests.filter((r) => r.region !== SOURCE);
+    const firstLook = inCopies.findIndex((r) => r.action === 'DescribeImages');
+    const lastCopy = inCopies.map((r) => r.action).lastIndexOf('CopyImage');
+    const copyWaits = regions.map((r) => r.waitedMinutes);
+    return {
+      regions,
+      sourceMinutes: minutesIn(SOURCE),
+      distributionMinutes: Math.max(...copyWaits),
+      sequentialMinutes: round(
+        copyWaits.reduce((a, b) => a + b, 0),
+        1,
+      ),
+      slowestCopyMinutes: Math.max(...regions.map((r) => minutesIn(r.region, 'WaitForImage'))),
+      concurrent: lastCopy >= 0 && firstLook > lastCopy && regions.every((r) => r.calls > 0),
+      transitions: run.transitions,
+    };
+  } finally {
+    if (before === undefined) delete process.env.ROTATOR_DISTRIBUTE;
+    else process.env.ROTATOR_DISTRIBUTE = before;
+    await emulator.close();
+  }
+};
