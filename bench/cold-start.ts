@@ -24,6 +24,8 @@ const FUNCTIONS = [
   'clean-up-image',
   'describe-failure',
   'boot-test',
+  'prepare-instance',
+  'copy-image',
 ];
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
