@@ -11,6 +11,7 @@ import { UsageError } from '../src/cli/flags.ts';
 import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
+import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
 
 const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE, history: HISTORY_USAGE, status: STATUS_USAGE };
@@ -76,6 +77,13 @@ try {
   if (error instanceof UsageError) {
     console.error(error.message);
     process.exit(2);
+  }
+  // No region or credentials: what to set, in one line, whatever the command.
+  const setup =
+    setupFailureLine(error instanceof Error && error.cause ? error.cause : error, process.env) ?? setupFailureLine(error, process.env);
+  if (setup) {
+    console.error(`ami-rotator ${command}: ${setup}`);
+    process.exit(1);
   }
   // One line that says what happened; where AWS could not be reached, where to look.
   const unreachable = error instanceof Error && /Unavailable$/.test(error.name);

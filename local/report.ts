@@ -78,6 +78,8 @@ const resultNote = (state: string, output: unknown): string => {
     case 'ContinuePruning':
     case 'PruneCopyRegion':
     case 'ContinuePruningCopyRegion':
+      // A pass whose error was caught has no result to tell.
+      if (prune.totals === undefined) return '';
       return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
     case 'CleanUpImageAfterFailure':
     case 'CleanUpAfterCreateFailure':
@@ -101,7 +103,7 @@ const regionLabel = (event: EventLog): string => {
 
 /** Prints each state as it is entered, with the time since the start, and then what it produced. */
 export const eventPrinter =
-  (realWaits: boolean) =>
+  (realWaits: boolean, waitMs = 0) =>
   (event: EventLog, elapsedMs: number): void => {
     const label = regionLabel(event);
     const at = `[${seconds(elapsedMs)}] ${label}`;
@@ -110,7 +112,7 @@ export const eventPrinter =
     if (event.type === 'StateEntered') {
       const wait =
         event.state.name === 'WaitForImage'
-          ? `: waits ${obj(obj(event.state.input).image).nextWaitSeconds} s${realWaits ? '' : ' (not slept locally)'}`
+          ? `: waits ${obj(obj(event.state.input).image).nextWaitSeconds} s${realWaits ? '' : waitMs > 0 ? ` (slept ${waitMs} ms locally)` : ' (not slept locally)'}`
           : '';
       console.log(`${at}${event.state.name}${wait}`);
     } else if (event.type === 'StateExited') {
@@ -175,7 +177,10 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     console.log(
       `  event       ${event.detailType} (source ${event.source}) on the ${event.eventBusName} bus: ${JSON.stringify(event.detail)}`,
     );
-  console.log(`  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length} sent to the SNS topic:`}`);
+  // The local run publishes to no topic: it shows each alert as the stack's topic would receive it.
+  console.log(
+    `  alerts      ${result.alerts.length === 0 ? 'none' : `${result.alerts.length}, as the stack's SNS topic would receive it (a local run publishes nothing):`}`,
+  );
   for (const alert of result.alerts) {
     console.log(
       `\n    Subject: ${alert.subject}\n${alert.message
@@ -185,6 +190,11 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     );
   }
   if (emulator) {
+    const injected = emulator.requests.filter((r) => r.injected);
+    if (injected.length > 0)
+      console.log(
+        `  faults      ${injected.length} of ${emulator.requests.length} calls answered with an injected fault (${[...new Set(injected.map((r) => r.errorCode))].join(', ')}); the SDK's and the state machine's retries absorbed what they could`,
+      );
     const calls = Object.entries(emulator.countByAction())
       .map(([action, n]) => `${action} ${n}`)
       .join(', ');

@@ -5,9 +5,11 @@
  * standard AWS settings point at (another endpoint, or a real account) instead of the emulator.
  */
 import { parseArgs } from 'node:util';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
+import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { localIam } from './clients.ts';
 import {
@@ -56,7 +58,7 @@ const SCENARIOS: Record<string, Scenario> = {
     faults: { imageFates: [{ nameContains: DEMO_FAMILY, fate: 'stuck' }] },
   },
   throttling: {
-    about: 'EC2 throttles 40% of calls: retries absorb it',
+    about: 'EC2 throttles 40% of calls: retries absorb it (about 45 s: the SDK backs off for real between attempts)',
     input: baseInput,
     faults: { seed: 42, rules: [{ code: 'RequestLimitExceeded', rate: 0.4 }] },
   },
@@ -196,6 +198,18 @@ if (values['use-environment'] && (values.input === undefined || values['account-
   process.exit(2);
 }
 
+if (values['use-environment']) {
+  // Against a real account: a missing region or profile said in one line, before anything runs.
+  try {
+    const probe = new EC2Client({});
+    await probe.config.region();
+    await probe.config.credentials();
+  } catch (error) {
+    console.error(`--use-environment: ${setupFailureLine(error, process.env) ?? (error as Error).message}`);
+    process.exit(2);
+  }
+}
+
 let emulator: Ec2Emulator | undefined;
 const now = new Date();
 if (!values['use-environment']) {
@@ -235,13 +249,32 @@ console.log(`on ${where}`);
 const shown = values.input ?? JSON.stringify(input);
 console.log(`input: ${shown.length > 500 ? `${shown.slice(0, 500)}... (${shown.length} characters)` : shown}\n`);
 
+const printEvent = eventPrinter(values['use-environment'], waitMs);
+let madeImage: string | undefined;
+// Ctrl-C stops this process, not what AWS was asked to do: an image already started stays, and is named with how to remove it.
+process.once('SIGINT', () => {
+  console.error(
+    madeImage
+      ? `\nStopped. Image ${madeImage} was started and is left as it is (pending or available) in ${process.env.AWS_REGION}: a local run cannot clean up after it is stopped. Remove it with: aws ec2 deregister-image --image-id ${madeImage} --delete-associated-snapshots`
+      : '\nStopped before any image was made: nothing to clean up.',
+  );
+  process.exit(130);
+});
 const result = await runRotationLocally({
   input,
   accountId: values['account-id'] ?? LOCAL_ACCOUNT_ID,
   waitMs,
   realTime: values['use-environment'],
   identity: values['use-environment'] ? 'environment' : 'roles',
-  onEvent: eventPrinter(values['use-environment']),
+  onEvent: (event, elapsedMs) => {
+    printEvent(event, elapsedMs);
+    // What the run has made so far, for the word on a stop before its end.
+    const made =
+      event.type === 'StateExited' && event.state.name === 'CreateImage'
+        ? (event.state.output as { image?: { imageId?: string } })?.image
+        : undefined;
+    if (made?.imageId) madeImage = made.imageId;
+  },
 });
 printSummary(result, emulator);
 await emulator?.close();

@@ -59,7 +59,7 @@ const HINTS: Partial<Record<string, string>> = {
   ImageCreationFailed:
     'EC2 could not finish the image; ami-rotator removed it and its snapshots. Check the instance and its volumes, then start again.',
   ImageCreationTimedOut:
-    'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap (ROTATOR_MAX_WAIT_MINUTES).',
+    'The image stayed pending past the wait cap; ami-rotator removed it and its snapshots. Large volumes may need a longer cap: the stage parameter maxWaitMinutes (ROTATOR_MAX_WAIT_MINUTES in the functions).',
   BootTestFailed:
     'The new image did not pass its boot test (the cause says why): it was not published, nothing was pruned, and the image was removed (or kept, tagged ami-rotator:status=boot-test-failed, with bootTest.keepFailedImage); the Test instance line says whether its instance is gone. Fix the source instance (fstab, disk space, services), then start again.',
   ImageHoldsCredentials:
@@ -187,7 +187,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       ? 'one was made though the step failed, and the cleanup removed it'
       : 'none was created';
   const cleanup = state.cleanup
-    ? `${state.cleanup.deregistered ? 'image deregistered' : 'image was already gone'}, ${state.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted${
+    ? `${state.cleanup.deregistered ? 'image deregistered' : state.image?.imageId ? 'image was already gone' : 'nothing to remove (no image was made)'}, ${state.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted${
         state.cleanup.keptSnapshots?.length
           ? `, kept: ${state.cleanup.keptSnapshots.map((k) => `${k.snapshotId} (${k.reason})`).join(', ')}`
           : ''

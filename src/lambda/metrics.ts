@@ -51,6 +51,8 @@ export const stepMetrics = <TEvent, TResult>(metrics: Metrics): MiddlewareObj<TE
   return {
     before: (request) => {
       const { family } = logKeysOf(request.event);
+      // A container's earlier invocation that ended before its flush may have left its family behind.
+      metrics.clearDimensions();
       // A family the input contract refuses (the raw input of a failed validation) is not a dimension.
       if (family !== undefined && FAMILY_PATTERN.test(family)) metrics.addDimension('family', family);
     },
