@@ -137,13 +137,15 @@ describe('every command-line entry fails with one line and an exit code', () => 
     expect(result.stdout).toBe('');
   });
 
-  it('ami-rotator plan without a region says what to set, as a ConfigurationError that nothing retries', async () => {
+  it.each(['plan', 'status'])('ami-rotator %s without a region says what to set, in one line', async (command) => {
     const { AWS_REGION: _region, AWS_DEFAULT_REGION: _default, ...env } = process.env;
 
-    const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], env);
+    const result = await invoke('bin/ami-rotator.ts', [command, '--family', 'web-prod'], env);
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/ConfigurationError: .*Region is missing: set AWS_REGION/);
+    expect(result.stderr.trim()).toBe(
+      `ami-rotator ${command}: no AWS region: set AWS_REGION (for example export AWS_REGION=us-east-1), or use a profile that sets one`,
+    );
     oneCleanLine(result.stderr);
   });
 
