@@ -1,0 +1,60 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const execute = promisify(execFile);
+let stage: ChildProcess;
+let env: NodeJS.ProcessEnv;
+
+/** `npm run stage` as a person starts it: its printed export lines are the environment the commands below get. */
+beforeAll(async () => {
+  stage = spawn(process.execPath, ['local/stage.ts'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let printed = '';
+  await new Promise<void>((resolve, reject) => {
+    stage.stdout?.on('data', (chunk: Buffer) => {
+      printed += chunk.toString();
+      if (printed.includes('Then, for example')) resolve();
+    });
+    stage.once('exit', (code) => reject(new Error(`the stage exited (${code}) before it was ready: ${printed}`)));
+  });
+  const exported = [...printed.matchAll(/^export (\w+)=(.*)$/gm)].map(([, name, value]) => [name, value]);
+  // Only what the stage printed, beside the basics a shell has: nothing of this test process's own settings.
+  env = { PATH: process.env.PATH, HOME: process.env.HOME, ...Object.fromEntries(exported) };
+}, 30_000);
+afterAll(() => {
+  stage.kill('SIGINT');
+});
+
+/** The real binary, as `npx ami-rotator` runs it. */
+const cli = async (...args: string[]) => {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, ['bin/ami-rotator.ts', ...args], { env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+describe('the local stage, driven through the binary over the protocols, as a person does', () => {
+  it('runs a rotation, then shows it in history and status, and plans the family', async () => {
+    const run = await cli('run', '--stage', 'local', '--input', '{}');
+    expect([run.code, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/^SUCCEEDED$/m);
+    const image = /new image (ami-[0-9a-f]+)/.exec(run.stdout)?.[1];
+    expect(image).toBeDefined();
+
+    const history = await cli('history', '--stage', 'local');
+    expect(history.code).toBe(0);
+    expect(history.stdout).toMatch(new RegExp(`web-prod\\s+SUCCEEDED\\s+\\S+\\s+${image}`));
+
+    const status = await cli('status', '--stage', 'local', '--family', 'web-prod');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain(`newest image   ${image}`);
+    expect(status.stdout).toMatch(/next run +\d{4}-\d\d-\d\d 02:00 UTC/);
+
+    const plan = await cli('plan', '--family', 'web-prod');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`keep\\s+${image}`));
+  }, 60_000);
+});
