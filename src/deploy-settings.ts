@@ -2,7 +2,7 @@
  * The stage's parameters (serverless.yml `params`, `--param`), checked when the stack is built rather than at
  * deploy or at 02:00: one line per problem, naming the parameter, what was given and what is expected. Pure:
  * infra/check-settings.cjs hands it the resolved parameters and the names given on the command line.
- * The execution-input settings (publish, bootTest, startOn's inputs) are checked with the input's own contract.
+ * The execution-input settings (publish, bootTest, prepare, distribute, startOn's inputs) are checked with the input's own contract.
  */
 import { nextRun } from './cli/next-run.ts';
 import { readConfig } from './config.ts';
@@ -32,6 +32,7 @@ const ENVIRONMENT: Record<string, string> = {
   bootTest: 'ROTATOR_BOOT_TEST',
   prepare: 'ROTATOR_PREPARE',
   prepareDocuments: 'ROTATOR_PREPARE_DOCUMENTS',
+  distribute: 'ROTATOR_DISTRIBUTE',
 };
 
 const unknownNames = (given: readonly string[], known: readonly string[]): string[] =>
@@ -138,7 +139,9 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
       ROTATOR_BOOT_TEST: value('bootTest'),
       ROTATOR_PREPARE: value('prepare'),
       ROTATOR_PREPARE_DOCUMENTS: value('prepareDocuments'),
+      ROTATOR_DISTRIBUTE: value('distribute'),
       ROTATOR_PUBLISH_PATH: env.ROTATOR_PUBLISH_PATH,
+      AWS_REGION: value('region'),
     });
   const sample = {
     family: family || 'web-prod',
@@ -150,6 +153,10 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
     problems.push(...contractProblems('bootTest', () => parseRotationRequest({ ...sample, publish: null, prepare: null }, contract())));
   if (value('prepare') !== '')
     problems.push(...contractProblems('prepare', () => parseRotationRequest({ ...sample, publish: null, bootTest: null }, contract())));
+  if (value('distribute') !== '')
+    problems.push(
+      ...contractProblems('distribute', () => parseRotationRequest({ ...sample, publish: null, bootTest: null, prepare: null }, contract())),
+    );
   problems.push(...startOnProblems(value('startOn'), sample.family, sample.instanceId, {}));
   return problems;
 };

@@ -85,7 +85,8 @@ export const checkDistribute = (
   fromDeployment: boolean,
 ): void => {
   const problems = value.regions.flatMap((r, i) => {
-    const at = `distribute.regions.${i}`;
+    // A deployment's setting is named from its own top (`regions.0`), as its schema's problems are.
+    const at = fromDeployment ? `regions.${i}` : `distribute.regions.${i}`;
     if (r.region === sourceRegion) return [`${at}.region: ${r.region} is the source region, where the image is made; list other regions`];
     if (fromDeployment) return [];
     const deployed = allowed?.regions.find((d) => d.region === r.region);

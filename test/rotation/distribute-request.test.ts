@@ -108,7 +108,7 @@ describe('the distribute field of the input', () => {
 
     expect(parse('{"regions": [{"region": "us-east-1"}]}')).toThrow(ConfigurationError);
     expect(parse('{"regions": [{"region": "us-east-1"}]}')).toThrow(
-      'ROTATOR_DISTRIBUTE: distribute.regions.0.region: us-east-1 is the source region',
+      'ROTATOR_DISTRIBUTE: regions.0.region: us-east-1 is the source region',
     );
     expect(parse('eu-west-1')).toThrow('ROTATOR_DISTRIBUTE: expected JSON such as {"regions": [{"region": "eu-west-1"}]}');
   });

@@ -36,6 +36,16 @@ describe('the stage parameters, checked before the stack is built', () => {
     ],
     ['a misspelt parameter name', { famliy: 'web-prod' }, '--param famliy: not a parameter of this stack; did you mean family?'],
     [
+      'a distribute that copies to the stack region itself',
+      { region: 'eu-west-1', distribute: '{"regions": [{"region": "eu-west-1"}]}' },
+      'distribute: regions.0.region: eu-west-1 is the source region, where the image is made; list other regions',
+    ],
+    [
+      'a distribute key of another region',
+      { distribute: '{"regions": [{"region": "eu-west-1", "kmsKeyId": "arn:aws:kms:us-east-1:111122223333:key/abc"}]}' },
+      'distribute: regions.0: kmsKeyId: expected a key in the region itself (a copy is encrypted with a key of its own region)',
+    ],
+    [
       'an e-mail without a domain',
       { alertEmail: 'oncall' },
       'alertEmail: "oncall" is not an e-mail address; expected one such as oncall@example.com',
