@@ -155,7 +155,9 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
     problems.push(...contractProblems('prepare', () => parseRotationRequest({ ...sample, publish: null, bootTest: null }, contract())));
   if (value('distribute') !== '')
     problems.push(
-      ...contractProblems('distribute', () => parseRotationRequest({ ...sample, publish: null, bootTest: null, prepare: null }, contract())),
+      ...contractProblems('distribute', () =>
+        parseRotationRequest({ ...sample, publish: null, bootTest: null, prepare: null }, contract()),
+      ),
     );
   problems.push(...startOnProblems(value('startOn'), sample.family, sample.instanceId, {}));
   return problems;

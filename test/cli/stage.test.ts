@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -36,7 +37,22 @@ const cli = async (...args: string[]) => {
   }
 };
 
+/** A command line as a shell splits it: words, and '...' kept whole. */
+const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
+
 describe('the local stage, driven through the binary over the protocols, as a person does', () => {
+  it("runs every command of the README's offline section as written, each ending well", async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf("## Try the operator's commands offline"), readme.indexOf('## First deploy'));
+    const commands = [...section.matchAll(/^npx ami-rotator (.+?)(?:\s+#.*)?$/gm)].map((m) => words(m[1] ?? ''));
+
+    expect(commands.map((c) => c[0])).toEqual(['run', 'history', 'status', 'plan']);
+    for (const command of commands) {
+      const result = await cli(...command);
+      expect([command.join(' '), result.code, result.stdout.length > 0]).toEqual([command.join(' '), 0, true]);
+    }
+  }, 90_000);
+
   it('runs a rotation, then shows it in history and status, and plans the family', async () => {
     const run = await cli('run', '--stage', 'local', '--input', '{}');
     expect([run.code, run.stderr]).toEqual([0, '']);

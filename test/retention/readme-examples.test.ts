@@ -6,7 +6,7 @@ import { planRetention } from '../../src/retention/plan.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { ACCOUNT, FAMILY, image, NOW } from '../support/images.ts';
 
-const readme = readFileSync('README.md', 'utf8');
+const readme = readFileSync('docs/retention.md', 'utf8');
 const section = readme.slice(readme.indexOf('Worked examples'), readme.indexOf('Whatever the policy'));
 const rows = [...section.matchAll(/^\| `([^`]+)` +\| (.+?) +\|$/gm)].map(([, policy = '', deleted = '']) => ({ policy, deleted }));
 

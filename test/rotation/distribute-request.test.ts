@@ -107,9 +107,7 @@ describe('the distribute field of the input', () => {
     const parse = (raw: string) => () => parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_DISTRIBUTE: raw }));
 
     expect(parse('{"regions": [{"region": "us-east-1"}]}')).toThrow(ConfigurationError);
-    expect(parse('{"regions": [{"region": "us-east-1"}]}')).toThrow(
-      'ROTATOR_DISTRIBUTE: regions.0.region: us-east-1 is the source region',
-    );
+    expect(parse('{"regions": [{"region": "us-east-1"}]}')).toThrow('ROTATOR_DISTRIBUTE: regions.0.region: us-east-1 is the source region');
     expect(parse('eu-west-1')).toThrow('ROTATOR_DISTRIBUTE: expected JSON such as {"regions": [{"region": "eu-west-1"}]}');
   });
 });

@@ -9,8 +9,8 @@ import { readConfig } from '../../src/config.ts';
 import { InvalidInputError } from '../../src/errors.ts';
 import { executionInputSchema, parseRotationRequest } from '../../src/rotation/request.ts';
 
-const readme = readFileSync('README.md', 'utf8');
-const table = readme.slice(readme.indexOf('## Execution input'), readme.indexOf('Examples to paste'));
+const readme = readFileSync('docs/input.md', 'utf8');
+const table = readme.slice(readme.indexOf('# Execution input'), readme.indexOf('Examples to paste'));
 const readmeFields = [...table.matchAll(/^\| `(\w+)` +\|/gm)].map((m) => m[1]);
 const config = readConfig({ ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_DEFAULT_INSTANCE_ID: 'i-0123456789abcdef0' });
 
