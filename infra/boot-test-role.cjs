@@ -6,25 +6,13 @@
 
 // IAM role names: 1 to 64 of letters, digits and +=,.@_- (IAM API Reference, CreateRole).
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
-const ACCOUNT = '${AWS::AccountId}';
-const arn = (service, resource, account = true) => ({
-  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:${account ? ACCOUNT : ''}:${resource}`,
-});
+const { arn, lambdaRole } = require('./lambda-role.cjs');
 const BOOT_TEST_TAG = 'ami-rotator:boot-test';
 
 const bootTestRole = (stage, instanceRole) => {
   if (instanceRole !== '' && !ROLE_NAME.test(instanceRole))
     throw new Error(`bootTestInstanceRole: expected the name of an IAM role (1 to 64 of letters, digits, +=,.@_-), got "${instanceRole}"`);
   const statements = [
-    {
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: {
-        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ami-rotator-${stage}-*:*`,
-      },
-    },
-    { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
     { Sid: 'ReadInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], Resource: '*' },
     {
       Sid: 'LaunchOnlyManagedImages',
@@ -110,16 +98,7 @@ const bootTestRole = (stage, instanceRole) => {
     });
   }
   return {
-    BootTestRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        },
-        Policies: [{ PolicyName: 'boot-test', PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
-      },
-    },
+    BootTestRole: lambdaRole(stage, 'boot-test', statements),
   };
 };
 

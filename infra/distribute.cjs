@@ -12,6 +12,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { parse } = require('yaml');
+const { lambdaRole } = require('./lambda-role.cjs');
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
 const HERE = '${AWS::Region}';
@@ -72,79 +73,54 @@ const imageArns = (region, type) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:${
 const copyImageRole = (stage, targets) => {
   const keys = targets.filter((t) => t.kmsKeyId);
   const destinations = targets.flatMap((t) => [imageArns(t.region, 'image'), imageArns(t.region, 'snapshot')]);
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      },
-      Policies: [
-        {
-          PolicyName: 'copy-image',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: {
-                  'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ami-rotator-${stage}-*:*`,
-                },
-              },
-              { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
-              // A retry whose client token EC2 no longer remembers finds this execution's copy by name.
-              { Effect: 'Allow', Action: 'ec2:DescribeImages', Resource: '*' },
-              ...(targets.length === 0
-                ? []
-                : [
-                    {
-                      Sid: 'CopyOnlyManagedImages',
-                      Effect: 'Allow',
-                      Action: 'ec2:CopyImage',
-                      Resource: imageArns(HERE, 'image'),
-                      Condition: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
-                    },
-                    {
-                      Sid: 'CopiesBornManaged',
-                      Effect: 'Allow',
-                      Action: 'ec2:CopyImage',
-                      Resource: destinations,
-                      Condition: { StringEquals: { 'aws:RequestTag/ami-rotator:managed': 'true' } },
-                    },
-                    {
-                      Sid: 'TagCopiesOnCreation',
-                      Effect: 'Allow',
-                      Action: 'ec2:CreateTags',
-                      Resource: destinations,
-                      Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage', 'aws:RequestTag/ami-rotator:managed': 'true' } },
-                    },
-                  ]),
-              ...keys.flatMap((t) => [
-                {
-                  Sid: `GrantForTheCopy${t.region.replaceAll('-', '')}`,
-                  Effect: 'Allow',
-                  Action: 'kms:CreateGrant',
-                  Resource: t.kmsKeyId,
-                  Condition: {
-                    StringEquals: { 'kms:ViaService': `ec2.${t.region}.amazonaws.com` },
-                    Bool: { 'kms:GrantIsForAWSResource': 'true' },
-                  },
-                },
-                {
-                  Sid: `EncryptTheCopy${t.region.replaceAll('-', '')}`,
-                  Effect: 'Allow',
-                  Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-                  Resource: t.kmsKeyId,
-                  Condition: { StringEquals: { 'kms:ViaService': `ec2.${t.region}.amazonaws.com` } },
-                },
-              ]),
-            ],
+  return lambdaRole(stage, 'copy-image', [
+    // A retry whose client token EC2 no longer remembers finds this execution's copy by name.
+    { Effect: 'Allow', Action: 'ec2:DescribeImages', Resource: '*' },
+    ...(targets.length === 0
+      ? []
+      : [
+          {
+            Sid: 'CopyOnlyManagedImages',
+            Effect: 'Allow',
+            Action: 'ec2:CopyImage',
+            Resource: imageArns(HERE, 'image'),
+            Condition: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
           },
+          {
+            Sid: 'CopiesBornManaged',
+            Effect: 'Allow',
+            Action: 'ec2:CopyImage',
+            Resource: destinations,
+            Condition: { StringEquals: { 'aws:RequestTag/ami-rotator:managed': 'true' } },
+          },
+          {
+            Sid: 'TagCopiesOnCreation',
+            Effect: 'Allow',
+            Action: 'ec2:CreateTags',
+            Resource: destinations,
+            Condition: { StringEquals: { 'ec2:CreateAction': 'CopyImage', 'aws:RequestTag/ami-rotator:managed': 'true' } },
+          },
+        ]),
+    ...keys.flatMap((t) => [
+      {
+        Sid: `GrantForTheCopy${t.region.replaceAll('-', '')}`,
+        Effect: 'Allow',
+        Action: 'kms:CreateGrant',
+        Resource: t.kmsKeyId,
+        Condition: {
+          StringEquals: { 'kms:ViaService': `ec2.${t.region}.amazonaws.com` },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
         },
-      ],
-    },
-  };
+      },
+      {
+        Sid: `EncryptTheCopy${t.region.replaceAll('-', '')}`,
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+        Resource: t.kmsKeyId,
+        Condition: { StringEquals: { 'kms:ViaService': `ec2.${t.region}.amazonaws.com` } },
+      },
+    ]),
+  ]);
 };
 
 /**

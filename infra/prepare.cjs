@@ -5,11 +5,7 @@
 // Command access based on tags"; Service Authorization Reference, AWS Systems Manager (SendCommand: document and
 // instance resources; GetCommandInvocation and DescribeInstanceInformation: no resource types).
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub variable, not a template literal
-const ACCOUNT = '${AWS::AccountId}';
-const arn = (service, resource, account = true) => ({
-  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:${account ? ACCOUNT : ''}:${resource}`,
-});
+const { arn, lambdaRole } = require('./lambda-role.cjs');
 // SSM document names: 3 to 128 of letters, digits, _ - . (Systems Manager API Reference, CreateDocument).
 const DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 
@@ -60,66 +56,41 @@ const prepareResources = (stage, listed) => {
         },
       },
     },
-    PrepareInstanceRole: {
-      Type: 'AWS::IAM::Role',
-      Properties: {
-        AssumeRolePolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        },
-        Policies: [
-          {
-            PolicyName: 'prepare-instance',
-            PolicyDocument: {
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                  Resource: {
-                    'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ami-rotator-${stage}-*:*`,
-                  },
-                },
-                { Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
-                // The concurrency guard: which rotations of this state machine are running.
-                {
-                  Sid: 'ListRotations',
-                  Effect: 'Allow',
-                  Action: 'states:ListExecutions',
-                  Resource: arn('states', `stateMachine:ami-rotator-${stage}`),
-                },
-                {
-                  Sid: 'ReadRotations',
-                  Effect: 'Allow',
-                  Action: 'states:DescribeExecution',
-                  Resource: arn('states', `execution:ami-rotator-${stage}:*`),
-                },
-                { Sid: 'ReadInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], Resource: '*' },
-                { Sid: 'IsItManaged', Effect: 'Allow', Action: 'ssm:DescribeInstanceInformation', Resource: '*' },
-                {
-                  Sid: 'OnlyOptedInInstances',
-                  Effect: 'Allow',
-                  Action: 'ssm:SendCommand',
-                  Resource: arn('ec2', 'instance/*'),
-                  Condition: { Null: { 'aws:ResourceTag/ami-rotator:family': 'false' } },
-                },
-                {
-                  Sid: 'OnlyThePrepareDocuments',
-                  Effect: 'Allow',
-                  Action: 'ssm:SendCommand',
-                  Resource: [
-                    arn('ssm', 'document/AWS-RunPatchBaseline', false),
-                    arn('ssm', `document/${cleanUp}`),
-                    ...documents.map((d) => arn('ssm', `document/${d}`)),
-                  ],
-                },
-                { Sid: 'ReadTheResult', Effect: 'Allow', Action: 'ssm:GetCommandInvocation', Resource: '*' },
-              ],
-            },
-          },
+    PrepareInstanceRole: lambdaRole(stage, 'prepare-instance', [
+      // The concurrency guard: which rotations of this state machine are running.
+      {
+        Sid: 'ListRotations',
+        Effect: 'Allow',
+        Action: 'states:ListExecutions',
+        Resource: arn('states', `stateMachine:ami-rotator-${stage}`),
+      },
+      {
+        Sid: 'ReadRotations',
+        Effect: 'Allow',
+        Action: 'states:DescribeExecution',
+        Resource: arn('states', `execution:ami-rotator-${stage}:*`),
+      },
+      { Sid: 'ReadInstances', Effect: 'Allow', Action: ['ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], Resource: '*' },
+      { Sid: 'IsItManaged', Effect: 'Allow', Action: 'ssm:DescribeInstanceInformation', Resource: '*' },
+      {
+        Sid: 'OnlyOptedInInstances',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: arn('ec2', 'instance/*'),
+        Condition: { Null: { 'aws:ResourceTag/ami-rotator:family': 'false' } },
+      },
+      {
+        Sid: 'OnlyThePrepareDocuments',
+        Effect: 'Allow',
+        Action: 'ssm:SendCommand',
+        Resource: [
+          arn('ssm', 'document/AWS-RunPatchBaseline', false),
+          arn('ssm', `document/${cleanUp}`),
+          ...documents.map((d) => arn('ssm', `document/${d}`)),
         ],
       },
-    },
+      { Sid: 'ReadTheResult', Effect: 'Allow', Action: 'ssm:GetCommandInvocation', Resource: '*' },
+    ]),
   };
 };
 

@@ -47,3 +47,19 @@ export const refuseUnrecognizedResponses = <T>(client: T): T => {
   );
   return client;
 };
+
+/**
+ * A client factory that makes one client per region and container, on first use: `region` is another region than
+ * the function's own (a copy's), or undefined for its own (`AWS_REGION`).
+ */
+export const perRegion = <C>(make: (region: { region?: string }) => C): ((region?: string) => C) => {
+  const clients = new Map<string | undefined, C>();
+  return (region) => {
+    let client = clients.get(region);
+    if (!client) {
+      client = make(region ? { region } : {});
+      clients.set(region, client);
+    }
+    return client;
+  };
+};

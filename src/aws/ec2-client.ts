@@ -1,9 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { traced } from '../lambda/tracer.ts';
-import { clientSettings } from './client-settings.ts';
+import { clientSettings, perRegion } from './client-settings.ts';
 import { countThrottles } from './throttles.ts';
-
-const clients = new Map<string | undefined, EC2Client>();
 
 /**
  * The one EC2 client of a Lambda container, created on first use and reused across invocations.
@@ -12,11 +10,4 @@ const clients = new Map<string | undefined, EC2Client>();
  * Its throttled answers are counted (the Ec2Throttles metric). `region`: a client signed for another region (a copy's), one per
  * region and container.
  */
-export const ec2Client = (region?: string): EC2Client => {
-  let client = clients.get(region);
-  if (!client) {
-    client = traced(countThrottles(new EC2Client({ ...clientSettings(), ...(region ? { region } : {}) })));
-    clients.set(region, client);
-  }
-  return client;
-};
+export const ec2Client = perRegion((region) => traced(countThrottles(new EC2Client({ ...clientSettings(), ...region }))));

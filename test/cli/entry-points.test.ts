@@ -56,6 +56,25 @@ describe('npm start', () => {
   });
 });
 
+describe('npm start with distribution, as a person runs it', () => {
+  const { POWERTOOLS_LOG_LEVEL: _silenced, ...asRun } = process.env;
+
+  it('copies to two regions at once, each labelled; and isolates the one whose copy fails, in one alert', async () => {
+    const distributed = await invoke('local/start.ts', ['--scenario', 'distribute'], asRun);
+    const failed = await invoke('local/start.ts', ['--scenario', 'copy-fails'], asRun);
+
+    expect(distributed.stdout).toMatch(/\] eu-west-1: CopyImage/);
+    expect(distributed.stdout).toMatch(/\] ap-southeast-2: CopyImage/);
+    expect(distributed.stdout).toMatch(
+      /^ {2}eu-west-1 +ami-[0-9a-f]+: copied; published parameter \/golden\/web-prod\/latest; pruned 3 of 6/m,
+    );
+    expect(distributed.stdout).toMatch(/^SUCCEEDED/m);
+    expect(failed.stdout).toContain('Subject: ami-rotator: web-prod rotated, copy failed in ap-southeast-2');
+    expect(failed.stdout).toMatch(/ap-southeast-2: FAILED at CheckImage: ImageCreationFailed: .*its copy was removed/);
+    expect(failed.stdout).toMatch(/^FAILED \(DistributionFailed\)/m);
+  });
+});
+
 describe('every command-line entry fails with one line and an exit code', () => {
   it('npm start with an input nested 5,000 levels deep says so in one line and exits 2, never a stack trace', async () => {
     const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
