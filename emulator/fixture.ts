@@ -61,6 +61,21 @@ const fixtureSchema = z.strictObject({
         snapshotIds: z.array(z.string()).optional(),
         tags,
         snapshotTags: tags,
+        /** Who may launch it: account ids, `all`, organization or OU ARNs (checked as ModifyImageAttribute checks them). */
+        launchPermissions: z
+          .array(
+            z.strictObject({
+              userId: z
+                .string()
+                .regex(/^\d{12}$/)
+                .optional(),
+              group: z.literal('all').optional(),
+              organizationArn: z.string().optional(),
+              organizationalUnitArn: z.string().optional(),
+            }),
+          )
+          .default([]),
+        lastLaunchedTime: z.iso.datetime().optional(),
       }),
     )
     .default([]),
@@ -222,6 +237,8 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
       stateReason: i.state === 'failed' ? { code: 'Client.InternalError', message: 'Client.InternalError' } : undefined,
       polls: 0,
       fate: 'available',
+      launchPermissions: i.launchPermissions.map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined))),
+      ...(i.lastLaunchedTime === undefined ? {} : { lastLaunchedTime: i.lastLaunchedTime }),
     });
   }
   for (const i of fixture.instances) {

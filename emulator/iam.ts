@@ -116,6 +116,9 @@ const ec2Checks = (
       return strings(q, 'ResourceId').flatMap((id) => one(at.byId(id), asked));
     }
     case 'DeregisterImage':
+    case 'ModifyImageAttribute':
+    case 'ResetImageAttribute':
+    case 'DescribeImageAttribute':
     case 'DisableImage':
     case 'EnableImage':
     case 'EnableImageDeprecation':

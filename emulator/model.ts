@@ -65,6 +65,10 @@ export interface Image {
   fate: ImageFate;
   /** A copy: where it was copied from (region and image), as DescribeImages' sourceImageId and sourceImageRegion say. */
   source?: { region: string; imageId: string };
+  /** Who may launch it besides its owner (ModifyImageAttribute launchPermission). */
+  launchPermissions: LaunchPermission[];
+  /** When it last launched an instance, in any account (DescribeImages' LastLaunchedTime); never when absent. */
+  lastLaunchedTime?: string;
   /** The ClientToken of the CopyImage that made it, and that request's parameters. */
   clientToken?: { token: string; request: string };
 }
@@ -185,4 +189,12 @@ export interface Alarm {
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   stateReason: string;
   stateUpdated: string;
+}
+
+/** One launch permission: an account, the group `all` (public), an organization or an organizational unit. */
+export interface LaunchPermission {
+  userId?: string;
+  group?: string;
+  organizationArn?: string;
+  organizationalUnitArn?: string;
 }

@@ -46,7 +46,7 @@ const imageXml = (image: Image) => ({
   imageState: image.state,
   imageOwnerId: image.ownerId,
   creationDate: image.creationDate,
-  isPublic: false,
+  isPublic: image.launchPermissions.some((p) => p.group === 'all'),
   architecture: 'x86_64',
   imageType: 'machine',
   name: image.name,
@@ -67,6 +67,7 @@ const imageXml = (image: Image) => ({
   ...(image.sourceInstanceId === undefined ? {} : { sourceInstanceId: image.sourceInstanceId }),
   ...(image.source === undefined ? {} : { sourceImageId: image.source.imageId, sourceImageRegion: image.source.region }),
   ...(image.stateReason === undefined ? {} : { stateReason: image.stateReason }),
+  ...(image.lastLaunchedTime === undefined ? {} : { lastLaunchedTime: image.lastLaunchedTime }),
 });
 
 const IMAGE_FILTERS: FilterSupport<Image> = {
@@ -111,6 +112,7 @@ const pendingImage = (imageId: string, name: string, description: string | undef
   stateReason: undefined,
   polls: 0,
   fate: ctx.faults.fateOf(name, ctx.options.region),
+  launchPermissions: [],
 });
 
 const createImage: Action = (q, ctx) => {
@@ -335,6 +337,8 @@ const settableTo =
         `The image ${image.imageId} is ${image.state}; only an image that is ${from} can be made ${to}.`,
       );
     image.state = to;
+    // DisableImage "removes all launch permissions from the AMI" (API reference): consumers lose access.
+    if (to === 'disabled') image.launchPermissions = [];
     return { return: true };
   };
 

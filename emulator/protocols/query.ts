@@ -9,6 +9,7 @@ import { imageActions } from '../actions/images.ts';
 import { instanceActions } from '../actions/instances.ts';
 import { launchTemplateActions } from '../actions/launch-templates.ts';
 import { referenceActions } from '../actions/references.ts';
+import { sharingActions } from '../actions/sharing.ts';
 import { snapshotActions } from '../actions/snapshots.ts';
 import { tagActions } from '../actions/tags.ts';
 import { ServiceError } from '../error-response.ts';
@@ -19,6 +20,7 @@ import { reply } from './reply.ts';
 
 export const EC2_ACTIONS: Actions<Query> = {
   ...imageActions,
+  ...sharingActions,
   ...instanceActions,
   ...snapshotActions,
   ...tagActions,
