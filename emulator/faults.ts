@@ -60,6 +60,8 @@ export interface FaultPlan {
   dropParameterWrites?: number;
   bootFates?: readonly BootFateRule[];
   commandOutcomes?: readonly CommandOutcomeRule[];
+  /** Images whose usage reports end in `error` instead of `available`. */
+  usageReportFates?: readonly { imageId: string; fate: 'error' }[];
   /** KMS key ARNs that are disabled: a copy encrypted with one fails, as EC2 reports it (the image ends failed). */
   disabledKeys?: readonly string[];
   seed?: number;
@@ -84,7 +86,9 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   if (!isList(rules, (r) => typeof r.code === 'string')) return 'rules: expected a list of {code, actions?, params?, rate?, times?, when?}';
   if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
     return 'imageFates: expected a list of {nameContains, fate, region?}';
-  const { disabledKeys } = plan as Record<string, unknown>;
+  const { disabledKeys, usageReportFates } = plan as Record<string, unknown>;
+  if (!isList(usageReportFates, (f) => typeof f.imageId === 'string' && f.fate === 'error'))
+    return 'usageReportFates: expected a list of {imageId, fate: error}';
   if (disabledKeys !== undefined && !(Array.isArray(disabledKeys) && disabledKeys.every((k) => typeof k === 'string')))
     return 'disabledKeys: expected a list of KMS key ARNs';
   const { bootFates, commandOutcomes } = plan as Record<string, unknown>;
@@ -187,6 +191,10 @@ export class Faults {
       this.plan.imageFates?.find((rule) => imageName.includes(rule.nameContains) && (rule.region === undefined || rule.region === region))
         ?.fate ?? 'available'
     );
+  }
+
+  usageReportFateOf(imageId: string): 'available' | 'error' {
+    return this.plan.usageReportFates?.some((f) => f.imageId === imageId) ? 'error' : 'available';
   }
 
   keyDisabled(keyArn: string): boolean {

@@ -105,6 +105,16 @@ const fixtureSchema = z.strictObject({
     .array(z.strictObject({ name: z.string(), value: z.string(), dataType: z.enum(['text', 'aws:ec2:image']).default('text') }))
     .default([]),
   launchConfigurations: z.array(z.strictObject({ name: z.string(), imageId: z.string() })).default([]),
+  // Other accounts' instances and launch templates that use this account's images: what AMI usage reports count.
+  consumers: z
+    .array(
+      z.strictObject({
+        accountId: z.string().regex(/^\d{12}$/),
+        instances: z.array(z.string()).default([]),
+        launchTemplates: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
   // KMS keys of this region, by key id (AWS KMS Developer Guide, "Key identifiers": a key id of 1 to 128 of
   // a-zA-Z0-9-) with their key policy; absent, the default key policy ("Default key policy": the account may
   // use IAM policies to allow access to the key).
@@ -284,6 +294,11 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
   }
   for (const a of fixture.alarms) {
     store.alarms.set(a.name, { ...a, arn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${a.name}`, stateUpdated: at });
+  }
+  for (const c of fixture.consumers) {
+    for (const imageId of c.instances) store.consumerUses.push({ accountId: c.accountId, resourceType: 'ec2:Instance', imageId });
+    for (const imageId of c.launchTemplates)
+      store.consumerUses.push({ accountId: c.accountId, resourceType: 'ec2:LaunchTemplate', imageId });
   }
   for (const k of fixture.kmsKeys) store.kmsKeys.set(k.keyId, { policy: k.policy ?? defaultKeyPolicy(ACCOUNT_ID) });
   for (const r of fixture.recycleBinRules) {

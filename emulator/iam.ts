@@ -117,6 +117,7 @@ const ec2Checks = (
     }
     case 'DeregisterImage':
     case 'ModifyImageAttribute':
+    case 'CreateImageUsageReport':
     case 'ResetImageAttribute':
     case 'DescribeImageAttribute':
     case 'DisableImage':

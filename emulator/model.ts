@@ -198,3 +198,30 @@ export interface LaunchPermission {
   organizationArn?: string;
   organizationalUnitArn?: string;
 }
+
+/** An AMI usage report (CreateImageUsageReport): how other accounts use one image, by resource type. */
+export interface UsageReport {
+  reportId: string;
+  imageId: string;
+  resourceTypes: string[];
+  accountIds: string[];
+  state: 'pending' | 'available' | 'error';
+  /** Why it is in `error` (a string, as ImageUsageReportStateReason is). */
+  stateReason?: string;
+  creationTime: string;
+  expirationTime: string;
+  /** How many describes have seen it pending. */
+  looks: number;
+  fate: 'available' | 'error';
+  tags: { key: string; value: string }[];
+  clientToken?: string;
+  /** Per account and resource type, how many of its resources refer to the image (once available). */
+  entries: { accountId: string; resourceType: string; usageCount: number }[];
+}
+
+/** Another account's instance or launch template that refers to one of this account's images (a consumer's). */
+export interface ConsumerUse {
+  accountId: string;
+  resourceType: 'ec2:Instance' | 'ec2:LaunchTemplate';
+  imageId: string;
+}

@@ -3,6 +3,7 @@ import { ServiceError } from './error-response.ts';
 import type {
   Alarm,
   AutoScalingGroup,
+  ConsumerUse,
   Image,
   Instance,
   LaunchConfiguration,
@@ -12,6 +13,7 @@ import type {
   Schedule,
   Snapshot,
   SsmParameter,
+  UsageReport,
 } from './model.ts';
 
 export const ACCOUNT_ID = '123456789012';
@@ -53,6 +55,10 @@ export class Store {
   readonly recycleBinRules = new Map<string, RecycleBinRule>();
   /** KMS keys, by key id, with their key policy. */
   readonly kmsKeys = new Map<string, { policy: Record<string, unknown> }>();
+  /** AMI usage reports, by report id. */
+  readonly usageReports = new Map<string, UsageReport>();
+  /** Other accounts' instances and launch templates that use this account's images (what usage reports count). */
+  readonly consumerUses: ConsumerUse[] = [];
   /** EventBridge Scheduler's schedules, by `group/name`. */
   readonly schedules = new Map<string, Schedule>();
   readonly alarms = new Map<string, Alarm>();
@@ -71,6 +77,7 @@ export class Store {
       this.commands,
       this.recycleBinRules,
       this.kmsKeys,
+      this.usageReports,
       this.schedules,
       this.alarms,
       this.autoScalingGroups,
@@ -78,6 +85,7 @@ export class Store {
       this.deregisteredImages,
     ])
       map.clear();
+    this.consumerUses.length = 0;
   }
 
   newId(kind: IdKind | 'vol'): string {

@@ -12,6 +12,7 @@ import { referenceActions } from '../actions/references.ts';
 import { sharingActions } from '../actions/sharing.ts';
 import { snapshotActions } from '../actions/snapshots.ts';
 import { tagActions } from '../actions/tags.ts';
+import { usageReportActions } from '../actions/usage-reports.ts';
 import { ServiceError } from '../error-response.ts';
 import { parseQuery, type Query } from '../query.ts';
 import type { RecordedRequest, Serve } from '../serve.ts';
@@ -21,6 +22,7 @@ import { reply } from './reply.ts';
 export const EC2_ACTIONS: Actions<Query> = {
   ...imageActions,
   ...sharingActions,
+  ...usageReportActions,
   ...instanceActions,
   ...snapshotActions,
   ...tagActions,
