@@ -20,7 +20,7 @@ import { type ImageDecision, type PlanContext, planRetention, usageCandidates } 
 import { readRecycleBinRules } from './recycle-bin.ts';
 import { assessRecycleBin, type RecycleBinAssessment } from './recycle-bin-assessment.ts';
 import { planStages, type StageDecision } from './staging.ts';
-import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
+import { lookUpUsage, summarizeUsage, type UsageSummary, withSharedUses } from './usage.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   /** Orphaned snapshots younger than this are left alone. */
@@ -60,7 +60,7 @@ export interface PruneClients {
 export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const candidates = usageCandidates(inventory, settings);
-  const usage = await lookUpUsage(ec2, autoScaling, candidates);
+  const usage = withSharedUses(await lookUpUsage(ec2, autoScaling, candidates), inventory);
   const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
     now: settings.now,

@@ -18,6 +18,11 @@ export const TAG = {
   /** On a copy in another region (distribute): the image it was copied from, and that image's region. */
   copiedFrom: 'ami-rotator:copied-from',
   sourceRegion: 'ami-rotator:source-region',
+  /**
+   * On an image shared with other accounts (set before it is shared, by the publish step; by a person for an image
+   * shared by hand): their use of it cannot be seen by DescribeImageReferences, so it counts as in use.
+   */
+  shared: 'ami-rotator:shared',
   /** Set by a person to keep an image whatever the policy says. */
   keep: 'ami-rotator:keep',
 } as const;

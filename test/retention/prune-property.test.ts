@@ -11,7 +11,9 @@ import { type NightAction, type NightPolicy, type NightSpec, oracleNight } from 
 
 const emulator = useEmulator();
 
-type Use = 'none' | 'stopped instance' | 'default template version' | 'old template version' | 'parameter';
+/** An account the family's images are shared with, whose instances launch them. */
+const CONSUMER = '111122223333';
+type Use = 'none' | 'stopped instance' | 'default template version' | 'old template version' | 'parameter' | 'another account';
 type Generated = NightSpec & { use: Use; keepSpelling: string; disabledDaysAgo: number | undefined };
 
 const DAY = 86_400_000;
@@ -28,7 +30,16 @@ const spec = fc.record({
   keep: fc.constantFrom(false, false, false, false, true),
   keepSpelling: fc.constantFrom('true', 'TRUE', 'True'),
   deregistrationProtected: fc.constantFrom(false, false, false, false, false, false, true),
-  use: fc.constantFrom<Use>('none', 'none', 'none', 'stopped instance', 'default template version', 'old template version', 'parameter'),
+  use: fc.constantFrom<Use>(
+    'none',
+    'none',
+    'none',
+    'stopped instance',
+    'default template version',
+    'old template version',
+    'parameter',
+    'another account',
+  ),
   disabledDaysAgo: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
   deprecated: fc.constantFrom(false, false, false, true),
   failedTest: fc.constantFrom(false, false, false, false, false, true),
@@ -62,11 +73,14 @@ const accountOf = (specs: readonly Generated[]): Fixture => {
       state: s.state as 'available',
       ownerId: s.ownerId,
       deregistrationProtection: s.deregistrationProtected,
+      ...(s.use === 'another account' ? { launchPermissions: [{ userId: CONSUMER }] } : {}),
       ...(s.deprecated ? { deprecationTime: '2027-06-01T00:00:00.000Z' } : {}),
       tags: {
         ...(s.managed ? { [TAG.managed]: 'true' } : {}),
         [TAG.family]: s.family,
         ...(s.keep ? { [TAG.keep]: s.keepSpelling } : {}),
+        // Shared with a consumer account, whose instances DescribeImageReferences cannot see.
+        ...(s.use === 'another account' ? { [TAG.shared]: 'true' } : {}),
         ...(s.failedTest ? { [TAG.status]: 'boot-test-failed' } : {}),
         ...(s.state === 'disabled' && s.disabledDaysAgo !== undefined
           ? { [TAG.disabledAt]: new Date(NOW.getTime() - s.disabledDaysAgo * DAY).toISOString() }
@@ -84,6 +98,7 @@ const accountOf = (specs: readonly Generated[]): Fixture => {
       })),
     ],
     parameters: used('parameter').map((value, n) => ({ name: `/golden/pinned-${n}`, value })),
+    consumers: [{ accountId: CONSUMER, instances: used('another account') }],
   } as Fixture;
 };
 
