@@ -18,7 +18,9 @@ const publishedNote = (value: unknown): string => {
   const published = obj(value);
   const parameter = obj(published.parameter);
   const templates = (published.launchTemplates as { template: string; version: number; isDefault: boolean }[] | undefined) ?? [];
+  const shared = (published.sharedWith as string[] | undefined) ?? [];
   return [
+    ...(shared.length ? [`shared with ${shared.join(', ')}`] : []),
     ...(parameter.name ? [`parameter ${parameter.name}`] : []),
     ...templates.map((t) => `launch template ${t.template} version ${t.version}${t.isDefault ? ' (default)' : ''}`),
   ].join(', ');

@@ -11,6 +11,7 @@ import type { Fixture } from '../emulator/fixture.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
+import { TAG } from '../src/rotation/tags.ts';
 import { localIam } from './clients.ts';
 import {
   DEMO_DISTRIBUTE,
@@ -122,6 +123,27 @@ const SCENARIOS: Record<string, Scenario> = {
     input: baseInput,
     distribute: true,
     faults: { disabledKeys: [DEMO_KEY_ARN] },
+  },
+  share: {
+    about:
+      'share the new image with two accounts and an OU before publishing it; an expired image shared earlier is kept, as its consumers may launch it',
+    input: {
+      ...baseInput,
+      distribute: {
+        share: {
+          accounts: ['111122223333', '444455556666'],
+          organizationalUnits: ['arn:aws:organizations::123456789012:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56'],
+        },
+      },
+    },
+    account: (account) => ({
+      ...account,
+      images: account.images?.map((i) =>
+        i.imageId === 'ami-0d000000000000010'
+          ? { ...i, tags: { ...i.tags, [TAG.shared]: 'true' }, launchPermissions: [{ userId: '111122223333' }] }
+          : i,
+      ),
+    }),
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',

@@ -17,6 +17,8 @@ export interface FamilyStatus {
     | {
         parameter: { name: string; imageId: string } | null;
         launchTemplates: { template: string; version: number; isDefault: boolean }[];
+        /** With whom that rotation shared its image (launch permissions); empty: no one. */
+        sharedWith: string[];
         by: string;
         at: string;
       }
@@ -66,7 +68,9 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
   const publishing = ran.find(
     (e) =>
       e.status === 'SUCCEEDED' &&
-      (dig(e.output, 'published', 'parameter') != null || (dig(e.output, 'published', 'launchTemplates') as unknown[] | undefined)?.length),
+      (dig(e.output, 'published', 'parameter') != null ||
+        (dig(e.output, 'published', 'launchTemplates') as unknown[] | undefined)?.length ||
+        (dig(e.output, 'published', 'sharedWith') as unknown[] | undefined)?.length),
   );
   const failure = ran.find((e) => FAILED.has(e.status));
   // The copies are in the output of the last rotation that copied (src/workflow/contract.ts, RegionOutcome).
@@ -105,6 +109,7 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
         ? {
             parameter: published.parameter ?? null,
             launchTemplates: published.launchTemplates ?? [],
+            sharedWith: (dig(publishing.output, 'published', 'sharedWith') as string[] | undefined) ?? [],
             by: publishing.name,
             at: (publishing.stopDate ?? publishing.startDate).toISOString(),
           }
@@ -165,6 +170,7 @@ export const renderStatus = (status: StageStatus): string => {
       ? [
           ...(f.published.parameter ? [`${f.published.parameter.name} = ${f.published.parameter.imageId}`] : []),
           ...f.published.launchTemplates.map((t) => `${t.template} version ${t.version}${t.isDefault ? ' (default)' : ''}`),
+          ...(f.published.sharedWith.length ? [`shared with ${f.published.sharedWith.join(', ')}`] : []),
         ].join(', ')
       : undefined;
     return [

@@ -16,6 +16,8 @@ export interface PublishResult {
   /** Null when no parameter is published (always present: the AMI Rotated event reads it). */
   parameter: { name: string; imageId: string } | null;
   launchTemplates: { template: string; version: number; isDefault: boolean }[];
+  /** The accounts, organizations and OUs the image was shared with before it was published; absent: no one. */
+  sharedWith?: string[];
   /** Read-backs of the parameter so far, and the wait before the next one. */
   checks: number;
   nextWaitSeconds: number;

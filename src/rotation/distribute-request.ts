@@ -9,7 +9,7 @@
 import * as z from 'zod/mini';
 import { ConfigurationError, InvalidInputError } from '../errors.ts';
 import type { RetentionPolicy } from '../retention/policy.ts';
-import { type Publish, publishSchema } from './publish-request.ts';
+import { type Publish, publishSchema, shareSchema } from './publish-request.ts';
 import { retentionSchema } from './retention-request.ts';
 
 /** How many regions one image is copied to at most: the Map state runs them all at once. */
@@ -36,8 +36,9 @@ const regionSchema = z
       ),
       publish: z.optional(z.nullable(publishSchema)),
       retention: z.optional(retentionSchema),
+      share: z.optional(z.nullable(shareSchema)),
     },
-    { error: 'expected {region, kmsKeyId?, publish?, retention?}' },
+    { error: 'expected {region, kmsKeyId?, publish?, retention?, share?}' },
   )
   .check(
     z.refine(
@@ -48,13 +49,17 @@ const regionSchema = z
 
 export const distributeSchema = z.strictObject(
   {
-    regions: z.array(regionSchema, { error: 'expected a list of regions such as [{"region": "eu-west-1"}]' }).check(
-      z.minLength(1, 'expected at least one region (null copies nowhere)'),
-      z.maxLength(MAX_REGIONS, `expected at most ${MAX_REGIONS} regions`),
-      z.refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, 'expected each region once'),
+    regions: z.optional(
+      z.array(regionSchema, { error: 'expected a list of regions such as [{"region": "eu-west-1"}]' }).check(
+        z.minLength(1, 'expected at least one region (null copies nowhere)'),
+        z.maxLength(MAX_REGIONS, `expected at most ${MAX_REGIONS} regions`),
+        z.refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, 'expected each region once'),
+      ),
     ),
+    /** With whom every region's image is shared (a region's own `share` overrides it there). */
+    share: z.optional(shareSchema),
   },
-  { error: 'expected an object with regions, such as {"regions": [{"region": "eu-west-1"}]}' },
+  { error: 'expected an object with regions and/or share, such as {"regions": [{"region": "eu-west-1"}]}' },
 );
 
 /** One region the new image is copied to, as every later step receives it. */
@@ -71,7 +76,7 @@ export interface Distribution {
 }
 
 export type DistributeValue = z.infer<typeof distributeSchema>;
-export type RegionValue = DistributeValue['regions'][number];
+export type RegionValue = NonNullable<DistributeValue['regions']>[number];
 
 /**
  * What the deployment allows: its own setting's regions and keys, or none. An input's region must be one of them
@@ -84,15 +89,15 @@ export const checkDistribute = (
   sourceRegion: string | undefined,
   fromDeployment: boolean,
 ): void => {
-  const problems = value.regions.flatMap((r, i) => {
+  const problems = (value.regions ?? []).flatMap((r, i) => {
     // A deployment's setting is named from its own top (`regions.0`), as its schema's problems are.
     const at = fromDeployment ? `regions.${i}` : `distribute.regions.${i}`;
     if (r.region === sourceRegion) return [`${at}.region: ${r.region} is the source region, where the image is made; list other regions`];
     if (fromDeployment) return [];
-    const deployed = allowed?.regions.find((d) => d.region === r.region);
+    const deployed = allowed?.regions?.find((d) => d.region === r.region);
     if (!deployed)
       return [
-        `${at}.region: expected one of this deployment's regions (${allowed?.regions.map((d) => d.region).join(', ') || 'none: set the distribute parameter'}), got ${r.region}: its roles may copy to no other`,
+        `${at}.region: expected one of this deployment's regions (${allowed?.regions?.map((d) => d.region).join(', ') || 'none: set the distribute parameter'}), got ${r.region}: its roles may copy to no other`,
       ];
     if (r.kmsKeyId !== undefined && r.kmsKeyId !== deployed.kmsKeyId)
       return [`${at}.kmsKeyId: expected this deployment's key for ${r.region} (${deployed.kmsKeyId ?? 'none'}): its role may use no other`];

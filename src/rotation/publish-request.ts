@@ -31,6 +31,54 @@ const launchTemplate = z
     { error: 'expected {id or name, setDefault?}' },
   )
   .check(z.refine((t) => (t.id === undefined) !== (t.name === undefined), 'expected exactly one of id and name'));
+// Launch permissions (ModifyImageAttribute, LaunchPermission): account ids, organization and OU ARNs as AWS
+// Organizations writes them. At most 200 accounts: what one AMI usage report can ask about (CreateImageUsageReport).
+const ACCOUNT_ID = /^\d{12}$/;
+const ORGANIZATION_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:organization\/o-[a-z0-9]{10,32}$/;
+const OU_ARN = /^arn:aws[a-z-]*:organizations::\d{12}:ou\/o-[a-z0-9]{10,32}\/ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+const listOf = (pattern: RegExp, expected: string, max: number) =>
+  z.optional(
+    z
+      .array(z.string({ error: `expected ${expected}` }).check(z.regex(pattern, `expected ${expected}`)), {
+        error: `expected a list of ${expected}`,
+      })
+      .check(z.maxLength(max, `expected at most ${max}`)),
+  );
+export const shareSchema = z
+  .strictObject(
+    {
+      accounts: listOf(ACCOUNT_ID, 'account ids of 12 digits', 200),
+      organizations: listOf(
+        ORGANIZATION_ARN,
+        'organization ARNs such as arn:aws:organizations::111122223333:organization/o-exampleorgid',
+        10,
+      ),
+      organizationalUnits: listOf(
+        OU_ARN,
+        'OU ARNs such as arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-examplerootid-exampleouid',
+        50,
+      ),
+    },
+    { error: 'expected {accounts?, organizations?, organizationalUnits?}' },
+  )
+  .check(
+    z.refine(
+      (s) => (s.accounts?.length ?? 0) + (s.organizations?.length ?? 0) + (s.organizationalUnits?.length ?? 0) > 0,
+      'expected at least one account, organization or OU (null shares with no one)',
+    ),
+  );
+
+/** With whom an image is shared: launch permissions for these accounts, organizations and OUs. */
+export interface Share {
+  accounts: string[];
+  organizations: string[];
+  organizationalUnits: string[];
+}
+export const toShare = (value: z.infer<typeof shareSchema> | null | undefined): Share | undefined =>
+  value == null
+    ? undefined
+    : { accounts: value.accounts ?? [], organizations: value.organizations ?? [], organizationalUnits: value.organizationalUnits ?? [] };
+
 export const publishSchema = z.strictObject(
   {
     parameter: z.optional(parameterName),
@@ -46,6 +94,8 @@ export const publishSchema = z.strictObject(
 export interface Publish {
   parameter?: string;
   launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
+  /** With whom the image is shared before it is published (`distribute.share`); absent: no one. */
+  share?: Share;
 }
 
 /** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */

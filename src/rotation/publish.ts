@@ -7,8 +7,10 @@
 import { createHash } from 'node:crypto';
 import {
   CreateLaunchTemplateVersionCommand,
+  CreateTagsCommand,
   DescribeLaunchTemplatesCommand,
   type EC2Client,
+  ModifyImageAttributeCommand,
   ModifyLaunchTemplateCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeParametersCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
@@ -18,7 +20,7 @@ import { awsErrorCode } from '../aws/failures.ts';
 import { PublishFailedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
 import { CONFIRM_WAIT_SECONDS, currentValue, type PublishResult } from './confirm-publish.ts';
 import type { ExecutionRef } from './naming.ts';
-import type { Publish } from './request.ts';
+import type { Publish, Share } from './publish-request.ts';
 import { fromEc2Tags, TAG } from './tags.ts';
 
 const templateLabel = (t: Publish['launchTemplates'][number]) => t.id ?? t.name ?? '';
@@ -63,6 +65,27 @@ export const checkPublishTargets = async (clients: { ec2: EC2Client; ssm: SSMCli
   if (problems.length > 0) throw new PublishTargetInvalidError(`Cannot publish: ${problems.join('; ')}`);
 };
 
+/**
+ * Shares the image: first tagged `ami-rotator:shared=true` (so that no prune retires it, even if the Lambda dies
+ * between the two calls), then launch permission for each account, organization and OU (ModifyImageAttribute,
+ * which keeps each permission once: a retry adds nothing twice). Launching needs no snapshot permission; a consumer
+ * that copies the image needs createVolumePermission on its snapshots, not given here (docs/distribution.md).
+ */
+const shareImage = async (ec2: EC2Client, imageId: string, share: Share): Promise<string[]> => {
+  await ec2Call(`tag image ${imageId} as shared`, () =>
+    ec2.send(new CreateTagsCommand({ Resources: [imageId], Tags: [{ Key: TAG.shared, Value: 'true' }] })),
+  );
+  const add = [
+    ...share.accounts.map((UserId) => ({ UserId })),
+    ...share.organizations.map((OrganizationArn) => ({ OrganizationArn })),
+    ...share.organizationalUnits.map((OrganizationalUnitArn) => ({ OrganizationalUnitArn })),
+  ];
+  await ec2Call(`share image ${imageId}`, () =>
+    ec2.send(new ModifyImageAttributeCommand({ ImageId: imageId, LaunchPermission: { Add: add } })),
+  );
+  return [...share.accounts, ...share.organizations, ...share.organizationalUnits];
+};
+
 /** A ClientToken per execution and template: a retried call makes no second version (at most 128 characters). */
 const clientToken = (execution: ExecutionRef, template: string) =>
   `ami-rotator-${createHash('sha256').update(`${execution.id}\n${template}`).digest('hex').slice(0, 40)}`;
@@ -82,6 +105,10 @@ export const publishImage = async (
     confirmed: !publish.parameter,
   };
   try {
+    if (publish.share) {
+      result.sharedWith = await shareImage(clients.ec2, image.imageId, publish.share);
+      done.push(`shared with ${result.sharedWith.join(', ')}`);
+    }
     if (publish.parameter) {
       // Already the value (a retried step): no second write.
       if ((await currentValue(clients.ssm, publish.parameter)) !== image.imageId) {

@@ -12,7 +12,7 @@ import { type BootTest, bootTestSchema, toBootTest } from './boot-test-request.t
 import { checkDistribute, type Distribution, distributeSchema } from './distribute-request.ts';
 import { FAMILY_PATTERN, FAMILY_RULE } from './family.ts';
 import { type Prepare, prepareSchema, toPrepare } from './prepare-request.ts';
-import { type Publish, publishSchema, toPublish } from './publish-request.ts';
+import { type Publish, publishSchema, type Share, toPublish, toShare } from './publish-request.ts';
 import { mergeRetention, retentionSchema } from './retention-request.ts';
 import { RESERVED_TAG_PREFIX } from './tags.ts';
 
@@ -158,9 +158,14 @@ const prepareSetting = (raw: string | undefined) => jsonSetting('ROTATOR_PREPARE
 const distributeSetting = (raw: string | undefined) =>
   jsonSetting('ROTATOR_DISTRIBUTE', raw, distributeSchema, '{"regions": [{"region": "eu-west-1"}]}');
 
+/** Publishing with sharing: an image shared with no parameter or template to publish is still handed on (shared). */
+const sharedPublish = (publish: Publish | undefined, share: Share | undefined): Publish | undefined =>
+  share === undefined ? publish : { ...(publish ?? { launchTemplates: [] }), share };
+
 /**
  * The regions to copy to, from the input or (`fromDeployment`) the deployment's setting, each with its publishing
- * (its own, or else the source's parameter under the same name, null for none) and its retention over the family's.
+ * (its own, or else the source's parameter under the same name, null for none), its sharing (its own, or else
+ * `distribute.share`; null for none) and its retention over the family's. Undefined when it copies nowhere.
  */
 const distributeOf = (
   value: z.infer<typeof distributeSchema> | null | undefined,
@@ -170,6 +175,7 @@ const distributeOf = (
 ): Distribution | undefined => {
   if (value == null) return undefined;
   checkDistribute(value, distributeSetting(config.distribute), config.region, fromDeployment);
+  if (!value.regions) return undefined;
   return {
     regions: value.regions.map((r, i) => {
       const at = { field: `distribute.regions.${i}.publish`, setting: 'ROTATOR_DISTRIBUTE', inSetting: `regions.${i}.publish.` };
@@ -182,7 +188,7 @@ const distributeOf = (
       return {
         region: r.region,
         ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
-        ...withPublish(publish),
+        ...withPublish(sharedPublish(publish, r.share === undefined ? toShare(value.share) : toShare(r.share))),
         retention: mergeRetention(family.retention, r.retention),
       };
     }),
@@ -295,11 +301,11 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     value.publish === undefined
       ? toPublish(publishSetting(config.publish), config.publishPath, true)
       : toPublish(value.publish, config.publishPath, false);
-  // The input's distribute replaces the deployment's (among its regions and keys); null copies nowhere.
-  const distribute =
-    value.distribute === undefined
-      ? distributeOf(distributeSetting(config.distribute), config, true, { retention, publish })
-      : distributeOf(value.distribute, config, false, { retention, publish });
+  // The input's distribute replaces the deployment's (among its regions and keys); null copies and shares nowhere.
+  const distributeValue = value.distribute === undefined ? distributeSetting(config.distribute) : value.distribute;
+  const distribute = distributeOf(distributeValue, config, value.distribute === undefined, { retention, publish });
+  // The source region's image is shared as `distribute.share` says, before it is published.
+  const sourcePublish = sharedPublish(publish, toShare(distributeValue?.share));
   return {
     family,
     instanceId,
@@ -310,7 +316,7 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
     dryRun: value.dryRun ?? false,
     onConflict: value.onConflict ?? 'fail',
     wait: config.wait,
-    ...withPublish(publish),
+    ...withPublish(sourcePublish),
     // The input's bootTest replaces the deployment's; null tests nothing.
     ...withBootTest(
       value.bootTest === undefined ? bootTestSetting(config.bootTest) : value.bootTest === null ? undefined : toBootTest(value.bootTest),

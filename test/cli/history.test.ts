@@ -267,6 +267,14 @@ describe('the status of a stage', () => {
     );
   });
 
+  it('says with whom the newest image was shared, even by a rotation that published nothing else', () => {
+    const output = { image: { imageId: 'ami-0new' }, published: { parameter: null, launchTemplates: [], sharedWith: ['111122223333'] } };
+    const shown = status([execution('shared', '2026-11-23T02:00:00Z', { output })], [image('ami-0new', '2026-11-23T02:00:00Z')], 'web');
+
+    expect(shown.families[0]?.published?.sharedWith).toEqual(['111122223333']);
+    expect(renderStatus(shown)).toContain('  published      shared with 111122223333 (by shared,');
+  });
+
   it("shows each region's copy and what it published there, from the last rotation that copied", () => {
     const copied = {
       image: { imageId: 'ami-0src' },

@@ -111,3 +111,49 @@ describe('the distribute field of the input', () => {
     expect(parse('eu-west-1')).toThrow('ROTATOR_DISTRIBUTE: expected JSON such as {"regions": [{"region": "eu-west-1"}]}');
   });
 });
+
+describe('the share field of distribute', () => {
+  const ACCOUNT_A = '111122223333';
+  const OU = 'arn:aws:organizations::123456789012:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56';
+
+  it('shares the source region image before it is published, and each copy unless its region says otherwise', () => {
+    const request = parseRotationRequest(
+      {
+        distribute: {
+          share: { accounts: [ACCOUNT_A], organizationalUnits: [OU] },
+          regions: [{ region: 'eu-west-1' }, { region: 'ap-southeast-2', kmsKeyId: KEY, share: null }],
+        },
+      },
+      config,
+    );
+    const shared = { accounts: [ACCOUNT_A], organizations: [], organizationalUnits: [OU] };
+
+    expect(request.publish?.share).toEqual(shared);
+    expect(request.distribute?.regions[0]?.publish?.share).toEqual(shared);
+    expect(request.distribute?.regions[1]?.publish?.share).toBeUndefined();
+  });
+
+  it('shares without copying, and without anything else to publish', () => {
+    const request = parseRotationRequest({ publish: null, distribute: { share: { accounts: [ACCOUNT_A] } } }, config);
+
+    expect(request.distribute).toBeUndefined();
+    expect(request.publish).toEqual({ launchTemplates: [], share: { accounts: [ACCOUNT_A], organizations: [], organizationalUnits: [] } });
+  });
+
+  it.each([
+    ['an account id of 11 digits', { accounts: ['11112222333'] }, 'distribute.share.accounts.0: expected account ids of 12 digits'],
+    [
+      'an OU id instead of its ARN',
+      { organizationalUnits: ['ou-ab12-cd34ef56'] },
+      'distribute.share.organizationalUnits.0: expected OU ARNs',
+    ],
+    ['no one', {}, 'distribute.share: expected at least one account, organization or OU (null shares with no one)'],
+    [
+      '201 accounts',
+      { accounts: Array.from({ length: 201 }, (_, n) => String(100000000000 + n)) },
+      'distribute.share.accounts: expected at most 200',
+    ],
+  ])('refuses %s, naming the field', (_what, share, problem) => {
+    expect(problemsOf({ distribute: { share } }).some((p) => p.startsWith(problem))).toBe(true);
+  });
+});

@@ -809,6 +809,47 @@ const ROLES: Row[] = [
       resourcePolicy: DEFAULT_KEY_POLICY,
     },
   ],
+  // Sharing (distribute.share): launch permissions only on managed images, marked shared first.
+  [
+    'publish: shares a managed image',
+    'Allowed',
+    { principal: 'PublishImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
+  ],
+  [
+    'publish: never shares an image that is not managed',
+    'Denied',
+    { principal: 'PublishImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: {} },
+  ],
+  [
+    'publish: marks a managed image shared',
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.shared] },
+    },
+  ],
+  [
+    'publish: writes no other tag (never a keep tag)',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.shared, TAG.keep] },
+    },
+  ],
+  [
+    'check: never shares',
+    'Denied',
+    { principal: 'CheckImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
+  ],
+  [
+    'create: never born shared',
+    'Denied',
+    { principal: 'CreateImageRole', action: 'ec2:CreateImage', resource: image(), context: { ...born([...CREATE_KEYS, TAG.shared]) } },
+  ],
   // The image workflow and the prune act in the copy regions as in their own, and nowhere else.
   [
     'tag: tags a managed copy in a copy region',
