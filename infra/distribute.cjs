@@ -31,6 +31,8 @@ const targetsOf = (raw) => {
   } catch {
     throw new Error(`distribute: expected JSON such as {"regions": [{"region": "eu-west-1"}]}, got "${String(raw).slice(0, 100)}"`);
   }
+  // Sharing alone (`share`, no `regions`) copies nowhere: no copy region to allow.
+  if (value?.regions === undefined && value?.share !== undefined) return [];
   const regions = value?.regions;
   if (!Array.isArray(regions) || regions.length === 0) throw new Error('distribute: expected {"regions": [{"region": ...}, ...]}');
   for (const r of regions) {
