@@ -2,7 +2,7 @@ import { CopyImageCommand, DescribeImagesCommand, DescribeSnapshotsCommand } fro
 import { describe, expect, it } from 'vitest';
 import { emulatorClients, localIam } from '../../local/clients.ts';
 import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { codeOf, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
 const SOURCE = 'ami-0c00000000000c001';
@@ -27,11 +27,6 @@ const seedSource = (state = 'available') =>
   });
 const copy = (region: string, extra: Record<string, unknown> = {}) =>
   ec2In(region).send(new CopyImageCommand({ SourceRegion: 'us-east-1', SourceImageId: SOURCE, Name: 'web-prod-copy', ...extra }));
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: { name: string }) => e.name,
-  );
 
 describe('CopyImage', () => {
   it('makes a pending copy in the region the request is signed for, its snapshots copied, its tags only when asked', async () => {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { emulatorClients } from '../../local/clients.ts';
-import { clientFor, useEmulator } from '../support/emulator.ts';
+import { clientFor, codeOf, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
 const IMAGE = 'ami-0c00000000000c0a1';
@@ -23,11 +23,6 @@ const seed = (extra: Record<string, unknown> = {}) =>
 const ec2 = () => clientFor(emulator(), 1);
 const permissions = async () =>
   (await ec2().send(new DescribeImageAttributeCommand({ ImageId: IMAGE, Attribute: 'launchPermission' }))).LaunchPermissions ?? [];
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: { name: string }) => e.name,
-  );
 
 describe("an image's launch permissions", () => {
   it('adds and removes accounts, organizations and OUs, each once, and DescribeImageAttribute lists them', async () => {

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { emulatorClients } from '../../local/clients.ts';
-import { clientFor, useEmulator } from '../support/emulator.ts';
+import { clientFor, codeOf, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator({ pendingPolls: 1 });
 const IMAGE = 'ami-0c00000000000c0b1';
@@ -30,11 +30,6 @@ const create = (extra: Record<string, unknown> = {}) =>
   );
 const stateOf = async (reportId: string) =>
   (await ec2().send(new DescribeImageUsageReportsCommand({ ReportIds: [reportId] }))).ImageUsageReports?.[0]?.State;
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: { name: string }) => e.name,
-  );
 
 describe('AMI usage reports', () => {
   it("is pending, then available with each account's instances and launch templates counted", async () => {

@@ -68,3 +68,10 @@ export const failureOf = (promise: Promise<unknown>): Promise<(Error & Record<st
     () => undefined,
     (error: Error & Record<string, unknown>) => error,
   );
+
+/** What a call ended in: `accepted`, or the name of the error it was answered with (the service's code). */
+export const codeOf = (call: Promise<unknown>): Promise<string> =>
+  call.then(
+    () => 'accepted',
+    (e: { name: string }) => e.name,
+  );
