@@ -19,13 +19,16 @@ import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
 import { type ImageDecision, type PlanContext, planRetention, usageCandidates } from './plan.ts';
 import { readRecycleBinRules } from './recycle-bin.ts';
 import { assessRecycleBin, type RecycleBinAssessment } from './recycle-bin-assessment.ts';
+import { withSharedUses } from './shared-usage.ts';
 import { planStages, type StageDecision } from './staging.ts';
-import { lookUpUsage, summarizeUsage, type UsageSummary, withSharedUses } from './usage.ts';
+import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   /** Orphaned snapshots younger than this are left alone. */
   orphanGraceHours: number;
   executionId?: string | undefined;
+  /** Ask EC2 for an AMI usage report of a shared candidate that has none (never when planning or on a dry run). */
+  requestUsageReports?: boolean;
   /** Read the Recycle Bin's rules (once per prune: the first pass and the plan command). */
   checkRecycleBin?: boolean;
 }
@@ -60,7 +63,10 @@ export interface PruneClients {
 export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const candidates = usageCandidates(inventory, settings);
-  const usage = withSharedUses(await lookUpUsage(ec2, autoScaling, candidates), inventory);
+  const usage = await withSharedUses(ec2, await lookUpUsage(ec2, autoScaling, candidates), inventory, {
+    requestReports: settings.requestUsageReports ?? false,
+    executionId: settings.executionId,
+  });
   const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
     now: settings.now,

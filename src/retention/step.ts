@@ -59,6 +59,7 @@ export const pruneImages = async (
     orphanGraceHours: ORPHAN_GRACE_HOURS,
     executionId: execution.id,
     checkRecycleBin: previous.iteration === 0,
+    requestUsageReports: !request.dryRun && previous.iteration === 0,
   };
   if (request.dryRun) {
     const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], stages: [], done: true };

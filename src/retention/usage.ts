@@ -16,7 +16,6 @@ import {
 import { DescribeImageReferencesCommand, DescribeLaunchTemplateVersionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode, classifyAwsFailure } from '../aws/failures.ts';
-import { TAG } from '../rotation/tags.ts';
 import type { UsageReport } from './plan.ts';
 
 const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -149,26 +148,6 @@ export const summarizeUsage = (usage: UsageReport, candidates: number): UsageSum
         'checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups',
     };
   return { description: `unknown (${usage.reason}): every expired image is kept`, heldBack: { images: candidates, reason: usage.reason } };
-};
-
-/**
- * Candidates shared with other accounts (tagged `ami-rotator:shared=true`, or public): another account's instances
- * and launch templates are invisible to DescribeImageReferences, so a shared image counts as in use, with whom it is
- * shared as the reason, until its consumers' use can be established (issue 28: AMI usage reports).
- */
-export const withSharedUses = (
-  usage: UsageReport,
-  images: readonly { imageId: string; tags: Readonly<Record<string, string>> }[],
-): UsageReport => {
-  if (!usage.known) return usage;
-  const uses = new Map(usage.uses);
-  for (const image of images)
-    if (usage.checked.has(image.imageId) && image.tags[TAG.shared]?.toLowerCase() === 'true')
-      uses.set(image.imageId, [
-        ...(uses.get(image.imageId) ?? []),
-        `other accounts it is shared with (${TAG.shared}=true), whose use is not checked`,
-      ]);
-  return { ...usage, uses };
 };
 
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {

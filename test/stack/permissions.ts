@@ -841,6 +841,26 @@ const ROLES: Row[] = [
     },
   ],
   [
+    'prune: asks for the usage report of a managed image',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:CreateImageUsageReport', resource: image(), context: managedResource },
+  ],
+  [
+    'prune: never of an image that is not managed',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:CreateImageUsageReport', resource: image(), context: {} },
+  ],
+  [
+    'prune: reads usage reports',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DescribeImageUsageReportEntries', resource: '*', context: {} },
+  ],
+  [
+    'prune: never shares',
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
+  ],
+  [
     'check: never shares',
     'Denied',
     { principal: 'CheckImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },

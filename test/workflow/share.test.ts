@@ -39,7 +39,7 @@ describe('a rotation that shares its image', () => {
     expect(modify).toBeLessThan(put);
   });
 
-  it('never retires an expired image shared with other accounts, whose use it cannot see, and says why', async () => {
+  it('never retires an expired image shared with other accounts, and says what their usage report knows of them', async () => {
     seedInstance(emulator());
     emulator().seed({
       images: [1, 2, 3, 4, 5, 6, 7, 8].map((n) =>
@@ -47,15 +47,38 @@ describe('a rotation that shares its image', () => {
       ),
       consumers: [{ accountId: CONSUMER, instances: [old(8).imageId] }],
     });
+    const reasonOf = (run: Awaited<ReturnType<typeof runRotationLocally>>) =>
+      (run.output as { prune: { plan: { imageId: string; reason: string }[] } }).prune.plan.find((d) => d.imageId === old(8).imageId)
+        ?.reason;
+    const night = () => runRotationLocally({ input: input({ retention: { keepLast: 2, maxAgeDays: null } }) });
 
-    const run = await runRotationLocally({ input: input({ retention: { keepLast: 2, maxAgeDays: null } }) });
+    // The first night asks EC2 for a report; the next reads it, made by then (a new image name needs a new second).
+    emulator().options.pendingPolls = 0;
+    const first = await night();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const second = await night().finally(() => {
+      emulator().options.pendingPolls = 1;
+    });
 
-    expect(run.status).toBe('SUCCEEDED');
+    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
     expect(emulator().store.images.has(old(8).imageId)).toBe(true);
     expect(emulator().store.images.has(old(7).imageId)).toBe(false);
-    const plan = (run.output as { prune: { plan: { imageId: string; reason: string }[] } }).prune.plan;
-    expect(plan.find((d) => d.imageId === old(8).imageId)?.reason).toBe(
-      `kept: in use by other accounts it is shared with (${TAG.shared}=true), whose use is not checked`,
-    );
+    const prefix = `kept: in use by other accounts it is shared with (${TAG.shared}=true): `;
+    expect(reasonOf(first)).toMatch(/^kept: in use by .*: usage report amiur-[0-9a-f]+ requested, read by a later run$/);
+    expect(reasonOf(first)?.startsWith(prefix)).toBe(true);
+    expect(reasonOf(second)).toMatch(new RegExp(`: used by 1 instance in ${CONSUMER} \\(report amiur-[0-9a-f]+, \\d{4}-\\d\\d-\\d\\d\\)$`));
+    expect(emulator().requests.filter((r) => r.action === 'CreateImageUsageReport')).toHaveLength(1);
+  });
+
+  it('requests no usage report on a dry run', async () => {
+    seedInstance(emulator());
+    emulator().seed({
+      images: [1, 2, 3, 4, 5, 6, 7, 8].map((n) => (n === 8 ? old(n, { tags: { ...managed, [TAG.shared]: 'true' } }) : old(n))),
+    });
+
+    const run = await runRotationLocally({ input: input({ dryRun: true, retention: { keepLast: 2, maxAgeDays: null } }) });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(emulator().requests.filter((r) => r.mutating)).toEqual([]);
   });
 });
