@@ -13,16 +13,7 @@ import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import { localIam } from './clients.ts';
-import {
-  DEMO_DISTRIBUTE,
-  DEMO_FAMILY,
-  DEMO_INSTANCE_ID,
-  DEMO_KEY_ARN,
-  DEMO_PARAMETER,
-  DEMO_TEMPLATE_ID,
-  demoAccount,
-  demoRegions,
-} from './demo-account.ts';
+import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
@@ -39,7 +30,8 @@ interface Scenario {
 const baseInput = {
   family: DEMO_FAMILY,
   instanceId: DEMO_INSTANCE_ID,
-  publish: { parameter: DEMO_PARAMETER, launchTemplates: [{ id: DEMO_TEMPLATE_ID, setDefault: true }] },
+  // The template by its name, as the README says it: its id means nothing to a reader.
+  publish: { parameter: DEMO_PARAMETER, launchTemplates: [{ name: 'web-prod', setDefault: true }] },
 };
 /** Where the demo's boot test launches: any well-formed ids do on the emulator. */
 const DEMO_BOOT_TEST = { instanceTypes: ['t3.micro', 't3a.micro'], subnetIds: ['subnet-0d000000000000001'] };
