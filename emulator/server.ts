@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActionContext, EmulatorOptions } from './actions/context.ts';
+import type { AmiStateChange } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import type { IamSettings } from './iam.ts';
@@ -45,6 +46,8 @@ export interface Ec2Emulator {
   storeIn(region: string): Store;
   readonly faults: Faults;
   readonly requests: RecordedRequest[];
+  /** What EC2 put on the default event bus: `EC2 AMI State Change` events, in order (emulator/ami-events.ts). */
+  readonly events: AmiStateChange[];
   readonly options: EmulatorOptions;
   /** How many requests of each action were answered (including injected faults). */
   countByAction(): Record<string, number>;
@@ -88,13 +91,20 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     bootPolls: settings.bootPolls ?? 1,
     now: settings.now ?? (() => new Date()),
   };
+  const events: AmiStateChange[] = [];
   const contexts = new Map<string, ActionContext>();
   // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
   const contextFor = (req: IncomingMessage): ActionContext => {
     const region = signedRegion(req.headers.authorization) ?? home;
     // The region's own options read through to the emulator's, which tests change while it runs (pendingPolls).
     const regional = region === home ? options : (Object.assign(Object.create(options), { region }) as EmulatorOptions);
-    const found = contexts.get(region) ?? { store: storeIn(region), faults, options: regional, storeIn };
+    const found = contexts.get(region) ?? {
+      store: storeIn(region),
+      faults,
+      options: regional,
+      storeIn,
+      emit: (e: AmiStateChange) => events.push(e),
+    };
     contexts.set(region, found);
     return found;
   };
@@ -158,6 +168,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     store,
     faults,
     requests,
+    events,
     options,
     countByAction: () => {
       const counts: Record<string, number> = {};
@@ -171,6 +182,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     reset: () => {
       for (const s of stores.values()) s.clear();
       requests.length = 0;
+      events.length = 0;
       faults.clear();
     },
     close: () =>

@@ -1,3 +1,4 @@
+import type { AmiStateChange } from '../ami-events.ts';
 import type { Faults } from '../faults.ts';
 import type { Query } from '../query.ts';
 import type { Store } from '../store.ts';
@@ -24,6 +25,8 @@ export interface ActionContext {
   callerMayDescribeImages?: boolean;
   /** The same account in another region (CopyImage reads its source there); this region's own when absent. */
   storeIn?: (region: string) => Store;
+  /** Puts an event on the default bus, as EC2 does when an image changes state (emulator/ami-events.ts). */
+  emit?: (event: AmiStateChange) => void;
 }
 
 /** A request's parameters as a JSON protocol decodes them. */

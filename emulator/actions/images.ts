@@ -1,3 +1,4 @@
+import { amiStateChange } from '../ami-events.ts';
 import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
@@ -34,6 +35,7 @@ const settle = (image: Image, ctx: ActionContext): void => {
   image.state = image.fate === 'failed' ? 'failed' : 'available';
   if (image.state === 'failed')
     image.stateReason = image.failReason ?? { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
+  ctx.emit?.(amiStateChange(ctx.options.region, image.imageId, image.state, ctx.options.now(), image.stateReason?.message));
   for (const device of image.blockDevices) {
     const snapshot = ctx.store.snapshots.get(device.snapshotId);
     if (snapshot) snapshot.state = image.state === 'failed' ? 'error' : 'completed';
@@ -294,13 +296,14 @@ const describeImages: Action = (q, ctx) => {
   return { imagesSet: items(page.items.map(imageXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 };
 
-const deregisterImage: Action = (q, { store }) => {
+const deregisterImage: Action = (q, { store, options, emit }) => {
   const image = store.image(required(q, 'ImageId'));
   if (image.deregistrationProtection) {
     throw new ServiceError('OperationNotPermitted', `The image ${image.imageId} has deregistration protection enabled.`);
   }
   store.images.delete(image.imageId);
   store.deregisteredImages.add(image.imageId);
+  emit?.(amiStateChange(options.region, image.imageId, 'deregistered', options.now()));
   if (!bool(q, 'DeleteAssociatedSnapshots')) return { return: true };
   const results = image.blockDevices.map(({ snapshotId }) => {
     if (!store.snapshots.has(snapshotId)) return { snapshotId, returnCode: 'client-error' };
@@ -328,7 +331,7 @@ const disableDeregistrationProtection: Action = (q, { store }) => {
  */
 const settableTo =
   (to: 'disabled' | 'available'): Action =>
-  (q, { store }) => {
+  (q, { store, options, emit }) => {
     const image = store.image(required(q, 'ImageId'));
     const from = to === 'disabled' ? 'available' : 'disabled';
     if (image.state !== from)
@@ -339,6 +342,7 @@ const settableTo =
     image.state = to;
     // DisableImage "removes all launch permissions from the AMI" (API reference): consumers lose access.
     if (to === 'disabled') image.launchPermissions = [];
+    emit?.(amiStateChange(options.region, image.imageId, to, options.now()));
     return { return: true };
   };
 
