@@ -4,7 +4,7 @@ import type { Store } from './store.ts';
 import { ACCOUNT_ID } from './store.ts';
 
 /** A key's default key policy (AWS KMS Developer Guide, "Default key policy"): the account's IAM policies decide. */
-export const defaultKeyPolicy = (account: string): Record<string, unknown> => ({
+const defaultKeyPolicy = (account: string): Record<string, unknown> => ({
   Version: '2012-10-17',
   Statement: [
     {

@@ -10,7 +10,7 @@ export const setupFailureLine = (error: unknown, env: Env): string | undefined =
   const text = typeof message === 'string' ? message : '';
   if (/^Region is missing/.test(text) || (name === 'ConfigurationError' && /Region is missing/.test(text)))
     return 'no AWS region: set AWS_REGION (for example export AWS_REGION=us-east-1), or use a profile that sets one';
-  const credentials = name === 'CredentialsProviderError' || /Could not load credentials|could not be found or parsed|SSO/i.test(text);
+  const credentials = name === 'CredentialsProviderError' || /Could not load credentials|could not be found or parsed|\bSSO\b/.test(text);
   if (!credentials) return undefined;
   if (env.AWS_PROFILE)
     return `the profile "${env.AWS_PROFILE}" gives no credentials (${text.split('\n')[0]}): check it with aws configure list-profiles, and for an SSO profile run aws sso login --profile ${env.AWS_PROFILE}`;

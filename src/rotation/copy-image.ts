@@ -27,11 +27,11 @@ export interface CopyResult {
 }
 
 /** One token per execution and region (at most 64 ASCII characters): a retried call never makes a second copy. */
-export const copyToken = (execution: ExecutionRef, region: string): string =>
+const copyToken = (execution: ExecutionRef, region: string): string =>
   createHash('sha256').update(`${execution.id} ${region}`).digest('hex');
 
 /** The request a copy's region works with: the target's publishing and retention; the copy is neither tested nor copied again. */
-export const regionalRequest = (request: RotationRequest, target: RegionTarget): RotationRequest => {
+const regionalRequest = (request: RotationRequest, target: RegionTarget): RotationRequest => {
   const { publish: _publish, bootTest: _bootTest, prepare: _prepare, distribute: _distribute, ...rest } = request;
   return { ...rest, retention: target.retention, ...(target.publish ? { publish: target.publish } : {}) };
 };
@@ -79,7 +79,7 @@ export const copyRotationImage = async (
     const doing = `copy image ${image.imageId} from ${sourceRegion} to ${target.region}`;
     if (awsErrorCode(error) === 'ResourceLimitExceeded')
       throw new CopyLimitReachedError(
-        `${doing}: EC2 is already copying as many images into ${target.region} as its quota allows; the copy is retried, and the next rotation copies again`,
+        `${doing}: EC2 is already copying as many images into ${target.region} as its quota allows (50 at once, 25 from one region); this region gets no copy tonight, and the next rotation copies again`,
         { cause: error },
       );
     if (!isImageNameTaken(error)) throw fromEc2Error(error, doing);

@@ -13,7 +13,7 @@ import { type Publish, publishSchema, shareSchema } from './publish-request.ts';
 import { retentionSchema } from './retention-request.ts';
 
 /** How many regions one image is copied to at most: the Map state runs them all at once. */
-export const MAX_REGIONS = 10;
+const MAX_REGIONS = 10;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 // arn:aws:kms:<region>:<account>:key/<key id> (AWS KMS Developer Guide, "Key identifiers (KeyId)": key ARN).
 const KEY_ARN = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key\/[a-zA-Z0-9-]{1,128}$/;
@@ -75,8 +75,7 @@ export interface Distribution {
   regions: RegionTarget[];
 }
 
-export type DistributeValue = z.infer<typeof distributeSchema>;
-export type RegionValue = NonNullable<DistributeValue['regions']>[number];
+type DistributeValue = z.infer<typeof distributeSchema>;
 
 /**
  * What the deployment allows: its own setting's regions and keys, or none. An input's region must be one of them

@@ -211,6 +211,40 @@ describe('every command-line entry fails with one line and an exit code', () => 
     }
   });
 
+  it('ami-rotator plan plans each copy region of ROTATOR_DISTRIBUTE after the source, its calls signed for that region', async () => {
+    const image = (id: string, days: number) => ({
+      imageId: id,
+      name: `web-prod-${id}`,
+      creationDate: new Date(Date.now() - days * 86_400_000).toISOString(),
+      tags: { 'ami-rotator:managed': 'true', 'ami-rotator:family': 'web-prod' },
+    });
+    const emulator = await startEmulator({ fixture: { images: [image('ami-0a0000000000000a1', 1)] } });
+    emulator.seed(
+      { images: [image('ami-0e0000000000000e1', 1), image('ami-0e0000000000000e2', 2), image('ami-0e0000000000000e3', 3)] },
+      'eu-west-1',
+    );
+    try {
+      const result = await invoke('bin/ami-rotator.ts', ['plan', '--family', 'web-prod'], {
+        ...process.env,
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL_EC2: emulator.url,
+        AWS_ENDPOINT_URL_AUTO_SCALING: emulator.url,
+        AWS_ENDPOINT_URL_RBIN: emulator.url,
+        ROTATOR_DISTRIBUTE: JSON.stringify({
+          regions: [{ region: 'eu-west-1', retention: { keepLast: 1, maxAgeDays: null, minKeep: 1 } }],
+        }),
+      });
+      const [source, copies] = result.stdout.split('Region eu-west-1 (copies)');
+
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      expect(source).toContain('ami-0a0000000000000a1');
+      expect(copies).toMatch(/DELETE\s+ami-0e0000000000000e3/);
+      expect(copies).not.toContain('ami-0a0000000000000a1');
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('ami-rotator plan with a mistyped family says what it most likely meant and exits 2, in one line', async () => {
     const emulator = await startEmulator({
       fixture: {
