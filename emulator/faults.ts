@@ -60,8 +60,8 @@ export interface FaultPlan {
   dropParameterWrites?: number;
   bootFates?: readonly BootFateRule[];
   commandOutcomes?: readonly CommandOutcomeRule[];
-  /** Images whose usage reports end in `error` instead of `available`. */
-  usageReportFates?: readonly { imageId: string; fate: 'error' }[];
+  /** Images whose usage reports end in `error` instead of `available`, or stay `pending` (`stuck`: EC2 is slow). */
+  usageReportFates?: readonly { imageId: string; fate: 'error' | 'stuck' }[];
   /** KMS key ARNs that are disabled: a copy encrypted with one fails, as EC2 reports it (the image ends failed). */
   disabledKeys?: readonly string[];
   seed?: number;
@@ -87,8 +87,8 @@ export const parseFaultPlan = (body: string): FaultPlan | string => {
   if (!isList(imageFates, (f) => typeof f.nameContains === 'string' && typeof f.fate === 'string'))
     return 'imageFates: expected a list of {nameContains, fate, region?}';
   const { disabledKeys, usageReportFates } = plan as Record<string, unknown>;
-  if (!isList(usageReportFates, (f) => typeof f.imageId === 'string' && f.fate === 'error'))
-    return 'usageReportFates: expected a list of {imageId, fate: error}';
+  if (!isList(usageReportFates, (f) => typeof f.imageId === 'string' && (f.fate === 'error' || f.fate === 'stuck')))
+    return 'usageReportFates: expected a list of {imageId, fate: error or stuck}';
   if (disabledKeys !== undefined && !(Array.isArray(disabledKeys) && disabledKeys.every((k) => typeof k === 'string')))
     return 'disabledKeys: expected a list of KMS key ARNs';
   const { bootFates, commandOutcomes } = plan as Record<string, unknown>;
@@ -193,8 +193,8 @@ export class Faults {
     );
   }
 
-  usageReportFateOf(imageId: string): 'available' | 'error' {
-    return this.plan.usageReportFates?.some((f) => f.imageId === imageId) ? 'error' : 'available';
+  usageReportFateOf(imageId: string): 'available' | 'error' | 'stuck' {
+    return this.plan.usageReportFates?.find((f) => f.imageId === imageId)?.fate ?? 'available';
   }
 
   keyDisabled(keyArn: string): boolean {

@@ -212,7 +212,7 @@ export interface UsageReport {
   expirationTime: string;
   /** How many describes have seen it pending. */
   looks: number;
-  fate: 'available' | 'error';
+  fate: 'available' | 'error' | 'stuck';
   tags: { key: string; value: string }[];
   clientToken?: string;
   /** Per account and resource type, how many of its resources refer to the image (once available). */

@@ -82,7 +82,13 @@ const resultNote = (state: string, output: unknown): string => {
     case 'ContinuePruningCopyRegion':
       // A pass whose error was caught has no result to tell.
       if (prune.totals === undefined) return '';
-      return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${prune.done ? '' : ', more to do'}`;
+      return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${
+        Array.isArray(prune.awaitingUsageReports)
+          ? `, waiting for usage report(s) ${prune.awaitingUsageReports.join(', ')}`
+          : prune.done
+            ? ''
+            : ', more to do'
+      }`;
     case 'CleanUpImageAfterFailure':
     case 'CleanUpAfterCreateFailure':
     case 'CleanUpAfterCopyFailure':
@@ -144,7 +150,12 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
     if (prune.usage) console.log(`  usage       ${prune.usage}`);
     const recycleBin = prune.recycleBin as { note: string } | undefined;
     if (recycleBin) console.log(`  recycle bin ${recycleBin.note}`);
-    for (const d of (prune.plan as { imageId: string; name: string; action: string; reason: string }[] | undefined) ?? []) {
+    // What the deletion itself said (a shared image's: who lost access) over what the plan said.
+    const deletedAs = new Map(
+      ((prune.deleted as { imageId: string; reason: string }[] | undefined) ?? []).map((d) => [d.imageId, d.reason]),
+    );
+    for (const planned of (prune.plan as { imageId: string; name: string; action: string; reason: string }[] | undefined) ?? []) {
+      const d = { ...planned, reason: deletedAs.get(planned.imageId) ?? planned.reason };
       const did =
         d.action === 'delete'
           ? prune.dryRun

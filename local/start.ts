@@ -37,6 +37,24 @@ const baseInput = {
 const DEMO_BOOT_TEST = { instanceTypes: ['t3.micro', 't3a.micro'], subnetIds: ['subnet-0d000000000000001'] };
 /** The demo stage's bootTestInstanceRole: the boot test may pass it (with Systems Manager on the test instance). */
 const DEMO_BOOT_TEST_PROFILE = 'web-prod-boot-test';
+const shareInput = {
+  ...baseInput,
+  distribute: {
+    share: {
+      accounts: ['111122223333', '444455556666'],
+      organizationalUnits: ['arn:aws:organizations::123456789012:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56'],
+    },
+  },
+};
+/** An expired image of the demo family, shared with 111122223333 by an earlier rotation. */
+const SHARED_EARLIER = 'ami-0d000000000000010';
+const sharedEarlier = (account: Fixture, consumers: NonNullable<Fixture['consumers']>): Fixture => ({
+  ...account,
+  images: account.images?.map((i) =>
+    i.imageId === SHARED_EARLIER ? { ...i, tags: { ...i.tags, [TAG.shared]: 'true' }, launchPermissions: [{ userId: '111122223333' }] } : i,
+  ),
+  consumers,
+});
 const SCENARIOS: Record<string, Scenario> = {
   rotation: { about: 'a full rotation: create, wait, tag, publish, prune', input: baseInput },
   'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
@@ -118,24 +136,20 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   share: {
     about:
-      'share the new image with two accounts and an OU before publishing it; an expired image shared earlier is kept, as its consumers may launch it',
-    input: {
-      ...baseInput,
-      distribute: {
-        share: {
-          accounts: ['111122223333', '444455556666'],
-          organizationalUnits: ['arn:aws:organizations::123456789012:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56'],
-        },
-      },
-    },
-    account: (account) => ({
-      ...account,
-      images: account.images?.map((i) =>
-        i.imageId === 'ami-0d000000000000010'
-          ? { ...i, tags: { ...i.tags, [TAG.shared]: 'true' }, launchPermissions: [{ userId: '111122223333' }] }
-          : i,
-      ),
-    }),
+      'share the new image with two accounts and an OU before publishing it; an expired image shared earlier that its usage report shows nobody uses is retired, its launch permission withdrawn first',
+    input: shareInput,
+    account: (account) => sharedEarlier(account, []),
+  },
+  'shared-in-use': {
+    about: 'an expired image shared earlier is still launched by account 111122223333: kept after its usage report, the plan says by whom',
+    input: shareInput,
+    account: (account) => sharedEarlier(account, [{ accountId: '111122223333', instances: [SHARED_EARLIER, SHARED_EARLIER] }]),
+  },
+  'usage-unknown': {
+    about: 'EC2 refuses the usage report of an expired shared image: kept, never deleted on a guess, one alert',
+    input: shareInput,
+    account: (account) => sharedEarlier(account, []),
+    faults: { rules: [{ code: 'UnauthorizedOperation', actions: ['CreateImageUsageReport'] }] },
   },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',

@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.ts';
-import { DEFAULT_RETENTION, type RetentionPolicy } from './retention/policy.ts';
+import { DEFAULT_KEEP_LAUNCHED_WITHIN_DAYS, DEFAULT_RETENTION, type RetentionPolicy } from './retention/policy.ts';
 import { DEFAULT_WAIT, type WaitPolicy } from './rotation/backoff.ts';
 
 /** What a deployment configures; an execution input may override all but the wait policy. */
@@ -72,6 +72,11 @@ export const readConfig = (env: Env): DeploymentConfig => {
   const stage = (name: string) => (env[name] === 'off' ? undefined : wholeNumber(env, name, 1, 3650, problems, ' or off'));
   const deprecateAfterDays = stage('ROTATOR_DEPRECATE_AFTER_DAYS');
   const disableBeforeDeleteDays = stage('ROTATOR_DISABLE_BEFORE_DELETE_DAYS');
+  // A shared image launched within a week is kept unless the stage says otherwise (off, or another number of days).
+  const keepLaunchedWithinDays =
+    env.ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS === undefined || env.ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS === ''
+      ? DEFAULT_KEEP_LAUNCHED_WITHIN_DAYS
+      : stage('ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS');
   const publishPath = env.ROTATOR_PUBLISH_PATH;
   if (publishPath && !/^\/([a-zA-Z0-9_.-]+\/)+$/.test(publishPath))
     problems.push(`ROTATOR_PUBLISH_PATH: expected an SSM path such as /golden/ (starting and ending with /), got "${publishPath}"`);
@@ -86,6 +91,7 @@ export const readConfig = (env: Env): DeploymentConfig => {
       minKeep: minKeep ?? DEFAULT_RETENTION.minKeep,
       ...(deprecateAfterDays === undefined ? {} : { deprecateAfterDays }),
       ...(disableBeforeDeleteDays === undefined ? {} : { disableBeforeDeleteDays }),
+      ...(keepLaunchedWithinDays === undefined ? {} : { keepLaunchedWithinDays }),
     },
     wait: { ...DEFAULT_WAIT, timeoutSeconds: (maxWaitMinutes ?? DEFAULT_WAIT.timeoutSeconds / 60) * 60 },
     publish: env.ROTATOR_PUBLISH || undefined,

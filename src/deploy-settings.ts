@@ -26,6 +26,7 @@ const ENVIRONMENT: Record<string, string> = {
   minKeep: 'ROTATOR_MIN_KEEP',
   deprecateAfterDays: 'ROTATOR_DEPRECATE_AFTER_DAYS',
   disableBeforeDeleteDays: 'ROTATOR_DISABLE_BEFORE_DELETE_DAYS',
+  keepLaunchedWithinDays: 'ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS',
   maxWaitMinutes: 'ROTATOR_MAX_WAIT_MINUTES',
   publish: 'ROTATOR_PUBLISH',
   publishPath: 'ROTATOR_PUBLISH_PATH',

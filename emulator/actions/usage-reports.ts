@@ -3,7 +3,7 @@
  * DescribeImageUsageReportEntries; EC2 User Guide, "View your AMI usage"): a report of how other accounts use one
  * of the account's images, by resource type (`ec2:Instance`, `ec2:LaunchTemplate`), for up to 200 account ids (all
  * accounts when none is given). A report is `pending` for the emulator's `pendingPolls` looks, then `available`
- * (or `error`, by the fault plan's `usageReportFates`); it expires 30 days after its creation. Its entries count,
+ * (or `error`, or never, by the fault plan's `usageReportFates`); it expires 30 days after its creation. Its entries count,
  * per account and resource type, the other accounts' instances and launch templates that refer to the image (the
  * fixture's `consumers`), as they stood when the report became available.
  */
@@ -80,7 +80,7 @@ const createImageUsageReport: Action = (q, ctx) => {
 
 /** A pending report settles after `pendingPolls` looks; its entries are the consumers' uses at that moment. */
 const settle = (report: UsageReport, ctx: ActionContext): void => {
-  if (report.state !== 'pending') return;
+  if (report.state !== 'pending' || report.fate === 'stuck') return;
   report.looks += 1;
   if (report.looks <= ctx.options.pendingPolls) return;
   if (report.fate === 'error') {

@@ -3,7 +3,13 @@
  * under EC2's token buckets, and stops early when the Lambda's time runs low so the state machine
  * can call again. One failure never stops the others; every image gets an outcome with a reason.
  */
-import { DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DeregisterImageCommand,
+  DescribeImageAttributeCommand,
+  type EC2Client,
+  type LaunchPermission,
+  ResetImageAttributeCommand,
+} from '@aws-sdk/client-ec2';
 import { isGone } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
 import { deleteSnapshot } from '../rotation/images.ts';
@@ -49,7 +55,37 @@ const pacedSnapshotDeletion = async (ec2: EC2Client, snapshotId: string, pacing:
   }
 };
 
-const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Pacing): Promise<DeletionOutcome> => {
+const grantee = (p: LaunchPermission): string =>
+  p.UserId ?? p.OrganizationalUnitArn ?? p.OrganizationArn ?? (p.Group === 'all' ? 'everyone (public)' : '?');
+
+/**
+ * Makes a shared image private before it is deregistered (ResetImageAttribute, launchPermission: EC2 API Reference),
+ * so that no account launches it in between; says who lost access (DescribeImageAttribute, read just before).
+ */
+const withdrawLaunchPermissions = async (ec2: EC2Client, imageId: string): Promise<string[]> => {
+  const { LaunchPermissions } = await ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
+  const grantees = (LaunchPermissions ?? []).map(grantee);
+  if (grantees.length > 0) await ec2.send(new ResetImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
+  return grantees;
+};
+
+const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Pacing, shared: boolean): Promise<DeletionOutcome> => {
+  let withdrawn: string[] = [];
+  if (shared) {
+    try {
+      withdrawn = await withdrawLaunchPermissions(ec2, decision.imageId);
+    } catch (error) {
+      if (!isGone(error))
+        return {
+          imageId: decision.imageId,
+          name: decision.name,
+          outcome: 'failed',
+          reason: `not deregistered: its launch permissions could not be withdrawn first (${describeError(error)})`,
+          snapshots: [],
+        };
+    }
+  }
+  const lostAccess = withdrawn.length > 0 ? `; launch permission withdrawn from ${withdrawn.join(', ')}` : '';
   await pacing.deregister.take();
   let results: { SnapshotId?: string | undefined; ReturnCode?: string | undefined }[] | undefined;
   try {
@@ -62,7 +98,7 @@ const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Paci
         imageId: decision.imageId,
         name: decision.name,
         outcome: 'failed',
-        reason: `deregistration failed: ${describeError(error)}`,
+        reason: `deregistration failed: ${describeError(error)}${withdrawn.length > 0 ? ` (its launch permissions were withdrawn from ${withdrawn.join(', ')}: it is private now)` : ''}`,
         snapshots: [],
       };
     }
@@ -81,8 +117,8 @@ const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Paci
     outcome: failed.length > 0 ? 'failed' : 'deleted',
     reason:
       failed.length > 0
-        ? `deregistered, but ${failed.length} snapshot(s) could not be deleted: ${failed.map((s) => `${s.snapshotId} (${s.reason})`).join(', ')}`
-        : decision.reason,
+        ? `deregistered${lostAccess}, but ${failed.length} snapshot(s) could not be deleted: ${failed.map((s) => `${s.snapshotId} (${s.reason})`).join(', ')}`
+        : `${decision.reason}${lostAccess}`,
     snapshots,
   };
 };
@@ -93,7 +129,12 @@ export interface ApplyResult {
   done: boolean;
 }
 
-export const applyDeletions = async (ec2: EC2Client, deletions: readonly ImageDecision[], pacing: Pacing): Promise<ApplyResult> => {
+export const applyDeletions = async (
+  ec2: EC2Client,
+  deletions: readonly ImageDecision[],
+  pacing: Pacing,
+  shared: ReadonlySet<string> = new Set(),
+): Promise<ApplyResult> => {
   const outcomes: DeletionOutcome[] = [];
   let next = 0;
   let stopped = false;
@@ -104,7 +145,7 @@ export const applyDeletions = async (ec2: EC2Client, deletions: readonly ImageDe
         return;
       }
       const decision = deletions[next++];
-      if (decision) outcomes.push(await deleteImage(ec2, decision, pacing));
+      if (decision) outcomes.push(await deleteImage(ec2, decision, pacing, shared.has(decision.imageId)));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, pacing.concurrency) }, worker));

@@ -15,6 +15,8 @@ export interface ManagedImage {
   snapshotIds: readonly string[];
   /** When EC2 deprecates (or deprecated) the image; absent when it is not set. */
   deprecationTime?: string | undefined;
+  /** When the image last launched an instance in any account (EC2 reports it up to 24 hours late); absent: never. */
+  lastLaunchedTime?: string | undefined;
 }
 
 export interface ManagedSnapshot {
@@ -36,6 +38,7 @@ const toManagedImage = (image: Image): ManagedImage => ({
   deregistrationProtected: (image.DeregistrationProtection ?? 'disabled').startsWith('enabled'),
   snapshotIds: snapshotIdsOf(image),
   deprecationTime: image.DeprecationTime,
+  lastLaunchedTime: image.LastLaunchedTime,
 });
 
 /** The account's own images (disabled ones too) that EC2's filters select, a page of 1,000 at a time. */

@@ -21,7 +21,17 @@ export interface ImageDecision {
  * `uses` what was found for them. An image outside `checked` is never deleted on the strength of this report.
  */
 export type UsageReport =
-  | { known: true; checked: ReadonlySet<string>; uses: ReadonlyMap<string, readonly string[]> }
+  | {
+      known: true;
+      checked: ReadonlySet<string>;
+      uses: ReadonlyMap<string, readonly string[]>;
+      /** What a deletion's reason adds (a shared image: the report that showed no use). */
+      notes?: ReadonlyMap<string, string>;
+      /** Shared images whose use by other accounts is being established (a usage report in the making): kept for now. */
+      awaiting?: ReadonlyMap<string, string>;
+      /** Shared images whose use by other accounts could not be established, with why: kept, never deleted on a guess. */
+      unknown?: ReadonlyMap<string, string>;
+    }
   | { known: false; reason: string };
 
 export interface PlanContext {
@@ -96,6 +106,10 @@ const usageVerdict = (imageId: string, usage: UsageReport | undefined): string |
   if (usage === undefined) return undefined;
   if (!usage.known) return `${USAGE_UNKNOWN} (${usage.reason})`;
   if (!usage.checked.has(imageId)) return `${USAGE_UNKNOWN} (not looked up)`;
+  const unknown = usage.unknown?.get(imageId);
+  if (unknown !== undefined) return `${USAGE_UNKNOWN} (${unknown})`;
+  const awaiting = usage.awaiting?.get(imageId);
+  if (awaiting !== undefined) return `kept: ${awaiting}`;
   const uses = usage.uses.get(imageId);
   return uses && uses.length > 0 ? `kept: in use by ${uses.join(', ')}` : undefined;
 };
@@ -152,7 +166,9 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
   const decisions = ruleVerdicts(images, ctx).map(({ image, verdict }): ImageDecision => {
     if ('decision' in verdict) return verdict.decision;
     const used = usageVerdict(image.imageId, ctx.usage);
-    return used === undefined ? decide(image, 'delete', verdict.expired) : decide(image, 'keep', used);
+    const note = ctx.usage?.known ? ctx.usage.notes?.get(image.imageId) : undefined;
+    if (used !== undefined) return decide(image, 'keep', used);
+    return decide(image, 'delete', note === undefined ? verdict.expired : `${verdict.expired}; ${note}`);
   });
   // Only the family's own images count towards the floor: another family's or account's, or one that failed its
   // boot test, are not a rollback.

@@ -29,6 +29,8 @@ export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   executionId?: string | undefined;
   /** Ask EC2 for an AMI usage report of a shared candidate that has none (never when planning or on a dry run). */
   requestUsageReports?: boolean;
+  /** A usage report still being made is waited for (the state machine's wait); false once the waits are used up. */
+  mayWaitForUsageReports?: boolean;
   /** Read the Recycle Bin's rules (once per prune: the first pass and the plan command). */
   checkRecycleBin?: boolean;
 }
@@ -44,6 +46,10 @@ export interface PrunePlan {
   stages: StageDecision[];
   /** Whether a deleted image could be restored; absent when not checked. */
   recycleBin?: RecycleBinAssessment;
+  /** Usage reports still being made that decide a shared image's fate: the state machine waits, then plans again. */
+  pendingUsageReports: string[];
+  /** The images to delete that are shared with other accounts: their launch permissions are withdrawn first. */
+  shared: string[];
   /** Images this execution enabled again, by their enabled-at tag: told in the alert even when the pass that did it died. */
   reenabled: { imageId: string; name: string }[];
 }
@@ -63,9 +69,12 @@ export interface PruneClients {
 export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, settings: PruneSettings): Promise<PrunePlan> => {
   const inventory = await listFamilyImages(ec2, settings.family);
   const candidates = usageCandidates(inventory, settings);
-  const usage = await withSharedUses(ec2, await lookUpUsage(ec2, autoScaling, candidates), inventory, {
+  const { usage, pending } = await withSharedUses(ec2, await lookUpUsage(ec2, autoScaling, candidates), inventory, {
     requestReports: settings.requestUsageReports ?? false,
     executionId: settings.executionId,
+    since: settings.now,
+    keepLaunchedWithinDays: settings.policy.keepLaunchedWithinDays,
+    mayWait: settings.mayWaitForUsageReports ?? true,
   });
   const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
@@ -81,7 +90,17 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
   const reenabled = inventory
     .filter((i) => i.state === 'available' && i.tags[TAG.enabledAt] === settings.now.toISOString())
     .map(({ imageId, name }) => ({ imageId, name }));
-  const plan: PrunePlan = { images, snapshots, usage: summarizeUsage(usage, candidates.length), deprecations, stages, reenabled };
+  const shared = inventory.filter((i) => i.tags[TAG.shared]?.toLowerCase() === 'true').map((i) => i.imageId);
+  const plan: PrunePlan = {
+    images,
+    snapshots,
+    usage: summarizeUsage(usage, candidates.length),
+    deprecations,
+    stages,
+    pendingUsageReports: pending,
+    shared: images.filter((d) => d.action === 'delete' && shared.includes(d.imageId)).map((d) => d.imageId),
+    reenabled,
+  };
   if (settings.checkRecycleBin && recycleBin) plan.recycleBin = assessRecycleBin(await readRecycleBinRules(recycleBin), inventory);
   return plan;
 };
@@ -178,7 +197,12 @@ const oldestFirst = (decisions: readonly ImageDecision[]): ImageDecision[] => [.
 
 export const runPrune = async (clients: PruneClients, settings: PruneSettings, pacing: Pacing): Promise<PruneRun> => {
   const plan = await planPrune(clients, settings);
-  const images = await applyDeletions(clients.ec2, oldestFirst(plan.images.filter((d) => d.action === 'delete')), pacing);
+  const images = await applyDeletions(
+    clients.ec2,
+    oldestFirst(plan.images.filter((d) => d.action === 'delete')),
+    pacing,
+    new Set(plan.shared),
+  );
   if (!images.done) return { plan, images: images.outcomes, snapshots: [], deprecations: [], stages: [], done: false };
   const orphans = plan.snapshots.filter((d) => d.action === 'delete').map((d) => d.snapshotId);
   const snapshots = await applySnapshotDeletions(clients.ec2, orphans, pacing);

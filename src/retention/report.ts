@@ -35,6 +35,8 @@ export interface PruneProgress {
   plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate' | 'disable' | 'enable'; reason: string }[];
   deleted: { imageId: string; name: string; reason: string }[];
   failures: { resource: string; reason: string }[];
+  /** How many times the state machine has waited for usage reports of shared images. */
+  usageReportWaits?: number;
   /** The pacing buckets as this pass left them, for the next pass. */
   pacing?: { deregister: BucketState; deleteSnapshot: BucketState };
 }
@@ -77,9 +79,17 @@ const latestPerResource = (failures: PruneProgress['failures']): PruneProgress['
   ...new Map(failures.map((f) => [f.resource, f])).values(),
 ];
 
-export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgress => {
+/**
+ * Adds a pass to the progress. The first pass's plan is the execution's; a pass after a wait for usage reports plans
+ * again with what the reports say (`replan`), and its plan replaces the earlier one.
+ */
+export const accumulate = (previous: PruneProgress, run: PruneRun, replan = false): PruneProgress => {
   const first = previous.iteration === 0;
   const expired = run.plan.images.filter((d) => d.action === 'delete').length;
+  // After a wait for usage reports: the images the reports let go are now expired too; the rest of the plan stands.
+  const nowExpired = replan
+    ? run.plan.images.filter((d) => d.action === 'delete' && previous.plan.some((p) => p.imageId === d.imageId && p.action === 'keep'))
+    : [];
   const imageFailures = run.images
     .filter((o) => o.outcome === 'failed')
     .map((o) => ({ resource: `${o.imageId} (${o.name})`, reason: o.reason }));
@@ -113,7 +123,7 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
     ? [
         {
           resource: `${heldBack.images} expired image(s)`,
-          reason: `${USAGE_UNKNOWN} (${heldBack.reason}); pruning is held back until usage can be read`,
+          reason: `${USAGE_UNKNOWN} (${heldBack.reason}); ${heldBack.all ? 'pruning is held back' : 'they are kept'} until usage can be read`,
         },
       ]
     : [];
@@ -123,8 +133,8 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
     done: run.done,
     totals: {
       images: first ? run.plan.images.length : previous.totals.images,
-      kept: first ? run.plan.images.length - expired : previous.totals.kept,
-      expired: first ? expired : previous.totals.expired,
+      kept: first ? run.plan.images.length - expired : previous.totals.kept - nowExpired.length,
+      expired: first ? expired : previous.totals.expired + nowExpired.length,
       deleted: previous.totals.deleted + run.images.filter((o) => o.outcome === 'deleted').length,
       failed:
         previous.totals.failed +
@@ -153,14 +163,21 @@ export const accumulate = (previous: PruneProgress, run: PruneRun): PruneProgres
             ? { imageId, name, action: 'deprecate' as const, reason: `${reason}; ${deprecation}` }
             : { imageId, name, action, reason };
         })
-      : previous.plan,
+      : replan
+        ? previous.plan.map((p) => {
+            // What the reports said of an image kept while they were made; the others' decisions stand.
+            const now = run.plan.images.find((d) => d.imageId === p.imageId);
+            return p.action === 'keep' && now !== undefined ? { ...p, action: now.action, reason: now.reason } : p;
+          })
+        : previous.plan,
     deleted: [
       ...previous.deleted,
       ...run.images.filter((o) => o.outcome === 'deleted').map(({ imageId, name, reason }) => ({ imageId, name, reason })),
     ].slice(0, MAX_LISTED),
     failures: latestPerResource([
-      ...previous.failures,
-      ...(first ? heldBackNote : []),
+      // Each pass plans again: what it says of unknown usage replaces what the pass before said.
+      ...previous.failures.filter((f) => !f.reason.startsWith(USAGE_UNKNOWN)),
+      ...heldBackNote,
       ...imageFailures,
       ...snapshotFailures,
       ...deprecationFailures,
@@ -178,7 +195,8 @@ export const pruneAlert = (
   newImageId: string | undefined,
 ): { subject: string; message: string } => {
   const count = progress.failures.length;
-  const heldBack = progress.failures.some((f) => f.reason.startsWith(USAGE_UNKNOWN));
+  const unknown = progress.failures.filter((f) => f.reason.startsWith(USAGE_UNKNOWN));
+  const heldBack = unknown.some((f) => f.reason.includes('pruning is held back'));
   // Stopped at the pass cap: what is left is the expired images not yet deleted, whether or not anything failed.
   const left = Math.max(0, progress.totals.expired - progress.totals.deleted);
   const headline = progress.done
@@ -188,7 +206,9 @@ export const pruneAlert = (
     ? `Pruning stopped after ${progress.iteration} passes with work left; the next run goes on where it stopped.`
     : heldBack
       ? 'Pruning is held back: no expired image was deleted, and none will be until their usage can be read.'
-      : 'Nothing else was affected: every other expired image was deleted and the policy was kept.';
+      : unknown.length > 0
+        ? 'The shared images whose use by other accounts is unknown are kept; every other expired image was deleted.'
+        : 'Nothing else was affected: every other expired image was deleted and the policy was kept.';
   const lines = (listed: string) => [
     `ami-rotator rotated family ${family}${newImageId ? ` (new image ${newImageId} is available)` : ''}, but ${headline}.`,
     '',

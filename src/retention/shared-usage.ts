@@ -1,10 +1,16 @@
 /**
  * Expiry candidates shared with other accounts (tagged `ami-rotator:shared=true`): another account's instances and
- * launch templates are invisible to DescribeImageReferences, so a shared image counts as in use, and the plan says what
- * EC2's AMI usage reports know of its consumers (EC2 User Guide, "View your AMI usage"): the newest available report of
- * each image, read with DescribeImageUsageReports and DescribeImageUsageReportEntries, or else a report requested for
- * the next night (CreateImageUsageReport, one client token per execution and image). Nothing here deletes: a shared
- * image is kept whatever its report says until its retirement by report is built (issue 28); a read that fails says so.
+ * launch templates are invisible to DescribeImageReferences, so what decides is EC2's AMI usage report (EC2 User
+ * Guide, "View your AMI usage": CreateImageUsageReport, DescribeImageUsageReports, DescribeImageUsageReportEntries)
+ * and DescribeImages' `LastLaunchedTime`. Only a report made during this execution (created at or after its start)
+ * can let a shared image go; an older one is quoted, never trusted. A shared candidate is:
+ * - kept as in use: launched within `keepLaunchedWithinDays`, or its report counts another account's instances or
+ *   launch templates ("used by 2 instances in 111122223333");
+ * - kept while its report is made (`awaiting`; the report ids in `pending`, which the state machine waits for);
+ * - kept as unknown (alerted): its report failed, could not be requested or read, or was not ready in time;
+ * - let go when its report shows no use: the note says so, and the deletion withdraws its launch permissions first.
+ * Reports are requested only by an execution that changes things (never a plan or a dry run), at most 20 a night,
+ * one client token per execution and image, so a retried pass asks for nothing twice.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -18,16 +24,30 @@ import {
 import { awsErrorCode } from '../aws/failures.ts';
 import { TAG } from '../rotation/tags.ts';
 import type { UsageReport } from './plan.ts';
+import { DAY_MS } from './policy.ts';
 
 /** How many shared images a pass asks EC2 about: ImageIds of DescribeImageUsageReports take at most 200. */
 const MAX_SHARED = 200;
 /** At most this many reports are requested a night; the others wait for a later night (each report is work for EC2). */
-const MAX_REQUESTS = 20;
+export const MAX_REPORT_REQUESTS = 20;
 
 export interface SharedUsageSettings {
-  /** Request a report for a shared image that has none (an execution that changes things; never a plan or a dry run). */
+  /** Request a report for a shared image that has none made since `since` (never a plan or a dry run). */
   requestReports: boolean;
   executionId?: string | undefined;
+  /** The execution's start: only a report created since then decides. */
+  since: Date;
+  /** Keep a shared image launched within this many days; off when absent. */
+  keepLaunchedWithinDays?: number | undefined;
+  /** A report still being made is waited for; false once the waits are used up: its usage is then unknown. */
+  mayWait: boolean;
+}
+
+/** What the reports say of the shared candidates: the usage with their verdicts, and the reports to wait for. */
+export interface SharedUsage {
+  usage: UsageReport;
+  /** Reports still being made that would decide an image: the state machine waits, then plans again. */
+  pending: string[];
 }
 
 const isShared = (tags: Readonly<Record<string, string>>) => tags[TAG.shared]?.toLowerCase() === 'true';
@@ -47,65 +67,153 @@ const describeEntries = (entries: readonly ImageUsageReportEntry[]): string => {
 const tokenFor = (executionId: string, imageId: string) =>
   createHash('sha256').update(`${executionId} ${imageId}`).digest('hex').slice(0, 64);
 
-/** What the usage reports say of each shared candidate, as a use the plan keeps it for. */
+const at = (time: Date | undefined) => (time ? new Date(time).toISOString() : '?');
+
+/** The newest report of each image, and the newest made since `since` (the only kind that decides). */
+const readReports = async (ec2: EC2Client, imageIds: readonly string[], since: Date) => {
+  const fresh = new Map<string, ImageUsageReport>();
+  const older = new Map<string, ImageUsageReport>();
+  for await (const page of paginateDescribeImageUsageReports({ client: ec2 }, { ImageIds: imageIds.slice(0, MAX_SHARED) }))
+    for (const report of page.ImageUsageReports ?? []) {
+      const imageId = report.ImageId ?? '';
+      const created = report.CreationTime ? new Date(report.CreationTime).getTime() : 0;
+      const into = created >= since.getTime() ? fresh : report.State === 'available' ? older : undefined;
+      const known = into?.get(imageId);
+      // Among fresh reports, an available one over a pending or failed one; then the newest.
+      const rank = (r: ImageUsageReport) => (r.State === 'available' ? 2 : r.State === 'pending' ? 1 : 0);
+      if (
+        into &&
+        (!known || rank(report) > rank(known) || (rank(report) === rank(known) && created > new Date(known.CreationTime ?? 0).getTime()))
+      )
+        into.set(imageId, report);
+    }
+  const available = [...fresh.values(), ...older.values()].filter((r) => r.State === 'available').map((r) => r.ReportId ?? '');
+  const entries = new Map<string, ImageUsageReportEntry[]>();
+  if (available.length > 0)
+    for await (const page of paginateDescribeImageUsageReportEntries({ client: ec2 }, { ReportIds: available }))
+      for (const e of page.ImageUsageReportEntries ?? []) entries.set(e.ReportId ?? '', [...(entries.get(e.ReportId ?? '') ?? []), e]);
+  return { fresh, older, entries };
+};
+
+type Verdict =
+  | { kind: 'used'; what: string }
+  | { kind: 'unused'; note: string }
+  | { kind: 'awaiting'; why: string; pending?: string }
+  | { kind: 'unknown'; why: string };
+
+/** What the usage reports and LastLaunchedTime say of each shared candidate. */
 export const withSharedUses = async (
   ec2: EC2Client,
   usage: UsageReport,
-  images: readonly { imageId: string; tags: Readonly<Record<string, string>> }[],
+  images: readonly { imageId: string; tags: Readonly<Record<string, string>>; lastLaunchedTime?: string | undefined }[],
   settings: SharedUsageSettings,
-): Promise<UsageReport> => {
-  if (!usage.known) return usage;
-  const shared = images.filter((i) => usage.checked.has(i.imageId) && isShared(i.tags)).map((i) => i.imageId);
-  if (shared.length === 0) return usage;
-  const said = new Map<string, string>();
+): Promise<SharedUsage> => {
+  if (!usage.known) return { usage, pending: [] };
+  const shared = images.filter((i) => usage.checked.has(i.imageId) && isShared(i.tags));
+  if (shared.length === 0) return { usage, pending: [] };
+  const verdicts = new Map<string, Verdict>();
+  const grace = settings.keepLaunchedWithinDays;
+  const toAsk: string[] = [];
+  for (const image of shared) {
+    const launched = image.lastLaunchedTime ? Date.parse(image.lastLaunchedTime) : Number.NaN;
+    const days = (settings.since.getTime() - launched) / DAY_MS;
+    if (grace !== undefined && days < grace)
+      verdicts.set(image.imageId, {
+        kind: 'used',
+        what: `a launch ${Math.max(0, Math.floor(days))} day(s) ago (LastLaunchedTime ${image.lastLaunchedTime}, within keepLaunchedWithinDays ${grace})`,
+      });
+    else toAsk.push(image.imageId);
+  }
   try {
-    const newest = new Map<string, ImageUsageReport>();
-    for await (const page of paginateDescribeImageUsageReports({ client: ec2 }, { ImageIds: shared.slice(0, MAX_SHARED) }))
-      for (const report of page.ImageUsageReports ?? []) {
-        const known = newest.get(report.ImageId ?? '');
-        if (
-          !known ||
-          (report.State === 'available' && (known.State !== 'available' || (report.CreationTime ?? 0) > (known.CreationTime ?? 0)))
-        )
-          newest.set(report.ImageId ?? '', report);
-      }
-    const available = [...newest.values()].filter((r) => r.State === 'available').map((r) => r.ReportId ?? '');
-    const entries = new Map<string, ImageUsageReportEntry[]>();
-    if (available.length > 0)
-      for await (const page of paginateDescribeImageUsageReportEntries({ client: ec2 }, { ReportIds: available }))
-        for (const e of page.ImageUsageReportEntries ?? []) entries.set(e.ImageId ?? '', [...(entries.get(e.ImageId ?? '') ?? []), e]);
+    const { fresh, older, entries } = toAsk.length > 0 ? await readReports(ec2, toAsk, settings.since) : emptyReports;
     let requested = 0;
-    for (const imageId of shared) {
-      const report = newest.get(imageId);
-      const day = report?.CreationTime ? new Date(report.CreationTime).toISOString().slice(0, 10) : '';
+    for (const imageId of toAsk) {
+      const report = fresh.get(imageId);
+      const id = report?.ReportId ?? '';
       if (report?.State === 'available') {
-        const uses = describeEntries(entries.get(imageId) ?? []);
-        said.set(
+        const uses = describeEntries(entries.get(id) ?? []);
+        verdicts.set(
           imageId,
-          uses ? `used by ${uses} (report ${report.ReportId}, ${day})` : `no other account's use in its report ${report.ReportId} (${day})`,
+          uses
+            ? { kind: 'used', what: `${uses} (usage report ${id}, ${at(report.CreationTime)})` }
+            : { kind: 'unused', note: `no other account uses it (usage report ${id}, ${at(report.CreationTime)})` },
         );
-      } else if (report?.State === 'pending') said.set(imageId, `its usage report ${report.ReportId} is still being made`);
-      else if (settings.requestReports && settings.executionId && requested < MAX_REQUESTS) {
-        requested += 1;
-        const { ReportId } = await ec2.send(
-          new CreateImageUsageReportCommand({
-            ImageId: imageId,
-            ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate' }],
-            ClientToken: tokenFor(settings.executionId, imageId),
-          }),
+      } else if (report?.State === 'pending')
+        verdicts.set(
+          imageId,
+          settings.mayWait
+            ? { kind: 'awaiting', why: `waiting for its usage report ${id}`, pending: id }
+            : { kind: 'unknown', why: `its usage report ${id} was not ready in time` },
         );
-        said.set(imageId, `usage report ${ReportId} requested, read by a later run`);
-      } else said.set(imageId, report?.State === 'error' ? `its usage report ${report.ReportId} failed` : 'no usage report yet');
+      else if (report !== undefined)
+        verdicts.set(imageId, { kind: 'unknown', why: `its usage report ${id} failed (${report.StateReason ?? report.State})` });
+      else {
+        const old = older.get(imageId);
+        const quoted = old
+          ? `; the last report (${old.ReportId}, ${at(old.CreationTime)}) said ${describeEntries(entries.get(old.ReportId ?? '') ?? []) || 'no other account used it'}`
+          : '';
+        if (!settings.requestReports || !settings.executionId)
+          verdicts.set(imageId, {
+            kind: 'awaiting',
+            why: `shared: a run asks EC2 for a usage report before retiring it${quoted}`,
+          });
+        else if (requested >= MAX_REPORT_REQUESTS)
+          verdicts.set(imageId, {
+            kind: 'awaiting',
+            why: `shared: its usage report waits for a later night (at most ${MAX_REPORT_REQUESTS} a night)${quoted}`,
+          });
+        else {
+          requested += 1;
+          try {
+            const { ReportId } = await ec2.send(
+              new CreateImageUsageReportCommand({
+                ImageId: imageId,
+                ResourceTypes: [{ ResourceType: 'ec2:Instance' }, { ResourceType: 'ec2:LaunchTemplate' }],
+                ClientToken: tokenFor(settings.executionId, imageId),
+              }),
+            );
+            verdicts.set(
+              imageId,
+              settings.mayWait
+                ? { kind: 'awaiting', why: `waiting for its usage report ${ReportId}`, pending: ReportId ?? '' }
+                : { kind: 'unknown', why: `its usage report ${ReportId} was not ready in time` },
+            );
+          } catch (error) {
+            verdicts.set(imageId, {
+              kind: 'unknown',
+              why: `a usage report could not be requested (${awsErrorCode(error) ?? (error as Error).name})`,
+            });
+          }
+        }
+      }
     }
   } catch (error) {
-    const reason = `usage by other accounts could not be read (${awsErrorCode(error) ?? (error as Error).name})`;
-    for (const imageId of shared) said.set(imageId, reason);
+    const why = `its usage report could not be read (${awsErrorCode(error) ?? (error as Error).name})`;
+    for (const imageId of toAsk) verdicts.set(imageId, { kind: 'unknown', why });
   }
+  return {
+    usage: merge(usage, verdicts),
+    pending: [...verdicts.values()].flatMap((v) => (v.kind === 'awaiting' && v.pending ? [v.pending] : [])),
+  };
+};
+
+const emptyReports = {
+  fresh: new Map<string, ImageUsageReport>(),
+  older: new Map<string, ImageUsageReport>(),
+  entries: new Map<string, ImageUsageReportEntry[]>(),
+};
+
+/** The verdicts as the plan reads them: a use, a note on the deletion, a reason to wait, or unknown usage. */
+const merge = (usage: Extract<UsageReport, { known: true }>, verdicts: ReadonlyMap<string, Verdict>): UsageReport => {
   const uses = new Map(usage.uses);
-  for (const imageId of shared)
-    uses.set(imageId, [
-      ...(uses.get(imageId) ?? []),
-      `other accounts it is shared with (${TAG.shared}=true): ${said.get(imageId) ?? 'unknown'}`,
-    ]);
-  return { ...usage, uses };
+  const notes = new Map(usage.notes);
+  const awaiting = new Map(usage.awaiting);
+  const unknown = new Map(usage.unknown);
+  for (const [imageId, v] of verdicts) {
+    if (v.kind === 'used') uses.set(imageId, [...(uses.get(imageId) ?? []), `another account: ${v.what}`]);
+    else if (v.kind === 'unused') notes.set(imageId, v.note);
+    else if (v.kind === 'awaiting') awaiting.set(imageId, v.why);
+    else unknown.set(imageId, `shared with other accounts: ${v.why}`);
+  }
+  return { ...usage, uses, notes, awaiting, unknown };
 };

@@ -20,7 +20,17 @@ export interface PruneStepEvent {
 export interface PruneStepResult extends PruneProgress {
   /** Present once, on the last pass, when something could not be pruned. */
   alert?: { subject: string; message: string };
+  /** Present when a usage report still being made decides a shared image: the state machine waits, then passes again. */
+  awaitingUsageReports?: string[];
 }
+
+/**
+ * How many times the state machine waits for usage reports (WaitForUsageReports, 120 s each) before their images'
+ * usage counts as unknown: 16 minutes, over the 10 that the AWS CLI's image-usage-report-available waiter allows
+ * (15 s by 40 checks). A test holds the state machine's Wait to this.
+ */
+export const MAX_USAGE_REPORT_WAITS = 8;
+export const USAGE_REPORT_WAIT_SECONDS = 120;
 
 /** The state machine's IsPruneDone stops looping after this many passes (a test holds the two equal). */
 export const MAX_PRUNE_PASSES = 50;
@@ -49,7 +59,9 @@ export const pruneImages = async (
   clock: Clock = systemClock,
 ): Promise<PruneStepResult> => {
   const { request, execution } = event;
-  const previous = event.progress ?? emptyProgress(describePolicy(request.retention), request.dryRun);
+  // A pass after a wait for usage reports: what the previous pass awaited is its own business, not this one's.
+  const { awaitingUsageReports: awaited, ...carried } = (event.progress ?? {}) as PruneStepResult;
+  const previous: PruneProgress = event.progress ? carried : emptyProgress(describePolicy(request.retention), request.dryRun);
   const settings: PruneSettings = {
     family: request.family,
     policy: request.retention,
@@ -59,7 +71,8 @@ export const pruneImages = async (
     orphanGraceHours: ORPHAN_GRACE_HOURS,
     executionId: execution.id,
     checkRecycleBin: previous.iteration === 0,
-    requestUsageReports: !request.dryRun && previous.iteration === 0,
+    requestUsageReports: !request.dryRun,
+    mayWaitForUsageReports: (previous.usageReportWaits ?? 0) < MAX_USAGE_REPORT_WAITS,
   };
   if (request.dryRun) {
     const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], stages: [], done: true };
@@ -77,10 +90,19 @@ export const pruneImages = async (
   };
   const run = await runPrune(clients, settings, pacing);
   logRun(run, request.family);
-  const progress = {
-    ...accumulate(previous, run),
+  const waiting = run.done && run.plan.pendingUsageReports.length > 0;
+  const accumulated = accumulate(previous, run, awaited !== undefined);
+  const progress: PruneProgress = {
+    ...accumulated,
+    // Reports still being made: not done, and the state machine waits before the next pass.
+    done: accumulated.done && !waiting,
+    ...(waiting ? { usageReportWaits: (previous.usageReportWaits ?? 0) + 1 } : {}),
     pacing: { deregister: pacing.deregister.save(), deleteSnapshot: pacing.deleteSnapshot.save() },
   };
+  if (waiting && progress.iteration < MAX_PRUNE_PASSES) {
+    logger.info('waiting for usage reports', { family: request.family, reports: run.plan.pendingUsageReports });
+    return { ...progress, awaitingUsageReports: run.plan.pendingUsageReports.slice(0, 20) };
+  }
   // The last pass (done, or the state machine's cap reached) says once what was left behind, and why.
   const last = progress.done || progress.iteration >= MAX_PRUNE_PASSES;
   return last && (progress.failures.length > 0 || !progress.done)

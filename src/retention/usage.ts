@@ -137,17 +137,26 @@ const unknownUnlessTransient = (error: unknown, what: string): UsageReport => {
 /** How the candidates' usage was established, in words, and the expired images kept only because it was not. */
 export interface UsageSummary {
   description: string;
-  heldBack?: { images: number; reason: string };
+  heldBack?: { images: number; reason: string; all: boolean };
 }
 
 export const summarizeUsage = (usage: UsageReport, candidates: number): UsageSummary => {
   if (candidates === 0) return { description: 'not needed: no expired image' };
-  if (usage.known)
+  if (usage.known) {
+    const description =
+      'checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups';
+    const unknown = [...(usage.unknown ?? new Map<string, string>())];
+    if (unknown.length === 0)
+      return { description: usage.awaiting?.size ? `${description}; shared images: AMI usage reports` : description };
     return {
-      description:
-        'checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups',
+      description: `${description}; ${unknown.length} shared image(s) kept: their use by other accounts is unknown`,
+      heldBack: { images: unknown.length, reason: unknown.map(([imageId, why]) => `${imageId}: ${why}`).join('; '), all: false },
     };
-  return { description: `unknown (${usage.reason}): every expired image is kept`, heldBack: { images: candidates, reason: usage.reason } };
+  }
+  return {
+    description: `unknown (${usage.reason}): every expired image is kept`,
+    heldBack: { images: candidates, reason: usage.reason, all: true },
+  };
 };
 
 export const lookUpUsage = async (ec2: EC2Client, autoScaling: AutoScalingClient, imageIds: readonly string[]): Promise<UsageReport> => {

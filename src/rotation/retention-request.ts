@@ -21,8 +21,12 @@ export const retentionSchema = z.strictObject(
     minKeep: whole(1, 1000, 'images'),
     deprecateAfterDays: rule(1, 3650, 'days'),
     disableBeforeDeleteDays: rule(1, 3650, 'days'),
+    keepLaunchedWithinDays: rule(1, 3650, 'days'),
   },
-  { error: 'expected an object with keepLast, maxAgeDays, minKeep, deprecateAfterDays and/or disableBeforeDeleteDays' },
+  {
+    error:
+      'expected an object with keepLast, maxAgeDays, minKeep, deprecateAfterDays, disableBeforeDeleteDays and/or keepLaunchedWithinDays',
+  },
 );
 
 /**
@@ -35,15 +39,17 @@ export const mergeRetention = (base: RetentionPolicy, override: z.infer<typeof r
   const keepLast = ownRules ? override.keepLast : base.keepLast;
   const maxAgeDays = ownRules ? override.maxAgeDays : base.maxAgeDays;
   // The stages of retirement, like minKeep, override on their own; null switches one off.
-  const own = <K extends 'deprecateAfterDays' | 'disableBeforeDeleteDays'>(key: K) =>
+  const own = <K extends 'deprecateAfterDays' | 'disableBeforeDeleteDays' | 'keepLaunchedWithinDays'>(key: K) =>
     override !== undefined && key in override ? override[key] : base[key];
   const deprecateAfterDays = own('deprecateAfterDays');
   const disableBeforeDeleteDays = own('disableBeforeDeleteDays');
+  const keepLaunchedWithinDays = own('keepLaunchedWithinDays');
   return {
     ...(keepLast == null ? {} : { keepLast }),
     ...(maxAgeDays == null ? {} : { maxAgeDays }),
     minKeep: override?.minKeep ?? base.minKeep,
     ...(deprecateAfterDays == null ? {} : { deprecateAfterDays }),
     ...(disableBeforeDeleteDays == null ? {} : { disableBeforeDeleteDays }),
+    ...(keepLaunchedWithinDays == null ? {} : { keepLaunchedWithinDays }),
   };
 };

@@ -48,7 +48,7 @@ describe('ami-rotator plan', () => {
     );
 
     expect(out.split('\n')).toEqual([
-      'Retention plan as of 2026-11-21T00:00:00.000Z: keep the newest 1, keep anything younger than 5 days, never fewer than 1 available',
+      'Retention plan as of 2026-11-21T00:00:00.000Z: keep the newest 1, keep anything younger than 5 days, never fewer than 1 available, keep a shared image launched within 7 days',
       'Usage of expired images: checked with DescribeImageReferences (instances, every version of each launch template, SSM parameters) and Auto Scaling groups',
       '',
       expect.stringMatching(/^ACTION\s+IMAGE\s+NAME\s+CREATED\s+REASON$/),

@@ -1,7 +1,8 @@
 /**
  * The soak: 200 nights of the real workflow (state machine file, handlers, EC2 emulator) with random faults,
  * a policy that changes from night to night (the minKeep floor rescuing on some), and usage that changes too:
- * SSM parameters that a person points at older images and back. After every night, the images left must be
+ * SSM parameters that a person points at older images and back, and another account that starts and stops launching
+ * the shared images. After every night, the images left must be
  * exactly what the README's rules say, and no image in use may be deregistered or disabled.
  * `npm run test:reliability`; `SOAK_SEED` and `SOAK_ROTATIONS` replay or lengthen the first history (soak.test.ts).
  */
@@ -38,9 +39,23 @@ const POLICIES: Policy[] = [
   { keepLast: 1, minKeep: 3 },
 ];
 
-/** The images the pins name. (The published parameter moves to tonight's image before the prune: not a use to keep.) */
-const inUse = (): Set<string> =>
-  new Set(PINS.map((name) => emulator().store.parameters.get(name)?.value).filter((v): v is string => v !== undefined));
+/** The account every night's image is shared with, whose instances start and stop launching the family's images. */
+const CONSUMER = '111122223333';
+/** A shared image launched this recently is kept (the deployment's default keepLaunchedWithinDays). */
+const LAUNCH_GRACE_DAYS = 7;
+
+/**
+ * The images in use: the ones the pins name, the ones the consumer account's instances launch, and the shared ones it
+ * launched within the grace. (The published parameter moves to tonight's image before the prune: not a use to keep.)
+ */
+const inUse = (now: Date): Set<string> =>
+  new Set([
+    ...PINS.map((name) => emulator().store.parameters.get(name)?.value).filter((v): v is string => v !== undefined),
+    ...emulator().store.consumerUses.map((u) => u.imageId),
+    ...[...emulator().store.images.values()]
+      .filter((i) => i.lastLaunchedTime !== undefined && now.getTime() - Date.parse(i.lastLaunchedTime) < LAUNCH_GRACE_DAYS * DAY_MS)
+      .map((i) => i.imageId),
+  ]);
 
 const specsNow = (used: ReadonlySet<string>): Spec[] =>
   [...emulator().store.images.values()].map((i) => ({
@@ -60,7 +75,9 @@ const specsNow = (used: ReadonlySet<string>): Spec[] =>
  * soak-second.test.ts), side by side: the longest file of `npm test` is half as long.
  */
 export const describeSoak = (seed: number, rotations: number) => {
-  emulator = useEmulator();
+  // Images and usage reports ready at the first look: a night costs one wait of each kind, not two (the waits
+  // themselves are the workflow tests' and the bench's).
+  emulator = useEmulator({ pendingPolls: 0 });
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -94,6 +111,8 @@ export const describeSoak = (seed: number, rotations: number) => {
       const problems: string[] = [];
       let succeeded = 0;
       let pinned = 0;
+      let launched = 0;
+      let withdrawn = 0;
       for (let day = 0; day < ROTATIONS; day += 1) {
         const now = new Date(start + day * DAY_MS);
         vi.setSystemTime(now);
@@ -105,11 +124,32 @@ export const describeSoak = (seed: number, rotations: number) => {
           await ssm.send(new PutParameterCommand({ Name: pick(PINS), Value: value, Type: 'String', Overwrite: true }));
           if (value !== 'none') pinned += 1;
         }
-        const policy = { ...pick(POLICIES), ...STAGES };
+        // The consumer account starts launching a shared image (EC2 notes the launch), or stops using one.
+        const uses = emulator().store.consumerUses;
+        if (random() < 0.3) {
+          const shared = [...emulator().store.images.values()].filter((i) => i.state === 'available' && i.launchPermissions.length > 0);
+          const image = shared.length > 0 ? pick(shared) : undefined;
+          if (image) {
+            uses.push({ accountId: CONSUMER, resourceType: 'ec2:Instance', imageId: image.imageId });
+            image.lastLaunchedTime = now.toISOString();
+            launched += 1;
+          }
+        }
+        if (uses.length > 0 && random() < 0.1) uses.splice(Math.floor(random() * uses.length), 1);
+        const sharedBefore = new Map(
+          [...emulator().store.images.values()]
+            .filter((i) => i.launchPermissions.length > 0)
+            .map((i) => [i.imageId, i.launchPermissions.length]),
+        );
+        const firstRequest = emulator().requests.length;
+        // Disable before delete on half the nights; on the others an expired image goes at once (a shared one
+        // withdrawn first).
+        const staged = random() < 0.5;
+        const policy = { ...pick(POLICIES), ...(staged ? STAGES : { deprecateAfterDays: STAGES.deprecateAfterDays }) };
         const night = MENU[Math.floor(random() * MENU.length)] ?? {};
         emulator().injectFaults({ ...night.faults, seed: Math.floor(random() * 1e9) });
         // Before the night, from the README's rules: what it may retire if it makes its image, and what is in use.
-        const used = inUse();
+        const used = inUse(now);
         const before = specsNow(used);
         const tonight: Spec = {
           imageId: 'ami-tonight',
@@ -125,7 +165,10 @@ export const describeSoak = (seed: number, rotations: number) => {
         const retired = oracleDeletes([...before, tonight], policy, now, { accountId: LOCAL_ACCOUNT_ID, family: FAMILY });
         const mustKeep = before.filter((s) => s.state === 'available' && !retired.has(s.imageId)).map((s) => s.imageId);
 
-        const result = await run({ input: input({ retention: policy, publish: { parameter: SOAK_PARAMETER } }), ...night.options });
+        const result = await run({
+          input: input({ retention: policy, publish: { parameter: SOAK_PARAMETER }, distribute: { share: { accounts: [CONSUMER] } } }),
+          ...night.options,
+        });
 
         if (result.status === 'SUCCEEDED') succeeded += 1;
         const found = checkRun(emulator(), result, mustKeep, tally);
@@ -133,6 +176,18 @@ export const describeSoak = (seed: number, rotations: number) => {
           const image = emulator().store.images.get(id);
           if (before.some((s) => s.imageId === id && s.state === 'available') && image?.state !== 'available')
             found.push(`${id}, in use, was ${image ? image.state : 'deregistered'}`);
+        }
+        // A shared image is made private before it is deregistered: never gone while still shared.
+        const tonight_ = emulator().requests.slice(firstRequest);
+        for (const [id] of sharedBefore) {
+          if (emulator().store.images.has(id)) continue;
+          // Carried out, whatever the answer said (a fault may lose the answer to a call EC2 did).
+          const did = (action: string) => tonight_.findIndex((r) => r.action === action && r.params.ImageId === id && r.acted);
+          const gone = did('DeregisterImage');
+          const reset = did('ResetImageAttribute');
+          const disabled = did('DisableImage') > -1;
+          if (reset > -1 && reset < gone) withdrawn += 1;
+          else if (!disabled) found.push(`${id} was deregistered while still shared`);
         }
         const parameter = emulator().store.parameters.get(SOAK_PARAMETER)?.value;
         if (result.status === 'SUCCEEDED' && emulator().store.images.get(parameter ?? '')?.state !== 'available')
@@ -152,6 +207,7 @@ export const describeSoak = (seed: number, rotations: number) => {
           const overdue = [...emulator().store.images.values()].filter((i) => {
             const since = tagOf(i.tags, TAG.disabledAt);
             return (
+              staged &&
               i.state === 'disabled' &&
               since !== undefined &&
               now.getTime() - Date.parse(since) >= STAGES.disableBeforeDeleteDays * DAY_MS &&
@@ -170,11 +226,13 @@ export const describeSoak = (seed: number, rotations: number) => {
       }
 
       console.log(
-        `soak: ${ROTATIONS} nights, ${succeeded} succeeded, ${pinned} pins moved; images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
+        `soak: ${ROTATIONS} nights, ${succeeded} succeeded, ${pinned} pins moved, ${launched} launches by ${CONSUMER}, ${withdrawn} shared images withdrawn then deregistered; images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
       );
       expect(problems).toEqual([]);
       expect(succeeded).toBeGreaterThan(ROTATIONS / 2);
       expect(pinned).toBeGreaterThan(ROTATIONS / 10);
+      expect(launched).toBeGreaterThan(ROTATIONS / 10);
+      expect(withdrawn).toBeGreaterThan(ROTATIONS / 10);
     }, 300_000);
   });
 };

@@ -1,3 +1,4 @@
+import { CreateImageUsageReportCommand, DescribeImageUsageReportsCommand } from '@aws-sdk/client-ec2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Fixture } from '../../emulator/fixture.ts';
@@ -5,7 +6,7 @@ import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { ORPHAN_GRACE_HOURS, planPrune } from '../../src/retention/prune.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { clientFor, useEmulator } from '../support/emulator.ts';
 import { ACCOUNT, FAMILY, NOW } from '../support/images.ts';
 import { type NightAction, type NightPolicy, type NightSpec, oracleNight } from '../support/retention-oracle.ts';
 
@@ -13,8 +14,21 @@ const emulator = useEmulator();
 
 /** An account the family's images are shared with, whose instances launch them. */
 const CONSUMER = '111122223333';
-type Use = 'none' | 'stopped instance' | 'default template version' | 'old template version' | 'parameter' | 'another account';
-type Generated = NightSpec & { use: Use; keepSpelling: string; disabledDaysAgo: number | undefined };
+type Use =
+  | 'none'
+  | 'stopped instance'
+  | 'default template version'
+  | 'old template version'
+  | 'parameter'
+  | 'another account'
+  | 'shared, unused';
+type Generated = Omit<NightSpec, 'inUse'> & {
+  use: Use;
+  keepSpelling: string;
+  disabledDaysAgo: number | undefined;
+  launchedDaysAgo: number | undefined;
+};
+const isShared = (use: Use) => use === 'another account' || use === 'shared, unused';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -39,7 +53,11 @@ const spec = fc.record({
     'old template version',
     'parameter',
     'another account',
+    'shared, unused',
+    'shared, unused',
   ),
+  // When the image last launched anywhere (DescribeImages' LastLaunchedTime): a shared one launched lately is kept.
+  launchedDaysAgo: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
   disabledDaysAgo: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }),
   deprecated: fc.constantFrom(false, false, false, true),
   failedTest: fc.constantFrom(false, false, false, false, false, true),
@@ -48,7 +66,7 @@ const inventory = fc.array(spec, { maxLength: 14 }).map((specs) =>
   specs.map((s, n): Generated => {
     // Only an image that ever launched can be in use: never a failed or pending one.
     const use = s.state === 'available' || s.state === 'disabled' ? s.use : 'none';
-    return { ...s, use, inUse: use !== 'none', imageId: `ami-${(n * 7919 + 17).toString(16).padStart(17, '0')}` };
+    return { ...s, use, imageId: `ami-${(n * 7919 + 17).toString(16).padStart(17, '0')}` };
   }),
 );
 const policy: fc.Arbitrary<NightPolicy> = fc.record(
@@ -58,6 +76,7 @@ const policy: fc.Arbitrary<NightPolicy> = fc.record(
     minKeep: fc.integer({ min: 1, max: 6 }),
     deprecateAfterDays: fc.integer({ min: 1, max: 5 }),
     disableBeforeDeleteDays: fc.integer({ min: 1, max: 4 }),
+    keepLaunchedWithinDays: fc.integer({ min: 1, max: 8 }),
   },
   { requiredKeys: ['minKeep'] },
 );
@@ -73,14 +92,15 @@ const accountOf = (specs: readonly Generated[]): Fixture => {
       state: s.state as 'available',
       ownerId: s.ownerId,
       deregistrationProtection: s.deregistrationProtected,
-      ...(s.use === 'another account' ? { launchPermissions: [{ userId: CONSUMER }] } : {}),
+      ...(isShared(s.use) ? { launchPermissions: [{ userId: CONSUMER }] } : {}),
+      ...(s.launchedDaysAgo === undefined ? {} : { lastLaunchedTime: new Date(NOW.getTime() - s.launchedDaysAgo * DAY).toISOString() }),
       ...(s.deprecated ? { deprecationTime: '2027-06-01T00:00:00.000Z' } : {}),
       tags: {
         ...(s.managed ? { [TAG.managed]: 'true' } : {}),
         [TAG.family]: s.family,
         ...(s.keep ? { [TAG.keep]: s.keepSpelling } : {}),
         // Shared with a consumer account, whose instances DescribeImageReferences cannot see.
-        ...(s.use === 'another account' ? { [TAG.shared]: 'true' } : {}),
+        ...(isShared(s.use) ? { [TAG.shared]: 'true' } : {}),
         ...(s.failedTest ? { [TAG.status]: 'boot-test-failed' } : {}),
         ...(s.state === 'disabled' && s.disabledDaysAgo !== undefined
           ? { [TAG.disabledAt]: new Date(NOW.getTime() - s.disabledDaysAgo * DAY).toISOString() }
@@ -115,9 +135,28 @@ const observed = (plan: Awaited<ReturnType<typeof planPrune>>): Map<string, Nigh
 describe('the prune plan against the README, through EC2, for any account', () => {
   it('retires exactly what the README says, and never an image in use, whatever the floor, staging and keep tags do', async () => {
     await fc.assert(
-      fc.asyncProperty(inventory, policy, async (specs, p) => {
+      fc.asyncProperty(inventory, policy, async (generated, p) => {
+        // In use: found by DescribeImageReferences, counted by a usage report, or (shared) launched within the grace.
+        const specs = generated.map((s) => ({
+          ...s,
+          inUse:
+            (s.use !== 'none' && s.use !== 'shared, unused') ||
+            (isShared(s.use) &&
+              s.launchedDaysAgo !== undefined &&
+              p.keepLaunchedWithinDays !== undefined &&
+              s.launchedDaysAgo < p.keepLaunchedWithinDays),
+        }));
         emulator().reset();
         emulator().seed(accountOf(specs));
+        // The night's usage reports of the shared images, made since the execution started (as its first pass asks).
+        const ec2 = clientFor(emulator());
+        const reports = [];
+        for (const s of specs.filter((s) => isShared(s.use) && s.ownerId === ACCOUNT))
+          reports.push(
+            (await ec2.send(new CreateImageUsageReportCommand({ ImageId: s.imageId, ResourceTypes: [{ ResourceType: 'ec2:Instance' }] })))
+              .ReportId ?? '',
+          );
+        if (reports.length > 0) await ec2.send(new DescribeImageUsageReportsCommand({ ReportIds: reports }));
 
         const plan = await planPrune(
           { ec2: ec2Client(), autoScaling: autoScalingClient() },

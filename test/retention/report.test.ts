@@ -19,6 +19,8 @@ const failedPass = (reason: string, done: boolean): PruneRun => ({
     usage: { description: 'checked' },
     deprecations: [],
     stages: [],
+    pendingUsageReports: [],
+    shared: [],
     reenabled: [],
   },
   images: [{ imageId: 'ami-1', name: 'web-1', outcome: 'failed', reason, snapshots: [] }],

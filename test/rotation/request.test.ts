@@ -46,10 +46,16 @@ describe('parseRotationRequest', () => {
   });
 
   it.each([
-    ['keepLast alone: the newest 3, no age rule', { keepLast: 3 }, { keepLast: 3, minKeep: 2 }],
-    ['maxAgeDays alone: younger than 5 days, no count rule', { maxAgeDays: 5 }, { maxAgeDays: 5, minKeep: 2 }],
-    ['null switches a rule off', { keepLast: 4, maxAgeDays: null }, { keepLast: 4, minKeep: 2 }],
-    ['minKeep alone keeps the deployment rules', { minKeep: 5 }, { keepLast: 7, maxAgeDays: 7, minKeep: 5 }],
+    ['keepLast alone: the newest 3, no age rule', { keepLast: 3 }, { keepLast: 3, minKeep: 2, keepLaunchedWithinDays: 7 }],
+    ['maxAgeDays alone: younger than 5 days, no count rule', { maxAgeDays: 5 }, { maxAgeDays: 5, minKeep: 2, keepLaunchedWithinDays: 7 }],
+    ['null switches a rule off', { keepLast: 4, maxAgeDays: null }, { keepLast: 4, minKeep: 2, keepLaunchedWithinDays: 7 }],
+    ['minKeep alone keeps the deployment rules', { minKeep: 5 }, { keepLast: 7, maxAgeDays: 7, minKeep: 5, keepLaunchedWithinDays: 7 }],
+    ['keepLaunchedWithinDays null: no launch grace', { keepLaunchedWithinDays: null }, { keepLast: 7, maxAgeDays: 7, minKeep: 2 }],
+    [
+      'keepLaunchedWithinDays alone keeps the expiry rule',
+      { keepLaunchedWithinDays: 30 },
+      { keepLast: 7, maxAgeDays: 7, minKeep: 2, keepLaunchedWithinDays: 30 },
+    ],
   ])('takes the expiry rule from the input as a pair: %s', (_what, retention, expected) => {
     const request = parseRotationRequest({ family: 'db', instanceId: 'i-0aaaaaaaaaaaaaaaa', retention }, config);
 
@@ -57,7 +63,10 @@ describe('parseRotationRequest', () => {
   });
 
   it('switches a deployment rule off with "off"', () => {
-    const request = parseRotationRequest({}, readConfig({ ...ENV, ROTATOR_MAX_AGE_DAYS: 'off', ROTATOR_KEEP_LAST: '5' }));
+    const request = parseRotationRequest(
+      {},
+      readConfig({ ...ENV, ROTATOR_MAX_AGE_DAYS: 'off', ROTATOR_KEEP_LAST: '5', ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS: 'off' }),
+    );
 
     expect(request.retention).toStrictEqual({ keepLast: 5, minKeep: 2 });
   });

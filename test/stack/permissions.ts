@@ -861,6 +861,21 @@ const ROLES: Row[] = [
     { principal: 'PruneImagesRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
   ],
   [
+    'prune: withdraws the sharing of a managed image before deregistering it',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:ResetImageAttribute', resource: image(), context: managedResource },
+  ],
+  [
+    "prune: never withdraws another image's sharing",
+    'Denied',
+    { principal: 'PruneImagesRole', action: 'ec2:ResetImageAttribute', resource: image(), context: {} },
+  ],
+  [
+    'prune: reads who an image is shared with',
+    'Allowed',
+    { principal: 'PruneImagesRole', action: 'ec2:DescribeImageAttribute', resource: '*', context: {} },
+  ],
+  [
     'check: never shares',
     'Denied',
     { principal: 'CheckImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },

@@ -62,7 +62,7 @@ export const oracleDeletes = (
 
 /** What one night does to an image, as the README's "Deprecation" and "Disable before delete" paragraphs say. */
 export type NightAction = 'delete' | 'disable' | 'enable' | 'deprecate' | 'keep';
-export type NightPolicy = Policy & { deprecateAfterDays?: number; disableBeforeDeleteDays?: number };
+export type NightPolicy = Policy & { deprecateAfterDays?: number; disableBeforeDeleteDays?: number; keepLaunchedWithinDays?: number };
 /** A disabled image's `ami-rotator:disabled-at`, in days before now (absent: disabled by someone else); an existing deprecation time. */
 export type NightSpec = Spec & { disabledDaysAgo?: number | undefined; deprecated?: boolean };
 
