@@ -48,6 +48,8 @@ export interface Ec2Emulator {
   readonly requests: RecordedRequest[];
   /** What EC2 put on the default event bus: `EC2 AMI State Change` events, in order (emulator/ami-events.ts). */
   readonly events: AmiStateChange[];
+  /** Also hands each event to `listener` as EC2 puts it on the bus (the local rule that delivers them to CompleteWait). */
+  onEvent(listener: (event: AmiStateChange) => void): void;
   readonly options: EmulatorOptions;
   /** How many requests of each action were answered (including injected faults). */
   countByAction(): Record<string, number>;
@@ -92,6 +94,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     now: settings.now ?? (() => new Date()),
   };
   const events: AmiStateChange[] = [];
+  const listeners: ((event: AmiStateChange) => void)[] = [];
   const contexts = new Map<string, ActionContext>();
   // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
   const contextFor = (req: IncomingMessage): ActionContext => {
@@ -103,7 +106,10 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       faults,
       options: regional,
       storeIn,
-      emit: (e: AmiStateChange) => events.push(e),
+      emit: (e: AmiStateChange) => {
+        events.push(e);
+        for (const listener of listeners) listener(e);
+      },
     };
     contexts.set(region, found);
     return found;
@@ -169,6 +175,9 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     faults,
     requests,
     events,
+    onEvent: (listener) => {
+      listeners.push(listener);
+    },
     options,
     countByAction: () => {
       const counts: Record<string, number> = {};

@@ -46,6 +46,22 @@ export const resolveIntrinsics = (node: Json, region: string, account: string): 
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
 };
 
+/**
+ * aws-local-stepfunctions reads a Task's `TimeoutSecondsPath` from the input after `Parameters`, Step Functions from the
+ * state's input before them. A callback task that also passes its deadline in its payload (`"<key>.$"` naming the same
+ * path, as AwaitImage's `timeoutSeconds` does) is given the library's path to that same value; nothing else changes.
+ */
+export const adaptTimeoutPaths = (definition: Json): Json => {
+  for (const [, state] of allStates(definition as unknown as { States: Record<string, Record<string, Json>> })) {
+    const path = state.TimeoutSecondsPath;
+    const payload = (state.Parameters as { Payload?: Record<string, Json> } | undefined)?.Payload;
+    if (typeof path !== 'string' || !payload) continue;
+    const key = Object.entries(payload).find(([k, v]) => k.endsWith('.$') && v === path)?.[0];
+    if (key) state.TimeoutSecondsPath = `$.Payload.${key.slice(0, -2)}`;
+  }
+  return definition;
+};
+
 export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
 
 /** Where each state machine of the stack is defined: the rotation and the workflow it runs per region. */

@@ -66,6 +66,12 @@ const resultNote = (state: string, output: unknown): string => {
         return `${doneNote}waiting for the status checks${prepare.rebooted ? ' (it rebooted)' : ''}, next look in ${prepare.nextWaitSeconds} s`;
       return `${doneNote}running ${running?.label ?? '?'}, next look in ${prepare.nextWaitSeconds} s`;
     }
+    case 'AwaitImage': {
+      const awaited = obj(out.awaited);
+      if (awaited.Error === 'States.Timeout') return 'no event by the deadline: checking, as a poll would';
+      if (awaited.Error) return `the wait could not start (${awaited.Error}): a plain wait instead`;
+      return awaited.by === 'event' ? `ended by EC2's event: ${awaited.state}` : `ended at once: already ${awaited.state}`;
+    }
     case 'LaunchTestInstance':
     case 'CheckBoot': {
       const test = obj(out.bootTest);
@@ -118,10 +124,13 @@ export const eventPrinter =
     // What a state produced goes under it, with its region again: regions running at once interleave.
     const under = `${' '.repeat(14)}${label}`;
     if (event.type === 'StateEntered') {
+      const seconds_ = obj(obj(event.state.input).image).nextWaitSeconds;
       const wait =
         event.state.name === 'WaitForImage'
-          ? `: waits ${obj(obj(event.state.input).image).nextWaitSeconds} s${realWaits ? '' : waitMs > 0 ? ` (slept ${waitMs} ms locally)` : ' (not slept locally)'}`
-          : '';
+          ? `: waits ${seconds_} s${realWaits ? '' : waitMs > 0 ? ` (slept ${waitMs} ms locally)` : ' (not slept locally)'}`
+          : event.state.name === 'AwaitImage'
+            ? `: waits for the image's event, at most ${seconds_} s${realWaits ? '' : ' (the deadline is not slept locally)'}`
+            : '';
       console.log(`${at}${event.state.name}${wait}`);
     } else if (event.type === 'StateExited') {
       const note = resultNote(event.state.name, event.state.output);

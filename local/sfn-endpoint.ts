@@ -2,7 +2,10 @@
  * A Step Functions endpoint on loopback for the local runner's own executions, in the service's JSON
  * protocol, so the handlers' concurrency guard and the operator's CLI ask it through the real SDK
  * (`AWS_ENDPOINT_URL_SFN`) exactly as they ask AWS: ListStateMachines, StartExecution (when a starter is
- * set), ListExecutions, DescribeExecution and GetExecutionHistory, with the API reference's limits.
+ * set), ListExecutions, DescribeExecution and GetExecutionHistory, with the API reference's limits; and
+ * SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat for the callback tasks the local runner waits on
+ * (`awaitTask`): a token 1 to 2,048 characters, an output of valid JSON up to 256 KiB, `InvalidToken` for a token
+ * it never issued and `TaskTimedOut` for one whose task has ended (API Reference, SendTaskSuccess).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -27,8 +30,13 @@ export interface LocalExecution {
 /** Runs an execution that StartExecution registered (the local runner, given by whoever serves the endpoint). */
 export type Starter = (execution: LocalExecution) => void;
 
+/** A callback task's outcome, once SendTaskSuccess or SendTaskFailure ends it. */
+export type TaskOutcome = { output: unknown } | { error: string; cause: string };
+
 export interface LocalStepFunctions {
   readonly url: string;
+  /** Issues a task token and the promise of its outcome; `end` closes the task (its deadline passed) so a late answer is TaskTimedOut. */
+  awaitTask(): { token: string; outcome: Promise<TaskOutcome>; settled: () => boolean; end: () => void };
   readonly executions: Map<string, LocalExecution>;
   /** The state machine StartExecution and ListStateMachines know; StartExecution is refused until a starter is set. */
   serve(stateMachineArn: string, starter: Starter): void;
@@ -55,6 +63,7 @@ const listItem = (e: LocalExecution) => ({
 export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => {
   const executions = new Map<string, LocalExecution>();
   let served: { stateMachineArn: string; starter: Starter } | undefined;
+  const tasks = new Map<string, { open: boolean; settle: (outcome: TaskOutcome) => void }>();
   // As the emulator: the client, not the server, closes an idle keep-alive socket (no "socket hang up" race).
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -144,6 +153,31 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         }
         return reply(200, { executionArn, startDate: epochSeconds(executions.get(executionArn)?.startDate) });
       }
+      if (target === 'SendTaskSuccess' || target === 'SendTaskFailure' || target === 'SendTaskHeartbeat') {
+        const { taskToken, output, error, cause } = body as { taskToken?: string; output?: string; error?: string; cause?: string };
+        if (typeof taskToken !== 'string' || taskToken.length < 1 || taskToken.length > 2048)
+          return reply(400, { __type: 'ValidationException', message: 'taskToken: expected 1 to 2048 characters' });
+        const task = tasks.get(taskToken);
+        if (!task) return reply(400, { __type: 'InvalidToken', message: 'Invalid Token' });
+        if (!task.open) return reply(400, { __type: 'TaskTimedOut', message: 'Task Timed Out' });
+        if (target === 'SendTaskHeartbeat') return reply(200, {});
+        if (target === 'SendTaskSuccess') {
+          if (typeof output !== 'string' || Buffer.byteLength(output) > 262_144)
+            return reply(400, { __type: 'ValidationException', message: 'output: expected at most 262144 bytes' });
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(output);
+          } catch {
+            return reply(400, { __type: 'InvalidOutput', message: 'Invalid Output: not JSON' });
+          }
+          task.open = false;
+          task.settle({ output: parsed });
+        } else {
+          task.open = false;
+          task.settle({ error: error ?? '', cause: cause ?? '' });
+        }
+        return reply(200, {});
+      }
       if (target === 'GetExecutionHistory') {
         const found = executions.get(body.executionArn ?? '');
         if (!found) return reply(400, { __type: 'ExecutionDoesNotExist', message: `Execution Does Not Exist: '${body.executionArn}'` });
@@ -157,6 +191,29 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     executions,
+    awaitTask: () => {
+      // As long and opaque as Step Functions' own tokens are to whoever holds one.
+      const token = `local-${randomUUID()}-${randomUUID()}`;
+      let settled = false;
+      const outcome = new Promise<TaskOutcome>((resolve) => {
+        tasks.set(token, {
+          open: true,
+          settle: (o) => {
+            settled = true;
+            resolve(o);
+          },
+        });
+      });
+      return {
+        token,
+        outcome,
+        settled: () => settled,
+        end: () => {
+          const task = tasks.get(token);
+          if (task) task.open = false;
+        },
+      };
+    },
     serve: (stateMachineArn, starter) => {
       served = { stateMachineArn, starter };
     },

@@ -4,6 +4,7 @@
  * entered and a summary. `--scenario` shows other paths; `--use-environment` targets whatever the
  * standard AWS settings point at (another endpoint, or a real account) instead of the emulator.
  */
+
 import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { FaultPlan } from '../emulator/faults.ts';
@@ -12,9 +13,11 @@ import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { TAG } from '../src/rotation/tags.ts';
+import * as amiEventRule from './ami-event-rule.ts';
 import { localIam } from './clients.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
+import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
 interface Scenario {
@@ -239,6 +242,7 @@ if (values['use-environment']) {
 }
 
 let emulator: Ec2Emulator | undefined;
+let waitTable: LocalWaitTable | undefined;
 const now = new Date();
 if (!values['use-environment']) {
   const account = demoAccount(now);
@@ -252,6 +256,9 @@ if (!values['use-environment']) {
     }),
   });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
+  // EC2's AMI state changes reach CompleteWait through the stack's rule; the waits are kept in a local DynamoDB table.
+  emulator.onEvent(amiEventRule.deliver);
+  waitTable = await useLocalWaitTable();
   if (scenario.distribute) {
     for (const [region, fixture] of Object.entries(demoRegions(now))) emulator.seed(fixture, region);
     process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DEMO_DISTRIBUTE);
@@ -305,5 +312,7 @@ const result = await runRotationLocally({
   },
 });
 printSummary(result, emulator);
+await amiEventRule.idle();
+await waitTable?.close();
 await emulator?.close();
 process.exit(result.status === 'SUCCEEDED' ? 0 : 1);

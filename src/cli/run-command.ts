@@ -38,6 +38,7 @@ or an input the workflow would refuse; 130 following was stopped (the execution 
 
 /** Where each Wait state's length is, in its input: the time of the next check. */
 const WAIT_OF: Record<string, string[]> = {
+  AwaitImage: ['image', 'nextWaitSeconds'],
   WaitForImage: ['image', 'nextWaitSeconds'],
   WaitForBoot: ['bootTest', 'nextWaitSeconds'],
   WaitForParameter: ['published', 'nextWaitSeconds'],
@@ -53,9 +54,11 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
   if (entered?.name) {
     const path = WAIT_OF[entered.name];
     const seconds = path ? Number(dig(parseJson(entered.input), ...path)) : Number.NaN;
-    return Number.isFinite(seconds)
-      ? `${offset} ${entered.name}: next check at ${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`
-      : `${offset} ${entered.name}`;
+    if (!Number.isFinite(seconds)) return `${offset} ${entered.name}`;
+    const next = `${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`;
+    return entered.name === 'AwaitImage'
+      ? `${offset} AwaitImage: until the image's event, or a check at ${next}`
+      : `${offset} ${entered.name}: next check at ${next}`;
   }
   if (event.executionFailedEventDetails) return `${offset} failed: ${event.executionFailedEventDetails.error ?? 'unknown error'}`;
   if (event.type === 'ExecutionTimedOut' || event.type === 'ExecutionAborted') return `${offset} ${event.type}`;

@@ -32,7 +32,8 @@ const history = async (args: string[]) =>
 describe('a step that fails inside the image workflow (a child execution)', () => {
   it('names the state that failed inside the image workflow, in what run prints, in history and in both histories', async () => {
     seedInstance(emulator());
-    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 1 }] });
+    // The first look (AwaitImage's) falls back to a plain wait; the second (CheckImage's) fails the step.
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 2 }] });
     const lines: string[] = [];
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
     const code = await runRunCommand(
@@ -60,7 +61,8 @@ describe('a step that fails inside the image workflow (a child execution)', () =
     expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] CheckImage$/));
     expect((await history(['--family', FAMILY])).rotations[0]).toMatchObject({ failedStep: 'CheckImage', error: 'Ec2AccessDenied' });
     expect(parent?.cause).toMatch(/^\[alerted\] CheckImage: /);
-    expect(failedAt(child?.history)).toEqual(['CheckImage']);
+    // AwaitImage's failure was caught (a plain wait instead); CheckImage's failed the workflow.
+    expect(failedAt(child?.history)).toEqual(['AwaitImage', 'CheckImage']);
     expect(child).toMatchObject({ status: 'FAILED', error: 'Ec2AccessDenied' });
     expect(failedAt(parent?.history)).toEqual(['ImageInSourceRegion']);
     expect(parent?.history?.some((e) => JSON.stringify(e.taskSubmittedEventDetails ?? '').includes(child?.executionArn ?? 'none'))).toBe(

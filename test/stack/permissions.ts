@@ -22,6 +22,7 @@ const launchTags = (keys: string[] = ['Name', TAG.bootTest, TAG.imageId]) => ({
 const parameter = (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter${name}`;
 const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:ami-rotator-${STAGE}-${name}`;
 const topic = `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
+const waitTable = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ami-rotator-${STAGE}-waits`;
 const stateMachine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const rule = `arn:aws:rbin:${REGION}:${ACCOUNT}:rule/a1b2c3d4e5f`;
@@ -874,6 +875,48 @@ const ROLES: Row[] = [
     'prune: reads who an image is shared with',
     'Allowed',
     { principal: 'PruneImagesRole', action: 'ec2:DescribeImageAttribute', resource: '*', context: {} },
+  ],
+  [
+    'await: stores a wait in its table',
+    'Allowed',
+    { principal: 'AwaitImageRole', action: 'dynamodb:PutItem', resource: waitTable, context: {} },
+  ],
+  [
+    'await: no other table',
+    'Denied',
+    {
+      principal: 'AwaitImageRole',
+      action: 'dynamodb:PutItem',
+      resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders`,
+      context: {},
+    },
+  ],
+  [
+    'await: never reads the waits of others',
+    'Denied',
+    { principal: 'AwaitImageRole', action: 'dynamodb:Scan', resource: waitTable, context: {} },
+  ],
+  [
+    'await: ends a wait the image ended already (the token is the authority)',
+    'Allowed',
+    { principal: 'AwaitImageRole', action: 'states:SendTaskSuccess', resource: '*', context: {} },
+  ],
+  ['await: never fails a task', 'Denied', { principal: 'AwaitImageRole', action: 'states:SendTaskFailure', resource: '*', context: {} }],
+  [
+    'complete: reads and removes a wait',
+    'Allowed',
+    { principal: 'CompleteWaitRole', action: 'dynamodb:GetItem', resource: waitTable, context: {} },
+  ],
+  ['complete: never writes one', 'Denied', { principal: 'CompleteWaitRole', action: 'dynamodb:PutItem', resource: waitTable, context: {} }],
+  [
+    'complete: ends the awaited task',
+    'Allowed',
+    { principal: 'CompleteWaitRole', action: 'states:SendTaskSuccess', resource: '*', context: {} },
+  ],
+  [
+    'complete: touches no image',
+    'Denied',
+    { principal: 'CompleteWaitRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
   ],
   [
     'check: never shares',

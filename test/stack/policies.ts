@@ -32,6 +32,7 @@ const attOf = (template: Template, id: string, attribute: string): string => {
   if (resource?.Type === 'AWS::KMS::Key') return `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
   if (resource?.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-schedule-dlq`;
   if (resource?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${ACCOUNT}:role/${id}`;
+  if (resource?.Type === 'AWS::DynamoDB::Table') return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ami-rotator-${STAGE}-waits`;
   throw new Error(`no Fn::GetAtt value for ${id}.${attribute}`);
 };
 

@@ -46,6 +46,8 @@ const FUNCTIONS = [
   'BootTest',
   'PrepareInstance',
   'CopyImage',
+  'AwaitImage',
+  'CompleteWait',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -102,6 +104,8 @@ describe('the packaged stack', () => {
     const putEvents = 'arn:${AWS::Partition}:states:::events:putEvents';
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const startChild = 'arn:${AWS::Partition}:states:::states:startExecution.sync:2';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
+    const callback = 'arn:${AWS::Partition}:states:::lambda:invoke.waitForTaskToken';
     const lambda = (...names: string[]) => names.map((f) => `${f}LambdaFunction`);
     const expected: Record<string, string[]> = {
       RotateAmiStateMachine: [
@@ -113,7 +117,10 @@ describe('the packaged stack', () => {
         putEvents,
         startChild,
       ],
-      ImageInRegionStateMachine: lambda('CheckImage', 'TagImage', 'BootTest', 'PublishImage', 'CleanUpImage', 'DescribeFailure'),
+      ImageInRegionStateMachine: [
+        ...lambda('AwaitImage', 'CheckImage', 'TagImage', 'BootTest', 'PublishImage', 'CleanUpImage', 'DescribeFailure'),
+        callback,
+      ],
       PrepareInstanceStateMachine: lambda('PrepareInstance', 'DescribeFailure'),
     };
     expect(
@@ -221,6 +228,17 @@ describe('the packaged stack', () => {
         .map(([id, r]) => [id, r.Properties as { EventPattern: { detail: Record<string, unknown> }; Targets: { Arn: unknown }[] }]),
     );
 
+    const waits = Object.keys(rules).filter((id) => id.includes('completeWait'));
+    expect(waits).toHaveLength(1);
+    const [waitRule] = waits.map((id) => rules[id] as unknown as { EventPattern: Record<string, unknown>; Targets: { Arn: unknown }[] });
+    // EC2's AMI state changes of this account only, to CompleteWait (issue 29's rule).
+    expect(waitRule?.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 AMI State Change'],
+      account: [{ Ref: 'AWS::AccountId' }],
+    });
+    expect(waitRule?.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['CompleteWaitLambdaFunction', 'Arn'] });
+    for (const id of waits) delete rules[id];
     expect(Object.keys(rules).sort()).toEqual(['ExecutionEndedRule', 'UnalertedFailureRule']);
 
     expect(rules.ExecutionEndedRule?.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);

@@ -1,7 +1,9 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
+import * as amiEventRule from '../../local/ami-event-rule.ts';
 import { emulatorClients, localIam } from '../../local/clients.ts';
+import { type LocalWaitTable, useLocalWaitTable } from '../../local/wait-table.ts';
 import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
 
 /**
@@ -10,16 +12,25 @@ import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
+  let table: LocalWaitTable | undefined;
   beforeAll(async () => {
     // Every call signed as a function's role is evaluated against the policies the stack deploys.
     emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID), ...settings });
+    // EC2's AMI state changes reach CompleteWait through the stack's rule, and the waits are kept in a real table.
+    emulator.onEvent(amiEventRule.deliver);
+    table = await useLocalWaitTable();
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
     process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
   });
-  beforeEach(() => emulator?.reset());
+  beforeEach(() => {
+    emulator?.reset();
+    amiEventRule.setFaults({});
+  });
   afterAll(async () => {
+    await amiEventRule.idle();
+    await table?.close();
     await emulator?.close();
   });
   return () => {

@@ -29,6 +29,8 @@ type State = {
 
 /** Where a Catch may note a failure that is not the step's own (a clean-up, an alert or an event that failed after it). */
 const NOTES = ['$.cleanupError', '$.bootTestCleanupError', '$.describeError', '$.notifyError', '$.announceError', '$.pruneError'];
+/** Not failures: how a callback wait ended without its event (its deadline, or a wait that fell back to polling). */
+const WAIT_OUTCOMES = ['$.awaited'];
 /** Error names of the platform, not ours: Step Functions' own and Lambda's. */
 const isPlatform = (name: string) => /^(States|Lambda|Sandbox)\./.test(name);
 const isLambda = (s: State) => JSON.stringify(s.Resource ?? '').includes('LambdaFunction');
@@ -60,7 +62,13 @@ describe('the failure contract', async () => {
   it('files every caught failure under the state that failed, or notes a failure after it', () => {
     const wrong = states.flatMap(([name, s]) =>
       (s.Catch ?? [])
-        .filter((c) => c.ResultPath !== undefined && c.ResultPath !== failedPath(name) && !NOTES.includes(c.ResultPath))
+        .filter(
+          (c) =>
+            c.ResultPath !== undefined &&
+            c.ResultPath !== failedPath(name) &&
+            !NOTES.includes(c.ResultPath) &&
+            !WAIT_OUTCOMES.includes(c.ResultPath),
+        )
         .map((c) => `${name} → ${c.ResultPath}`),
     );
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as amiEventRule from '../../local/ami-event-rule.ts';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
@@ -53,22 +54,27 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(emulator().store.instance(INSTANCE).rebootCount).toBe(1);
   });
 
-  it('polls a slow image with a growing wait, three transitions a poll', async () => {
+  it('waits for a slow image with a growing deadline, three transitions a wait, each wait started by a look', async () => {
     seedInstance(emulator());
+    // Every event lost: only the looks see the image (the emulator settles it at its seventh).
+    amiEventRule.setFaults({ drop: 1 });
     emulator().options.pendingPolls = 6;
 
     const run = await runRotationLocally({ input: input() });
     emulator().options.pendingPolls = 1;
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(statesEntered(run.events, 'CheckImage')).toBe(7);
-    const waits = run.events
-      .filter((e) => e.type === 'StateEntered' && e.state.name === 'WaitForImage')
+    // AwaitImage looks once after storing its token (1, 3, 5, 7), CheckImage at each deadline (2, 4, 6) and after the
+    // wait that AwaitImage's own look ended (8).
+    expect(statesEntered(run.events, 'CheckImage')).toBe(4);
+    const deadlines = run.events
+      .filter((e) => e.type === 'StateEntered' && e.state.name === 'AwaitImage')
       .map((e) => (e as unknown as { state: { input: { image: { nextWaitSeconds: number } } } }).state.input.image.nextWaitSeconds);
-    expect(waits).toEqual([120, 240, 480, 600, 600, 600, 600]);
-    // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, 7 × (Wait, Check, IsReady), TagImage, IsBootTested,
+    expect(deadlines).toEqual([120, 240, 480, 600]);
+    expect(statesEntered(run.events, 'WaitForImage')).toBe(0);
+    // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, 4 × (Await, Check, IsReady), TagImage, IsBootTested,
     // NothingToPublish, PruneImages, IsPruneDone, AnnounceRotation: copying to no region costs no transition.
-    expect(run.transitions).toBe(4 + 7 * 3 + 6);
+    expect(run.transitions).toBe(4 + 4 * 3 + 6);
   });
 
   it('cleans up a failed image and its snapshots, then sends exactly one alert', async () => {
@@ -151,11 +157,13 @@ describe('the rotation workflow, run from the state machine file', () => {
 
   it('removes the pending image when checking it fails for good, and alerts once', async () => {
     seedInstance(emulator());
-    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 1 }] });
+    // AwaitImage's look is refused first: the wait falls back to a plain Wait; then CheckImage's is refused too.
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 2 }] });
 
     const run = await runRotationLocally({ input: input() });
 
     expect(run).toMatchObject({ status: 'FAILED', error: 'Ec2AccessDenied' });
+    expect(statesEntered(run.events, 'WaitForImage')).toBe(1);
     expect(run.events.filter((e) => e.type === 'StateEntered').map((e) => (e as { state: { name: string } }).state.name)).toContain(
       'CleanUpImageAfterFailure',
     );

@@ -1,0 +1,75 @@
+/**
+ * The stack's rule on EC2's AMI state changes (serverless.yml, CompleteWait's eventBridge pattern: source `aws.ec2`,
+ * detail-type `EC2 AMI State Change`, this account), as the local runner delivers what the emulator puts on the bus:
+ * each matching event invokes CompleteWait asynchronously. EventBridge delivers at least once and in no promised order,
+ * and EC2 sends on a best-effort basis: the fault plan drops, repeats, delays and reorders deliveries (`setFaults`).
+ */
+import type { AmiStateChange } from '../emulator/ami-events.ts';
+import { seededRandom } from '../emulator/faults.ts';
+
+export interface DeliveryFaults {
+  /** The share of events never delivered (0 to 1). */
+  drop?: number;
+  /** The share of events delivered twice. */
+  duplicate?: number;
+  /** Each delivery waits up to this many milliseconds (events then arrive out of order). */
+  maxDelayMs?: number;
+  seed?: number;
+}
+
+type Target = (event: AmiStateChange) => Promise<unknown>;
+
+const pending = new Set<Promise<unknown>>();
+let faults: DeliveryFaults = {};
+let random = seededRandom(1);
+let target: Target | undefined;
+let account: string | undefined;
+/** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
+export const deliveries: { eventId: string; imageId: string; state: string; copies: number }[] = [];
+
+/** The function the rule invokes; the local runner's CompleteWait handler, loaded on first use. */
+const defaultTarget: Target = async (event) => {
+  const { handler } = await import('../functions/complete-wait.ts');
+  const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
+  return handler(event as never, context as never);
+};
+
+export const setFaults = (plan: DeliveryFaults): void => {
+  faults = plan;
+  random = seededRandom(plan.seed ?? 1);
+};
+
+/** Only this account's events match, as the rule's pattern says. */
+export const matchAccount = (id: string): void => {
+  account = id;
+};
+
+export const setTarget = (t: Target | undefined): void => {
+  target = t;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The rule: an event that matches is delivered (or dropped, repeated, delayed) to the target. */
+export const deliver = (event: AmiStateChange): void => {
+  if (event.source !== 'aws.ec2' || event['detail-type'] !== 'EC2 AMI State Change') return;
+  if (account !== undefined && event.account !== account) return;
+  const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
+  deliveries.push({ eventId: event.id, imageId: event.detail.ImageId, state: event.detail.State, copies });
+  for (let n = 0; n < copies; n += 1) {
+    const delay = Math.floor(random() * (faults.maxDelayMs ?? 0));
+    const delivery = (async () => {
+      if (delay > 0) await sleep(delay);
+      await (target ?? defaultTarget)(event);
+    })().catch(() => {
+      // As EventBridge: a failed invocation is retried by Lambda's async retries; the wait's deadline covers the rest.
+    });
+    pending.add(delivery);
+    void delivery.finally(() => pending.delete(delivery));
+  }
+};
+
+/** Resolves once every delivery under way has ended. */
+export const idle = async (): Promise<void> => {
+  while (pending.size > 0) await Promise.allSettled([...pending]);
+};
