@@ -62,6 +62,8 @@ export interface Image {
   failReason?: { code: string; message: string };
   /** How many describes have seen it pending; it settles after the emulator's `pendingPolls`. */
   polls: number;
+  /** When it settles by the emulator's clock (ms), in time mode (`imageSeconds`): looks then do not settle it. */
+  readyAt?: number;
   fate: ImageFate;
   /** A copy: where it was copied from (region and image), as DescribeImages' sourceImageId and sourceImageRegion say. */
   source?: { region: string; imageId: string };

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActionContext, EmulatorOptions } from './actions/context.ts';
+import { settleNow } from './actions/images.ts';
 import type { AmiStateChange } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
@@ -28,6 +29,8 @@ export interface EmulatorSettings {
   fixture?: unknown;
   region?: string;
   pendingPolls?: number;
+  /** Time mode: a new image takes this many seconds of the emulator's clock (`passTime` moves it). */
+  imageSeconds?: number;
   /** Reads of a new `aws:ec2:image` parameter value that still see the old one (1 by default). */
   parameterValidationReads?: number;
   /** Looks at a launched instance's status checks that still see `initializing` (1 by default). */
@@ -48,6 +51,11 @@ export interface Ec2Emulator {
   readonly requests: RecordedRequest[];
   /** What EC2 put on the default event bus: `EC2 AMI State Change` events, in order (emulator/ami-events.ts). */
   readonly events: AmiStateChange[];
+  /**
+   * Time mode (`imageSeconds`): moves the emulator's clock on by at most `seconds`, stopping at the first moment an image
+   * settles (it settles then, with its event); returns the seconds that passed.
+   */
+  passTime(seconds: number): number;
   /** Also hands each event to `listener` as EC2 puts it on the bus (the local rule that delivers them to CompleteWait). */
   onEvent(listener: (event: AmiStateChange) => void): void;
   readonly options: EmulatorOptions;
@@ -86,19 +94,22 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     stores.set(region, found);
     return found;
   };
+  let clockOffsetMs = 0;
   const options: EmulatorOptions = {
     region: settings.region ?? 'us-east-1',
+    ...(settings.imageSeconds === undefined ? {} : { imageSeconds: settings.imageSeconds }),
     pendingPolls: settings.pendingPolls ?? 1,
     parameterValidationReads: settings.parameterValidationReads ?? 1,
     bootPolls: settings.bootPolls ?? 1,
-    now: settings.now ?? (() => new Date()),
+    // The clock `passTime` moves on (time mode).
+    now: () => new Date((settings.now ?? (() => new Date()))().getTime() + clockOffsetMs),
   };
   const events: AmiStateChange[] = [];
   const listeners: ((event: AmiStateChange) => void)[] = [];
   const contexts = new Map<string, ActionContext>();
   // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
-  const contextFor = (req: IncomingMessage): ActionContext => {
-    const region = signedRegion(req.headers.authorization) ?? home;
+  const contextFor = (req: IncomingMessage): ActionContext => contextIn(signedRegion(req.headers.authorization) ?? home);
+  const contextIn = (region: string): ActionContext => {
     // The region's own options read through to the emulator's, which tests change while it runs (pendingPolls).
     const regional = region === home ? options : (Object.assign(Object.create(options), { region }) as EmulatorOptions);
     const found = contexts.get(region) ?? {
@@ -177,6 +188,19 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     events,
     onEvent: (listener) => {
       listeners.push(listener);
+    },
+    passTime: (seconds) => {
+      const from = options.now().getTime();
+      const pending = [...stores].flatMap(([region, s]) =>
+        [...s.images.values()]
+          .filter((i) => i.state === 'pending' && i.fate !== 'stuck' && i.readyAt !== undefined)
+          .map((image) => ({ region, image, at: image.readyAt as number })),
+      );
+      const first = Math.min(...pending.map((p) => p.at).filter((at) => at <= from + seconds * 1000));
+      const until = Number.isFinite(first) ? Math.max(first, from) : from + seconds * 1000;
+      clockOffsetMs += until - from;
+      for (const { region, image, at } of pending) if (at <= until) settleNow(image, contextIn(region));
+      return (until - from) / 1000;
     },
     options,
     countByAction: () => {

@@ -65,6 +65,12 @@ export interface LocalRunOptions {
   realTime?: boolean;
   /** Each function's time limit, by function name (e.g. `prune-images`); 900 s when absent. */
   lambdaTimeoutMs?: Readonly<Record<string, number>>;
+  /**
+   * Lets the world's time pass while a callback task waits (locally, time is not slept): moves a clock on by at most
+   * the seconds given and returns how many passed (the emulator's `passTime`, in its time mode). Absent: a waiting
+   * task's deadline passes at once.
+   */
+  passTime?: (seconds: number) => number;
   /** Called for every execution event as it happens, e.g. to print progress. */
   onEvent?: (event: EventLog, elapsedMs: number) => void;
   /** Where the run's executions are listed for the concurrency guard; one shared per process when absent. */
@@ -174,6 +180,13 @@ const callbackTask = async (scope: RunScope, stateName: string, input: Json): Pr
     throw asLambdaError(error);
   }
   await amiEventRule.idle();
+  // The deadline's time passes in the world, up to the moment something settles and its event ends the wait.
+  let left = Number(payload.timeoutSeconds ?? 60);
+  while (!task.settled() && left > 0 && options.passTime && !options.realTime) {
+    const passed = options.passTime(left);
+    left -= passed;
+    await amiEventRule.idle();
+  }
   if (!task.settled() && options.realTime) {
     const seconds = Number(payload.timeoutSeconds ?? 60);
     await Promise.race([task.outcome, new Promise((resolve) => setTimeout(resolve, seconds * 1000))]);

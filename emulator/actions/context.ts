@@ -13,6 +13,12 @@ export interface EmulatorOptions {
   parameterValidationReads: number;
   /** How many DescribeInstanceStatus looks see a new instance's status checks `initializing` before they settle. */
   bootPolls: number;
+  /**
+   * Time mode: a new image takes this many seconds of the emulator's clock (by region when `imageSecondsIn` names it)
+   * and settles then, with its event, whoever looks (`passTime` moves the clock); absent: looks settle it (`pendingPolls`).
+   */
+  imageSeconds?: number;
+  imageSecondsIn?: Readonly<Record<string, number>>;
   /** The emulator's clock: creation dates and snapshot times come from it. */
   now: () => Date;
 }

@@ -27,11 +27,20 @@ const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]):
   }
 };
 
-/** A pending image settles once describes have seen it `pendingPolls` times. */
+/** A pending image settles once describes have seen it `pendingPolls` times, or (time mode) once its time has come. */
 const settle = (image: Image, ctx: ActionContext): void => {
   if (image.state !== 'pending' || image.fate === 'stuck') return;
   image.polls += 1;
+  if (image.readyAt !== undefined) {
+    if (ctx.options.now().getTime() >= image.readyAt) settleNow(image, ctx);
+    return;
+  }
   if (image.polls <= (ctx.options.pendingPollsIn?.[ctx.options.region] ?? ctx.options.pendingPolls)) return;
+  settleNow(image, ctx);
+};
+
+/** The image becomes available (or failed, by its fate), its snapshots with it, and EC2 says so on the bus. */
+export const settleNow = (image: Image, ctx: ActionContext): void => {
   image.state = image.fate === 'failed' ? 'failed' : 'available';
   if (image.state === 'failed')
     image.stateReason = image.failReason ?? { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
@@ -102,6 +111,11 @@ const checkNameFree = (store: Store, name: string): void => {
   if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
 };
 
+const readyAtOf = ({ options }: ActionContext): { readyAt?: number } => {
+  const seconds = options.imageSecondsIn?.[options.region] ?? options.imageSeconds;
+  return seconds === undefined ? {} : { readyAt: options.now().getTime() + seconds * 1000 };
+};
+
 /** What every new image starts as: pending, owned by the account, unprotected, its fate from the fault plan. */
 const pendingImage = (imageId: string, name: string, description: string | undefined, now: string, ctx: ActionContext) => ({
   imageId,
@@ -113,6 +127,7 @@ const pendingImage = (imageId: string, name: string, description: string | undef
   deregistrationProtection: false,
   stateReason: undefined,
   polls: 0,
+  ...readyAtOf(ctx),
   fate: ctx.faults.fateOf(name, ctx.options.region),
   launchPermissions: [],
 });

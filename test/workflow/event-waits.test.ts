@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import * as amiEventRule from '../../local/ami-event-rule.ts';
+import { runRotationLocally } from '../../local/workflow.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
+
+// Time mode: a new image takes 30 minutes of the emulator's clock, which passes while a callback task waits.
+const IMAGE_SECONDS = 1800;
+const emulator = useEmulator({ imageSeconds: IMAGE_SECONDS });
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+
+/** A rotation whose waits let the emulator's time pass; when the image was seen (s after CreateImage) and how each wait ended. */
+const rotate = async () => {
+  let createdAt = 0;
+  let seenAt = 0;
+  const run = await runRotationLocally({
+    input: input(),
+    passTime: (seconds) => emulator().passTime(seconds),
+    onEvent: (event) => {
+      const name = (event as { state?: { name?: string } }).state?.name;
+      if (event.type === 'StateEntered' && name === 'ImageInSourceRegion') createdAt = emulator().options.now().getTime();
+      if (event.type === 'StateEntered' && name === 'TagImage') seenAt = emulator().options.now().getTime();
+    },
+  });
+  const endings = run.events
+    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'AwaitImage')
+    .map((e) => {
+      const awaited = (
+        JSON.parse(JSON.stringify((e as { state: { output: unknown } }).state.output)) as { awaited?: Record<string, string> }
+      ).awaited;
+      return awaited?.Error ?? `${awaited?.by}: ${awaited?.state}`;
+    });
+  // The emulator's clock also runs on with real time (milliseconds here): whole seconds are what a wait plans.
+  return { run, seenAfter: Math.floor((seenAt - createdAt) / 1000), endings };
+};
+
+describe('waiting for an image on its event', () => {
+  it("sees the image the moment EC2's event says it is available, not at the next check", async () => {
+    seedInstance(emulator());
+
+    const { run, seenAfter, endings } = await rotate();
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAfter).toBe(IMAGE_SECONDS);
+    // Deadlines 120, 240, 480, 600 (1,440 s) pass; the fifth wait is ended by the event at 1,800 s.
+    expect(endings).toEqual([...Array(4).fill('States.Timeout'), 'event: available']);
+    expect(amiEventRule.deliveries.filter((d) => d.state === 'available').at(-1)?.copies).toBe(1);
+  });
+
+  it('with every event lost, sees it at the next deadline: no later than polling', async () => {
+    seedInstance(emulator());
+    amiEventRule.setFaults({ drop: 1 });
+
+    const { run, seenAfter, endings } = await rotate();
+
+    expect(run.status).toBe('SUCCEEDED');
+    // The backoff's checks: 120 + 240 + 480 + 600 + 600 = 2,040 s, the first check after 1,800 s.
+    expect(seenAfter).toBe(2040);
+    expect(endings).toEqual(Array(5).fill('States.Timeout'));
+  });
+
+  it('takes a duplicated event as one: the second finds the wait over, the image is tagged once', async () => {
+    seedInstance(emulator());
+    amiEventRule.setFaults({ duplicate: 1 });
+
+    const { run, seenAfter } = await rotate();
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAfter).toBe(IMAGE_SECONDS);
+    expect(statesEntered(run.events, 'TagImage')).toBe(1);
+    expect(emulator().requests.filter((r) => r.action === 'CreateTags' && r.status === 200).length).toBeGreaterThan(0);
+  });
+
+  it('cleans up an image whose event says failed, with the one alert of today', async () => {
+    seedInstance(emulator());
+    emulator().injectFaults({ imageFates: [{ nameContains: FAMILY, fate: 'failed' }] });
+
+    const { run, endings } = await rotate();
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ImageCreationFailed' });
+    expect(endings.at(-1)).toBe('event: failed');
+    expect(run.alerts).toHaveLength(1);
+    expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
+  });
+
+  it('falls back to polling when the wait table cannot be written, and loses no wait', async () => {
+    seedInstance(emulator());
+    const table = process.env.ROTATOR_WAIT_TABLE;
+    process.env.ROTATOR_WAIT_TABLE = 'no-such-table';
+
+    const { run, seenAfter, endings } = await rotate().finally(() => {
+      process.env.ROTATOR_WAIT_TABLE = table;
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAfter).toBe(2040);
+    expect(endings).toEqual(Array(5).fill('States.Timeout'));
+  });
+});
