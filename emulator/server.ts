@@ -196,8 +196,9 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
           .filter((i) => i.state === 'pending' && i.fate !== 'stuck' && i.readyAt !== undefined)
           .map((image) => ({ region, image, at: image.readyAt as number })),
       );
-      const first = Math.min(...pending.map((p) => p.at).filter((at) => at <= from + seconds * 1000));
-      const until = Number.isFinite(first) ? Math.max(first, from) : from + seconds * 1000;
+      const limit = from + Math.round(seconds * 1000);
+      const first = Math.min(...pending.map((p) => p.at).filter((at) => at <= limit));
+      const until = Number.isFinite(first) ? Math.max(first, from) : limit;
       clockOffsetMs += until - from;
       for (const { region, image, at } of pending) if (at <= until) settleNow(image, contextIn(region));
       return (until - from) / 1000;

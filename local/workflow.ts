@@ -182,7 +182,8 @@ const callbackTask = async (scope: RunScope, stateName: string, input: Json): Pr
   await amiEventRule.idle();
   // The deadline's time passes in the world, up to the moment something settles and its event ends the wait.
   let left = Number(payload.timeoutSeconds ?? 60);
-  while (!task.settled() && left > 0 && options.passTime && !options.realTime) {
+  // Whole milliseconds, as clocks count them: a remainder smaller than one is no time at all.
+  while (!task.settled() && left >= 0.001 && options.passTime && !options.realTime) {
     const passed = options.passTime(left);
     left -= passed;
     await amiEventRule.idle();

@@ -5,6 +5,7 @@
  * `Encrypted`. The copy is born with the family's tags (so it is a family of its own in that region, pruned there
  * under that region's policy) and says what it was copied from.
  */
+
 import { createHash } from 'node:crypto';
 import { CopyImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error, isImageNameTaken } from '../aws/ec2-errors.ts';
@@ -12,6 +13,7 @@ import { awsErrorCode } from '../aws/failures.ts';
 import { CopyLimitReachedError, ImageNameTakenError } from '../errors.ts';
 import { type ImageProgress, ownershipTags, pendingImage } from './create-image.ts';
 import type { RegionTarget } from './distribute-request.ts';
+import { expectedSeconds } from './expected-duration.ts';
 import { findImageByName } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
 import type { RotationRequest } from './request.ts';
@@ -51,9 +53,10 @@ export const copyRotationImage = async (
     [TAG.copiedFrom]: image.imageId,
     [TAG.sourceRegion]: sourceRegion,
   });
-  const result = (imageId: string): CopyResult => ({
+  // The family's copies in this region tell how long a copy there usually takes.
+  const result = async (imageId: string): Promise<CopyResult> => ({
     region: target.region,
-    image: pendingImage(imageId, image.name, request),
+    image: pendingImage(imageId, image.name, request, await expectedSeconds(ec2, request.family)),
     request: regionalRequest(request, target),
   });
   try {

@@ -2,6 +2,7 @@ import { CreateImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error, isImageNameTaken } from '../aws/ec2-errors.ts';
 import { ImageNameTakenError, UnsupportedInstanceError } from '../errors.ts';
 import { waitBeforePoll } from './backoff.ts';
+import { expectedSeconds } from './expected-duration.ts';
 import { describeOptedInInstance, findImageByName, type ImageSnapshot } from './images.ts';
 import { type ExecutionRef, imageDescription, imageName } from './naming.ts';
 import type { RotationRequest } from './request.ts';
@@ -26,8 +27,12 @@ export interface ImageProgress {
 }
 
 /** A new image (made or copied), before its first check: pending, with the first wait planned. */
-export const pendingImage = (imageId: string, name: string, request: RotationRequest): ImageProgress => {
-  const wait = waitBeforePoll(0, request.wait);
+export const pendingImage = (imageId: string, name: string, request: RotationRequest, expected?: number): ImageProgress => {
+  // The family's usual duration, when it has one, between the backoff's first wait and the wait cap.
+  const wait =
+    expected === undefined
+      ? waitBeforePoll(0, request.wait)
+      : Math.min(request.wait.timeoutSeconds, Math.max(request.wait.initialSeconds, Math.ceil(expected)));
   return {
     imageId,
     name,
@@ -65,7 +70,7 @@ export const createRotationImage = async (ec2: EC2Client, request: RotationReque
   }
   const name = imageName(request.family, execution);
   const tags = toEc2Tags(ownershipTags(request, execution, name));
-  const progress = (imageId: string) => pendingImage(imageId, name, request);
+  const progress = async (imageId: string) => pendingImage(imageId, name, request, await expectedSeconds(ec2, request.family));
   try {
     const { ImageId } = await ec2.send(
       new CreateImageCommand({
@@ -79,13 +84,13 @@ export const createRotationImage = async (ec2: EC2Client, request: RotationReque
         ],
       }),
     );
-    return progress(ImageId ?? '');
+    return await progress(ImageId ?? '');
   } catch (error) {
     if (!isImageNameTaken(error)) throw fromEc2Error(error, `create image ${name} from ${request.instanceId}`);
   }
   const existing = await findImageByName(ec2, name);
   const owner = existing?.Tags?.find((t) => t.Key === TAG.execution)?.Value;
-  if (existing?.ImageId && owner === execution.id) return progress(existing.ImageId);
+  if (existing?.ImageId && owner === execution.id) return await progress(existing.ImageId);
   throw new ImageNameTakenError(
     `Image name ${name} is already used by ${existing?.ImageId ?? 'an image'}${owner ? ` of execution ${owner}` : ' not made by ami-rotator'}; start the rotation again a second later or remove that image`,
   );

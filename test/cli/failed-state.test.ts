@@ -32,8 +32,8 @@ const history = async (args: string[]) =>
 describe('a step that fails inside the image workflow (a child execution)', () => {
   it('names the state that failed inside the image workflow, in what run prints, in history and in both histories', async () => {
     seedInstance(emulator());
-    // The first look (AwaitImage's) falls back to a plain wait; the second (CheckImage's) fails the step.
-    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 2 }] });
+    // CreateImage's history look goes on without, AwaitImage's falls back to a plain wait, CheckImage's fails the step.
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 3 }] });
     const lines: string[] = [];
     await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
     const code = await runRunCommand(

@@ -83,6 +83,35 @@ describe('waiting for an image on its event', () => {
     expect(leftBy(emulator(), run.executionArn)).toEqual({ images: [], snapshots: [] });
   });
 
+  it("checks a family's image first when its history says it is usually ready: with every event lost, on time", async () => {
+    seedInstance(emulator());
+    const day = 86_400_000;
+    // Five earlier images of the family, each seen available 30 minutes after EC2 created it.
+    emulator().seed({
+      images: [1, 2, 3, 4, 5].map((n) => {
+        const created = new Date(Date.now() - n * day);
+        return {
+          name: `${FAMILY}-earlier-${n}`,
+          creationDate: created.toISOString(),
+          tags: {
+            'ami-rotator:managed': 'true',
+            'ami-rotator:family': FAMILY,
+            'ami-rotator:completed-at': new Date(created.getTime() + IMAGE_SECONDS * 1000).toISOString(),
+          },
+        };
+      }),
+    });
+    amiEventRule.setFaults({ drop: 1 });
+
+    const { run, seenAfter, endings } = await rotate();
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAfter).toBe(IMAGE_SECONDS);
+    expect(endings).toEqual(['States.Timeout']);
+    // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, AwaitImage, CheckImage, IsImageReady, then the rest.
+    expect(statesEntered(run.events, 'CheckImage')).toBe(1);
+  });
+
   it('falls back to polling when the wait table cannot be written, and loses no wait', async () => {
     seedInstance(emulator());
     const table = process.env.ROTATOR_WAIT_TABLE;

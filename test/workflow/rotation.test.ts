@@ -157,8 +157,9 @@ describe('the rotation workflow, run from the state machine file', () => {
 
   it('removes the pending image when checking it fails for good, and alerts once', async () => {
     seedInstance(emulator());
-    // AwaitImage's look is refused first: the wait falls back to a plain Wait; then CheckImage's is refused too.
-    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 2 }] });
+    // Refused three times: CreateImage's look at the family's history (it goes on without), AwaitImage's look (the
+    // wait falls back to a plain Wait), then CheckImage's.
+    emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 3 }] });
 
     const run = await runRotationLocally({ input: input() });
 
