@@ -1,6 +1,6 @@
 /**
- * EC2 (and Auto Scaling) calls per rotation, from the emulator's record, against the minimum the job needs; and state
- * transitions per execution for images that take 5, 30 and 120 minutes, from the local event log.
+ * EC2 (and Auto Scaling) calls per rotation, from the emulator's record, against the minimum the job needs. (State
+ * transitions per image duration: bench/event-waits.ts, on the emulator's clock.)
  */
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { emulatorClients, localIam } from '../local/clients.ts';
@@ -17,18 +17,8 @@ interface CallCount {
   why: string;
 }
 
-interface Transitions {
-  minutes: number;
-  checks: number;
-  transitions: number;
-  seenAfterMinutes: number;
-  fixedPollChecks: number;
-  fixedPollTransitions: number;
-}
-
 export interface ApiCost {
   calls: CallCount[];
-  transitions: Transitions[];
 }
 
 /** How many checks the backoff makes before it sees an image that takes `minutes`, and when. */
@@ -93,19 +83,5 @@ const measureWith = async (emulator: Ec2Emulator): Promise<ApiCost> => {
   };
   const calls = Object.entries(minimum).map(([action, [min, why]]) => ({ action, calls: counts[action] ?? 0, minimum: min, why }));
 
-  const transitions: Transitions[] = [];
-  for (const minutes of [5, 30, 120]) {
-    const { checks, seenAfter } = checksFor(minutes);
-    const { run: timed } = await rotate(emulator, checks - 1);
-    const fixedPollChecks = Math.ceil((minutes * 60) / 30);
-    transitions.push({
-      minutes,
-      checks,
-      transitions: timed.transitions,
-      seenAfterMinutes: seenAfter,
-      fixedPollChecks,
-      fixedPollTransitions: timed.transitions - 3 * checks + 3 * fixedPollChecks,
-    });
-  }
-  return { calls, transitions };
+  return { calls };
 };

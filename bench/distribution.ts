@@ -48,7 +48,9 @@ const regionOf = (event: Entered): string => {
 };
 const waitSeconds = (event: Entered): number => {
   const input = event.state.input;
-  if (event.state.name === 'WaitForImage') return Number((input.image as { nextWaitSeconds?: number }).nextWaitSeconds ?? 0);
+  // A wait that ran to its deadline (the look after it found the image pending, or settled it): its planned time.
+  if (event.state.name === 'AwaitImage' || event.state.name === 'WaitForImage')
+    return Number((input.image as { nextWaitSeconds?: number }).nextWaitSeconds ?? 0);
   if (event.state.name === 'WaitForParameter') return Number((input.published as { nextWaitSeconds?: number }).nextWaitSeconds ?? 0);
   return 0;
 };
@@ -61,8 +63,11 @@ export const measureDistribution = async (): Promise<DistributionCost> => {
   try {
     emulator.seed(demoAccount(new Date()));
     emulator.seed({ kmsKeys: [{ keyId: KEY_ID }] }, 'ap-southeast-2');
-    emulator.options.pendingPolls = checksFor(10).checks - 1;
-    emulator.options.pendingPollsIn = Object.fromEntries(COPIES.map((c) => [c.region, checksFor(c.minutes).checks - 1]));
+    // Each wait looks twice (AwaitImage after storing its token, CheckImage at the deadline): an image seen at the
+    // backoff's k-th check settles at look 2k. Copies are in other regions, whose events the stack's rule never sees.
+    const settleAt = (minutes: number) => 2 * checksFor(minutes).checks - 1;
+    emulator.options.pendingPolls = settleAt(10);
+    emulator.options.pendingPollsIn = Object.fromEntries(COPIES.map((c) => [c.region, settleAt(c.minutes)]));
     const run = await runRotationLocally({
       input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID, publish: { parameter: '/golden/web-prod/latest' } },
       clients: (role, region) => emulatorClients(emulator.url, region ? { AWS_REGION: region } : {}, role),
@@ -82,7 +87,8 @@ export const measureDistribution = async (): Promise<DistributionCost> => {
     }));
     // At once: every copy was started before any region's copy was first looked at.
     const inCopies = emulator.requests.filter((r) => r.region !== SOURCE);
-    const firstLook = inCopies.findIndex((r) => r.action === 'DescribeImages');
+    // A look at a copy names it (ImageId.1); the family's history listing after each CopyImage filters by tag.
+    const firstLook = inCopies.findIndex((r) => r.action === 'DescribeImages' && r.params.ImageId !== undefined);
     const lastCopy = inCopies.map((r) => r.action).lastIndexOf('CopyImage');
     const copyWaits = regions.map((r) => r.waitedMinutes);
     return {
@@ -93,7 +99,7 @@ export const measureDistribution = async (): Promise<DistributionCost> => {
         copyWaits.reduce((a, b) => a + b, 0),
         1,
       ),
-      slowestCopyMinutes: Math.max(...regions.map((r) => minutesIn(r.region, 'WaitForImage'))),
+      slowestCopyMinutes: Math.max(...regions.map((r) => minutesIn(r.region, 'AwaitImage'))),
       concurrent: lastCopy >= 0 && firstLook > lastCopy && regions.every((r) => r.calls > 0),
       transitions: run.transitions,
     };

@@ -24,6 +24,8 @@ let faults: DeliveryFaults = {};
 let random = seededRandom(1);
 let target: Target | undefined;
 let account: string | undefined;
+/** The stack's region: a rule sees only its own region's default bus (a copy's events never reach it). */
+let ruleRegion = 'us-east-1';
 /** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
 export const deliveries: { eventId: string; imageId: string; state: string; copies: number }[] = [];
 
@@ -44,6 +46,10 @@ export const matchAccount = (id: string): void => {
   account = id;
 };
 
+export const matchRegion = (region: string): void => {
+  ruleRegion = region;
+};
+
 export const setTarget = (t: Target | undefined): void => {
   target = t;
 };
@@ -54,6 +60,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const deliver = (event: AmiStateChange): void => {
   if (event.source !== 'aws.ec2' || event['detail-type'] !== 'EC2 AMI State Change') return;
   if (account !== undefined && event.account !== account) return;
+  if (event.region !== ruleRegion) return;
   const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
   deliveries.push({ eventId: event.id, imageId: event.detail.ImageId, state: event.detail.State, copies });
   for (let n = 0; n < copies; n += 1) {
