@@ -1,0 +1,73 @@
+/**
+ * Rotations whose waits end on EC2's events, with the events dropped, duplicated, delayed and reordered at random
+ * (the emulator's clock passes while the workflow waits; some images fail): every image is seen, none is tagged twice,
+ * no execution waits past its image's readiness plus the backoff's longest wait, and each failure sends one alert.
+ */
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../emulator/faults.ts';
+import * as amiEventRule from '../../local/ami-event-rule.ts';
+import { runRotationLocally } from '../../local/workflow.ts';
+import { DEFAULT_WAIT } from '../../src/rotation/backoff.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { useEmulator } from '../support/emulator.ts';
+import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+
+const emulator = useEmulator({ imageSeconds: 600 });
+process.env.ROTATOR_LOG_LEVEL = 'silent';
+const ROTATIONS = 24;
+
+describe('event-driven waits under event faults', () => {
+  it(`sees every image once, on time, over ${ROTATIONS} rotations with events dropped, repeated, delayed and reordered`, async () => {
+    const random = seededRandom(29);
+    const problems: string[] = [];
+    let byEvent = 0;
+    let failed = 0;
+    for (let n = 0; n < ROTATIONS; n += 1) {
+      emulator().reset();
+      seedInstance(emulator());
+      const minutes = [5, 12, 30, 47][n % 4] as number;
+      emulator().options.imageSeconds = minutes * 60;
+      const fails = n % 6 === 5;
+      if (fails) emulator().injectFaults({ imageFates: [{ nameContains: FAMILY, fate: 'failed' }] });
+      amiEventRule.setFaults({ drop: random() * 0.6, duplicate: random() * 0.6, maxDelayMs: Math.floor(random() * 30), seed: n });
+      let created = 0;
+      let seen = 0;
+      const run = await runRotationLocally({
+        input: input(),
+        passTime: (seconds) => emulator().passTime(seconds),
+        onEvent: (event) => {
+          const name = (event as { state?: { name?: string } }).state?.name;
+          if (event.type === 'StateEntered' && name === 'ImageInSourceRegion') created = emulator().options.now().getTime();
+          if (event.type === 'StateEntered' && (name === 'TagImage' || name === 'ImageCreationFailed'))
+            seen = emulator().options.now().getTime();
+        },
+      });
+      const late = (seen - created) / 1000 - minutes * 60;
+      const endedByEvent = run.events.some(
+        (e) => e.type === 'StateExited' && JSON.stringify((e as { state: { output: unknown } }).state.output).includes('"by":"event"'),
+      );
+      if (endedByEvent) byEvent += 1;
+      const tagged = emulator().requests.filter(
+        (r) => r.action === 'CreateTags' && r.acted && JSON.stringify(r.params).includes(TAG.completedAt),
+      ).length;
+      if (fails) {
+        failed += 1;
+        if (run.status !== 'FAILED' || run.error !== 'ImageCreationFailed')
+          problems.push(`#${n}: a failed image ended ${run.status} ${run.error}`);
+        if (run.alerts.length !== 1) problems.push(`#${n}: ${run.alerts.length} alerts for a failed image`);
+      } else {
+        if (run.status !== 'SUCCEEDED') problems.push(`#${n}: ${run.status} ${run.error}`);
+        if (tagged !== 1) problems.push(`#${n}: the image was tagged complete ${tagged} times`);
+      }
+      if (!(late >= 0 && late <= DEFAULT_WAIT.maxSeconds + 1)) problems.push(`#${n}: seen ${late} s after ready (${minutes} min)`);
+    }
+
+    expect(problems).toEqual([]);
+    expect(failed).toBeGreaterThan(0);
+    // Some waits were ended by an event, some (their events dropped) by their deadline.
+    expect(byEvent).toBeGreaterThan(ROTATIONS / 4);
+    expect(byEvent).toBeLessThan(ROTATIONS);
+    expect(amiEventRule.deliveries.some((d) => d.copies === 2)).toBe(true);
+    expect(amiEventRule.deliveries.some((d) => d.copies === 0)).toBe(true);
+  }, 120_000);
+});
