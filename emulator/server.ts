@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActionContext, EmulatorOptions } from './actions/context.ts';
-import { settleNow } from './actions/images.ts';
+import { settleNow } from './actions/image-settling.ts';
 import type { AmiStateChange } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';

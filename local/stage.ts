@@ -4,11 +4,14 @@
  * the real state machine files with the real handlers when StartExecution is called, then prints the environment to
  * paste: `ami-rotator run`, `history`, `status` and `plan` then work exactly as against AWS. Ctrl-C stops it.
  */
+
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
+import * as amiEventRule from './ami-event-rule.ts';
 import { localIam } from './clients.ts';
 import { DEMO_FAMILY, demoAccount } from './demo-account.ts';
 import { startLocalStepFunctions } from './sfn-endpoint.ts';
+import { startLocalWaitTable } from './wait-table.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', default: false } } });
@@ -45,6 +48,9 @@ const emulator = await startEmulator({
   iam: localIam(LOCAL_ACCOUNT_ID, REGION),
 });
 const stepFunctions = await startLocalStepFunctions();
+// The stage's wait table and its rule on EC2's AMI state changes: waits end on the image's event, as deployed.
+const waitTable = await startLocalWaitTable();
+emulator.onEvent(amiEventRule.deliver);
 const environment = {
   AWS_REGION: REGION,
   AWS_ACCESS_KEY_ID: 'local',
@@ -56,6 +62,8 @@ const environment = {
   AWS_ENDPOINT_URL_SCHEDULER: emulator.url,
   AWS_ENDPOINT_URL_CLOUDWATCH: emulator.url,
   AWS_ENDPOINT_URL_SFN: stepFunctions.url,
+  AWS_ENDPOINT_URL_DYNAMODB: waitTable.url,
+  ROTATOR_WAIT_TABLE: waitTable.tableName,
   // The stage's deployment settings, which `run` checks an input against before it starts anything.
   ROTATOR_DEFAULT_FAMILY: DEMO_FAMILY,
   ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '',
@@ -95,5 +103,5 @@ Then, for example:
 `);
 
 process.once('SIGINT', () => {
-  void Promise.all([emulator.close(), stepFunctions.close()]).then(() => process.exit(0));
+  void Promise.all([emulator.close(), stepFunctions.close(), waitTable.close()]).then(() => process.exit(0));
 });

@@ -36,7 +36,12 @@ export const startLocalWaitTable = async (): Promise<LocalWaitTable> => {
   return {
     url,
     tableName: LOCAL_WAIT_TABLE,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // The functions' clients keep their sockets alive: close them too, or the server waits out their idle time.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 };
 

@@ -17,7 +17,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
-import * as amiEventRule from './ami-event-rule.ts';
+import { callbackTask } from './callback-task.ts';
 import { environmentClientsAs } from './clients.ts';
 import { adaptTimeoutPaths, allStates, DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
 import { type BusEvent, putEventsLocally } from './event-bus.ts';
@@ -152,55 +152,6 @@ const countAttempt = (scope: RunScope, stateName: string): number => {
   return attempt;
 };
 
-const statesTimeout = (): Error => Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
-
-/**
- * A callback task (`lambda:invoke.waitForTaskToken`), as Step Functions runs one: a token issued by the local endpoint
- * replaces `$$.Task.Token` in the payload, the function is invoked, and the task ends when SendTaskSuccess or
- * SendTaskFailure names the token, or at its deadline. Locally, time is not slept: once the function has returned and
- * every event delivery under way has ended, nothing else can answer before the deadline, so the task times out then
- * (`realTime`: it waits the deadline for real). A late answer then gets TaskTimedOut, as from Step Functions.
- */
-const callbackTask = async (scope: RunScope, stateName: string, input: Json): Promise<Json> => {
-  const { options, region, account } = scope;
-  const { FunctionName, Payload } = input as { FunctionName?: string; Payload?: Record<string, Json> };
-  const file = String(FunctionName).split(':function:ami-rotator-local-')[1];
-  if (!file) throw new Error(`State ${stateName}: no local handler for function ${FunctionName}`);
-  const task = scope.stepFunctions.awaitTask();
-  const payload: Record<string, Json> = { ...(Payload ?? {}), token: task.token };
-  const named = payload.region;
-  const handler = await scope.handlerOf(file, typeof named === 'string' && named !== '' ? named : undefined);
-  const attempt = countAttempt(scope, stateName);
-  const context = lambdaContext(`ami-rotator-local-${file}`, options.lambdaTimeoutMs?.[file] ?? 900_000, region, account);
-  const invoke = () => handler(structuredClone(payload), context);
-  try {
-    await (options.interceptInvoke ? options.interceptInvoke(file, invoke, attempt) : invoke());
-  } catch (error) {
-    task.end();
-    throw asLambdaError(error);
-  }
-  await amiEventRule.idle();
-  // The deadline's time passes in the world, up to the moment something settles and its event ends the wait.
-  let left = Number(payload.timeoutSeconds ?? 60);
-  // Whole milliseconds, as clocks count them: a remainder smaller than one is no time at all.
-  while (!task.settled() && left >= 0.001 && options.passTime && !options.realTime) {
-    const passed = options.passTime(left);
-    left -= passed;
-    await amiEventRule.idle();
-  }
-  if (!task.settled() && options.realTime) {
-    const seconds = Number(payload.timeoutSeconds ?? 60);
-    await Promise.race([task.outcome, new Promise((resolve) => setTimeout(resolve, seconds * 1000))]);
-  }
-  if (!task.settled()) {
-    task.end();
-    throw statesTimeout();
-  }
-  const outcome = await task.outcome;
-  if ('error' in outcome) throw Object.assign(new Error(outcome.cause), { name: outcome.error });
-  return outcome.output as Json;
-};
-
 /** The local handler of each Task state of a definition, by state name. */
 const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExecution): Record<string, (input: Json) => Promise<Json>> => {
   const { options, region, account } = scope;
@@ -234,7 +185,8 @@ const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExec
       continue;
     }
     if (state.Resource.endsWith(':states:::lambda:invoke.waitForTaskToken')) {
-      handlers[stateName] = async (input) => callbackTask(scope, stateName, input);
+      const run = { ...scope.options, ...scope, attempt: () => countAttempt(scope, stateName) };
+      handlers[stateName] = async (input) => callbackTask(run, stateName, input);
       continue;
     }
     const file = state.Resource.split(':function:ami-rotator-local-')[1];

@@ -8,6 +8,7 @@ import { bool, filters, int, required, str, strings, tagSpecifications } from '.
 import { ACCOUNT_ID, type Store, unavailable } from '../store.ts';
 import { items, tagSet } from '../xml.ts';
 import { type Action, type ActionContext, type Actions, changes, reads } from './context.ts';
+import { readyAtOf, settle } from './image-settling.ts';
 
 const NAME_RULE = /^[A-Za-z0-9()[\] ./\-'@_]{3,128}$/;
 
@@ -24,30 +25,6 @@ const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]):
   for (const type of specs.keys()) {
     if (!allowed.includes(type))
       throw new ServiceError('InvalidParameterValue', `'${type}' is not a valid taggable resource type for this operation.`);
-  }
-};
-
-/** A pending image settles once describes have seen it `pendingPolls` times, or (time mode) once its time has come. */
-const settle = (image: Image, ctx: ActionContext): void => {
-  if (image.state !== 'pending' || image.fate === 'stuck') return;
-  image.polls += 1;
-  if (image.readyAt !== undefined) {
-    if (ctx.options.now().getTime() >= image.readyAt) settleNow(image, ctx);
-    return;
-  }
-  if (image.polls <= (ctx.options.pendingPollsIn?.[ctx.options.region] ?? ctx.options.pendingPolls)) return;
-  settleNow(image, ctx);
-};
-
-/** The image becomes available (or failed, by its fate), its snapshots with it, and EC2 says so on the bus. */
-export const settleNow = (image: Image, ctx: ActionContext): void => {
-  image.state = image.fate === 'failed' ? 'failed' : 'available';
-  if (image.state === 'failed')
-    image.stateReason = image.failReason ?? { code: 'Client.InternalError', message: 'Client.InternalError: Snapshot creation failed' };
-  ctx.emit?.(amiStateChange(ctx.options.region, image.imageId, image.state, ctx.options.now(), image.stateReason?.message));
-  for (const device of image.blockDevices) {
-    const snapshot = ctx.store.snapshots.get(device.snapshotId);
-    if (snapshot) snapshot.state = image.state === 'failed' ? 'error' : 'completed';
   }
 };
 
@@ -109,11 +86,6 @@ const newImageFields = (q: Query): { name: string; description: string | undefin
 const checkNameFree = (store: Store, name: string): void => {
   const taken = [...store.images.values()].find((image) => image.name === name);
   if (taken) throw new ServiceError('InvalidAMIName.Duplicate', `AMI name ${name} is already in use by AMI ${taken.imageId}`);
-};
-
-const readyAtOf = ({ options }: ActionContext): { readyAt?: number } => {
-  const seconds = options.imageSecondsIn?.[options.region] ?? options.imageSeconds;
-  return seconds === undefined ? {} : { readyAt: options.now().getTime() + seconds * 1000 };
 };
 
 /** What every new image starts as: pending, owned by the account, unprotected, its fate from the fault plan. */

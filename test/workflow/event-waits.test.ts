@@ -6,7 +6,9 @@ import { FAMILY, input, leftBy, seedInstance, statesEntered } from '../support/w
 
 // Time mode: a new image takes 30 minutes of the emulator's clock, which passes while a callback task waits.
 const IMAGE_SECONDS = 1800;
-const emulator = useEmulator({ imageSeconds: IMAGE_SECONDS });
+// The emulator's clock stands still but for the time the waits let pass: what the workflow saw is exact.
+const STARTED = Date.now();
+const emulator = useEmulator({ imageSeconds: IMAGE_SECONDS, now: () => new Date(STARTED) });
 process.env.ROTATOR_LOG_LEVEL = 'silent';
 
 /** A rotation whose waits let the emulator's time pass; when the image was seen (s after CreateImage) and how each wait ended. */
