@@ -1,4 +1,4 @@
 import { describeSoak } from './soak-run.ts';
 
-// The first 75 of the soak's 150 nights (soak-run.ts); SOAK_SEED and SOAK_ROTATIONS replay or lengthen it.
-describeSoak(Number(process.env.SOAK_SEED ?? 2026), Number(process.env.SOAK_ROTATIONS ?? 75));
+// The first 60 of the soak's 120 nights (soak-run.ts); SOAK_SEED and SOAK_ROTATIONS replay or lengthen it.
+describeSoak(Number(process.env.SOAK_SEED ?? 2026), Number(process.env.SOAK_ROTATIONS ?? 60));

@@ -1,6 +1,6 @@
 /**
  * The reliability suite: the real workflow (state machine file, handlers, EC2 emulator) under fault
- * schedules and bad inputs, with invariants checked after every run (the 150-night soak is `soak.test.ts`).
+ * schedules and bad inputs, with invariants checked after every run (the 120-night soak is `soak.test.ts`).
  * `npm run test:reliability`; the last line is a summary a person and a script can read.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
