@@ -6,11 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../emulator/faults.ts';
 import * as amiEventRule from '../../local/ami-event-rule.ts';
-import { runRotationLocally } from '../../local/workflow.ts';
 import { DEFAULT_WAIT } from '../../src/rotation/backoff.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+import { timedRotation } from '../support/timed-rotation.ts';
+import { FAMILY, seedInstance } from '../support/workflow.ts';
 
 // The emulator's clock stands still but for the time the waits let pass: what the workflow saw is exact.
 const STARTED = Date.now();
@@ -32,22 +32,9 @@ describe('event-driven waits under event faults', () => {
       const fails = n % 6 === 5;
       if (fails) emulator().injectFaults({ imageFates: [{ nameContains: FAMILY, fate: 'failed' }] });
       amiEventRule.setFaults({ drop: random() * 0.6, duplicate: random() * 0.6, maxDelayMs: Math.floor(random() * 30), seed: n });
-      let created = 0;
-      let seen = 0;
-      const run = await runRotationLocally({
-        input: input(),
-        passTime: (seconds) => emulator().passTime(seconds),
-        onEvent: (event) => {
-          const name = (event as { state?: { name?: string } }).state?.name;
-          if (event.type === 'StateEntered' && name === 'ImageInSourceRegion') created = emulator().options.now().getTime();
-          if (event.type === 'StateEntered' && (name === 'TagImage' || name === 'ImageCreationFailed'))
-            seen = emulator().options.now().getTime();
-        },
-      });
-      const late = (seen - created) / 1000 - minutes * 60;
-      const endedByEvent = run.events.some(
-        (e) => e.type === 'StateExited' && JSON.stringify((e as { state: { output: unknown } }).state.output).includes('"by":"event"'),
-      );
+      const { run, seenAfter, endings } = await timedRotation(emulator());
+      const late = seenAfter - minutes * 60;
+      const endedByEvent = endings.some((e) => e.startsWith('event:'));
       if (endedByEvent) byEvent += 1;
       const tagged = emulator().requests.filter(
         (r) => r.action === 'CreateTags' && r.acted && JSON.stringify(r.params).includes(TAG.completedAt),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as amiEventRule from '../../local/ami-event-rule.ts';
-import { runRotationLocally } from '../../local/workflow.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
+import { timedRotation } from '../support/timed-rotation.ts';
+import { FAMILY, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
 
 // Time mode: a new image takes 30 minutes of the emulator's clock, which passes while a callback task waits.
 const IMAGE_SECONDS = 1800;
@@ -11,30 +11,7 @@ const STARTED = Date.now();
 const emulator = useEmulator({ imageSeconds: IMAGE_SECONDS, now: () => new Date(STARTED) });
 process.env.ROTATOR_LOG_LEVEL = 'silent';
 
-/** A rotation whose waits let the emulator's time pass; when the image was seen (s after CreateImage) and how each wait ended. */
-const rotate = async () => {
-  let createdAt = 0;
-  let seenAt = 0;
-  const run = await runRotationLocally({
-    input: input(),
-    passTime: (seconds) => emulator().passTime(seconds),
-    onEvent: (event) => {
-      const name = (event as { state?: { name?: string } }).state?.name;
-      if (event.type === 'StateEntered' && name === 'ImageInSourceRegion') createdAt = emulator().options.now().getTime();
-      if (event.type === 'StateEntered' && name === 'TagImage') seenAt = emulator().options.now().getTime();
-    },
-  });
-  const endings = run.events
-    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'AwaitImage')
-    .map((e) => {
-      const awaited = (
-        JSON.parse(JSON.stringify((e as { state: { output: unknown } }).state.output)) as { awaited?: Record<string, string> }
-      ).awaited;
-      return awaited?.Error ?? `${awaited?.by}: ${awaited?.state}`;
-    });
-  // The emulator's clock also runs on with real time (milliseconds here): whole seconds are what a wait plans.
-  return { run, seenAfter: Math.floor((seenAt - createdAt) / 1000), endings };
-};
+const rotate = () => timedRotation(emulator());
 
 describe('waiting for an image on its event', () => {
   it("sees the image the moment EC2's event says it is available, not at the next check", async () => {

@@ -1,0 +1,32 @@
+import type { Ec2Emulator } from '../../emulator/server.ts';
+import { type LocalRunResult, runRotationLocally } from '../../local/workflow.ts';
+import { input } from './workflow.ts';
+
+/**
+ * A rotation on the emulator's clock (time mode): its waits let the emulator's time pass. Says when the image was seen
+ * (TagImage, or ImageCreationFailed for a failed one), in whole seconds after the image workflow started, and how each
+ * AwaitImage ended (`States.Timeout`, or `event: available`, `check: failed`...).
+ */
+export const timedRotation = async (emulator: Ec2Emulator): Promise<{ run: LocalRunResult; seenAfter: number; endings: string[] }> => {
+  let startedAt = 0;
+  let seenAt = 0;
+  const run = await runRotationLocally({
+    input: input(),
+    passTime: (seconds) => emulator.passTime(seconds),
+    onEvent: (event) => {
+      if (event.type !== 'StateEntered') return;
+      const name = (event as { state?: { name?: string } }).state?.name;
+      if (name === 'ImageInSourceRegion') startedAt = emulator.options.now().getTime();
+      if (name === 'TagImage' || name === 'ImageCreationFailed') seenAt = emulator.options.now().getTime();
+    },
+  });
+  const endings = run.events
+    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'AwaitImage')
+    .map((e) => {
+      const { awaited } = JSON.parse(JSON.stringify((e as { state: { output: unknown } }).state.output)) as {
+        awaited?: Record<string, string>;
+      };
+      return awaited?.Error ?? `${awaited?.by}: ${awaited?.state}`;
+    });
+  return { run, seenAfter: Math.floor((seenAt - startedAt) / 1000), endings };
+};
