@@ -17,20 +17,14 @@ export interface DeliveryFaults {
   seed?: number;
 }
 
-type Target = (event: AmiStateChange) => Promise<unknown>;
-
 const pending = new Set<Promise<unknown>>();
 let faults: DeliveryFaults = {};
 let random = seededRandom(1);
-let target: Target | undefined;
-let account: string | undefined;
-/** The stack's region: a rule sees only its own region's default bus (a copy's events never reach it). */
-let ruleRegion = 'us-east-1';
 /** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
 export const deliveries: { eventId: string; imageId: string; state: string; copies: number }[] = [];
 
-/** The function the rule invokes; the local runner's CompleteWait handler, loaded on first use. */
-const defaultTarget: Target = async (event) => {
+/** The function the rule invokes: the local runner's CompleteWait handler, loaded on first use. */
+const completeWait = async (event: AmiStateChange): Promise<unknown> => {
   const { handler } = await import('../functions/complete-wait.ts');
   const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
   return handler(event as never, context as never);
@@ -41,33 +35,21 @@ export const setFaults = (plan: DeliveryFaults): void => {
   random = seededRandom(plan.seed ?? 1);
 };
 
-/** Only this account's events match, as the rule's pattern says. */
-export const matchAccount = (id: string): void => {
-  account = id;
-};
-
-export const matchRegion = (region: string): void => {
-  ruleRegion = region;
-};
-
-export const setTarget = (t: Target | undefined): void => {
-  target = t;
-};
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The rule: an event that matches is delivered (or dropped, repeated, delayed) to the target. */
 export const deliver = (event: AmiStateChange): void => {
   if (event.source !== 'aws.ec2' || event['detail-type'] !== 'EC2 AMI State Change') return;
-  if (account !== undefined && event.account !== account) return;
-  if (event.region !== ruleRegion) return;
+  // The rule lives in the stack's region and sees only that region's default bus: a copy's events never reach it.
+  // (The emulator is one account: the pattern's account always matches.)
+  if (event.region !== (process.env.AWS_REGION ?? 'us-east-1')) return;
   const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
   deliveries.push({ eventId: event.id, imageId: event.detail.ImageId, state: event.detail.State, copies });
   for (let n = 0; n < copies; n += 1) {
     const delay = Math.floor(random() * (faults.maxDelayMs ?? 0));
     const delivery = (async () => {
       if (delay > 0) await sleep(delay);
-      await (target ?? defaultTarget)(event);
+      await completeWait(event);
     })().catch(() => {
       // As EventBridge: a failed invocation is retried by Lambda's async retries; the wait's deadline covers the rest.
     });

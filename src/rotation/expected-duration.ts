@@ -6,6 +6,8 @@
  * backoff decides (a prediction is never worth failing a rotation for).
  */
 import { type EC2Client, paginateDescribeImages } from '@aws-sdk/client-ec2';
+import { awsErrorCode } from '../aws/failures.ts';
+import { logger } from '../lambda/logger.ts';
 import { TAG } from './tags.ts';
 
 const SAMPLE = 5;
@@ -30,7 +32,12 @@ export const expectedSeconds = async (ec2: EC2Client, family: string): Promise<n
         if (Number.isFinite(created) && Number.isFinite(completed) && completed > created)
           durations.push({ at: created, seconds: (completed - created) / 1000 });
       }
-  } catch {
+  } catch (error) {
+    // Said, not thrown: a missing permission here costs the prediction, and the log says which.
+    logger.warn('no usual duration for the first deadline: listing the family failed', {
+      family,
+      error: awsErrorCode(error) ?? (error as Error).name,
+    });
     return undefined;
   }
   const newest = durations

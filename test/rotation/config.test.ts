@@ -21,6 +21,12 @@ describe('readConfig', () => {
     });
   });
 
+  it('keeps a shared image launched within 7 days unless the stage says another number of days, or off', () => {
+    expect(readConfig({}).retention.keepLaunchedWithinDays).toBe(7);
+    expect(readConfig({ ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS: '30' }).retention.keepLaunchedWithinDays).toBe(30);
+    expect(readConfig({ ROTATOR_KEEP_LAUNCHED_WITHIN_DAYS: 'off' }).retention).not.toHaveProperty('keepLaunchedWithinDays');
+  });
+
   it('names every bad setting at once', () => {
     const read = () => readConfig({ ROTATOR_NO_REBOOT: 'maybe', ROTATOR_KEEP_LAST: '0', ROTATOR_MIN_KEEP: 'two' });
 

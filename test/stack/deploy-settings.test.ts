@@ -34,6 +34,11 @@ describe('the stage parameters, checked before the stack is built', () => {
       { timezone: 'Europe/Pairs' },
       'timezone: "Europe/Pairs" is not an IANA time zone; expected one such as UTC or Europe/Paris',
     ],
+    [
+      'a launch grace of no days (off switches it off)',
+      { keepLaunchedWithinDays: '0' },
+      'keepLaunchedWithinDays: expected a whole number from 1 to 3650 or off, got "0"',
+    ],
     ['a misspelt parameter name', { famliy: 'web-prod' }, '--param famliy: not a parameter of this stack; did you mean family?'],
     [
       'a distribute that copies to the stack region itself',
