@@ -31,6 +31,7 @@ export const checksFor = (minutes: number): { checks: number; seenAfter: number 
     poll: 0,
     nextWaitSeconds: DEFAULT_WAIT.initialSeconds,
     waitedSeconds: DEFAULT_WAIT.initialSeconds,
+    deadlineSeconds: 3600,
     timedOut: false,
   };
   for (;;) {

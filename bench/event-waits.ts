@@ -2,8 +2,9 @@
  * Waiting for an image on EC2's event, against today's polling: the emulator in time mode (an image takes 5, 30 or 120
  * minutes of its clock, which passes while the workflow waits), the real state machine, the local wait table and rule.
  * Four ways for each duration: events delivered or every one lost, with or without the family's history (five earlier
- * images that took as long). Reports when the image was seen past its readiness, its checks, the wait's transitions
- * (AwaitImage, CheckImage, IsImageReady, WaitForImage) and the rotation's; and the backoff's polling as it was.
+ * images that took as long). SweepWaits runs at each whole minute of the emulator's clock, as its schedule would.
+ * Reports when the image was seen past its readiness, the state machine's checks and SweepWaits's looks, the wait's
+ * transitions (AwaitImage, CheckImage, IsImageReady, WaitForImage) and the rotation's; and the backoff's polling as it was.
  * The wait table is the bench's (bench/run.ts starts it before any rotation).
  */
 import { startEmulator } from '../emulator/server.ts';
@@ -21,6 +22,8 @@ export interface WaitRun {
   /** Seconds between the image becoming available and the workflow seeing it. */
   lateSeconds: number;
   checks: number;
+  /** SweepWaits's looks at the image (DescribeImages by image-id filter): no state transitions. */
+  sweeperLooks: number;
   waitTransitions: number;
   transitions: number;
 }
@@ -65,6 +68,7 @@ export const measureEventWaits = async (): Promise<EventWaits> => {
             input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID },
             clients: (role, region) => emulatorClients(emulator.url, region ? { AWS_REGION: region } : {}, role),
             passTime: (seconds) => emulator.passTime(seconds),
+            now: () => emulator.options.now(),
             onEvent: (event) => {
               const name = (event as { state?: { name?: string } }).state?.name;
               if (event.type === 'StateEntered' && name === 'ImageInSourceRegion') created = emulator.options.now().getTime();
@@ -79,6 +83,7 @@ export const measureEventWaits = async (): Promise<EventWaits> => {
             history,
             lateSeconds: Math.max(0, Math.floor((seen - created) / 1000) - minutes * 60),
             checks: entered.filter((n) => n === 'CheckImage').length,
+            sweeperLooks: emulator.requests.filter((r) => r.action === 'DescribeImages' && JSON.stringify(r.params).includes('"image-id"')).length,
             waitTransitions: entered.filter((n) => WAIT_STATES.has(n)).length,
             transitions: run.transitions,
           });

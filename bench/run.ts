@@ -88,23 +88,26 @@ const budgets = [
       ok: r.lateSeconds <= 60,
     })),
   ...eventWaits.runs
-    .filter((r) => r.events === 'delivered' && r.history)
+    .filter((r) => r.events === 'delivered')
     .map((r) => ({
-      budget: `events delivered, ${r.minutes}-minute image (family history): the wait in at most 12 transitions`,
+      budget: `events delivered, ${r.minutes}-minute image${r.history ? ' (family history)' : ''}: the wait in at most 12 transitions`,
       value: `${r.waitTransitions} (rotation ${r.transitions})`,
       ok: r.waitTransitions <= 12,
     })),
   ...eventWaits.runs
-    .filter((r) => r.events === 'lost' && !r.history && r.minutes === 30)
+    .filter((r) => r.events === 'lost' && !r.history)
     .map((r) => ({
-      budget: 'every event lost, 30-minute image: no worse than polling (at most 25 transitions, as late as its 2,040 s)',
-      value: `${r.transitions} transitions, ${r.lateSeconds} s late`,
-      ok: r.transitions <= 25 && r.lateSeconds <= (eventWaits.polling.find((p) => p.minutes === 30)?.lateSeconds ?? 0),
+      budget: `every event lost, ${r.minutes}-minute image: no worse than polling (its transitions, no later than it)`,
+      value: `${r.transitions} transitions, ${r.lateSeconds} s late (polling: ${eventWaits.polling.find((p) => p.minutes === r.minutes)?.transitions}, ${eventWaits.polling.find((p) => p.minutes === r.minutes)?.lateSeconds} s)`,
+      ok: (() => {
+        const before = eventWaits.polling.find((p) => p.minutes === r.minutes);
+        return before !== undefined && r.transitions <= before.transitions && r.lateSeconds <= before.lateSeconds;
+      })(),
     })),
   ...eventWaits.runs
     .filter((r) => r.events === 'lost' && r.history)
     .map((r) => ({
-      budget: `every event lost, ${r.minutes}-minute image with family history: better than polling`,
+      budget: `every event lost, ${r.minutes}-minute image with family history: no worse than polling`,
       value: `${r.transitions} transitions, ${r.lateSeconds} s late (polling: ${eventWaits.polling.find((p) => p.minutes === r.minutes)?.transitions}, ${eventWaits.polling.find((p) => p.minutes === r.minutes)?.lateSeconds} s)`,
       ok: (() => {
         const before = eventWaits.polling.find((p) => p.minutes === r.minutes);
@@ -182,14 +185,14 @@ const md = [
   '',
   "## Waiting for the image: its event, against polling (the emulator's clock)",
   '',
-  '| image ready after | events | family history | seen late | checks | wait transitions | rotation transitions |',
-  '| ---: | --- | --- | ---: | ---: | ---: | ---: |',
+  '| image ready after | events | family history | seen late | CheckImage | SweepWaits looks | wait transitions | rotation transitions |',
+  '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |',
   ...eventWaits.runs.map(
     (r) =>
-      `| ${r.minutes} min | ${r.events} | ${r.history ? 'yes' : 'no'} | ${r.lateSeconds} s | ${r.checks} | ${r.waitTransitions} | ${r.transitions} |`,
+      `| ${r.minutes} min | ${r.events} | ${r.history ? 'yes' : 'no'} | ${r.lateSeconds} s | ${r.checks} | ${r.sweeperLooks} | ${r.waitTransitions} | ${r.transitions} |`,
   ),
   ...eventWaits.polling.map(
-    (p) => `| ${p.minutes} min | polling (before) | no | ${p.lateSeconds} s | ${p.checks} | ${3 * p.checks} | ${p.transitions} |`,
+    (p) => `| ${p.minutes} min | polling (before) | no | ${p.lateSeconds} s | ${p.checks} | 0 | ${3 * p.checks} | ${p.transitions} |`,
   ),
   '',
   '## A rotation into three other regions (copies of 20, 45 and 30 minutes; one encrypted)',

@@ -10,10 +10,13 @@ import { stepTracing } from '../src/lambda/tracer.ts';
 import { checkRotationImage } from '../src/rotation/check-image.ts';
 import type { ImageProgress } from '../src/rotation/create-image.ts';
 import type { RotationRequest } from '../src/rotation/request.ts';
+import { type AwaitedImage, progressAfterWait } from '../src/waits/await-image.ts';
 
 export interface CheckImageEvent {
   request: RotationRequest;
   image: ImageProgress;
+  /** How the AwaitImage before this check ended: its output, or its error (a deadline). */
+  awaited?: AwaitedImage | { Error?: string };
 }
 
 /** One look at the pending image: its state and the next wait. The Wait state sleeps, not this Lambda. */
@@ -22,7 +25,7 @@ export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rota
     .use(stepTracing('CheckImage'))
     .use(stepLogging('CheckImage'))
     .use(stepMetrics(metrics))
-    .handler(async (event) => checkRotationImage(ec2, event.image, event.request.wait));
+    .handler(async (event) => checkRotationImage(ec2, progressAfterWait(event.image, event.awaited), event.request.wait));
 
 // In the region the event names (a copy's), or the function's own.
 export const handler = byRegion((region) => makeHandler({ ec2: ec2Client(region) }));

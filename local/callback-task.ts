@@ -19,8 +19,13 @@ export interface CallbackRun {
   lambdaTimeoutMs?: Readonly<Record<string, number>>;
   interceptInvoke?: (file: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
   passTime?: (seconds: number) => number;
+  /** The world's clock, with `passTime`; and SweepWaits, which the stack's schedule invokes at each whole minute of it. */
+  now?: () => Date;
+  sweep?: () => Promise<void>;
   realTime?: boolean;
 }
+
+const MINUTE_MS = 60_000;
 
 const statesTimeout = (): Error => Object.assign(new Error('States.Timeout'), { name: 'States.Timeout' });
 
@@ -51,8 +56,28 @@ export const callbackTask = async (run: CallbackRun, stateName: string, input: J
     throw asLambdaError(error);
   }
   await amiEventRule.idle();
-  // The deadline's time passes in the world, up to the moment something settles and its event ends the wait.
-  let left = Number(payload.timeoutSeconds ?? 60);
+  const timeoutSeconds = Number(payload.timeoutSeconds ?? 60);
+  if (options.passTime && options.now && options.sweep && !options.realTime) {
+    // The deadline's time passes in the world minute by minute of its clock: at each whole minute the schedule invokes
+    // SweepWaits (which may end the wait), and an image that settles between puts its event on the bus at once.
+    const clock = () => options.now?.().getTime() ?? 0;
+    const end = clock() + timeoutSeconds * 1000;
+    while (!task.settled() && end - clock() >= 1) {
+      const tick = (Math.floor(clock() / MINUTE_MS) + 1) * MINUTE_MS;
+      const until = Math.min(tick, end);
+      while (!task.settled() && until - clock() >= 1) {
+        options.passTime((until - clock()) / 1000);
+        await amiEventRule.idle();
+      }
+      if (!task.settled() && clock() >= tick) {
+        // The schedule's invocation is the sweeper's own: one that fails ends nothing and fails nothing here.
+        await options.sweep().catch(() => undefined);
+        await amiEventRule.idle();
+      }
+    }
+  }
+  // Without the clock: the deadline's time passes up to the moment something settles and its event ends the wait.
+  let left = options.now ? 0 : timeoutSeconds;
   // Whole milliseconds, as clocks count them: a remainder smaller than one is no time at all.
   while (!task.settled() && left >= 0.001 && options.passTime && !options.realTime) {
     const passed = options.passTime(left);
@@ -60,8 +85,7 @@ export const callbackTask = async (run: CallbackRun, stateName: string, input: J
     await amiEventRule.idle();
   }
   if (!task.settled() && options.realTime) {
-    const seconds = Number(payload.timeoutSeconds ?? 60);
-    await Promise.race([task.outcome, new Promise((resolve) => setTimeout(resolve, seconds * 1000))]);
+    await Promise.race([task.outcome, new Promise((resolve) => setTimeout(resolve, timeoutSeconds * 1000))]);
   }
   if (!task.settled()) {
     task.end();

@@ -68,9 +68,14 @@ const resultNote = (state: string, output: unknown): string => {
     }
     case 'AwaitImage': {
       const awaited = obj(out.awaited);
-      if (awaited.Error === 'States.Timeout') return 'no event by the deadline: checking, as a poll would';
+      if (awaited.Error === 'States.Timeout') return 'neither the event nor the sweeper by the deadline: checking';
       if (awaited.Error) return `the wait could not start (${awaited.Error}): a plain wait instead`;
-      return awaited.by === 'event' ? `ended by EC2's event: ${awaited.state}` : `ended at once: already ${awaited.state}`;
+      if (awaited.endedBy === 'event') return `ended by EC2's event: ${awaited.state}`;
+      if (awaited.endedBy === 'sweep')
+        return awaited.state === 'pending'
+          ? `handed back by SweepWaits after ${obj(awaited.image).poll} check(s): still pending`
+          : `ended by SweepWaits's check ${obj(awaited.image).poll}: ${awaited.state} (no event came)`;
+      return `ended at once: already ${awaited.state}`;
     }
     case 'LaunchTestInstance':
     case 'CheckBoot': {
@@ -124,12 +129,13 @@ export const eventPrinter =
     // What a state produced goes under it, with its region again: regions running at once interleave.
     const under = `${' '.repeat(14)}${label}`;
     if (event.type === 'StateEntered') {
-      const seconds_ = obj(obj(event.state.input).image).nextWaitSeconds;
+      const image = obj(obj(event.state.input).image);
+      const seconds_ = image.nextWaitSeconds;
       const wait =
         event.state.name === 'WaitForImage'
           ? `: waits ${seconds_} s${realWaits ? '' : waitMs > 0 ? ` (slept ${waitMs} ms locally)` : ' (not slept locally)'}`
           : event.state.name === 'AwaitImage'
-            ? `: waits for the image's event, at most ${seconds_} s${realWaits ? '' : ' (the deadline is not slept locally)'}`
+            ? `: waits for the image's event; SweepWaits checks in ${seconds_} s, the deadline is ${image.deadlineSeconds} s${realWaits ? '' : ' (not slept locally)'}`
             : '';
       console.log(`${at}${event.state.name}${wait}`);
     } else if (event.type === 'StateExited') {

@@ -20,11 +20,13 @@ import { ssmClient } from '../src/aws/ssm-client.ts';
 import { callbackTask } from './callback-task.ts';
 import { environmentClientsAs } from './clients.ts';
 import { adaptTimeoutPaths, allStates, DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
-import { type BusEvent, putEventsLocally } from './event-bus.ts';
-import { asLambdaError, checkPublish, lambdaContext } from './lambda-local.ts';
+import type { BusEvent } from './event-bus.ts';
+import { asLambdaError, lambdaContext } from './lambda-local.ts';
+import { serviceTask } from './service-tasks.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
+import { passing, sweeper, waitsPassTime } from './world-clock.ts';
 
 export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
 export type { EventLog } from './sfn-history.ts';
@@ -34,7 +36,9 @@ export const LOCAL_ACCOUNT_ID = '123456789012';
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 interface HandlerModule {
   handler: Handler;
-  makeHandler: (clients: AwsClients) => Handler;
+  makeHandler: (
+    clients: AwsClients & { ec2In: (region: string) => EC2Client; now?: () => Date; sleep?: (seconds: number) => Promise<void> },
+  ) => Handler;
 }
 
 /** Every client a handler may take; each module picks the ones it needs. */
@@ -71,6 +75,11 @@ export interface LocalRunOptions {
    * task's deadline passes at once.
    */
   passTime?: (seconds: number) => number;
+  /**
+   * The world's clock (the emulator's, in its time mode), with `passTime`: the waits' checks are planned by it, and
+   * SweepWaits runs at each of its whole minutes while a callback task waits, as the stack's schedule invokes it.
+   */
+  now?: () => Date;
   /** Called for every execution event as it happens, e.g. to print progress. */
   onEvent?: (event: EventLog, elapsedMs: number) => void;
   /** Where the run's executions are listed for the concurrency guard; one shared per process when absent. */
@@ -134,6 +143,8 @@ interface RunScope {
   /** A function's handler, with clients signed for `region` (the event's, a copy's) or the run's own. */
   handlerOf: (file: string, region: string | undefined) => Promise<Handler>;
   attempts: Map<string, number>;
+  /** One invocation of SweepWaits by the schedule (run in the emulator's time mode only). */
+  sweep: () => Promise<void>;
 }
 
 interface ExecutionOutcome {
@@ -158,25 +169,9 @@ const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExec
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
-    if (state.Resource === 'arn:aws:states:::sns:publish') {
-      handlers[stateName] = async (input) => {
-        const message = input as { Subject?: string; Message?: string };
-        const publish = async () => {
-          checkPublish(message);
-          scope.alerts.push({ subject: message.Subject ?? '', message: message.Message ?? '', state: stateName });
-          return { MessageId: randomUUID() };
-        };
-        const attempt = countAttempt(scope, stateName);
-        return (await (options.interceptInvoke ? options.interceptInvoke('sns:publish', publish, attempt) : publish())) as Json;
-      };
-      continue;
-    }
-    if (state.Resource === 'arn:aws:states:::events:putEvents') {
-      handlers[stateName] = async (input) => {
-        const put = async () => putEventsLocally(input, stateName, scope.busEvents);
-        const attempt = countAttempt(scope, stateName);
-        return (await (options.interceptInvoke ? options.interceptInvoke('events:putEvents', put, attempt) : put())) as Json;
-      };
+    const service = serviceTask(state.Resource, stateName, scope, options, () => countAttempt(scope, stateName));
+    if (service) {
+      handlers[stateName] = service;
       continue;
     }
     if (state.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
@@ -222,7 +217,8 @@ const runExecution = async (
   const { options, region, account, stepFunctions } = scope;
   const path = DEFINITIONS[file];
   if (!path) throw new Error(`No state machine file for ${file}`);
-  const definition = adaptTimeoutPaths(resolveIntrinsics(JSON.parse(await readFile(path, 'utf8')) as Json, region, account)) as Definition;
+  const resolved = adaptTimeoutPaths(resolveIntrinsics(JSON.parse(await readFile(path, 'utf8')) as Json, region, account));
+  const definition = (options.passTime && options.now ? waitsPassTime(resolved) : resolved) as Definition;
   const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const waitOverrides = Object.fromEntries(
     allStates(definition)
@@ -360,7 +356,11 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
       built.get(key) ??
       import(`../functions/${file}.ts`).then((module: HandlerModule) => {
         const clients = clientsOf(file, inRegion);
-        return clients ? module.makeHandler({ ...defaultClients(inRegion), ...clients }) : module.handler;
+        if (!clients) return module.handler;
+        // SweepWaits looks in every region a wait is in, each signed as its role; the clock is the run's world's.
+        const ec2In = (r: string) => clientsOf(file, r)?.ec2 ?? ec2Client(r);
+        const clock = options.now && options.passTime ? { now: options.now, sleep: passing(options.passTime) } : {};
+        return module.makeHandler({ ...defaultClients(inRegion), ...clients, ec2In, ...clock });
       });
     built.set(key, found);
     return found;
@@ -376,6 +376,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     began: performance.now(),
     handlerOf,
     attempts: new Map(),
+    sweep: sweeper(handlerOf, options, region, account),
   };
   const name = options.executionName ?? `local-${randomUUID()}`;
   const run = await runExecution(scope, 'rotate-ami', options.input, name, { child: false });

@@ -122,3 +122,8 @@ export class PrepareTimedOutError extends RotatorError {
 export class CopyLimitReachedError extends RotatorError {
   override readonly name = ERROR.CopyLimitReached;
 }
+
+/** AwaitImage could not store its wait (the table refused or could not be reached): the state machine polls instead. */
+export class WaitNotRegisteredError extends RotatorError {
+  override readonly name = ERROR.WaitNotRegistered;
+}

@@ -87,6 +87,8 @@ const HINTS: Partial<Record<string, string>> = {
     'The image is good in the source region and in every region not marked FAILED: it was published and pruned there. A failed region got no new image (its copy was removed), was neither published nor pruned, and keeps its previous image; fix what its line says, and the next rotation copies again.',
   CopyLimitReached:
     'EC2 was already copying as many images into the region as its quota allows. Wait for other copies to finish (or ask for a higher quota); the next rotation copies again.',
+  WaitNotRegistered:
+    'The wait for the image could not be stored in the wait table; the workflow checked the image by polling instead. Nothing to do unless it repeats: then check the wait table (ami-rotator-<stage>-waits) and the AwaitImage role.',
   PreparationFailed: 'The preparation failed and its facts could not be written: open the prepare-instance child execution in the console.',
   'States.Timeout': 'A step ran past its time limit. Look at the step in the execution history.',
 };

@@ -57,7 +57,7 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
     if (!Number.isFinite(seconds)) return `${offset} ${entered.name}`;
     const next = `${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`;
     return entered.name === 'AwaitImage'
-      ? `${offset} AwaitImage: until the image's event, or a check at ${next}`
+      ? `${offset} AwaitImage: until the image's event, or SweepWaits's check at ${next}`
       : `${offset} ${entered.name}: next check at ${next}`;
   }
   if (event.executionFailedEventDetails) return `${offset} failed: ${event.executionFailedEventDetails.error ?? 'unknown error'}`;

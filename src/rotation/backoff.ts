@@ -16,3 +16,14 @@ export const DEFAULT_WAIT: WaitPolicy = { initialSeconds: 120, factor: 2, maxSec
 /** The wait before poll number `poll + 1` (poll 0 is the wait right after CreateImage). */
 export const waitBeforePoll = (poll: number, policy: WaitPolicy): number =>
   Math.min(policy.maxSeconds, Math.round(policy.initialSeconds * policy.factor ** poll));
+
+/**
+ * The longest an event-driven wait (AwaitImage) lasts before the state machine looks itself: an hour, or what is left
+ * of the wait cap. The checks between are made by SweepWaits, outside the state machine (no transitions); this deadline
+ * only matters when the events and the sweeper have both gone quiet, and bounds how late the image is then seen.
+ */
+export const SAFETY_NET_SECONDS = 3600;
+
+/** The deadline of the wait that plans `nextWaitSeconds` before its check, with `waitedSeconds` planned in all so far. */
+export const awaitDeadline = (nextWaitSeconds: number, waitedSeconds: number, policy: WaitPolicy): number =>
+  Math.min(Math.max(nextWaitSeconds, SAFETY_NET_SECONDS), nextWaitSeconds + Math.max(0, policy.timeoutSeconds - waitedSeconds));

@@ -1,5 +1,5 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import { type WaitPolicy, waitBeforePoll } from './backoff.ts';
+import { awaitDeadline, type WaitPolicy, waitBeforePoll } from './backoff.ts';
 import type { ImageProgress } from './create-image.ts';
 import { describeImage, type ImageSnapshot, snapshotsOf } from './images.ts';
 
@@ -13,11 +13,29 @@ export const advanceWait = (
 ): ImageProgress => {
   const poll = progress.poll + 1;
   if (state === 'available' || state === 'failed') {
-    return { ...progress, state, poll, nextWaitSeconds: 0, timedOut: false, snapshots, ...(reason ? { stateReason: reason } : {}) };
+    return {
+      ...progress,
+      state,
+      poll,
+      nextWaitSeconds: 0,
+      deadlineSeconds: 0,
+      timedOut: false,
+      snapshots,
+      ...(reason ? { stateReason: reason } : {}),
+    };
   }
-  if (progress.waitedSeconds >= policy.timeoutSeconds) return { ...progress, poll, nextWaitSeconds: 0, timedOut: true };
+  if (progress.waitedSeconds >= policy.timeoutSeconds) return { ...progress, poll, nextWaitSeconds: 0, deadlineSeconds: 0, timedOut: true };
   const next = Math.min(waitBeforePoll(poll, policy), policy.timeoutSeconds - progress.waitedSeconds);
-  return { ...progress, state: 'pending', poll, nextWaitSeconds: next, waitedSeconds: progress.waitedSeconds + next, timedOut: false };
+  const waitedSeconds = progress.waitedSeconds + next;
+  return {
+    ...progress,
+    state: 'pending',
+    poll,
+    nextWaitSeconds: next,
+    waitedSeconds,
+    deadlineSeconds: awaitDeadline(next, waitedSeconds, policy),
+    timedOut: false,
+  };
 };
 
 /** Looks at the image once; never sleeps: the state machine's Wait state does the waiting. */

@@ -1,7 +1,7 @@
 import { CreateImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { fromEc2Error, isImageNameTaken } from '../aws/ec2-errors.ts';
 import { ImageNameTakenError, UnsupportedInstanceError } from '../errors.ts';
-import { waitBeforePoll } from './backoff.ts';
+import { awaitDeadline, waitBeforePoll } from './backoff.ts';
 import { expectedSeconds } from './expected-duration.ts';
 import { describeOptedInInstance, findImageByName, type ImageSnapshot } from './images.ts';
 import { type ExecutionRef, imageDescription, imageName } from './naming.ts';
@@ -21,6 +21,8 @@ export interface ImageProgress {
   nextWaitSeconds: number;
   /** All waiting planned so far, including `nextWaitSeconds`. */
   waitedSeconds: number;
+  /** How long AwaitImage waits at most before the state machine looks itself (`awaitDeadline`): at least `nextWaitSeconds`. */
+  deadlineSeconds: number;
   timedOut: boolean;
   /** The image's snapshots and their devices, once it has settled. */
   snapshots?: ImageSnapshot[];
@@ -41,6 +43,7 @@ export const pendingImage = (imageId: string, name: string, request: RotationReq
     poll: 0,
     nextWaitSeconds: wait,
     waitedSeconds: wait,
+    deadlineSeconds: awaitDeadline(wait, wait, request.wait),
     timedOut: false,
   };
 };

@@ -1,33 +1,54 @@
 /**
- * The start of an event-driven wait for an image (the image workflow's AwaitImage, a `.waitForTaskToken` task whose
- * timeout is the next check's deadline): stores the task token against the image in the wait table, then looks at
- * the image once, so that an image that settled before the token was stored (its event already gone by) ends the wait
- * at once. A table write that fails loses nothing: the task ends at its deadline and the image is checked, as a poll.
+ * The start of an event-driven wait for an image (the image workflow's AwaitImage, a `.waitForTaskToken` task): stores
+ * the task token against the image in the wait table, with the check the backoff plans (`checkAt`) and the progress so
+ * far, then looks at the image once, so that an image that settled before the token was stored (its event already gone
+ * by) ends the wait at once. What ends it later: the image's event (CompleteWait), or SweepWaits's check at `checkAt`,
+ * which finds it settled; the task's own deadline (an hour) only when both have gone quiet. A table write that fails
+ * raises WaitNotRegistered: the state machine then polls (its plain Wait), as before events.
  */
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { isGone } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
+import { WaitNotRegisteredError } from '../errors.ts';
 import { logger } from '../lambda/logger.ts';
+import type { WaitPolicy } from '../rotation/backoff.ts';
+import type { ImageProgress } from '../rotation/create-image.ts';
 import { completeTask } from './task-tokens.ts';
 import { EXPIRY_MARGIN_SECONDS, imageKey, type WaitTable } from './wait-table.ts';
 
 export interface AwaitImageEvent {
   token: string;
-  imageId: string;
   /** The region the image is in (a copy's); the function's own when absent. */
   region?: string;
-  /** The task's deadline, in seconds from now: the item outlives it by a day. */
-  timeoutSeconds: number;
+  /** The image and its wait so far: `nextWaitSeconds` is when it is checked, `deadlineSeconds` the task's timeout. */
+  image: ImageProgress;
+  /** The request's backoff, which SweepWaits follows between its checks. */
+  wait: WaitPolicy;
   execution: { id: string };
 }
 
-export interface AwaitImageResult {
-  /** Whether the token was stored: false means the wait ends at its deadline, as a poll. */
-  registered: boolean;
-  /** The image's state at the look after storing; not pending: the wait was ended by this look. */
+/** What ends an AwaitImage (its task's output): who saw the image settle, and the wait's progress as it was left. */
+export interface AwaitedImage {
+  endedBy: 'event' | 'look' | 'sweep';
   state: string;
+  image: ImageProgress;
+  eventId?: string;
+  errorMessage?: string;
 }
+
+/**
+ * The progress CheckImage goes on from: the one the wait's output carries (SweepWaits may have checked, and planned,
+ * since AwaitImage began); after a deadline, the state's own with the whole deadline counted as waited (the wait cap
+ * counts time, whoever looked); otherwise (the wait could not start: a plain Wait of `nextWaitSeconds`) the state's own.
+ */
+export const progressAfterWait = (image: ImageProgress, awaited: AwaitedImage | { Error?: string } | undefined): ImageProgress => {
+  const carried = awaited && 'image' in awaited ? awaited.image : undefined;
+  if (carried?.imageId === image.imageId) return carried;
+  if (awaited && 'Error' in awaited && awaited.Error === 'States.Timeout' && image.deadlineSeconds > image.nextWaitSeconds)
+    return { ...image, waitedSeconds: image.waitedSeconds - image.nextWaitSeconds + image.deadlineSeconds };
+  return image;
+};
 
 export interface AwaitImageClients {
   ec2: EC2Client;
@@ -37,39 +58,38 @@ export interface AwaitImageClients {
   now?: () => Date;
 }
 
-export const awaitImage = async (clients: AwaitImageClients, event: AwaitImageEvent): Promise<AwaitImageResult> => {
+export const awaitImage = async (clients: AwaitImageClients, event: AwaitImageEvent): Promise<{ state: string }> => {
   const { ec2, sfn, table } = clients;
+  const { image } = event;
   const region = event.region || clients.region;
-  const key = imageKey(region, event.imageId);
-  const nowSeconds = Math.floor((clients.now?.() ?? new Date()).getTime() / 1000);
-  let registered = true;
+  const key = imageKey(region, image.imageId);
+  // Whole seconds, rounded up: the check is never planned before the backoff's poll would have been.
+  const nowSeconds = Math.ceil((clients.now?.() ?? new Date()).getTime() / 1000);
   try {
     await table.put({
       key,
       token: event.token,
-      expiresAt: nowSeconds + event.timeoutSeconds + EXPIRY_MARGIN_SECONDS,
+      expiresAt: nowSeconds + image.deadlineSeconds + EXPIRY_MARGIN_SECONDS,
       executionArn: event.execution.id,
+      check: { at: nowSeconds + image.nextWaitSeconds, region, progress: image, policy: event.wait },
     });
   } catch (error) {
-    registered = false;
-    logger.warn('wait not registered: the image is checked at the deadline instead', {
-      imageId: event.imageId,
-      region,
-      error: awsErrorCode(error) ?? (error as Error).name,
-    });
+    const code = awsErrorCode(error) ?? (error as Error).name;
+    throw new WaitNotRegisteredError(`the wait for ${image.imageId} in ${region} could not be stored (${code}): polling instead`);
   }
   let state: string;
   try {
-    const { Images } = await ec2.send(new DescribeImagesCommand({ ImageIds: [event.imageId] }));
+    const { Images } = await ec2.send(new DescribeImagesCommand({ ImageIds: [image.imageId] }));
     state = Images?.[0]?.State ?? 'gone';
   } catch (error) {
     if (!isGone(error)) throw error;
     state = 'gone';
   }
   if (state !== 'pending') {
-    const completion = await completeTask(sfn, event.token, { state, by: 'check' });
-    if (registered) await table.delete(key, event.token);
-    logger.info('image settled before its event', { imageId: event.imageId, region, state, completion });
+    const output: AwaitedImage = { endedBy: 'look', state, image };
+    const completion = await completeTask(sfn, event.token, output);
+    await table.delete(key, event.token);
+    logger.info('image settled before its event', { imageId: image.imageId, region, state, completion });
   }
-  return { registered, state };
+  return { state };
 };

@@ -7,6 +7,7 @@
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { logger } from '../lambda/logger.ts';
+import type { AwaitedImage } from './await-image.ts';
 import { completeTask } from './task-tokens.ts';
 import { imageKey, type WaitTable } from './wait-table.ts';
 
@@ -35,12 +36,14 @@ export const completeWait = async (
   const key = imageKey(event.region, imageId);
   const item = await table.get(key, Math.floor((now?.() ?? new Date()).getTime() / 1000));
   if (!item) return { outcome: 'ignored', why: `no workflow waits for ${imageId} in ${event.region}` };
-  const completion = await completeTask(sfn, item.token, {
+  const output: Omit<AwaitedImage, 'image'> & { image?: AwaitedImage['image'] } = {
+    endedBy: 'event',
     state,
-    by: 'event',
+    ...(item.check ? { image: item.check.progress } : {}),
     ...(event.id ? { eventId: event.id } : {}),
     ...(event.detail?.ErrorMessage ? { errorMessage: event.detail.ErrorMessage } : {}),
-  });
+  };
+  const completion = await completeTask(sfn, item.token, output);
   await table.delete(key, item.token);
   logger.info('wait ended by an event', { imageId, region: event.region, state, completion, execution: item.executionArn });
   return { outcome: completion, imageId, state };

@@ -10,7 +10,7 @@ const ALREADY_ENDED = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken
 
 export type Completion = 'completed' | 'already-ended';
 
-export const completeTask = async (sfn: SFNClient, token: string, output: Readonly<Record<string, unknown>>): Promise<Completion> => {
+export const completeTask = async (sfn: SFNClient, token: string, output: object): Promise<Completion> => {
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
     return 'completed';

@@ -70,6 +70,8 @@ export const ERROR = {
   PrepareFailed: 'PrepareFailed',
   PrepareTimedOut: 'PrepareTimedOut',
   CopyLimitReached: 'CopyLimitReached',
+  // AwaitImage's: the wait could not be stored; caught into the plain Wait (polling), never alerted.
+  WaitNotRegistered: 'WaitNotRegistered',
   // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
   ImageCreationFailed: 'ImageCreationFailed',
   ImageCreationTimedOut: 'ImageCreationTimedOut',

@@ -42,6 +42,7 @@ const image = (imageId: string) => ({
   poll: 1,
   nextWaitSeconds: 120,
   waitedSeconds: 120,
+  deadlineSeconds: 0,
   timedOut: false,
 });
 const seedImage = () =>

@@ -28,6 +28,7 @@ const copyTo = () =>
       poll: 1,
       nextWaitSeconds: 0,
       waitedSeconds: 0,
+      deadlineSeconds: 0,
       timedOut: false,
     },
     target: { region: 'eu-west-1', retention: request.retention },

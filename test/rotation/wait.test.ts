@@ -11,6 +11,7 @@ const start: ImageProgress = {
   poll: 0,
   nextWaitSeconds: 120,
   waitedSeconds: 120,
+  deadlineSeconds: 3600,
   timedOut: false,
 };
 

@@ -35,7 +35,8 @@ const statusChange = (status: string, run: Partial<LocalRunResult>, rawInput: un
 const rulePatterns = (template: Template): Record<string, Json> =>
   Object.fromEntries(
     Object.entries(template.Resources)
-      .filter(([, r]) => r.Type === 'AWS::Events::Rule')
+      // A schedule (SweepWaits's) has no pattern: it matches no event.
+      .filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern !== undefined)
       .map(([id, r]) => [
         id,
         JSON.parse(JSON.stringify(r.Properties.EventPattern).replace('{"Ref":"RotateAmiStateMachine"}', `"${LOCAL_STATE_MACHINE}"`)),

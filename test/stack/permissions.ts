@@ -919,6 +919,38 @@ const ROLES: Row[] = [
     { principal: 'CompleteWaitRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
   ],
   [
+    'sweep: finds the waits that are due',
+    'Allowed',
+    { principal: 'SweepWaitsRole', action: 'dynamodb:Scan', resource: waitTable, context: {} },
+  ],
+  [
+    'sweep: plans the next check',
+    'Allowed',
+    { principal: 'SweepWaitsRole', action: 'dynamodb:UpdateItem', resource: waitTable, context: {} },
+  ],
+  [
+    'sweep: never registers a wait',
+    'Denied',
+    { principal: 'SweepWaitsRole', action: 'dynamodb:PutItem', resource: waitTable, context: {} },
+  ],
+  [
+    'sweep: no other table',
+    'Denied',
+    { principal: 'SweepWaitsRole', action: 'dynamodb:Scan', resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/orders`, context: {} },
+  ],
+  ['sweep: looks at images', 'Allowed', { principal: 'SweepWaitsRole', action: 'ec2:DescribeImages', resource: '*', context: {} }],
+  [
+    'sweep: ends a wait whose image settled',
+    'Allowed',
+    { principal: 'SweepWaitsRole', action: 'states:SendTaskSuccess', resource: '*', context: {} },
+  ],
+  ['sweep: never fails a task', 'Denied', { principal: 'SweepWaitsRole', action: 'states:SendTaskFailure', resource: '*', context: {} }],
+  [
+    'sweep: touches no image',
+    'Denied',
+    { principal: 'SweepWaitsRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
+  ],
+  [
     'check: never shares',
     'Denied',
     { principal: 'CheckImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },

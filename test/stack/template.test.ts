@@ -48,6 +48,7 @@ const FUNCTIONS = [
   'CopyImage',
   'AwaitImage',
   'CompleteWait',
+  'SweepWaits',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -239,6 +240,11 @@ describe('the packaged stack', () => {
     });
     expect(waitRule?.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['CompleteWaitLambdaFunction', 'Arn'] });
     for (const id of waits) delete rules[id];
+    // SweepWaits every minute (the checks between events), and nothing else on a schedule.
+    const sweeps = Object.keys(rules).filter((id) => id.startsWith('SweepWaits'));
+    expect(sweeps.map((id) => (rules[id] as unknown as { ScheduleExpression: string }).ScheduleExpression)).toEqual(['rate(1 minute)']);
+    expect(rules[sweeps[0] ?? '']?.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['SweepWaitsLambdaFunction', 'Arn'] });
+    for (const id of sweeps) delete rules[id];
     expect(Object.keys(rules).sort()).toEqual(['ExecutionEndedRule', 'UnalertedFailureRule']);
 
     expect(rules.ExecutionEndedRule?.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);

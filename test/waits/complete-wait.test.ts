@@ -44,7 +44,7 @@ describe('CompleteWait, the target of the rule on EC2 AMI State Change', () => {
     const outcome = await completeWait({ sfn, table }, event('available'));
 
     expect(outcome).toEqual({ outcome: 'completed', imageId: IMAGE, state: 'available' });
-    expect(await task.outcome).toMatchObject({ output: { state: 'available', by: 'event' } });
+    expect(await task.outcome).toMatchObject({ output: { state: 'available', endedBy: 'event' } });
     expect(await table.get(imageKey('us-east-1', IMAGE), Date.now() / 1000)).toBeUndefined();
   });
 

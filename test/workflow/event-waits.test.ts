@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as amiEventRule from '../../local/ami-event-rule.ts';
+import { SAFETY_NET_SECONDS } from '../../src/rotation/backoff.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { timedRotation } from '../support/timed-rotation.ts';
 import { FAMILY, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
@@ -21,12 +22,13 @@ describe('waiting for an image on its event', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(seenAfter).toBe(IMAGE_SECONDS);
-    // Deadlines 120, 240, 480, 600 (1,440 s) pass; the fifth wait is ended by the event at 1,800 s.
-    expect(endings).toEqual([...Array(4).fill('States.Timeout'), 'event: available']);
+    // One wait: SweepWaits looked at 120, 360, 840 and 1,440 s (pending) without a transition; the event ended it.
+    expect(endings).toEqual(['event: available']);
+    expect(statesEntered(run.events, 'CheckImage')).toBe(1);
     expect(amiEventRule.deliveries.filter((d) => d.state === 'available').at(-1)?.copies).toBe(1);
   });
 
-  it('with every event lost, sees it at the next deadline: no later than polling', async () => {
+  it("with every event lost, SweepWaits sees it at the backoff's check: as polling did, in one wait", async () => {
     seedInstance(emulator());
     amiEventRule.setFaults({ drop: 1 });
 
@@ -35,7 +37,37 @@ describe('waiting for an image on its event', () => {
     expect(run.status).toBe('SUCCEEDED');
     // The backoff's checks: 120 + 240 + 480 + 600 + 600 = 2,040 s, the first check after 1,800 s.
     expect(seenAfter).toBe(2040);
-    expect(endings).toEqual(Array(5).fill('States.Timeout'));
+    expect(endings).toEqual(['sweep: available']);
+    // Polling entered CheckImage five times; the sweeper's four looks at a pending image cost no transition.
+    expect(statesEntered(run.events, 'CheckImage')).toBe(1);
+  });
+
+  it('with the events and the sweeper both gone quiet, the deadline ends the wait: the image is seen within the hour', async () => {
+    seedInstance(emulator());
+    amiEventRule.setFaults({ drop: 1 });
+
+    const { run, seenAfter, endings } = await timedRotation(emulator(), {
+      interceptInvoke: (file, invoke) => (file === 'sweep-waits' ? Promise.reject(new Error('sweeper down')) : invoke()),
+    });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(seenAfter).toBe(SAFETY_NET_SECONDS);
+    expect(endings).toEqual(['States.Timeout']);
+  });
+
+  it('hands a wait back to the state machine before its deadline, and fails an image that never settles at the wait cap', async () => {
+    seedInstance(emulator());
+    emulator().injectFaults({ imageFates: [{ nameContains: FAMILY, fate: 'stuck' }] });
+    amiEventRule.setFaults({ drop: 1 });
+
+    const { run, endings } = await rotate();
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ImageCreationTimedOut' });
+    // Four hours of the default cap: the sweeper hands each wait back before its hour, never the deadline.
+    expect(endings.length).toBeLessThanOrEqual(5);
+    expect(endings.every((e) => e === 'sweep: pending')).toBe(true);
+    expect(run.cause).toMatch(/still pending after 14400 s of waiting/);
+    expect(run.alerts).toHaveLength(1);
   });
 
   it('takes a duplicated event as one: the second finds the wait over, the image is tagged once', async () => {
@@ -90,8 +122,8 @@ describe('waiting for an image on its event', () => {
 
     expect(run.status).toBe('SUCCEEDED');
     expect(seenAfter).toBe(IMAGE_SECONDS);
-    expect(endings).toEqual(['States.Timeout']);
-    // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, AwaitImage, CheckImage, IsImageReady, then the rest.
+    // The sweeper's first check is at the family's usual 1,800 s, not the backoff's 120.
+    expect(endings).toEqual(['sweep: available']);
     expect(statesEntered(run.events, 'CheckImage')).toBe(1);
   });
 
@@ -105,7 +137,9 @@ describe('waiting for an image on its event', () => {
     });
 
     expect(run.status).toBe('SUCCEEDED');
+    // AwaitImage says WaitNotRegistered each time, and the plain Wait polls on the backoff's schedule.
     expect(seenAfter).toBe(2040);
-    expect(endings).toEqual(Array(5).fill('States.Timeout'));
+    expect(endings).toEqual(Array(5).fill('WaitNotRegistered'));
+    expect(statesEntered(run.events, 'WaitForImage')).toBe(5);
   });
 });
