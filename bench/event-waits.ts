@@ -83,7 +83,8 @@ export const measureEventWaits = async (): Promise<EventWaits> => {
             history,
             lateSeconds: Math.max(0, Math.floor((seen - created) / 1000) - minutes * 60),
             checks: entered.filter((n) => n === 'CheckImage').length,
-            sweeperLooks: emulator.requests.filter((r) => r.action === 'DescribeImages' && JSON.stringify(r.params).includes('"image-id"')).length,
+            sweeperLooks: emulator.requests.filter((r) => r.action === 'DescribeImages' && JSON.stringify(r.params).includes('"image-id"'))
+              .length,
             waitTransitions: entered.filter((n) => WAIT_STATES.has(n)).length,
             transitions: run.transitions,
           });

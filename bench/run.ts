@@ -6,7 +6,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { localIam } from '../local/clients.ts';
 import { useLocalWaitTable } from '../local/wait-table.ts';
+import { LOCAL_ACCOUNT_ID, localStepFunctions } from '../local/workflow.ts';
 import { measureApiCost } from './api-cost.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { measureDistribution } from './distribution.ts';
@@ -43,7 +45,9 @@ const memory = await measureMemory();
 // The wait table of every rotation below (AwaitImage's clients read its endpoint once, when first made).
 process.env.AWS_ACCESS_KEY_ID ??= 'local';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-const waitTable = await useLocalWaitTable();
+// The table and the Step Functions endpoint evaluate the roles' calls, as the emulator does.
+const waitTable = await useLocalWaitTable(localIam(LOCAL_ACCOUNT_ID));
+(await localStepFunctions()).enforce(localIam(LOCAL_ACCOUNT_ID));
 log('API cost: rotations on the emulator...');
 const apiCost = await measureApiCost();
 log('event-driven waits: images of 5, 30 and 120 minutes, events delivered or lost...');

@@ -319,3 +319,24 @@ export const authorize = async (
   const describe = [{ action: 'ec2:DescribeImages', resource: '*', context: {} }];
   return { allowed: true, callerMayDescribeImages: (await firstDenied(principal, describe, account, region)) === undefined };
 };
+
+/**
+ * A call to another service the local run serves (the wait table's DynamoDB, the local Step Functions endpoint), by
+ * the checks the caller names: allowed when the key is none of the stack's roles, else each check evaluated as for EC2.
+ */
+export const authorizeChecks = async (
+  settings: IamSettings | undefined,
+  authorizationHeader: string | undefined,
+  checks: readonly Check[],
+  region: string,
+): Promise<{ allowed: true } | { allowed: false; message: string }> => {
+  const key = accessKeyOf(authorizationHeader);
+  const principal = key === undefined ? undefined : settings?.principals[key];
+  if (!settings || !principal) return { allowed: true };
+  const denied = await firstDenied(principal, checks, settings.accountId, region);
+  return denied ? { allowed: false, message: deniedMessage(principal, denied) } : { allowed: true };
+};
+
+/** The region a SigV4-signed request is signed for (its credential scope: AKID/date/region/service/aws4_request). */
+export const signedRegionOf = (authorization: string | undefined): string | undefined =>
+  /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];

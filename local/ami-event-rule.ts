@@ -6,6 +6,8 @@
  */
 import type { AmiStateChange } from '../emulator/ami-events.ts';
 import { seededRandom } from '../emulator/faults.ts';
+import { servedLocallyAs } from './clients.ts';
+import { functionRoles } from './stack-roles.ts';
 
 export interface DeliveryFaults {
   /** The share of events never delivered (0 to 1). */
@@ -23,9 +25,10 @@ let random = seededRandom(1);
 /** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
 export const deliveries: { eventId: string; imageId: string; state: string; copies: number }[] = [];
 
-/** The function the rule invokes: the local runner's CompleteWait handler, loaded on first use. */
+/** The function the rule invokes: CompleteWait, signed as its role (its table and Step Functions calls are evaluated). */
 const completeWait = async (event: AmiStateChange): Promise<unknown> => {
-  const { handler } = await import('../functions/complete-wait.ts');
+  const { makeHandler } = await import('../functions/complete-wait.ts');
+  const handler = makeHandler(servedLocallyAs(functionRoles()['complete-wait'] ?? ''));
   const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
   return handler(event as never, context as never);
 };

@@ -1,5 +1,6 @@
 /** AWS clients for the local runner's handlers, built as production builds its own but signed as a function's role. */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { RbinClient } from '@aws-sdk/client-rbin';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -56,3 +57,13 @@ export const localIam = (
     stackRoles({ stage: 'local', accountId, region, ...params }).map((role) => [role.name, { arn: role.arn, policies: role.policies }]),
   ),
 });
+
+/**
+ * The wait table's DynamoDB and the Step Functions endpoint as a function reaches them in a local run (the standard
+ * settings: the local endpoints), signed as its role, so that their IAM is evaluated too (local/wait-table.ts,
+ * local/sfn-endpoint.ts). Both are the function's own region's, whichever region it acts in.
+ */
+export const servedLocallyAs = (role: string) => {
+  const settings = { ...clientSettings(), credentials: roleCredentials(role) };
+  return { dynamodb: new DynamoDBClient(settings), sfn: new SFNClient(settings) };
+};

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { authorizeChecks, type IamSettings, signedRegionOf } from '../emulator/iam.ts';
 import type { HistoryEvent } from './sfn-history.ts';
 
 export interface LocalExecution {
@@ -40,6 +41,8 @@ export interface LocalStepFunctions {
   readonly executions: Map<string, LocalExecution>;
   /** The state machine StartExecution and ListStateMachines know; StartExecution is refused until a starter is set. */
   serve(stateMachineArn: string, starter: Starter): void;
+  /** Evaluates the callback actions (SendTask*) of a caller signed as one of these roles against its policies. */
+  enforce(iam: IamSettings): void;
   close(): Promise<void>;
 }
 
@@ -64,11 +67,12 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
   const executions = new Map<string, LocalExecution>();
   let served: { stateMachineArn: string; starter: Starter } | undefined;
   const tasks = new Map<string, { open: boolean; settle: (outcome: TaskOutcome) => void }>();
+  let iam: IamSettings | undefined;
   // As the emulator: the client, not the server, closes an idle keep-alive socket (no "socket hang up" race).
   const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
       const target = String(req.headers['x-amz-target'] ?? '').replace('AWSStepFunctions.', '');
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as {
         stateMachineArn?: string;
@@ -154,6 +158,11 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         return reply(200, { executionArn, startDate: epochSeconds(executions.get(executionArn)?.startDate) });
       }
       if (target === 'SendTaskSuccess' || target === 'SendTaskFailure' || target === 'SendTaskHeartbeat') {
+        // No resource-level permission (Service Authorization Reference, AWS Step Functions): evaluated on `*`.
+        const check = { action: `states:${target}`, resource: '*', context: {} };
+        const region = signedRegionOf(req.headers.authorization) ?? 'us-east-1';
+        const verdict = await authorizeChecks(iam, req.headers.authorization, [check], region);
+        if (!verdict.allowed) return reply(400, { __type: 'AccessDeniedException', message: verdict.message });
         const { taskToken, output, error, cause } = body as { taskToken?: string; output?: string; error?: string; cause?: string };
         if (typeof taskToken !== 'string' || taskToken.length < 1 || taskToken.length > 2048)
           return reply(400, { __type: 'ValidationException', message: 'taskToken: expected 1 to 2048 characters' });
@@ -216,6 +225,9 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
     },
     serve: (stateMachineArn, starter) => {
       served = { stateMachineArn, starter };
+    },
+    enforce: (settings) => {
+      iam = settings;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -38,16 +38,20 @@ const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
 const serverlessVariables = (text: string, values: Readonly<Record<string, string>>): string =>
   text.replace(/\$\{(sls:stage|param:[A-Za-z]+)\}/g, (whole, name: string) => values[name] ?? whole);
 
-const resolveNode = (node: Json, settings: StackSettings): Json => {
-  if (Array.isArray(node)) return node.map((n) => resolveNode(n, settings));
+/** A resource's ARN by its logical id, where the local run serves it (the wait table); undefined for the others. */
+type ArnOf = (logicalId: string) => string | undefined;
+
+const resolveNode = (node: Json, settings: StackSettings, arnOf: ArnOf = () => undefined): Json => {
+  if (Array.isArray(node)) return node.map((n) => resolveNode(n, settings, arnOf));
   if (node === null || typeof node !== 'object') return node;
   const pseudo = (name: string) =>
     ({ 'AWS::Partition': 'aws', 'AWS::Region': settings.region, 'AWS::AccountId': settings.accountId })[name];
   const sub = node['Fn::Sub'];
   if (typeof sub === 'string') return sub.replace(/\$\{(AWS::[A-Za-z]+)\}/g, (whole, name: string) => pseudo(name) ?? whole);
   if (typeof node.Ref === 'string') return pseudo(node.Ref) ?? `local:${node.Ref}`;
-  if (Array.isArray(node['Fn::GetAtt'])) return `local:${node['Fn::GetAtt'].join('.')}`;
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, settings)]));
+  const getAtt = node['Fn::GetAtt'];
+  if (Array.isArray(getAtt)) return (getAtt[1] === 'Arn' && arnOf(String(getAtt[0]))) || `local:${getAtt.join('.')}`;
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, settings, arnOf)]));
 };
 
 const defaultPublishPath = (): string => {
@@ -82,6 +86,13 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
   type Policy = { PolicyName: string; PolicyDocument: Json };
   type Resource = { Type?: string; Properties?: { Policies?: Policy[]; Roles?: { Ref: string }[] } & Partial<Policy> };
   const typed = Object.entries(resources as Record<string, Resource>);
+  // A DynamoDB table's ARN, as the local run serves it (local/wait-table.ts): the stage's table in this account and region.
+  const arnOf: ArnOf = (id) => {
+    const table = (resources as Record<string, { Type?: string; Properties?: { TableName?: unknown } }>)[id];
+    return table?.Type === 'AWS::DynamoDB::Table' && typeof table.Properties?.TableName === 'string'
+      ? `arn:aws:dynamodb:${settings.region}:${settings.accountId}:table/${table.Properties.TableName}`
+      : undefined;
+  };
   // A policy of its own (AWS::IAM::Policy) belongs to the roles it names, as CloudFormation attaches it.
   const attached = (role: string): Policy[] =>
     typed.flatMap(([, r]) =>
@@ -97,7 +108,7 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
         arn: `arn:aws:iam::${settings.accountId}:role/${name}`,
         policies: [...(r.Properties?.Policies ?? []), ...attached(name)].map((p) => ({
           name: p.PolicyName,
-          policy: resolveNode(p.PolicyDocument, settings) as PolicyDocument,
+          policy: resolveNode(p.PolicyDocument, settings, arnOf) as PolicyDocument,
         })),
       },
     ];

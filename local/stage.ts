@@ -27,6 +27,7 @@ the export lines, then try: npx ami-rotator run --stage local --input '{}'. Ctrl
 const REGION = 'us-east-1';
 const MACHINE = `arn:aws:states:${REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:ami-rotator-local`;
 const account = demoAccount(new Date());
+const iam = localIam(LOCAL_ACCOUNT_ID, REGION);
 const emulator = await startEmulator({
   fixture: {
     ...account,
@@ -45,11 +46,13 @@ const emulator = await startEmulator({
     ],
   },
   pendingPolls: 2,
-  iam: localIam(LOCAL_ACCOUNT_ID, REGION),
+  iam,
 });
 const stepFunctions = await startLocalStepFunctions();
-// The stage's wait table and its rule on EC2's AMI state changes: waits end on the image's event, as deployed.
-const waitTable = await startLocalWaitTable();
+// The stage's wait table and its rule on EC2's AMI state changes: waits end on the image's event, as deployed. Both
+// evaluate the roles' calls, as the emulator does.
+const waitTable = await startLocalWaitTable(iam);
+stepFunctions.enforce(iam);
 emulator.onEvent(amiEventRule.deliver);
 const environment = {
   AWS_REGION: REGION,

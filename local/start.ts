@@ -18,7 +18,7 @@ import { localIam } from './clients.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
+import { LOCAL_ACCOUNT_ID, localStepFunctions, runRotationLocally } from './workflow.ts';
 
 interface Scenario {
   about: string;
@@ -247,18 +247,17 @@ const now = new Date();
 if (!values['use-environment']) {
   const account = demoAccount(now);
   // Every call a function makes is evaluated against the IAM role the stack gives it (infra/roles.yml).
-  emulator = await startEmulator({
-    fixture: scenario.account ? scenario.account(account) : account,
-    pendingPolls: 2,
-    iam: localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID, undefined, {
-      bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE,
-      ...(scenario.distribute ? { distribute: JSON.stringify(DEMO_DISTRIBUTE) } : {}),
-    }),
+  const iam = localIam(values['account-id'] ?? LOCAL_ACCOUNT_ID, undefined, {
+    bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE,
+    ...(scenario.distribute ? { distribute: JSON.stringify(DEMO_DISTRIBUTE) } : {}),
   });
+  emulator = await startEmulator({ fixture: scenario.account ? scenario.account(account) : account, pendingPolls: 2, iam });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   // EC2's AMI state changes reach CompleteWait through the stack's rule; the waits are kept in a local DynamoDB table.
   emulator.onEvent(amiEventRule.deliver);
-  waitTable = await useLocalWaitTable();
+  // The table and the Step Functions endpoint evaluate the roles' calls too, as EC2 does.
+  waitTable = await useLocalWaitTable(iam);
+  (await localStepFunctions()).enforce(iam);
   if (scenario.distribute) {
     for (const [region, fixture] of Object.entries(demoRegions(now))) emulator.seed(fixture, region);
     process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DEMO_DISTRIBUTE);

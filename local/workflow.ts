@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RbinClient } from '@aws-sdk/client-rbin';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -18,7 +19,7 @@ import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { callbackTask } from './callback-task.ts';
-import { environmentClientsAs } from './clients.ts';
+import { environmentClientsAs, servedLocallyAs } from './clients.ts';
 import { adaptTimeoutPaths, allStates, DEFINITIONS, type Json, localStateMachineName, resolveIntrinsics } from './definitions.ts';
 import type { BusEvent } from './event-bus.ts';
 import { asLambdaError, lambdaContext } from './lambda-local.ts';
@@ -26,7 +27,7 @@ import { serviceTask } from './service-tasks.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
-import { passing, sweeper, waitsPassTime } from './world-clock.ts';
+import { passing, sweeper, type WorldClock, waitsPassTime } from './world-clock.ts';
 
 export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
 export type { EventLog } from './sfn-history.ts';
@@ -34,11 +35,11 @@ export type { EventLog } from './sfn-history.ts';
 export const LOCAL_ACCOUNT_ID = '123456789012';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
+/** What a module's makeHandler is given: every client, the wait table's, EC2 in any region, and the world's clock. */
+type Given = AwsClients & { ec2In: (region: string) => EC2Client; dynamodb: DynamoDBClient } & WorldClock;
 interface HandlerModule {
   handler: Handler;
-  makeHandler: (
-    clients: AwsClients & { ec2In: (region: string) => EC2Client; now?: () => Date; sleep?: (seconds: number) => Promise<void> },
-  ) => Handler;
+  makeHandler: (clients: Given) => Handler;
 }
 
 /** Every client a handler may take; each module picks the ones it needs. */
@@ -360,7 +361,8 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
         // SweepWaits looks in every region a wait is in, each signed as its role; the clock is the run's world's.
         const ec2In = (r: string) => clientsOf(file, r)?.ec2 ?? ec2Client(r);
         const clock = options.now && options.passTime ? { now: options.now, sleep: passing(options.passTime) } : {};
-        return module.makeHandler({ ...defaultClients(inRegion), ...clients, ec2In, ...clock });
+        const served = servedLocallyAs(roles[file] ?? '');
+        return module.makeHandler({ ...defaultClients(inRegion), ...served, ...clients, ec2In, ...clock });
       });
     built.set(key, found);
     return found;

@@ -15,6 +15,12 @@ type Intercept = (functionName: string, invoke: () => Promise<unknown>, attempt:
 
 let invocations = 0;
 
+/** What a function is given of the world's time in time mode: its clock, and a sleep that lets that time pass. */
+export interface WorldClock {
+  now?: () => Date;
+  sleep?: (seconds: number) => Promise<void>;
+}
+
 /** The resource of a Wait state run as a Task in time mode. */
 export const PASS_TIME = 'arn:aws:states:::local:pass-time';
 

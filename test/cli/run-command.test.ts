@@ -65,7 +65,9 @@ describe('ami-rotator run', () => {
     expect(lines[0]).toMatch(/^started arn:aws:states:us-east-1:123456789012:execution:ami-rotator-local:cli-web-prod-\d{14}$/);
     expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] ValidateInput$/));
     expect(lines).toContainEqual(
-      expect.stringMatching(/^\[\+\s+\d+s\] AwaitImage: until the image's event, or SweepWaits's check at \d\d:\d\d:\d\d UTC \(in 120 s\)$/),
+      expect.stringMatching(
+        /^\[\+\s+\d+s\] AwaitImage: until the image's event, or SweepWaits's check at \d\d:\d\d:\d\d UTC \(in 120 s\)$/,
+      ),
     );
     expect(lines.slice(-3)).toEqual([
       'SUCCEEDED',

@@ -4,7 +4,7 @@ import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../em
 import * as amiEventRule from '../../local/ami-event-rule.ts';
 import { emulatorClients, localIam } from '../../local/clients.ts';
 import { type LocalWaitTable, useLocalWaitTable } from '../../local/wait-table.ts';
-import { LOCAL_ACCOUNT_ID } from '../../local/workflow.ts';
+import { LOCAL_ACCOUNT_ID, localStepFunctions } from '../../local/workflow.ts';
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
@@ -15,10 +15,13 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
   let table: LocalWaitTable | undefined;
   beforeAll(async () => {
     // Every call signed as a function's role is evaluated against the policies the stack deploys.
-    emulator = await startEmulator({ iam: localIam(LOCAL_ACCOUNT_ID), ...settings });
+    const iam = 'iam' in settings ? settings.iam : localIam(LOCAL_ACCOUNT_ID);
+    emulator = await startEmulator({ ...settings, ...(iam ? { iam } : {}) });
     // EC2's AMI state changes reach CompleteWait through the stack's rule, and the waits are kept in a real table.
     emulator.onEvent(amiEventRule.deliver);
-    table = await useLocalWaitTable();
+    // The table and the Step Functions endpoint evaluate the roles' calls too (DynamoDB's, SendTaskSuccess).
+    table = await useLocalWaitTable(iam);
+    if (iam) (await localStepFunctions()).enforce(iam);
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
