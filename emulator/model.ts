@@ -162,8 +162,14 @@ export interface RunCommand {
   commandId: string;
   documentName: string;
   instanceIds: string[];
-  /** GetCommandInvocation reads so far: the first sees InProgress. */
+  /** GetCommandInvocation reads so far: the first sees InProgress (unless time mode says when it ends). */
   reads: number;
+  requestedAt: Date;
+  timeoutSeconds: number;
+  /** Time mode (`commandSeconds`): when it ends, on the emulator's clock. */
+  readyAt?: number;
+  /** It has ended (its outcome is read, and its event is on the bus). */
+  ended: boolean;
   outcome: { status: 'Success' | 'Failed' | 'TimedOut' | 'Cancelled' | 'Undeliverable' | 'InProgress'; output?: string; reboots?: boolean };
 }
 

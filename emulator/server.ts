@@ -10,7 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ActionContext, EmulatorOptions } from './actions/context.ts';
 import { settleNow } from './actions/image-settling.ts';
-import type { AmiStateChange } from './ami-events.ts';
+import { endCommand } from './actions/run-command.ts';
+import type { BusEvent } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import type { IamSettings } from './iam.ts';
@@ -31,6 +32,8 @@ export interface EmulatorSettings {
   pendingPolls?: number;
   /** Time mode: a new image takes this many seconds of the emulator's clock (`passTime` moves it). */
   imageSeconds?: number;
+  /** Time mode: a Run Command command ends this many seconds after it was sent. */
+  commandSeconds?: number;
   /** Reads of a new `aws:ec2:image` parameter value that still see the old one (1 by default). */
   parameterValidationReads?: number;
   /** Looks at a launched instance's status checks that still see `initializing` (1 by default). */
@@ -50,14 +53,14 @@ export interface Ec2Emulator {
   readonly faults: Faults;
   readonly requests: RecordedRequest[];
   /** What EC2 put on the default event bus: `EC2 AMI State Change` events, in order (emulator/ami-events.ts). */
-  readonly events: AmiStateChange[];
+  readonly events: BusEvent[];
   /**
    * Time mode (`imageSeconds`): moves the emulator's clock on by at most `seconds`, stopping at the first moment an image
    * settles (it settles then, with its event); returns the seconds that passed.
    */
   passTime(seconds: number): number;
   /** Also hands each event to `listener` as EC2 puts it on the bus (the local rule that delivers them to CompleteWait). */
-  onEvent(listener: (event: AmiStateChange) => void): void;
+  onEvent(listener: (event: BusEvent) => void): void;
   readonly options: EmulatorOptions;
   /** How many requests of each action were answered (including injected faults). */
   countByAction(): Record<string, number>;
@@ -98,14 +101,15 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
   const options: EmulatorOptions = {
     region: settings.region ?? 'us-east-1',
     ...(settings.imageSeconds === undefined ? {} : { imageSeconds: settings.imageSeconds }),
+    ...(settings.commandSeconds === undefined ? {} : { commandSeconds: settings.commandSeconds }),
     pendingPolls: settings.pendingPolls ?? 1,
     parameterValidationReads: settings.parameterValidationReads ?? 1,
     bootPolls: settings.bootPolls ?? 1,
     // The clock `passTime` moves on (time mode).
     now: () => new Date((settings.now ?? (() => new Date()))().getTime() + clockOffsetMs),
   };
-  const events: AmiStateChange[] = [];
-  const listeners: ((event: AmiStateChange) => void)[] = [];
+  const events: BusEvent[] = [];
+  const listeners: ((event: BusEvent) => void)[] = [];
   const contexts = new Map<string, ActionContext>();
   // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
   const contextFor = (req: IncomingMessage): ActionContext => contextIn(signedRegion(req.headers.authorization) ?? home);
@@ -117,7 +121,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
       faults,
       options: regional,
       storeIn,
-      emit: (e: AmiStateChange) => {
+      emit: (e: BusEvent) => {
         events.push(e);
         for (const listener of listeners) listener(e);
       },
@@ -191,16 +195,20 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     },
     passTime: (seconds) => {
       const from = options.now().getTime();
-      const pending = [...stores].flatMap(([region, s]) =>
-        [...s.images.values()]
+      // What ends on its own time: pending images (time mode), and commands sent in time mode.
+      const pending = [...stores].flatMap(([region, s]) => [
+        ...[...s.images.values()]
           .filter((i) => i.state === 'pending' && i.fate !== 'stuck' && i.readyAt !== undefined)
-          .map((image) => ({ region, image, at: image.readyAt as number })),
-      );
+          .map((image) => ({ at: image.readyAt as number, end: () => settleNow(image, contextIn(region)) })),
+        ...[...s.commands.values()]
+          .filter((c) => !c.ended && c.readyAt !== undefined && c.outcome.status !== 'InProgress')
+          .map((command) => ({ at: command.readyAt as number, end: () => endCommand(command, contextIn(region)) })),
+      ]);
       const limit = from + Math.round(seconds * 1000);
       const first = Math.min(...pending.map((p) => p.at).filter((at) => at <= limit));
       const until = Number.isFinite(first) ? Math.max(first, from) : limit;
       clockOffsetMs += until - from;
-      for (const { region, image, at } of pending) if (at <= until) settleNow(image, contextIn(region));
+      for (const { at, end } of pending) if (at <= until) end();
       return (until - from) / 1000;
     },
     options,

@@ -4,7 +4,7 @@
  * each matching event invokes CompleteWait asynchronously. EventBridge delivers at least once and in no promised order,
  * and EC2 sends on a best-effort basis: the fault plan drops, repeats, delays and reorders deliveries (`setFaults`).
  */
-import type { AmiStateChange } from '../emulator/ami-events.ts';
+import type { BusEvent } from '../emulator/ami-events.ts';
 import { seededRandom } from '../emulator/faults.ts';
 import { servedLocallyAs } from './clients.ts';
 import { functionRoles } from './stack-roles.ts';
@@ -23,10 +23,10 @@ const pending = new Set<Promise<unknown>>();
 let faults: DeliveryFaults = {};
 let random = seededRandom(1);
 /** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
-export const deliveries: { eventId: string; imageId: string; state: string; copies: number }[] = [];
+export const deliveries: { eventId: string; subject: string; state: string; copies: number }[] = [];
 
 /** The function the rule invokes: CompleteWait, signed as its role (its table and Step Functions calls are evaluated). */
-const completeWait = async (event: AmiStateChange): Promise<unknown> => {
+const completeWait = async (event: BusEvent): Promise<unknown> => {
   const { makeHandler } = await import('../functions/complete-wait.ts');
   const handler = makeHandler(servedLocallyAs(functionRoles()['complete-wait'] ?? ''));
   const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
@@ -40,14 +40,24 @@ export const setFaults = (plan: DeliveryFaults): void => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The rule: an event that matches is delivered (or dropped, repeated, delayed) to the target. */
-export const deliver = (event: AmiStateChange): void => {
-  if (event.source !== 'aws.ec2' || event['detail-type'] !== 'EC2 AMI State Change') return;
+/** Which of the stack's two rules an event matches (source and detail-type), and what it is about; none: undefined. */
+const matched = (event: BusEvent): { subject: string; state: string } | undefined => {
+  if (event.source === 'aws.ec2' && event['detail-type'] === 'EC2 AMI State Change')
+    return { subject: event.detail.ImageId, state: event.detail.State };
+  if (event.source === 'aws.ssm' && event['detail-type'] === 'EC2 Command Status-change Notification')
+    return { subject: event.detail['command-id'], state: event.detail.status };
+  return undefined;
+};
+
+/** The rules: an event that matches is delivered (or dropped, repeated, delayed) to the target. */
+export const deliver = (event: BusEvent): void => {
+  const about = matched(event);
+  if (!about) return;
   // The rule lives in the stack's region and sees only that region's default bus: a copy's events never reach it.
   // (The emulator is one account: the pattern's account always matches.)
   if (event.region !== (process.env.AWS_REGION ?? 'us-east-1')) return;
   const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
-  deliveries.push({ eventId: event.id, imageId: event.detail.ImageId, state: event.detail.State, copies });
+  deliveries.push({ eventId: event.id, subject: about.subject, state: about.state, copies });
   for (let n = 0; n < copies; n += 1) {
     const delay = Math.floor(random() * (faults.maxDelayMs ?? 0));
     const delivery = (async () => {

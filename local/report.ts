@@ -66,6 +66,12 @@ const resultNote = (state: string, output: unknown): string => {
         return `${doneNote}waiting for the status checks${prepare.rebooted ? ' (it rebooted)' : ''}, next look in ${prepare.nextWaitSeconds} s`;
       return `${doneNote}running ${running?.label ?? '?'}, next look in ${prepare.nextWaitSeconds} s`;
     }
+    case 'AwaitCommand': {
+      const awaited = obj(out.awaited);
+      if (awaited.Error === 'States.Timeout') return 'no event by the deadline: looking, as a poll would';
+      if (awaited.Error) return `the wait could not start (${awaited.Error}): a plain wait instead`;
+      return awaited.endedBy === 'event' ? `ended by Systems Manager's event: ${awaited.state}` : `ended at once: already ${awaited.state}`;
+    }
     case 'AwaitImage': {
       const awaited = obj(out.awaited);
       if (awaited.Error === 'States.Timeout') return 'neither the event nor the sweeper by the deadline: checking';
@@ -134,9 +140,11 @@ export const eventPrinter =
       const wait =
         event.state.name === 'WaitForImage'
           ? `: waits ${seconds_} s${realWaits ? '' : waitMs > 0 ? ` (slept ${waitMs} ms locally)` : ' (not slept locally)'}`
-          : event.state.name === 'AwaitImage'
-            ? `: waits for the image's event; SweepWaits checks in ${seconds_} s, the deadline is ${image.deadlineSeconds} s${realWaits ? '' : ' (not slept locally)'}`
-            : '';
+          : event.state.name === 'AwaitCommand'
+            ? `: waits for the command's event, at most ${obj(obj(event.state.input).prepare).nextWaitSeconds} s${realWaits ? '' : ' (not slept locally)'}`
+            : event.state.name === 'AwaitImage'
+              ? `: waits for the image's event; SweepWaits checks in ${seconds_} s, the deadline is ${image.deadlineSeconds} s${realWaits ? '' : ' (not slept locally)'}`
+              : '';
       console.log(`${at}${event.state.name}${wait}`);
     } else if (event.type === 'StateExited') {
       const note = resultNote(event.state.name, event.state.output);

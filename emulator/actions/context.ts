@@ -1,4 +1,4 @@
-import type { AmiStateChange } from '../ami-events.ts';
+import type { BusEvent } from '../ami-events.ts';
 import type { Faults } from '../faults.ts';
 import type { Query } from '../query.ts';
 import type { Store } from '../store.ts';
@@ -19,6 +19,8 @@ export interface EmulatorOptions {
    */
   imageSeconds?: number;
   imageSecondsIn?: Readonly<Record<string, number>>;
+  /** Time mode for Run Command: a command ends this many seconds after SendCommand, with its event, whoever reads it. */
+  commandSeconds?: number;
   /** The emulator's clock: creation dates and snapshot times come from it. */
   now: () => Date;
 }
@@ -32,7 +34,7 @@ export interface ActionContext {
   /** The same account in another region (CopyImage reads its source there); this region's own when absent. */
   storeIn?: (region: string) => Store;
   /** Puts an event on the default bus, as EC2 does when an image changes state (emulator/ami-events.ts). */
-  emit?: (event: AmiStateChange) => void;
+  emit?: (event: BusEvent) => void;
 }
 
 /** A request's parameters as a JSON protocol decodes them. */

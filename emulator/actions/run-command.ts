@@ -3,11 +3,14 @@
  * SendCommand and GetCommandInvocation over AWS JSON 1.1 (`X-Amz-Target: AmazonSSM.<Action>`), with the limits
  * the SSM API reference states. Only a running instance launched with an instance profile runs the SSM agent's
  * commands (the agent needs the profile's role to register); a command's outcome comes from the fault plan
- * (`commandOutcomes`), a reboot included: the instance's status checks start over.
+ * (`commandOutcomes`), a reboot included: the instance's status checks start over. A command ends on the second read
+ * or, in time mode (`commandSeconds`), at its time on the emulator's clock; Systems Manager's event goes on the bus then.
  */
 import { randomUUID } from 'node:crypto';
+import { commandStatusChange } from '../ami-events.ts';
 import { ServiceError } from '../error-response.ts';
-import { type Action, type Actions, changes, reads } from './context.ts';
+import type { RunCommand } from '../model.ts';
+import { type Action, type ActionContext, type Actions, changes, reads } from './context.ts';
 
 type Body = Record<string, unknown>;
 type SsmAction = Action<Body>;
@@ -21,7 +24,7 @@ const MAX_OUTPUT = 24_000;
 // GetCommandInvocation: CommandId of exactly 36 characters.
 const COMMAND_ID = /^.{36}$/;
 
-const sendCommand: SsmAction = (body, { store, faults }) => {
+const sendCommand: SsmAction = (body, { store, faults, options }) => {
   const document = body.DocumentName;
   if (typeof document !== 'string' || !DOCUMENT.test(document))
     throw new ServiceError('ValidationException', `DocumentName: expected 3 to 128 of a-zA-Z0-9_-.:/, got ${String(document)}`);
@@ -49,22 +52,48 @@ const sendCommand: SsmAction = (body, { store, faults }) => {
   }
   const commandId = randomUUID();
   const outcome = faults.commandOutcomeOf(document);
-  store.commands.set(commandId, { commandId, documentName: document, instanceIds: ids as string[], reads: 0, outcome });
+  const requestedAt = options.now();
+  store.commands.set(commandId, {
+    commandId,
+    documentName: document,
+    instanceIds: ids as string[],
+    reads: 0,
+    outcome,
+    requestedAt,
+    // SendCommand's TimeoutSeconds (3600 when absent: its documented default).
+    timeoutSeconds: typeof timeout === 'number' ? timeout : 3600,
+    ...(options.commandSeconds === undefined ? {} : { readyAt: requestedAt.getTime() + options.commandSeconds * 1000 }),
+    ended: false,
+  });
   return { Command: { CommandId: commandId, DocumentName: document, InstanceIds: ids, Status: 'Pending' } };
 };
 
-const getCommandInvocation: SsmAction = (body, { store }) => {
+/**
+ * The command ends with its outcome: Systems Manager says so on the bus (`EC2 Command Status-change Notification`), and
+ * a document that reboots the instance has its status checks start over.
+ */
+export const endCommand = (command: RunCommand, ctx: ActionContext): void => {
+  if (command.ended || command.outcome.status === 'InProgress') return;
+  command.ended = true;
+  for (const id of command.instanceIds) {
+    const instance = ctx.store.instances.get(id);
+    if (command.outcome.reboots && instance) instance.boot = { fate: 'ok', polls: 0 };
+  }
+  ctx.emit?.(commandStatusChange(ctx.options.region, command, command.outcome.status, ctx.options.now()));
+};
+
+const getCommandInvocation: SsmAction = (body, ctx) => {
+  const { store } = ctx;
   const commandId = String(body.CommandId ?? '');
   if (!COMMAND_ID.test(commandId)) throw new ServiceError('ValidationException', 'CommandId: expected 36 characters');
   const command = store.commands.get(commandId);
   const instanceId = String(body.InstanceId ?? '');
   if (!command?.instanceIds.includes(instanceId)) throw new ServiceError('InvocationDoesNotExist', '');
   command.reads += 1;
-  // The first look finds it running; later ones its outcome.
-  const status = command.reads === 1 ? 'InProgress' : command.outcome.status;
-  // A document that rebooted the instance: on the look that first sees it end, the status checks start over.
-  const instance = store.instances.get(instanceId);
-  if (command.reads === 2 && command.outcome.reboots && instance) instance.boot = { fate: 'ok', polls: 0 };
+  // Time mode: it ends at its time, whoever reads it; else the first look finds it running, later ones its outcome.
+  const due = command.readyAt === undefined ? command.reads > 1 : ctx.options.now().getTime() >= command.readyAt;
+  if (due) endCommand(command, ctx);
+  const status = command.ended ? command.outcome.status : 'InProgress';
   return {
     CommandId: commandId,
     InstanceId: instanceId,

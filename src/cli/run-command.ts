@@ -39,6 +39,7 @@ or an input the workflow would refuse; 130 following was stopped (the execution 
 /** Where each Wait state's length is, in its input: the time of the next check. */
 const WAIT_OF: Record<string, string[]> = {
   AwaitImage: ['image', 'nextWaitSeconds'],
+  AwaitCommand: ['prepare', 'nextWaitSeconds'],
   WaitForImage: ['image', 'nextWaitSeconds'],
   WaitForBoot: ['bootTest', 'nextWaitSeconds'],
   WaitForParameter: ['published', 'nextWaitSeconds'],
@@ -56,9 +57,11 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
     const seconds = path ? Number(dig(parseJson(entered.input), ...path)) : Number.NaN;
     if (!Number.isFinite(seconds)) return `${offset} ${entered.name}`;
     const next = `${clock(new Date(at.getTime() + seconds * 1000))} UTC (in ${seconds} s)`;
-    return entered.name === 'AwaitImage'
-      ? `${offset} AwaitImage: until the image's event, or SweepWaits's check at ${next}`
-      : `${offset} ${entered.name}: next check at ${next}`;
+    return entered.name === 'AwaitCommand'
+      ? `${offset} AwaitCommand: until the command's event, or a look at ${next}`
+      : entered.name === 'AwaitImage'
+        ? `${offset} AwaitImage: until the image's event, or SweepWaits's check at ${next}`
+        : `${offset} ${entered.name}: next check at ${next}`;
   }
   if (event.executionFailedEventDetails) return `${offset} failed: ${event.executionFailedEventDetails.error ?? 'unknown error'}`;
   if (event.type === 'ExecutionTimedOut' || event.type === 'ExecutionAborted') return `${offset} ${event.type}`;

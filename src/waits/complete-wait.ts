@@ -1,41 +1,56 @@
 /**
- * Ends the wait an event answers: EventBridge delivers EC2's `EC2 AMI State Change` (an image `available` or `failed`;
- * EC2 User Guide, "Monitor AMI events using Amazon EventBridge"); the wait table says which task waits for that image in
- * that region, and SendTaskSuccess ends it with the state. Events are best effort: a duplicate or a late one finds the
- * task ended (a normal answer) or no item; an event of a state that ends no wait is ignored without a call; an event
- * for an image nobody waits for costs one read.
+ * Ends the wait an event answers. EventBridge delivers EC2's `EC2 AMI State Change` (an image `available` or `failed`;
+ * EC2 User Guide, "Monitor AMI events using Amazon EventBridge") and Systems Manager's `EC2 Command Status-change
+ * Notification` (a command that ended: `Success`, `Failed`, `TimedOut`, `Cancelled`; Systems Manager User Guide,
+ * "Amazon EventBridge event examples for Systems Manager"); the wait table says which task waits for that image or
+ * command in that region, and SendTaskSuccess ends it with the state. Events are best effort: a duplicate or a late one
+ * finds the task ended (a normal answer) or no item; an event of a state that ends no wait is ignored without a call;
+ * an event for something nobody waits for costs one read.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { logger } from '../lambda/logger.ts';
 import type { AwaitedImage } from './await-image.ts';
 import { completeTask } from './task-tokens.ts';
-import { imageKey, type WaitTable } from './wait-table.ts';
+import { commandKey, imageKey, type WaitTable } from './wait-table.ts';
 
-export interface AmiStateChangeEvent {
+export interface WaitEvent {
   id?: string;
   source?: string;
   'detail-type'?: string;
   region?: string;
-  detail?: { ImageId?: string; State?: string; ErrorMessage?: string };
+  detail?: { ImageId?: string; State?: string; ErrorMessage?: string; 'command-id'?: string; status?: string };
 }
 
-export type WaitOutcome = { outcome: 'completed' | 'already-ended'; imageId: string; state: string } | { outcome: 'ignored'; why: string };
+export type WaitOutcome = { outcome: 'completed' | 'already-ended'; subject: string; state: string } | { outcome: 'ignored'; why: string };
 
-const ENDS_A_WAIT = new Set(['available', 'failed']);
+const IMAGE_ENDS = new Set(['available', 'failed']);
+const COMMAND_ENDS = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
+
+/** What the event is about (an image or a command), its state, and whether that state ends a wait; or why it is ignored. */
+const readEvent = (event: WaitEvent): { key: string; subject: string; state: string } | { why: string } => {
+  const kind =
+    event.source === 'aws.ec2' && event['detail-type'] === 'EC2 AMI State Change'
+      ? 'image'
+      : event.source === 'aws.ssm' && event['detail-type'] === 'EC2 Command Status-change Notification'
+        ? 'command'
+        : undefined;
+  if (!kind) return { why: `not an event that ends a wait (${event.source} ${event['detail-type']})` };
+  const subject = (kind === 'image' ? event.detail?.ImageId : event.detail?.['command-id']) ?? '';
+  const state = (kind === 'image' ? event.detail?.State : event.detail?.status) ?? '';
+  if (!subject || !event.region) return { why: `no ${kind} id or region in the event` };
+  if (!(kind === 'image' ? IMAGE_ENDS : COMMAND_ENDS).has(state)) return { why: `${subject} became ${state}: that ends no wait` };
+  return { key: kind === 'image' ? imageKey(event.region, subject) : commandKey(event.region, subject), subject, state };
+};
 
 export const completeWait = async (
   { sfn, table, now }: { sfn: SFNClient; table: WaitTable; now?: () => Date },
-  event: AmiStateChangeEvent,
+  event: WaitEvent,
 ): Promise<WaitOutcome> => {
-  if (event.source !== 'aws.ec2' || event['detail-type'] !== 'EC2 AMI State Change')
-    return { outcome: 'ignored', why: `not an EC2 AMI State Change (${event.source} ${event['detail-type']})` };
-  const imageId = event.detail?.ImageId;
-  const state = event.detail?.State ?? '';
-  if (!imageId || !event.region) return { outcome: 'ignored', why: 'no image id or region in the event' };
-  if (!ENDS_A_WAIT.has(state)) return { outcome: 'ignored', why: `${imageId} became ${state}: that ends no wait` };
-  const key = imageKey(event.region, imageId);
+  const read = readEvent(event);
+  if ('why' in read) return { outcome: 'ignored', why: read.why };
+  const { key, subject, state } = read;
   const item = await table.get(key, Math.floor((now?.() ?? new Date()).getTime() / 1000));
-  if (!item) return { outcome: 'ignored', why: `no workflow waits for ${imageId} in ${event.region}` };
+  if (!item) return { outcome: 'ignored', why: `no workflow waits for ${subject} in ${event.region}` };
   const output: Omit<AwaitedImage, 'image'> & { image?: AwaitedImage['image'] } = {
     endedBy: 'event',
     state,
@@ -45,6 +60,6 @@ export const completeWait = async (
   };
   const completion = await completeTask(sfn, item.token, output);
   await table.delete(key, item.token);
-  logger.info('wait ended by an event', { imageId, region: event.region, state, completion, execution: item.executionArn });
-  return { outcome: completion, imageId, state };
+  logger.info('wait ended by an event', { subject, region: event.region, state, completion, execution: item.executionArn });
+  return { outcome: completion, subject, state };
 };

@@ -1,5 +1,5 @@
 /**
- * The table of waits (`ROTATOR_WAIT_TABLE`): one item per thing a workflow waits for (an image in a region), holding
+ * The table of waits (`ROTATOR_WAIT_TABLE`): one item per thing a workflow waits for (an image or a command), holding
  * the task token of the callback task that waits for it and the check SweepWaits makes if no event comes first, until
  * the event or the check ends the wait, or the item expires. DynamoDB on demand: a rotation writes, reads and deletes a few items (cents a year), nothing to run,
  * TTL removes what no event ever claimed, and a conditional-free put is idempotent (a retried registration
@@ -19,6 +19,8 @@ import type { ImageProgress } from '../rotation/create-image.ts';
 
 /** What is awaited: an image in a region (CreateImage's or CopyImage's). */
 export const imageKey = (region: string, imageId: string) => `image#${region}#${imageId}`;
+/** Or a Run Command command in a region (prepare's: one instance a command). */
+export const commandKey = (region: string, commandId: string) => `command#${region}#${commandId}`;
 
 export interface WaitItem {
   key: string;

@@ -919,6 +919,36 @@ const ROLES: Row[] = [
     { principal: 'CompleteWaitRole', action: 'ec2:DeregisterImage', resource: image(), context: managedResource },
   ],
   [
+    'await command: stores a wait in its table',
+    'Allowed',
+    { principal: 'AwaitCommandRole', action: 'dynamodb:PutItem', resource: waitTable, context: {} },
+  ],
+  [
+    'await command: reads the command',
+    'Allowed',
+    { principal: 'AwaitCommandRole', action: 'ssm:GetCommandInvocation', resource: '*', context: {} },
+  ],
+  [
+    'await command: never sends one',
+    'Denied',
+    {
+      principal: 'AwaitCommandRole',
+      action: 'ssm:SendCommand',
+      resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`,
+      context: {},
+    },
+  ],
+  [
+    'await command: ends a wait the command ended already',
+    'Allowed',
+    { principal: 'AwaitCommandRole', action: 'states:SendTaskSuccess', resource: '*', context: {} },
+  ],
+  [
+    'await command: never reads the waits',
+    'Denied',
+    { principal: 'AwaitCommandRole', action: 'dynamodb:Scan', resource: waitTable, context: {} },
+  ],
+  [
     'sweep: finds the waits that are due',
     'Allowed',
     { principal: 'SweepWaitsRole', action: 'dynamodb:Scan', resource: waitTable, context: {} },

@@ -49,6 +49,7 @@ const FUNCTIONS = [
   'AwaitImage',
   'CompleteWait',
   'SweepWaits',
+  'AwaitCommand',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -122,7 +123,7 @@ describe('the packaged stack', () => {
         ...lambda('AwaitImage', 'CheckImage', 'TagImage', 'BootTest', 'PublishImage', 'CleanUpImage', 'DescribeFailure'),
         callback,
       ],
-      PrepareInstanceStateMachine: lambda('PrepareInstance', 'DescribeFailure'),
+      PrepareInstanceStateMachine: [...lambda('PrepareInstance', 'AwaitCommand', 'DescribeFailure'), callback],
     };
     expect(
       ofType('AWS::StepFunctions::StateMachine')
@@ -230,15 +231,13 @@ describe('the packaged stack', () => {
     );
 
     const waits = Object.keys(rules).filter((id) => id.includes('completeWait'));
-    expect(waits).toHaveLength(1);
-    const [waitRule] = waits.map((id) => rules[id] as unknown as { EventPattern: Record<string, unknown>; Targets: { Arn: unknown }[] });
-    // EC2's AMI state changes of this account only, to CompleteWait (issue 29's rule).
-    expect(waitRule?.EventPattern).toEqual({
-      source: ['aws.ec2'],
-      'detail-type': ['EC2 AMI State Change'],
-      account: [{ Ref: 'AWS::AccountId' }],
-    });
-    expect(waitRule?.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['CompleteWaitLambdaFunction', 'Arn'] });
+    const waitRules = waits.map((id) => rules[id] as unknown as { EventPattern: Record<string, unknown>; Targets: { Arn: unknown }[] });
+    // EC2's AMI state changes and Systems Manager's command status changes of this account only, to CompleteWait.
+    expect(waitRules.map((r) => r.EventPattern)).toEqual([
+      { source: ['aws.ec2'], 'detail-type': ['EC2 AMI State Change'], account: [{ Ref: 'AWS::AccountId' }] },
+      { source: ['aws.ssm'], 'detail-type': ['EC2 Command Status-change Notification'], account: [{ Ref: 'AWS::AccountId' }] },
+    ]);
+    for (const rule of waitRules) expect(rule.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['CompleteWaitLambdaFunction', 'Arn'] });
     for (const id of waits) delete rules[id];
     // SweepWaits every minute (the checks between events), and nothing else on a schedule.
     const sweeps = Object.keys(rules).filter((id) => id.startsWith('SweepWaits'));

@@ -81,7 +81,7 @@ describe('waiting for an image on its event', () => {
     expect(statesEntered(run.events, 'TagImage')).toBe(1);
     // The event that ended the wait was delivered twice: the second found the task over and the wait removed.
     const [image] = [...emulator().store.images.values()];
-    expect(amiEventRule.deliveries.filter((d) => d.imageId === image?.imageId && d.state === 'available').map((d) => d.copies)).toEqual([
+    expect(amiEventRule.deliveries.filter((d) => d.subject === image?.imageId && d.state === 'available').map((d) => d.copies)).toEqual([
       2,
     ]);
   });
