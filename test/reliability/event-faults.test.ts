@@ -1,7 +1,8 @@
 /**
  * Rotations whose waits end on EC2's events, with the events dropped, duplicated, delayed and reordered at random
- * (the emulator's clock passes while the workflow waits; some images fail): every image is seen, none is tagged twice,
- * no execution waits past its image's readiness plus the backoff's longest wait, and each failure sends one alert.
+ * (the emulator's clock passes while the workflow waits, SweepWaits runs every minute of it; some images fail): every
+ * image is seen, none is tagged twice, in one wait (the sweeper's checks cost no transitions), no execution waits past
+ * its image's readiness plus the backoff's longest wait, and each failure sends one alert.
  */
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../emulator/faults.ts';
@@ -49,11 +50,12 @@ describe('event-driven waits under event faults', () => {
         if (tagged !== 1) problems.push(`#${n}: the image was tagged complete ${tagged} times`);
       }
       if (!(late >= 0 && late <= DEFAULT_WAIT.maxSeconds + 1)) problems.push(`#${n}: seen ${late} s after ready (${minutes} min)`);
+      if (endings.length !== 1) problems.push(`#${n}: ${endings.length} waits (${endings.join(', ')}) for a ${minutes}-minute image`);
     }
 
     expect(problems).toEqual([]);
     expect(failed).toBeGreaterThan(0);
-    // Some waits were ended by an event, some (their events dropped) by their deadline.
+    // Some waits were ended by an event, some (their events dropped) by SweepWaits's check.
     expect(byEvent).toBeGreaterThan(ROTATIONS / 4);
     expect(byEvent).toBeLessThan(ROTATIONS);
     expect(amiEventRule.deliveries.some((d) => d.copies === 2)).toBe(true);
