@@ -39,15 +39,12 @@ export interface AwaitedImage {
 
 /**
  * The progress CheckImage goes on from: the one the wait's output carries (SweepWaits may have checked, and planned,
- * since AwaitImage began); after a deadline, the state's own with the whole deadline counted as waited (the wait cap
- * counts time, whoever looked); otherwise (the wait could not start: a plain Wait of `nextWaitSeconds`) the state's own.
+ * since AwaitImage began), or the state's own when the wait ended otherwise (its deadline, or it could not start). A
+ * deadline's hour is not in the planned waits; the wait cap counts it through the image's age (`advanceWait`).
  */
 export const progressAfterWait = (image: ImageProgress, awaited: AwaitedImage | { Error?: string } | undefined): ImageProgress => {
   const carried = awaited && 'image' in awaited ? awaited.image : undefined;
-  if (carried?.imageId === image.imageId) return carried;
-  if (awaited && 'Error' in awaited && awaited.Error === 'States.Timeout' && image.deadlineSeconds > image.nextWaitSeconds)
-    return { ...image, waitedSeconds: image.waitedSeconds - image.nextWaitSeconds + image.deadlineSeconds };
-  return image;
+  return carried?.imageId === image.imageId ? carried : image;
 };
 
 export interface AwaitImageClients {

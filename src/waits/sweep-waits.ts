@@ -11,7 +11,7 @@ import { DescribeImagesCommand, type EC2Client, type Image } from '@aws-sdk/clie
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { awsErrorCode } from '../aws/failures.ts';
 import { logger } from '../lambda/logger.ts';
-import { advanceWait } from '../rotation/check-image.ts';
+import { advanceWait, secondsSinceCreation } from '../rotation/check-image.ts';
 import { snapshotsOf } from '../rotation/images.ts';
 import type { AwaitedImage } from './await-image.ts';
 import { completeTask } from './task-tokens.ts';
@@ -81,7 +81,14 @@ const checkDue = async (clients: SweepClients, due: WaitItem[], nowSeconds: numb
         const image = images.get(imageId);
         // Gone (deregistered meanwhile): the state machine's CheckImage says so, with its own error.
         const progress = image
-          ? advanceWait(check.progress, image.State, image.StateReason?.Message, check.policy, snapshotsOf(image))
+          ? advanceWait(
+              check.progress,
+              image.State,
+              image.StateReason?.Message,
+              check.policy,
+              snapshotsOf(image),
+              secondsSinceCreation(image, new Date(nowSeconds * 1000)),
+            )
           : check.progress;
         const state = image ? progress.state : 'gone';
         const settled = state !== 'pending' || progress.timedOut;

@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_WAIT, waitBeforePoll } from '../../src/rotation/backoff.ts';
 import { advanceWait } from '../../src/rotation/check-image.ts';
 import type { ImageProgress } from '../../src/rotation/create-image.ts';
+import { pendingProgress } from '../support/progress.ts';
 
-const start: ImageProgress = {
-  imageId: 'ami-0123456789abcdef0',
-  name: 'web-1',
-  instanceId: 'i-0123456789abcdef0',
-  state: 'pending',
-  poll: 0,
-  nextWaitSeconds: 120,
-  waitedSeconds: 120,
-  deadlineSeconds: 3600,
-  timedOut: false,
-};
+const start: ImageProgress = pendingProgress();
 
 const pollUntil = (checks: number, policy = DEFAULT_WAIT) => {
   let progress = start;
@@ -48,6 +39,20 @@ describe('the wait between polls', () => {
 
     expect(last.timedOut).toBe(true);
     expect(pollUntil(3, policy)).toMatchObject({ timedOut: false, waitedSeconds: 1000, nextWaitSeconds: 160 });
+  });
+
+  it('times out an image older than the cap, however little waiting was planned (a wait that ran to its deadline)', () => {
+    expect(advanceWait(start, 'pending', undefined, DEFAULT_WAIT, [], DEFAULT_WAIT.timeoutSeconds - 1).timedOut).toBe(false);
+    expect(advanceWait(start, 'pending', undefined, DEFAULT_WAIT, [], DEFAULT_WAIT.timeoutSeconds).timedOut).toBe(true);
+    // An image that settled is never timed out, however old.
+    expect(advanceWait(start, 'available', undefined, DEFAULT_WAIT, [], 99_999)).toMatchObject({ state: 'available', timedOut: false });
+  });
+
+  it('plans each wait with its deadline: an hour, at least the wait itself, at most the rest of the cap', () => {
+    expect(pollUntil(1)).toMatchObject({ nextWaitSeconds: 240, deadlineSeconds: 3600 });
+    const policy = { ...DEFAULT_WAIT, timeoutSeconds: 1000 };
+    // 360 s planned of a 1,000 s cap: the next wait's deadline is that wait plus the 640 s left at most.
+    expect(pollUntil(1, policy)).toMatchObject({ nextWaitSeconds: 240, waitedSeconds: 360, deadlineSeconds: 240 + 640 });
   });
 
   it('stops waiting at once for a failed image and keeps the reason', () => {

@@ -26,13 +26,16 @@ export const timedRotation = async (
       if (name === 'TagImage' || name === 'ImageCreationFailed') seenAt = emulator.options.now().getTime();
     },
   });
-  const endings = run.events
-    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'AwaitImage')
+  return { run, seenAfter: Math.floor((seenAt - startedAt) / 1000), endings: waitEndings(run, 'AwaitImage') };
+};
+
+/** How each wait of a callback state ended, in order: its error (`States.Timeout`), or who ended it and the state. */
+export const waitEndings = (run: LocalRunResult, state: 'AwaitImage' | 'AwaitCommand'): string[] =>
+  run.events
+    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === state)
     .map((e) => {
       const { awaited } = JSON.parse(JSON.stringify((e as { state: { output: unknown } }).state.output)) as {
         awaited?: Record<string, string>;
       };
       return awaited?.Error ?? `${awaited?.endedBy}: ${awaited?.state}`;
     });
-  return { run, seenAfter: Math.floor((seenAt - startedAt) / 1000), endings };
-};

@@ -5,10 +5,10 @@ import { emulatorClients } from '../../local/clients.ts';
 import { type LocalStepFunctions, startLocalStepFunctions } from '../../local/sfn-endpoint.ts';
 import { type LocalWaitTable, startLocalWaitTable } from '../../local/wait-table.ts';
 import { DEFAULT_WAIT } from '../../src/rotation/backoff.ts';
-import type { ImageProgress } from '../../src/rotation/create-image.ts';
 import { HAND_BACK_MARGIN_SECONDS, sweepWaits } from '../../src/waits/sweep-waits.ts';
 import { EXPIRY_MARGIN_SECONDS, imageKey, WaitTable } from '../../src/waits/wait-table.ts';
 import { useEmulator } from '../support/emulator.ts';
+import { pendingProgress } from '../support/progress.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const emulator = useEmulator();
@@ -36,19 +36,9 @@ afterAll(async () => {
   await local.close();
 });
 
-const T0 = 1_800_000_000;
-const progress = (imageId: string): ImageProgress => ({
-  imageId,
-  name: imageId,
-  instanceId: 'i-0123456789abcdef0',
-  state: 'pending',
-  poll: 0,
-  nextWaitSeconds: 120,
-  waitedSeconds: 120,
-  deadlineSeconds: 3600,
-  timedOut: false,
-});
-
+// The moment the images were made (their CreationDate), and the waits registered.
+const MADE = '2026-12-01T02:00:00.000Z';
+const T0 = Date.parse(MADE) / 1000;
 /** A wait registered at T0 (as AwaitImage does): checked at T0 + 120 unless an event comes, deadline T0 + 3,600. */
 const register = async (imageId: string, region = 'us-east-1', deadline = 3600) => {
   const task = stepFunctions.awaitTask();
@@ -57,14 +47,14 @@ const register = async (imageId: string, region = 'us-east-1', deadline = 3600) 
     token: task.token,
     expiresAt: T0 + deadline + EXPIRY_MARGIN_SECONDS,
     executionArn: 'arn:x',
-    check: { at: T0 + 120, region, progress: progress(imageId), policy: DEFAULT_WAIT },
+    check: { at: T0 + 120, region, progress: pendingProgress(imageId), policy: DEFAULT_WAIT },
   });
   return task;
 };
 
 const imageIn = (region: string, state: string) => {
   const imageId = `ami-0${Math.random().toString(16).slice(2, 18).padEnd(16, '0')}`;
-  emulator().seed({ images: [{ imageId, name: imageId, state, creationDate: '2026-12-01T02:00:00Z' }] }, region);
+  emulator().seed({ images: [{ imageId, name: imageId, state, creationDate: MADE }] }, region);
   return imageId;
 };
 
@@ -148,6 +138,16 @@ describe('SweepWaits, the checks between events', () => {
 
     expect(result.ended).toEqual([{ imageId, region: 'us-east-1', state: 'pending', why: 'hand-back' }]);
     expect(await task.outcome).toMatchObject({ output: { endedBy: 'sweep', state: 'pending', image: { poll: 1 } } });
+  });
+
+  it('ends the wait of an image pending for longer than the wait cap, however few checks were planned', async () => {
+    const imageId = imageIn('us-east-1', 'pending');
+    const task = await register(imageId);
+
+    const result = await sweepAt(T0 + DEFAULT_WAIT.timeoutSeconds);
+
+    expect(result.ended).toEqual([{ imageId, region: 'us-east-1', state: 'pending', why: 'settled' }]);
+    expect(await task.outcome).toMatchObject({ output: { endedBy: 'sweep', image: { timedOut: true } } });
   });
 
   it('says an image deregistered meanwhile is gone, so that CheckImage reports it', async () => {

@@ -3,6 +3,7 @@ import * as amiEventRule from '../../local/ami-event-rule.ts';
 import { localIam } from '../../local/clients.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
 import { useEmulator } from '../support/emulator.ts';
+import { waitEndings } from '../support/timed-rotation.ts';
 import { input, seedInstance } from '../support/workflow.ts';
 
 // Time mode: each prepare document takes 5 minutes of the emulator's clock and the image 10; the clock stands still
@@ -31,14 +32,7 @@ const prepareAndRotate = async () => {
     },
   });
   const started = entered.find(([name]) => name === 'StartPreparing')?.[1] ?? 0;
-  const endings = run.events
-    .filter((e) => e.type === 'StateExited' && (e as { state: { name: string } }).state.name === 'AwaitCommand')
-    .map((e) => {
-      const { awaited } = JSON.parse(JSON.stringify((e as { state: { output: unknown } }).state.output)) as {
-        awaited?: Record<string, string>;
-      };
-      return awaited?.Error ?? `${awaited?.endedBy}: ${awaited?.state}`;
-    });
+  const endings = waitEndings(run, 'AwaitCommand');
   // When the workflow saw the patch's end: the look after the wait that ended with it.
   const looks = entered.filter(([name]) => name === 'CheckPreparing').map(([, at]) => (at - started) / 1000);
   return { run, endings, looks };
