@@ -31,8 +31,11 @@ describe('npm start', () => {
   const { POWERTOOLS_LOG_LEVEL: _silenced, ...asRun } = process.env;
 
   it("prints the rotation, not the functions' log lines, unless a log level is asked for", async () => {
-    const quiet = await invoke('local/start.ts', ['--scenario', 'dry-run'], asRun);
-    const loud = await invoke('local/start.ts', ['--scenario', 'dry-run'], { ...asRun, ROTATOR_LOG_LEVEL: 'info' });
+    // Each run is a process of its own, on ports of its own: side by side.
+    const [quiet, loud] = await Promise.all([
+      invoke('local/start.ts', ['--scenario', 'dry-run'], asRun),
+      invoke('local/start.ts', ['--scenario', 'dry-run'], { ...asRun, ROTATOR_LOG_LEVEL: 'info' }),
+    ]);
 
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).toContain('SUCCEEDED');
@@ -41,9 +44,11 @@ describe('npm start', () => {
   });
 
   it('runs the prepare scenarios as a person does: patched and imaged, or stopped with one alert and no image', async () => {
-    const prepared = await invoke('local/start.ts', ['--scenario', 'prepare'], asRun);
-    const failed = await invoke('local/start.ts', ['--scenario', 'prepare-fails'], asRun);
-    const leaked = await invoke('local/start.ts', ['--scenario', 'credentials-found'], asRun);
+    const [prepared, failed, leaked] = await Promise.all([
+      invoke('local/start.ts', ['--scenario', 'prepare'], asRun),
+      invoke('local/start.ts', ['--scenario', 'prepare-fails'], asRun),
+      invoke('local/start.ts', ['--scenario', 'credentials-found'], asRun),
+    ]);
 
     expect(prepared.stdout).toMatch(/patch Success, clean Success; status checks passed after a reboot: ready to image/);
     expect(prepared.stdout).toMatch(/^SUCCEEDED/m);
@@ -60,8 +65,10 @@ describe('npm start with distribution, as a person runs it', () => {
   const { POWERTOOLS_LOG_LEVEL: _silenced, ...asRun } = process.env;
 
   it('copies to two regions at once, each labelled; and isolates the one whose copy fails, in one alert', async () => {
-    const distributed = await invoke('local/start.ts', ['--scenario', 'distribute'], asRun);
-    const failed = await invoke('local/start.ts', ['--scenario', 'copy-fails'], asRun);
+    const [distributed, failed] = await Promise.all([
+      invoke('local/start.ts', ['--scenario', 'distribute'], asRun),
+      invoke('local/start.ts', ['--scenario', 'copy-fails'], asRun),
+    ]);
 
     expect(distributed.stdout).toMatch(/\] eu-west-1: CopyImage/);
     expect(distributed.stdout).toMatch(/\] ap-southeast-2: CopyImage/);
@@ -75,7 +82,8 @@ describe('npm start with distribution, as a person runs it', () => {
   });
 });
 
-describe('every command-line entry fails with one line and an exit code', () => {
+// Each case is a process of its own (its servers on ports of their own): they run side by side.
+describe.concurrent('every command-line entry fails with one line and an exit code', () => {
   it('npm start with an input nested 5,000 levels deep says so in one line and exits 2, never a stack trace', async () => {
     const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
 
