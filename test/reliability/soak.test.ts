@@ -1,4 +1,4 @@
 import { describeSoak } from './soak-run.ts';
 
-// The first 45 of the soak's 90 nights (soak-run.ts); SOAK_SEED and SOAK_ROTATIONS replay or lengthen it.
-describeSoak(Number(process.env.SOAK_SEED ?? 2026), Number(process.env.SOAK_ROTATIONS ?? 45));
+// The first 30 of the soak's 60 nights (soak-run.ts); SOAK_SEED and SOAK_ROTATIONS replay or lengthen it.
+describeSoak(Number(process.env.SOAK_SEED ?? 2026), Number(process.env.SOAK_ROTATIONS ?? 30));

@@ -1,6 +1,6 @@
 /**
  * The reliability suite: the real workflow (state machine file, handlers, EC2 emulator) under fault
- * schedules and bad inputs, with invariants checked after every run (the 90-night soak is `soak.test.ts`); suite.test.ts and suite-second.test.ts each run a half.
+ * schedules and bad inputs, with invariants checked after every run (the 60-night soak is `soak.test.ts`); suite.test.ts and suite-second.test.ts each run a half.
  * `npm run test:reliability`; the last line is a summary a person and a script can read.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
