@@ -17,7 +17,7 @@ import { FAMILY, seedInstance } from '../support/workflow.ts';
 const STARTED = Date.now();
 const emulator = useEmulator({ imageSeconds: 600, now: () => new Date(STARTED) });
 process.env.ROTATOR_LOG_LEVEL = 'silent';
-const ROTATIONS = 16;
+const ROTATIONS = 12;
 
 describe('event-driven waits under event faults', () => {
   it(`sees every image once, on time, over ${ROTATIONS} rotations with events dropped, repeated, delayed and reordered`, async () => {
