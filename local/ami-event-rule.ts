@@ -1,8 +1,9 @@
 /**
- * The stack's rule on EC2's AMI state changes (serverless.yml, CompleteWait's eventBridge pattern: source `aws.ec2`,
- * detail-type `EC2 AMI State Change`, this account), as the local runner delivers what the emulator puts on the bus:
- * each matching event invokes CompleteWait asynchronously. EventBridge delivers at least once and in no promised order,
- * and EC2 sends on a best-effort basis: the fault plan drops, repeats, delays and reorders deliveries (`setFaults`).
+ * The stack's two rules that end waits (serverless.yml, CompleteWait's eventBridge patterns, this account): EC2's
+ * `EC2 AMI State Change` (source `aws.ec2`) and Systems Manager's `EC2 Command Status-change Notification` (source
+ * `aws.ssm`), as the local runner delivers what the emulator puts on the bus: each matching event invokes CompleteWait
+ * asynchronously. EventBridge delivers at least once and in no promised order, and both services send on a best-effort
+ * basis: the fault plan drops, repeats, delays and reorders deliveries (`setFaults`).
  */
 import type { BusEvent } from '../emulator/ami-events.ts';
 import { seededRandom } from '../emulator/faults.ts';

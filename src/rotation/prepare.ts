@@ -16,6 +16,7 @@ import {
 import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
 import { InstanceNotManagedError, PrepareFailedError, PrepareTimedOutError } from '../errors.ts';
+import { COMMAND_FAILED } from './command-status.ts';
 import { describeOptedInInstance } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
 import type { PrepareDocument } from './prepare-request.ts';
@@ -54,8 +55,6 @@ const OUTPUT_EXCERPT = 1500;
 const nextWait = (checks: number) => Math.min(120, 30 * 2 ** Math.max(0, checks - 1));
 /** After the last document, how long the status checks may take to pass (a reboot included). */
 const SETTLE_MINUTES = 15;
-/** Ends of a command that are not Success (Systems Manager API Reference, GetCommandInvocation, Status). */
-const FAILED = new Set(['Failed', 'TimedOut', 'Cancelled', 'Cancelling', 'Undeliverable', 'Terminated']);
 
 const excerpt = (stderr: string | undefined, stdout: string | undefined) =>
   `${stderr ?? ''}\n${stdout ?? ''}`.trim().slice(-OUTPUT_EXCERPT);
@@ -176,7 +175,7 @@ export const checkPreparing = async (
   }
   const status = invocation.Status ?? 'Pending';
   const output = excerpt(invocation.StandardErrorContent, invocation.StandardOutputContent);
-  if (FAILED.has(status))
+  if (COMMAND_FAILED.has(status))
     throw new PrepareFailedError(
       `${what} ended ${status} (${invocation.StatusDetails ?? status}) on ${progress.instanceId}${output ? `; its output ends: ${output}` : ''}; no image was made`,
     );

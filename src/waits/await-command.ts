@@ -11,6 +11,7 @@ import { GetCommandInvocationCommand, type SSMClient } from '@aws-sdk/client-ssm
 import { awsErrorCode } from '../aws/failures.ts';
 import { WaitNotRegisteredError } from '../errors.ts';
 import { logger } from '../lambda/logger.ts';
+import { COMMAND_FAILED } from '../rotation/command-status.ts';
 import { completeTask } from './task-tokens.ts';
 import { commandKey, EXPIRY_MARGIN_SECONDS, type WaitTable } from './wait-table.ts';
 
@@ -23,8 +24,8 @@ export interface AwaitCommandEvent {
   execution: { id: string };
 }
 
-/** A command's statuses that end it (Systems Manager API Reference, GetCommandInvocation, Status). */
-export const COMMAND_ENDED = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Cancelling', 'Undeliverable', 'Terminated']);
+/** A command's statuses that end it: Success, or those CheckPreparing fails on (prepare.ts). */
+const COMMAND_ENDED = new Set(['Success', ...COMMAND_FAILED]);
 
 export interface AwaitCommandClients {
   ssm: SSMClient;

@@ -24,6 +24,7 @@ export interface WaitEvent {
 export type WaitOutcome = { outcome: 'completed' | 'already-ended'; subject: string; state: string } | { outcome: 'ignored'; why: string };
 
 const IMAGE_ENDS = new Set(['available', 'failed']);
+// The command-level event's final statuses (the invocation's Undeliverable or Terminated show there as Failed).
 const COMMAND_ENDS = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
 
 /** What the event is about (an image or a command), its state, and whether that state ends a wait; or why it is ignored. */
