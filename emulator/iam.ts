@@ -7,6 +7,7 @@
  * permissions a service checks on the caller's behalf are in `dependentChecks` (emulator/README.md, "IAM").
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { type NamedCheck, referenceChecks } from './authorization-reference.ts';
 import { type Check, type Context, dependentChecks } from './dependent-checks.ts';
 import { wildcard } from './listing.ts';
 import { node, type Query, str, strings, tagList, tagSpecifications } from './query.ts';
@@ -35,6 +36,12 @@ const requestTags = (tags: readonly { key: string; value: string }[]): Context =
   ...(tags.length > 0 ? { 'aws:TagKeys': tags.map((t) => t.key) } : {}),
 });
 
+/** Everything EC2 could know of an existing resource: the Service Authorization Reference decides what it sends. */
+const ec2Known = (tags: Tags | undefined): Context => ({
+  ...resourceTags(tags),
+  ...Object.fromEntries((tags ?? []).map((t) => [`ec2:ResourceTag/${t.key}`, t.value])),
+});
+
 /** How ARNs and resource tags are read for the account and region a request is signed for. */
 const arns = (store: Store, region: string, account: string) => {
   const tagsOf = (id: string): Tags | undefined => {
@@ -44,18 +51,50 @@ const arns = (store: Store, region: string, account: string) => {
       return undefined;
     }
   };
-  const existing = (resource: string, tags: Tags | undefined) => ({ resource, context: resourceTags(tags), missing: tags === undefined });
+  const existing = (resource: string, tags: Tags | undefined, extra: Context = {}) => ({
+    resource,
+    context: { ...ec2Known(tags), ...extra },
+    missing: tags === undefined,
+  });
+  const image = (id: string) => {
+    const found = store.images.get(id);
+    return existing(
+      `arn:aws:ec2:${region}::image/${id}`,
+      found?.tags,
+      found
+        ? {
+            'ec2:ImageID': id,
+            'ec2:Owner': found.ownerId,
+            'ec2:ImageType': 'machine',
+            'ec2:RootDeviceType': found.rootDeviceType,
+            'ec2:Public': found.launchPermissions.some((p) => p.group === 'all') ? 'true' : 'false',
+          }
+        : {},
+    );
+  };
+  const snapshot = (id: string) => {
+    const found = store.snapshots.get(id);
+    return existing(
+      `arn:aws:ec2:${region}::snapshot/${id}`,
+      found?.tags,
+      found ? { 'ec2:SnapshotID': id, 'ec2:Owner': found.ownerId, 'ec2:VolumeSize': String(found.volumeSize) } : {},
+    );
+  };
+  const instance = (id: string) =>
+    existing(`arn:aws:ec2:${region}:${account}:instance/${id}`, store.instances.get(id)?.tags, { 'ec2:InstanceID': id });
   return {
-    image: (id: string) => existing(`arn:aws:ec2:${region}::image/${id}`, tagsOf(id)),
-    snapshot: (id: string) => existing(`arn:aws:ec2:${region}::snapshot/${id}`, tagsOf(id)),
-    instance: (id: string) => existing(`arn:aws:ec2:${region}:${account}:instance/${id}`, tagsOf(id)),
+    image,
+    snapshot,
+    instance,
     launchTemplate: (id: string) => existing(`arn:aws:ec2:${region}:${account}:launch-template/${id}`, store.launchTemplates.get(id)?.tags),
     /** Any EC2 resource by its id's prefix. */
     byId: (id: string) => {
       const prefix = id.split('-')[0];
-      const type = { ami: 'image', snap: 'snapshot', i: 'instance', lt: 'launch-template', vol: 'volume' }[prefix ?? ''] ?? 'resource';
-      const owner = type === 'image' || type === 'snapshot' ? '' : account;
-      return existing(`arn:aws:ec2:${region}:${owner}:${type}/${id}`, tagsOf(id));
+      if (prefix === 'ami') return image(id);
+      if (prefix === 'snap') return snapshot(id);
+      if (prefix === 'i') return instance(id);
+      const type = { lt: 'launch-template', vol: 'volume' }[prefix ?? ''] ?? 'resource';
+      return existing(`arn:aws:ec2:${region}:${account}:${type}/${id}`, tagsOf(id));
     },
   };
 };
@@ -75,15 +114,16 @@ const ec2Checks = (
   region: string,
   account: string,
   storeIn?: ((region: string) => Store) | undefined,
-): Check[] => {
+): NamedCheck[] => {
   const at = arns(store, region, account);
   // A resource that does not exist (or no longer does) is not authorized against: the action answers for it with
   // its own NotFound or Unavailable, as EC2 does once it cannot read the tags a condition asks for.
-  const one = (r: { resource: string; context: Context; missing?: boolean }, extra: Context = {}): Check[] =>
-    r.missing ? [] : [{ action: `ec2:${action}`, resource: r.resource, context: { ...r.context, ...extra } }];
+  const one = (r: { resource: string; context: Context; missing?: boolean }, extra: Context = {}): NamedCheck[] => [
+    { action: `ec2:${action}`, resource: r.resource, context: { ...r.context, ...extra }, ...(r.missing ? { absent: true } : {}) },
+  ];
   const specs = tagSpecifications(q);
   /** Tags on creation: the create action on each new resource, and ec2:CreateTags with ec2:CreateAction (EC2 User Guide, "Grant permission to tag resources during creation"). */
-  const created = (type: string, resource: string, extra: Context = {}): Check[] => {
+  const created = (type: string, resource: string, extra: Context = {}): NamedCheck[] => {
     const tags = specs.get(type) ?? [];
     return [
       { action: `ec2:${action}`, resource, context: { ...requestTags(tags), ...extra } },
@@ -115,10 +155,15 @@ const ec2Checks = (
       const asked = action === 'CreateTags' ? requestTags(tags) : tags.length > 0 ? { 'aws:TagKeys': tags.map((t) => t.key) } : {};
       return strings(q, 'ResourceId').flatMap((id) => one(at.byId(id), asked));
     }
-    case 'DeregisterImage':
     case 'ModifyImageAttribute':
+    case 'ResetImageAttribute': {
+      const attribute =
+        str(q, 'Attribute') ?? (Object.keys(q).some((k) => k.startsWith('LaunchPermission')) ? 'launchPermission' : undefined);
+      return one(at.image(str(q, 'ImageId') ?? ''), attribute ? { 'ec2:Attribute': attribute } : {});
+    }
+    // The report itself (image-usage-report) is the reference's second required resource type: referenceChecks adds it.
     case 'CreateImageUsageReport':
-    case 'ResetImageAttribute':
+    case 'DeregisterImage':
     case 'DescribeImageAttribute':
     case 'DisableImage':
     case 'EnableImage':
@@ -134,6 +179,8 @@ const ec2Checks = (
     case 'CreateLaunchTemplateVersion':
     case 'ModifyLaunchTemplate':
       return one(at.launchTemplate(templateOf(store, q) ?? 'unknown'));
+    case 'DescribeImageReferences':
+      return strings(q, 'ImageId').flatMap((id) => one(at.image(id)));
     case 'RunInstances': {
       const subnet = str(q, 'SubnetId');
       const groups = strings(q, 'SecurityGroupId');
@@ -150,17 +197,27 @@ const ec2Checks = (
       ];
     }
     default:
-      // Describe* and the rest: EC2 supports no resource-level permissions for them.
-      return [{ action: `ec2:${action}`, resource: '*', context: {} }];
+      // The rest name no resource the emulator knows: referenceChecks evaluates them as the reference says.
+      return [];
   }
 };
 
 /** What Systems Manager authorizes (Service Authorization Reference, AWS Systems Manager). */
-const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, region: string, account: string): Check[] => {
+const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, region: string, account: string): NamedCheck[] => {
   const parameter = (name: unknown) =>
     `arn:aws:ssm:${region}:${account}:parameter${String(name).startsWith('/') ? '' : '/'}${String(name)}`;
   switch (action) {
-    case 'PutParameter':
+    case 'PutParameter': {
+      const tags = Array.isArray(body.Tags) ? (body.Tags as { Key?: unknown; Value?: unknown }[]) : [];
+      const asked = requestTags(tags.map((t) => ({ key: String(t.Key), value: String(t.Value ?? '') })));
+      return [
+        {
+          action: 'ssm:PutParameter',
+          resource: parameter(body.Name),
+          context: { ...asked, 'ssm:Overwrite': String(body.Overwrite === true) },
+        },
+      ];
+    }
     case 'GetParameter':
     case 'GetParameterHistory':
       return [{ action: `ssm:${action}`, resource: parameter(body.Name), context: {} }];
@@ -187,7 +244,7 @@ const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, 
       ];
     }
     default:
-      return [{ action: `ssm:${action}`, resource: '*', context: {} }];
+      return [];
   }
 };
 
@@ -200,14 +257,65 @@ const checksFor = (
   region: string,
   account: string,
   storeIn?: ((region: string) => Store) | undefined,
-): Check[] => {
+): NamedCheck[] => {
   if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account, storeIn);
   if (service === 'ssm') return ssmChecks(action, params, store, region, account);
   if (service === 'rbin' && action === 'ListRules')
     return [{ action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': String(params.ResourceType ?? '') } }];
   if (service === 'rbin' && action === 'GetRule')
     return [{ action: 'rbin:GetRule', resource: `arn:aws:rbin:${region}:${account}:rule/${String(params.Identifier ?? '')}`, context: {} }];
-  return [{ action: `${service}:${action}`, resource: '*', context: {} }];
+  return [];
+};
+
+/**
+ * The checks as AWS makes them: for the request's own action and for each action checked on the caller's behalf, what
+ * the emulator knows placed on the Service Authorization Reference's resource types, and cut to its condition keys
+ * (emulator/authorization-reference.ts). EC2 adds `ec2:Region` and asks for new resources with their tags.
+ */
+export const asAwsChecks = async (
+  qualified: string,
+  named: readonly NamedCheck[],
+  at: { region: string; account: string; requested?: (resourceType: string) => Context },
+): Promise<Check[]> => {
+  const actions = [...new Set([qualified, ...named.map((c) => c.action)])];
+  const regional = (c: NamedCheck): NamedCheck =>
+    c.action.startsWith('ec2:') ? { ...c, context: { 'ec2:Region': at.region, ...c.context } } : c;
+  const grouped = await Promise.all(
+    actions.map((a) =>
+      referenceChecks(
+        a,
+        named.filter((c) => c.action === a).map(regional),
+        a === qualified ? at : { region: at.region, account: at.account },
+      ),
+    ),
+  );
+  return grouped.flat();
+};
+
+/** Every check AWS makes for one request of a service the emulator evaluates: the action's and those on the caller's behalf. */
+export const awsChecksFor = async (request: {
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin';
+  action: string;
+  params: Record<string, unknown>;
+  store: Store;
+  region: string;
+  account: string;
+  storeIn?: ((region: string) => Store) | undefined;
+}): Promise<Check[]> => {
+  const { service, action, params, store, region, account, storeIn } = request;
+  const specs = service === 'ec2' ? tagSpecifications(params as Query) : undefined;
+  return asAwsChecks(
+    `${service}:${action}`,
+    [
+      ...checksFor(service, action, params, store, region, account, storeIn),
+      ...dependentChecks(service, action, params, account, region, store),
+    ],
+    {
+      region,
+      account,
+      ...(specs ? { requested: (type: string) => ({ 'ec2:Region': region, ...requestTags(specs.get(type) ?? []) }) } : {}),
+    },
+  );
 };
 
 /** Decisions already made, per principal: policies do not change while an emulator runs, and runs repeat their calls. */
@@ -309,10 +417,7 @@ export const authorize = async (
   if (!settings || !principal) return { allowed: true };
   const { service, action, params, store, region, storeIn } = request;
   const account = settings.accountId;
-  const checks = [
-    ...checksFor(service, action, params, store, region, account, storeIn),
-    ...dependentChecks(service, action, params, account, region, store),
-  ];
+  const checks = await awsChecksFor({ service, action, params, store, region, account, storeIn });
   const denied = await firstDenied(principal, checks, account, region);
   if (denied) return { allowed: false, status: request.status, code: request.code, message: deniedMessage(principal, denied) };
   if (service !== 'ssm' || action !== 'PutParameter' || params.DataType !== 'aws:ec2:image') return { allowed: true };
@@ -332,8 +437,9 @@ export const authorizeChecks = async (
 ): Promise<{ allowed: true } | { allowed: false; message: string }> => {
   const key = accessKeyOf(authorizationHeader);
   const principal = key === undefined ? undefined : settings?.principals[key];
-  if (!settings || !principal) return { allowed: true };
-  const denied = await firstDenied(principal, checks, settings.accountId, region);
+  if (!settings || !principal || checks.length === 0) return { allowed: true };
+  const strict = await asAwsChecks(checks[0]?.action ?? '', checks, { region, account: settings.accountId });
+  const denied = await firstDenied(principal, strict, settings.accountId, region);
   return denied ? { allowed: false, message: deniedMessage(principal, denied) } : { allowed: true };
 };
 

@@ -81,12 +81,15 @@ const copyImageRole = (stage, targets) => {
     ...(targets.length === 0
       ? []
       : [
+          // The source image: CopyImage sends no resource tag for it (Service Authorization Reference, Amazon EC2,
+          // CopyImage: image carries aws:RequestTag, aws:TagKeys, ec2:ImageID and ec2:Owner only), so a tag condition
+          // would refuse every copy. The account's own images of this region are the narrowest it can say.
           {
-            Sid: 'CopyOnlyManagedImages',
+            Sid: 'CopyOnlyOwnImagesOfThisRegion',
             Effect: 'Allow',
             Action: 'ec2:CopyImage',
             Resource: imageArns(HERE, 'image'),
-            Condition: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } },
+            Condition: { StringEquals: { 'ec2:Owner': { Ref: 'AWS::AccountId' } } },
           },
           {
             Sid: 'CopiesBornManaged',

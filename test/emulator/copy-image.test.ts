@@ -170,8 +170,10 @@ describe("the copy role's permissions, as the emulator evaluates them", () => {
     ).toBe('UnauthorizedOperation');
   });
 
-  it('copies no image that is not managed', async () => {
-    iamEmulator().seed({ images: [{ imageId: SOURCE, name: 'someone-elses', creationDate: '2026-12-01T02:00:00Z' }] });
+  it('copies no image another account owns', async () => {
+    iamEmulator().seed({
+      images: [{ imageId: SOURCE, name: 'someone-elses', creationDate: '2026-12-01T02:00:00Z', ownerId: '444455556666' }],
+    });
 
     expect(await codeOf(copyAs('eu-west-1'))).toBe('UnauthorizedOperation');
   });
@@ -197,5 +199,59 @@ describe("the copy role's permissions, as the emulator evaluates them", () => {
     iamEmulator().seed({ kmsKeys: [{ keyId: KEY_ID, policy: ownerOnly }] }, 'ap-southeast-2');
 
     expect(await codeOf(copyAs('ap-southeast-2', { Encrypted: true, KmsKeyId: KEY }))).toBe('UnauthorizedOperation');
+  });
+});
+
+describe('a copy role that conditions the source image on its tags, as the Service Authorization Reference reads', () => {
+  // CopyImage sends aws:RequestTag, aws:TagKeys, ec2:ImageID and ec2:Owner for an image, never aws:ResourceTag: a
+  // condition on it is false, whatever the source's tags, so such a role copies nothing on AWS.
+  const settings = localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) });
+  const role = settings.principals.CopyImageRole;
+  const bySourceTag = {
+    ...settings,
+    principals: {
+      ...settings.principals,
+      CopyImageRole: {
+        arn: role?.arn ?? '',
+        policies: (role?.policies ?? []).map((p) => ({
+          ...p,
+          policy: {
+            ...p.policy,
+            Statement: p.policy.Statement.map((st) =>
+              (st as { Sid?: string }).Sid === 'CopyOnlyOwnImagesOfThisRegion'
+                ? { ...(st as object), Condition: { StringEquals: { 'aws:ResourceTag/ami-rotator:managed': 'true' } } }
+                : st,
+            ),
+          },
+        })),
+      },
+    },
+  };
+  const tagEmulator = useEmulator({ iam: bySourceTag });
+
+  it('is refused for a managed source, whose tag the request does not carry', async () => {
+    tagEmulator().seed({
+      images: [{ imageId: SOURCE, name: 'web-prod-1', creationDate: '2026-12-01T02:00:00Z', tags: { 'ami-rotator:managed': 'true' } }],
+    });
+    const ec2 = emulatorClients(tagEmulator().url, { AWS_REGION: 'eu-west-1', AWS_MAX_ATTEMPTS: '1' }, 'CopyImageRole').ec2;
+
+    const code = await codeOf(
+      ec2.send(
+        new CopyImageCommand({
+          SourceRegion: 'us-east-1',
+          SourceImageId: SOURCE,
+          Name: 'web-prod-copy',
+          TagSpecifications: ['image', 'snapshot'].map((type) => ({
+            ResourceType: type as 'image',
+            Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }],
+          })),
+        }),
+      ),
+    );
+
+    expect(code).toBe('UnauthorizedOperation');
+    expect(
+      role?.policies.some((p) => p.policy.Statement.some((st) => (st as { Sid?: string }).Sid === 'CopyOnlyOwnImagesOfThisRegion')),
+    ).toBe(true);
   });
 });

@@ -722,15 +722,16 @@ const ROLES: Row[] = [
   ],
   // Distribution (the package's distribute: eu-west-1, and ap-southeast-2 encrypted with COPY_KEY): CopyImage from a
   // managed source image into those regions only, born managed; KMS only for the deployment's key, only through EC2.
+  // CopyImage sends ec2:Owner and ec2:ImageID for its source, never its tags (Service Authorization Reference).
   [
-    'copy: copies a managed image',
+    'copy: copies an image of the account from the stack region',
     'Allowed',
-    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: managedResource },
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: { 'ec2:Owner': ACCOUNT, ...managedResource } },
   ],
   [
-    'copy: never an image that is not managed',
+    "copy: never another account's image",
     'Denied',
-    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: {} },
+    { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image(), context: { 'ec2:Owner': OTHER_ACCOUNT, ...managedResource } },
   ],
   [
     'copy: the copy is born managed in a copy region',
@@ -850,6 +851,17 @@ const ROLES: Row[] = [
     'prune: never of an image that is not managed',
     'Denied',
     { principal: 'PruneImagesRole', action: 'ec2:CreateImageUsageReport', resource: image(), context: {} },
+  ],
+  // The report is CreateImageUsageReport's second required resource type (Service Authorization Reference).
+  [
+    'prune: may make the usage report itself',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:CreateImageUsageReport',
+      resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:image-usage-report/*`,
+      context: {},
+    },
   ],
   [
     'prune: reads usage reports',

@@ -4,6 +4,7 @@
  * not what the YAML looks like.
  */
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { actionReference, keysSent, NotInReferenceError, resourceTypeOf } from '../../emulator/authorization-reference.ts';
 import type { Template } from './package.ts';
 
 export const ACCOUNT = '123456789012';
@@ -85,6 +86,12 @@ export interface Request {
 /** What IAM decides; a request the simulator cannot read (unknown action, bad key) fails the test. */
 export const decide = async (template: Template, request: Request): Promise<Decision> => {
   const isRole = template.Resources[request.principal]?.Type === 'AWS::IAM::Role';
+  // The request context as AWS makes it: only the keys the Service Authorization Reference lists for the action on
+  // that resource type (a row naming a resource the action is not authorized against is the matrix's own mistake).
+  const reference = await actionReference(request.action);
+  const resourceType = request.resource === '*' ? undefined : resourceTypeOf(reference, request.resource);
+  if (request.resource !== '*' && reference.resourceTypes.length > 0 && !resourceType)
+    throw new NotInReferenceError(`${request.action} is not authorized against ${request.resource}`);
   const arnAccount = request.resource.split(':')[4];
   const result = await runSimulation(
     {
@@ -92,7 +99,7 @@ export const decide = async (template: Template, request: Request): Promise<Deci
         principal: isRole ? `arn:aws:iam::${ACCOUNT}:role/${request.principal}` : request.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: arnAccount || ACCOUNT },
-        contextVariables: request.context ?? {},
+        contextVariables: keysSent(reference, resourceType, request.context ?? {}),
       },
       identityPolicies: isRole ? identityPolicies(template, request.principal) : [],
       serviceControlPolicies: [],
