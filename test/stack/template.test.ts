@@ -99,6 +99,25 @@ describe('the packaged stack', () => {
     expect(new Set(functions.map((f) => JSON.stringify(f.Role))).size).toBe(FUNCTIONS.length);
   });
 
+  it('gives every function and every state machine a log group of its own, under its own name', () => {
+    const nameOf = (id: string) => template.Resources[id]?.Properties?.LogGroupName as string | undefined;
+    const functionGroups = ofType('AWS::Lambda::Function').map(([id, f]) => ({
+      expected: `/aws/lambda/${f.Properties.FunctionName as string}`,
+      actual: nameOf(id.replace(/LambdaFunction$/, 'LogGroup')),
+    }));
+    const machineGroups = ofType('AWS::StepFunctions::StateMachine').map(([, m]) => {
+      const logging = m.Properties.LoggingConfiguration as { Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] };
+      const [groupId] = (logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+      return nameOf(groupId);
+    });
+
+    expect(functionGroups.filter((g) => g.actual !== g.expected)).toEqual([]);
+    expect(machineGroups.every((name) => name?.startsWith('/aws/vendedlogs/states/'))).toBe(true);
+    const groups = ofType('AWS::Logs::LogGroup').map(([, g]) => g.Properties.LogGroupName);
+    expect(groups).toHaveLength(FUNCTIONS.length + machineGroups.length);
+    expect(new Set(groups).size).toBe(groups.length);
+  });
+
   it("embeds both state machine files: valid ASL whose Tasks call this stack's functions, topic, event bus and child workflow", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const publish = 'arn:${AWS::Partition}:states:::sns:publish';
@@ -263,7 +282,7 @@ describe('the packaged stack', () => {
     expect(alarms.FailedExecutionsAlarm?.AlarmActions).toEqual([OPS_TOPIC]);
     expect(filter).toMatchObject({
       FilterPattern: expect.stringContaining('"AlertNotDelivered"'),
-      LogGroupName: { Ref: 'RotateAmiLogGroup' },
+      LogGroupName: { Ref: 'RotateAmiExecutionLogGroup' },
     });
     expect(JSON.stringify(alarms.AlertDeliveryAlarm?.Metrics)).toContain('"MetricName":"AlertsNotDelivered"');
   });
