@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Runs of minutes of real time: `npm run test:long` (CI runs it after npm test).
+    exclude: ['test/long/**', 'node_modules/**'],
     environment: 'node',
     testTimeout: 30_000,
     // Most files wait on loopback HTTP and the SDK's retry backoff, not the CPU: four forks keep two cores busy while

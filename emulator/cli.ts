@@ -1,5 +1,5 @@
 /**
- * Serves the EC2 emulator standalone: `npm run emulator -- --port 4566 [--seed fixture.json]`.
+ * Serves the EC2 emulator standalone: `npm run emulator -- --port 4566 [--seed fixture.json] [--image-seconds N]`.
  * Point any AWS client at it, e.g. `aws ec2 describe-images --owners self --endpoint-url http://127.0.0.1:4566`.
  */
 import { readFile } from 'node:fs/promises';
@@ -9,10 +9,17 @@ import { startEmulator } from './server.ts';
 const { values } = (() => {
   try {
     return parseArgs({
-      options: { port: { type: 'string', default: '4566' }, seed: { type: 'string' }, 'pending-polls': { type: 'string', default: '1' } },
+      options: {
+        port: { type: 'string', default: '4566' },
+        seed: { type: 'string' },
+        'pending-polls': { type: 'string', default: '1' },
+        'image-seconds': { type: 'string' },
+      },
     });
   } catch (error) {
-    console.error(`${(error as Error).message}\nusage: npm run emulator -- [--port N] [--seed fixture.json] [--pending-polls N]`);
+    console.error(
+      `${(error as Error).message}\nusage: npm run emulator -- [--port N] [--seed fixture.json] [--pending-polls N] [--image-seconds N]`,
+    );
     return process.exit(2);
   }
 })();
@@ -24,6 +31,14 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const pendingPolls = Number(values['pending-polls']);
 if (!Number.isInteger(pendingPolls) || pendingPolls < 0) {
   console.error(`--pending-polls: expected how many describes see a new image pending (0 or more), got "${values['pending-polls']}"`);
+  process.exit(2);
+}
+// A new image takes this many seconds of real time (time mode on the wall clock), whoever looks and however often.
+const imageSeconds = values['image-seconds'] === undefined ? undefined : Number(values['image-seconds']);
+if (imageSeconds !== undefined && !(Number.isInteger(imageSeconds) && imageSeconds >= 0)) {
+  console.error(
+    `--image-seconds: expected how many seconds a new image stays pending (a whole number, 0 or more), got "${values['image-seconds']}"`,
+  );
   process.exit(2);
 }
 /** One line and an exit code, never a stack trace: 2 for what the caller gave, 1 for what the machine refused. */
@@ -45,10 +60,11 @@ const readSeed = async (path: string): Promise<unknown> => {
 const describeInvalid = (error: Error & { issues?: { path: PropertyKey[]; message: string }[] }): string =>
   error.issues ? error.issues.map((i) => `${i.path.map(String).join('.') || '(top)'}: ${i.message}`).join('; ') : error.message;
 const fixture = values.seed === undefined ? undefined : await readSeed(values.seed);
-const emulator = await startEmulator({ port, fixture, pendingPolls }).catch((error: NodeJS.ErrnoException) =>
-  error.code === 'EADDRINUSE'
-    ? fail(`--port: ${port} is already in use; stop what listens there or choose another port`, 1)
-    : fail(`--seed: ${values.seed} is not a valid fixture: ${describeInvalid(error)}`, 2),
+const emulator = await startEmulator({ port, fixture, pendingPolls, ...(imageSeconds === undefined ? {} : { imageSeconds }) }).catch(
+  (error: NodeJS.ErrnoException) =>
+    error.code === 'EADDRINUSE'
+      ? fail(`--port: ${port} is already in use; stop what listens there or choose another port`, 1)
+      : fail(`--seed: ${values.seed} is not a valid fixture: ${describeInvalid(error)}`, 2),
 );
 console.log(`EC2 emulator listening on ${emulator.url} (account 123456789012, region ${emulator.options.region})`);
 console.log(

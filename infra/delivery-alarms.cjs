@@ -33,7 +33,7 @@ const deliveryAlarms = (stage, opsTopicArn) => {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: `ami-rotator-${stage}-alert-delivery`,
-        AlarmDescription: `ami-rotator ${stage}: an alert may not have reached the on-call. Look at the rules' FailedInvocations, the alert topic's NumberOfNotificationsFailed, and failed executions with error AlertNotDelivered (their cause holds the alert text). (README, "Where a lost alert shows")`,
+        AlarmDescription: `ami-rotator ${stage}: an alert may not have reached the on-call. Look at the rules' FailedInvocations, the alert topic's NumberOfNotificationsFailed, and failed executions with error AlertNotDelivered (their cause holds the alert text). (docs/deploy.md, "Alerts and what watches them")`,
         Metrics: [
           metric('ended', 'AWS/Events', 'FailedInvocations', [{ Name: 'RuleName', Value: `ami-rotator-${stage}-execution-ended` }]),
           metric('unalerted', 'AWS/Events', 'FailedInvocations', [{ Name: 'RuleName', Value: `ami-rotator-${stage}-unalerted-failure` }]),

@@ -4,7 +4,7 @@
 //   [{ "family": "web-prod", "instanceId": "i-...", "startOn": [{ "pattern": { "source": ["aws.ssm"], ... } }] }]
 // Each pattern becomes a rule on the default bus whose target starts the state machine with the family's
 // input. Events may arrive more than once, so the input says onConflict "skip" unless the rotation's says
-// otherwise (README, "Starting a rotation from an event"). A start EventBridge cannot make after its retries
+// otherwise (docs/events.md, "Starting a rotation from an event"). A start EventBridge cannot make after its retries
 // goes to the schedules' dead-letter queue, whose alarm alerts.
 const fs = require('node:fs');
 const path = require('node:path');

@@ -2,7 +2,7 @@
 // schedule, timezone); a stage that rotates several families lists them in infra/rotations.<stage>.json:
 //   [{ "family": "web-prod", "instanceId": "i-...", "schedule": "cron(0 2 * * ? *)", "timezone": "Europe/Paris",
 //      "freshnessHours": 50, "input": { "noReboot": false, "retention": { "keepLast": 14 } } }]
-// Each schedule's input is the family's execution input (README, "Execution input"). Each scheduled family also
+// Each schedule's input is the family's execution input (docs/input.md, "Execution input"). Each scheduled family also
 // gets a freshness alarm: no new image for `freshnessHours` (the stage's parameter, or the rotation's own) raises it,
 // so a schedule that never fires, a role that was deleted or a start that was dead-lettered is noticed.
 const fs = require('node:fs');
@@ -31,7 +31,7 @@ const freshnessAlarm = (family, hours, stage) => {
     Properties: {
       // The alert topic's policy lets exactly this stack's alarms publish (infra/alerting-alarms.cjs).
       AlarmName: `ami-rotator-${stage}-freshness-${family}`,
-      AlarmDescription: `ami-rotator ${stage}: family ${family} has had no new image for ${hours} hours. Is its schedule enabled, and did its last executions start? (README, "When nothing arrives")`,
+      AlarmDescription: `ami-rotator ${stage}: family ${family} has had no new image for ${hours} hours. Is its schedule enabled, and did its last executions start? (docs/deploy.md, "Alerts and what watches them")`,
       Namespace: HEARTBEAT.Namespace,
       MetricName: HEARTBEAT.MetricName,
       Dimensions: [

@@ -46,6 +46,24 @@ export const resolveIntrinsics = (node: Json, region: string, account: string): 
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveIntrinsics(v, region, account)]));
 };
 
+/** A Task's timeout when it sets none: "If not provided, the default value is 99999999" (Amazon States Language, "Task State"). */
+export const ASL_DEFAULT_TASK_TIMEOUT_SECONDS = 99_999_999;
+/** The longest a Node timer waits (2^31 - 1 ms); a longer one fires at once, so the local runner waits this long at most. */
+export const LOCAL_TASK_TIMEOUT_LIMIT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * aws-local-stepfunctions gives a Task without `TimeoutSeconds` 60 seconds; Step Functions gives it 99999999. Each such
+ * Task gets the specification's default here, capped at the longest timer Node keeps (24.8 days: no local run lasts
+ * that long). The stack's own Tasks all set a timeout (test/workflow/task-timeouts.test.ts); this keeps a new one honest.
+ */
+export const taskTimeoutsAsSpecified = (definition: Json): Json => {
+  for (const [, state] of allStates(definition as unknown as { States: Record<string, Record<string, Json>> })) {
+    if (state.Type !== 'Task' || state.TimeoutSeconds !== undefined || state.TimeoutSecondsPath !== undefined) continue;
+    state.TimeoutSeconds = Math.min(ASL_DEFAULT_TASK_TIMEOUT_SECONDS, LOCAL_TASK_TIMEOUT_LIMIT_SECONDS);
+  }
+  return definition;
+};
+
 /**
  * aws-local-stepfunctions reads a Task's `TimeoutSecondsPath` from the input after `Parameters`, Step Functions from the
  * state's input before them. A callback task that also passes its deadline in its payload (`"<key>.$"` naming the same

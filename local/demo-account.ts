@@ -72,7 +72,7 @@ export const demoAccount = (now: Date): Fixture => {
     instances: [
       {
         instanceId: DEMO_INSTANCE_ID,
-        // Opted in to the web-prod rotation (README, "Opt an instance in").
+        // Opted in to the web-prod rotation (docs/deploy.md, "Opt an instance in").
         tags: { Name: 'web-prod-golden', [TAG.family]: DEMO_FAMILY },
         // Its SSM agent registers with this profile's role: prepare's documents reach it.
         instanceProfile: 'web-prod-ssm',

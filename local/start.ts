@@ -215,7 +215,7 @@ if (values.input !== undefined) {
   }
   if (depthExceeds(input, MAX_LOCAL_NESTING)) {
     console.error(
-      `--input: nested more than ${MAX_LOCAL_NESTING} levels deep, which the local run cannot carry (the execution input takes 6: README, "Execution input")`,
+      `--input: nested more than ${MAX_LOCAL_NESTING} levels deep, which the local run cannot carry (the execution input takes 6: docs/input.md, "Execution input")`,
     );
     process.exit(2);
   }

@@ -41,13 +41,13 @@ export interface Alert {
 }
 
 const HINTS: Partial<Record<string, string>> = {
-  InvalidInput: 'Fix the execution input (README, "Execution input") and start the execution again. Nothing was changed in AWS.',
+  InvalidInput: 'Fix the execution input (docs/input.md, "Execution input") and start the execution again. Nothing was changed in AWS.',
   InstanceNotFound:
     "The instance is gone or terminated. Point the schedule's input (or the deployment's default instance) at the current instance.",
   UnsupportedInstance:
     'The instance has an instance-store root; CreateImage captures EBS volumes only. Rotate an EBS-backed instance instead.',
   InstanceNotOptedIn:
-    'The instance is not opted in to ami-rotator: tag it ami-rotator:family=<family> (README, "Opt an instance in") and start again. Nothing was changed.',
+    'The instance is not opted in to ami-rotator: tag it ami-rotator:family=<family> (docs/deploy.md, "Opt an instance in") and start again. Nothing was changed.',
   PublishTargetInvalid:
     'Where the image would be published cannot take it (the cause says why). Fix the parameter or tag the launch template, then start again. Nothing was made.',
   PublishFailed:

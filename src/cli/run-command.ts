@@ -27,7 +27,7 @@ started when it breaks one. Step Functions is reached through the standard AWS s
 AWS_REGION, AWS_ENDPOINT_URL_SFN).
 
   --family NAME, --instance ID, --dry-run   the input's family, instanceId and dryRun
-  --input JSON             the whole execution input (README, "Execution input"); the flags above override it
+  --input JSON             the whole execution input (docs/input.md, "Execution input"); the flags above override it
 ${STATE_MACHINE_USAGE}
   --no-follow              start it and print its ARN only
   --poll-seconds N         how often to look at the execution's history (default 5)
