@@ -70,6 +70,18 @@ const extendedPolicies = (roles, regions) =>
     }),
   );
 
+/** The tag keys a later step or a person writes: never on a copy when it is made. */
+const LATER_KEYS = [
+  'ami-rotator:keep',
+  'ami-rotator:status',
+  'ami-rotator:completed-at',
+  'ami-rotator:image-id',
+  'ami-rotator:device',
+  'ami-rotator:disabled-at',
+  'ami-rotator:enabled-at',
+  'ami-rotator:shared',
+];
+
 const imageArns = (region, type) => ({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:${region}::${type}/*` });
 
 const copyImageRole = (stage, targets) => {
@@ -97,6 +109,14 @@ const copyImageRole = (stage, targets) => {
             Action: 'ec2:CopyImage',
             Resource: destinations,
             Condition: { StringEquals: { 'aws:RequestTag/ami-rotator:managed': 'true' } },
+          },
+          // The keys later steps or people write are never set on a copy's creation (as CreateImage's own role).
+          {
+            Sid: 'NeverOthersKeysOnCopies',
+            Effect: 'Deny',
+            Action: ['ec2:CopyImage', 'ec2:CreateTags'],
+            Resource: '*',
+            Condition: { 'ForAnyValue:StringEqualsIgnoreCase': { 'aws:TagKeys': LATER_KEYS } },
           },
           {
             Sid: 'TagCopiesOnCreation',

@@ -77,7 +77,8 @@ const prepareResources = (stage, listed) => {
         Effect: 'Allow',
         Action: 'ssm:SendCommand',
         Resource: arn('ec2', 'instance/*'),
-        Condition: { Null: { 'aws:ResourceTag/ami-rotator:family': 'false' } },
+        // Opted in: a family tag with a value (Null alone would accept an empty one, which names no family).
+        Condition: { StringLike: { 'aws:ResourceTag/ami-rotator:family': '?*' } },
       },
       {
         Sid: 'OnlyThePrepareDocuments',

@@ -647,6 +647,11 @@ const ROLES: Row[] = [
     { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: instance },
   ],
   [
+    'prepare: never a command on an instance whose family tag is empty',
+    'Denied',
+    { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: instance, context: { [`aws:ResourceTag/${TAG.family}`]: '' } },
+  ],
+  [
     "prepare: the stack's clean-up document",
     'Allowed',
     {
@@ -749,6 +754,16 @@ const ROLES: Row[] = [
     },
   ],
   [
+    'copy: never a copy born with a tag a later step or a person writes',
+    'Denied',
+    {
+      principal: 'CopyImageRole',
+      action: 'ec2:CopyImage',
+      resource: image('eu-west-1'),
+      context: born([...CREATE_KEYS, TAG.keep]),
+    },
+  ],
+  [
     'copy: never an unmanaged copy',
     'Denied',
     { principal: 'CopyImageRole', action: 'ec2:CopyImage', resource: image('eu-west-1'), context: {} },
@@ -815,7 +830,22 @@ const ROLES: Row[] = [
   [
     'publish: shares a managed image',
     'Allowed',
-    { principal: 'PublishImageRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:ModifyImageAttribute',
+      resource: image(),
+      context: { ...managedResource, 'ec2:Attribute': 'launchPermission' },
+    },
+  ],
+  [
+    'publish: changes no other attribute of it (its description)',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:ModifyImageAttribute',
+      resource: image(),
+      context: { ...managedResource, 'ec2:Attribute': 'description' },
+    },
   ],
   [
     'publish: never shares an image that is not managed',
@@ -829,7 +859,17 @@ const ROLES: Row[] = [
       principal: 'PublishImageRole',
       action: 'ec2:CreateTags',
       resource: image(),
-      context: { ...managedResource, 'aws:TagKeys': [TAG.shared] },
+      context: { ...managedResource, [`aws:RequestTag/${TAG.shared}`]: 'true', 'aws:TagKeys': [TAG.shared] },
+    },
+  ],
+  [
+    'publish: never marks one not shared (the prune would retire it without a usage report)',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.shared}`]: 'false', 'aws:TagKeys': [TAG.shared] },
     },
   ],
   [
