@@ -56,8 +56,8 @@ export const distributeSchema = z.strictObject(
         z.refine((rs) => new Set(rs.map((r) => r.region)).size === rs.length, 'expected each region once'),
       ),
     ),
-    /** With whom every region's image is shared (a region's own `share` overrides it there). */
-    share: z.optional(shareSchema),
+    /** With whom every region's image is shared (a region's own `share` overrides it there); `null`: with no one. */
+    share: z.optional(z.nullable(shareSchema)),
   },
   { error: 'expected an object with regions and/or share, such as {"regions": [{"region": "eu-west-1"}]}' },
 );

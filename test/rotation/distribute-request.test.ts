@@ -140,6 +140,16 @@ describe('the share field of distribute', () => {
     expect(request.publish).toEqual({ launchTemplates: [], share: { accounts: [ACCOUNT_A], organizations: [], organizationalUnits: [] } });
   });
 
+  it('takes share: null, as the docs and the hint for an empty share say, and shares with no one', () => {
+    const hint = problemsOf({ distribute: { share: {} } }).find((p) => p.startsWith('distribute.share:')) ?? '';
+    const followed = hint.includes('null shares with no one') ? { distribute: { share: null, regions: [{ region: 'eu-west-1' }] } } : {};
+
+    const request = parseRotationRequest(followed, config);
+
+    expect(request.publish?.share).toBeUndefined();
+    expect(request.distribute?.regions.map((r) => [r.region, r.publish?.share])).toEqual([['eu-west-1', undefined]]);
+  });
+
   it.each([
     ['an account id of 11 digits', { accounts: ['11112222333'] }, 'distribute.share.accounts.0: expected account ids of 12 digits'],
     [
