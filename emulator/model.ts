@@ -69,8 +69,10 @@ export interface Image {
   source?: { region: string; imageId: string };
   /** Who may launch it besides its owner (ModifyImageAttribute launchPermission). */
   launchPermissions: LaunchPermission[];
-  /** When it last launched an instance, in any account (DescribeImages' LastLaunchedTime); never when absent. */
+  /** When it last launched an instance as EC2 already reports it (a fixture's); never when absent. */
   lastLaunchedTime?: string;
+  /** Launches EC2 has not reported yet, by the emulator's clock (ms): each shows in LastLaunchedTime 24 hours later. */
+  launches?: number[];
   /** The ClientToken of the CopyImage that made it, and that request's parameters. */
   clientToken?: { token: string; request: string };
 }
@@ -233,3 +235,19 @@ export interface ConsumerUse {
   resourceType: 'ec2:Instance' | 'ec2:LaunchTemplate';
   imageId: string;
 }
+
+/** How long EC2 takes to report a launch in LastLaunchedTime (EC2 API Reference, Image: "a 24-hour delay"). */
+export const LAUNCH_REPORT_DELAY_MS = 24 * 3_600_000;
+
+/** An image's LastLaunchedTime as EC2 answers at `now`: its newest launch that is at least 24 hours old. */
+export const reportedLastLaunch = (image: Image, now: Date): string | undefined => {
+  const reported = image.lastLaunchedTime === undefined ? [] : [Date.parse(image.lastLaunchedTime)];
+  const seen = (image.launches ?? []).filter((at) => at <= now.getTime() - LAUNCH_REPORT_DELAY_MS);
+  const newest = Math.max(...reported, ...seen);
+  return Number.isFinite(newest) ? new Date(newest).toISOString() : undefined;
+};
+
+/** Another account (or this one) launches an instance of the image now: EC2 notes it, and says so a day later. */
+export const recordLaunch = (image: Image, now: Date): void => {
+  image.launches = [...(image.launches ?? []), now.getTime()];
+};

@@ -79,6 +79,7 @@ const LATER_KEYS = [
   'ami-rotator:device',
   'ami-rotator:disabled-at',
   'ami-rotator:enabled-at',
+  'ami-rotator:withdrawn-at',
   'ami-rotator:shared',
 ];
 

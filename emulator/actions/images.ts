@@ -2,7 +2,7 @@ import { amiStateChange } from '../ami-events.ts';
 import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
-import type { Image } from '../model.ts';
+import { type Image, reportedLastLaunch } from '../model.ts';
 import type { Query } from '../query.ts';
 import { bool, filters, int, required, str, strings, tagSpecifications } from '../query.ts';
 import { ACCOUNT_ID, type Store, unavailable } from '../store.ts';
@@ -28,7 +28,7 @@ const checkTagTypes = (specs: Map<string, unknown>, allowed: readonly string[]):
   }
 };
 
-const imageXml = (image: Image) => ({
+const imageXml = (image: Image, now: Date) => ({
   imageId: image.imageId,
   imageLocation: `${image.ownerId}/${image.name}`,
   imageState: image.state,
@@ -55,7 +55,7 @@ const imageXml = (image: Image) => ({
   ...(image.sourceInstanceId === undefined ? {} : { sourceInstanceId: image.sourceInstanceId }),
   ...(image.source === undefined ? {} : { sourceImageId: image.source.imageId, sourceImageRegion: image.source.region }),
   ...(image.stateReason === undefined ? {} : { stateReason: image.stateReason }),
-  ...(image.lastLaunchedTime === undefined ? {} : { lastLaunchedTime: image.lastLaunchedTime }),
+  ...(reportedLastLaunch(image, now) === undefined ? {} : { lastLaunchedTime: reportedLastLaunch(image, now) }),
 });
 
 const IMAGE_FILTERS: FilterSupport<Image> = {
@@ -280,7 +280,10 @@ const describeImages: Action = (q, ctx) => {
   images = applyFilters(images, filters(q), IMAGE_FILTERS);
   const page = paginate(images, int(q, 'MaxResults'), str(q, 'NextToken'));
   for (const image of page.items) settle(image, ctx);
-  return { imagesSet: items(page.items.map(imageXml)), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  return {
+    imagesSet: items(page.items.map((image) => imageXml(image, ctx.options.now()))),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
 };
 
 const deregisterImage: Action = (q, { store, options, emit }) => {

@@ -1,7 +1,7 @@
 import { ServiceError } from '../error-response.ts';
 import { checkNotBoth } from '../limits.ts';
 import { applyFilters, type FilterSupport, paginate } from '../listing.ts';
-import type { Instance, Volume } from '../model.ts';
+import { type Instance, recordLaunch, type Volume } from '../model.ts';
 import type { Query } from '../query.ts';
 import { filters, int, list, node, required, str, strings, tagSpecifications } from '../query.ts';
 import { ACCOUNT_ID } from '../store.ts';
@@ -123,6 +123,7 @@ const runInstances: Action = (q, ctx) => {
       ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
     };
     store.instances.set(instance.instanceId, instance);
+    recordLaunch(source, options.now());
     return instance;
   });
   return {

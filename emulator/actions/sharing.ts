@@ -9,7 +9,7 @@
  * Organizations writes them. A request that names none is refused (stricter than a silent no-op).
  */
 import { ServiceError } from '../error-response.ts';
-import type { LaunchPermission } from '../model.ts';
+import { type LaunchPermission, reportedLastLaunch } from '../model.ts';
 import { list, node, type Query, required, str, strings } from '../query.ts';
 import { items } from '../xml.ts';
 import { type Action, type Actions, changes, reads } from './context.ts';
@@ -117,7 +117,7 @@ const modifyImageAttribute: Action = (q, { store }) => {
   return { return: true };
 };
 
-const describeImageAttribute: Action = (q, { store }) => {
+const describeImageAttribute: Action = (q, { store, options }) => {
   const image = store.image(required(q, 'ImageId'));
   const attribute = required(q, 'Attribute');
   if (!ATTRIBUTES.includes(attribute))
@@ -128,7 +128,7 @@ const describeImageAttribute: Action = (q, { store }) => {
   const answers: Record<string, object> = {
     description: { description: value(image.description) },
     launchPermission: { launchPermission: items(image.launchPermissions) },
-    lastLaunchedTime: { lastLaunchedTime: value(image.lastLaunchedTime) },
+    lastLaunchedTime: { lastLaunchedTime: value(reportedLastLaunch(image, options.now())) },
     deregistrationProtection: { deregistrationProtection: value(image.deregistrationProtection ? 'enabled' : 'disabled') },
   };
   return { imageId: image.imageId, ...(answers[attribute] ?? {}) };

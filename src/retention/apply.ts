@@ -3,16 +3,12 @@
  * under EC2's token buckets, and stops early when the Lambda's time runs low so the state machine
  * can call again. One failure never stops the others; every image gets an outcome with a reason.
  */
-import {
-  DeregisterImageCommand,
-  DescribeImageAttributeCommand,
-  type EC2Client,
-  type LaunchPermission,
-  ResetImageAttributeCommand,
-} from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeregisterImageCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { isGone } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
 import { deleteSnapshot } from '../rotation/images.ts';
+import { TAG } from '../rotation/tags.ts';
+import { withdrawLaunchPermissions } from './launch-permissions.ts';
 import type { ImageDecision } from './plan.ts';
 import type { TokenBucket } from './token-bucket.ts';
 
@@ -55,25 +51,37 @@ const pacedSnapshotDeletion = async (ec2: EC2Client, snapshotId: string, pacing:
   }
 };
 
-const grantee = (p: LaunchPermission): string =>
-  p.UserId ?? p.OrganizationalUnitArn ?? p.OrganizationArn ?? (p.Group === 'all' ? 'everyone (public)' : '?');
+/** Images made private on an earlier night (their withdrawn-at tag), and the time to mark one again. */
+export interface Withdrawals {
+  withdrawn: ReadonlySet<string>;
+  now: Date;
+}
 
-/**
- * Makes a shared image private before it is deregistered (ResetImageAttribute, launchPermission: EC2 API Reference),
- * so that no account launches it in between; says who lost access (DescribeImageAttribute, read just before).
- */
-const withdrawLaunchPermissions = async (ec2: EC2Client, imageId: string): Promise<string[]> => {
-  const { LaunchPermissions } = await ec2.send(new DescribeImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
-  const grantees = (LaunchPermissions ?? []).map(grantee);
-  if (grantees.length > 0) await ec2.send(new ResetImageAttributeCommand({ ImageId: imageId, Attribute: 'launchPermission' }));
-  return grantees;
-};
-
-const deleteImage = async (ec2: EC2Client, decision: ImageDecision, pacing: Pacing, shared: boolean): Promise<DeletionOutcome> => {
+const deleteImage = async (
+  ec2: EC2Client,
+  decision: ImageDecision,
+  pacing: Pacing,
+  shared: boolean,
+  withdrawals: Withdrawals | undefined,
+): Promise<DeletionOutcome> => {
   let withdrawn: string[] = [];
   if (shared) {
     try {
       withdrawn = await withdrawLaunchPermissions(ec2, decision.imageId);
+      // Made private on an earlier night, yet still shared: that withdrawal never happened (its answer was lost), so
+      // another account may have launched it since. Private now, and counted from now: never deregistered tonight.
+      if (withdrawn.length > 0 && withdrawals?.withdrawn.has(decision.imageId)) {
+        await ec2.send(
+          new CreateTagsCommand({ Resources: [decision.imageId], Tags: [{ Key: TAG.withdrawnAt, Value: withdrawals.now.toISOString() }] }),
+        );
+        return {
+          imageId: decision.imageId,
+          name: decision.name,
+          outcome: 'failed',
+          reason: `not deregistered: still shared with ${withdrawn.join(', ')} though made private on an earlier night (that withdrawal did not finish); private now, and retired once EC2's launch record covers this withdrawal`,
+          snapshots: [],
+        };
+      }
     } catch (error) {
       if (!isGone(error))
         return {
@@ -134,6 +142,7 @@ export const applyDeletions = async (
   deletions: readonly ImageDecision[],
   pacing: Pacing,
   shared: ReadonlySet<string> = new Set(),
+  withdrawals?: Withdrawals,
 ): Promise<ApplyResult> => {
   const outcomes: DeletionOutcome[] = [];
   let next = 0;
@@ -145,7 +154,7 @@ export const applyDeletions = async (
         return;
       }
       const decision = deletions[next++];
-      if (decision) outcomes.push(await deleteImage(ec2, decision, pacing, shared.has(decision.imageId)));
+      if (decision) outcomes.push(await deleteImage(ec2, decision, pacing, shared.has(decision.imageId), withdrawals));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, pacing.concurrency) }, worker));

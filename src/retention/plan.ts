@@ -31,6 +31,10 @@ export type UsageReport =
       awaiting?: ReadonlyMap<string, string>;
       /** Shared images whose use by other accounts could not be established, with why: kept, never deleted on a guess. */
       unknown?: ReadonlyMap<string, string>;
+      /** Shared images no other account uses, not yet private: made private tonight, retired on a later night. */
+      withdraw?: ReadonlyMap<string, string>;
+      /** Shared images made private that another account turns out to use (or to have launched): shared again. */
+      restore?: ReadonlyMap<string, string>;
     }
   | { known: false; reason: string };
 

@@ -11,10 +11,12 @@ import {
 import type { RbinClient } from '@aws-sdk/client-rbin';
 import { ec2Call } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
+import type { Share } from '../rotation/publish-request.ts';
 import { TAG } from '../rotation/tags.ts';
 import { applyDeletions, applySnapshotDeletions, type DeletionOutcome, type Pacing, type SnapshotOutcome } from './apply.ts';
 import { type DeprecationDecision, planDeprecations } from './deprecation.ts';
 import { listFamilyImages, listFamilySnapshots } from './inventory.ts';
+import { makePrivate, shareAgain } from './launch-permissions.ts';
 import { planOrphanSnapshots, type SnapshotDecision } from './orphans.ts';
 import { type ImageDecision, type PlanContext, planRetention, usageCandidates } from './plan.ts';
 import { readRecycleBinRules } from './recycle-bin.ts';
@@ -22,6 +24,7 @@ import { assessRecycleBin, type RecycleBinAssessment } from './recycle-bin-asses
 import { withSharedUses } from './shared-usage.ts';
 import { planStages, type StageDecision } from './staging.ts';
 import { lookUpUsage, summarizeUsage, type UsageSummary } from './usage.ts';
+import { planWithdrawals } from './withdrawal.ts';
 
 export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   /** Orphaned snapshots younger than this are left alone. */
@@ -33,6 +36,8 @@ export interface PruneSettings extends Omit<PlanContext, 'usage'> {
   mayWaitForUsageReports?: boolean;
   /** Read the Recycle Bin's rules (once per prune: the first pass and the plan command). */
   checkRecycleBin?: boolean;
+  /** With whom this rotation shares its images: a shared image made private and found in use is shared with them again. */
+  share?: Share | undefined;
 }
 
 export interface PrunePlan {
@@ -50,6 +55,8 @@ export interface PrunePlan {
   pendingUsageReports: string[];
   /** The images to delete that are shared with other accounts: their launch permissions are withdrawn first. */
   shared: string[];
+  /** Shared images made private on an earlier night (tagged withdrawn-at): one still shared is not deregistered. */
+  withdrawn: string[];
   /** Images this execution enabled again, by their enabled-at tag: told in the alert even when the pass that did it died. */
   reenabled: { imageId: string; name: string }[];
 }
@@ -76,7 +83,10 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
     keepLaunchedWithinDays: settings.policy.keepLaunchedWithinDays,
     mayWait: settings.mayWaitForUsageReports ?? true,
   });
-  const { decisions: images, stages } = planStages(inventory, planRetention(inventory, { ...settings, usage }), usage, settings);
+  const withdrawals = planWithdrawals(planRetention(inventory, { ...settings, usage }), usage, settings.policy);
+  const staged = planStages(inventory, withdrawals.decisions, usage, settings);
+  const images = staged.decisions;
+  const stages = [...withdrawals.stages, ...staged.stages];
   const snapshots = planOrphanSnapshots(await listFamilySnapshots(ec2, settings.family), inventory, {
     now: settings.now,
     graceHours: settings.orphanGraceHours,
@@ -84,7 +94,7 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
   });
   const retiring = new Set([
     ...images.filter((d) => d.action === 'delete').map((d) => d.imageId),
-    ...stages.filter((s) => s.stage === 'disable').map((s) => s.imageId),
+    ...stages.filter((s) => s.stage === 'disable' || s.stage === 'withdraw').map((s) => s.imageId),
   ]);
   const deprecations = planDeprecations(inventory, retiring, settings);
   const reenabled = inventory
@@ -99,6 +109,7 @@ export const planPrune = async ({ ec2, autoScaling, recycleBin }: PruneClients, 
     stages,
     pendingUsageReports: pending,
     shared: images.filter((d) => d.action === 'delete' && shared.includes(d.imageId)).map((d) => d.imageId),
+    withdrawn: inventory.filter((i) => i.tags[TAG.withdrawnAt] !== undefined && shared.includes(i.imageId)).map((i) => i.imageId),
     reenabled,
   };
   if (settings.checkRecycleBin && recycleBin) plan.recycleBin = assessRecycleBin(await readRecycleBinRules(recycleBin), inventory);
@@ -123,11 +134,36 @@ export interface StageOutcome {
   reason: string;
 }
 
-/** Disables (and tags when) or enables again (and untags) each staged image; a refusal is reported, never fatal. */
-const applyStages = async (ec2: PruneClients['ec2'], planned: readonly StageDecision[], now: Date): Promise<StageOutcome[]> => {
+const doneOf = (s: StageDecision): StageOutcome => ({
+  imageId: s.imageId,
+  name: s.name,
+  stage: s.stage,
+  outcome: 'done',
+  reason: s.reason,
+});
+
+/** Disables (and tags when) or enables again (and untags), makes private or shares again each staged image; a refusal is reported, never fatal. */
+const applyStages = async (
+  ec2: PruneClients['ec2'],
+  planned: readonly StageDecision[],
+  now: Date,
+  share: Share | undefined,
+): Promise<StageOutcome[]> => {
   const outcomes: StageOutcome[] = [];
   for (const s of planned) {
     try {
+      if (s.stage === 'withdraw') {
+        const from = await makePrivate(ec2, s.imageId, now);
+        outcomes.push({
+          ...doneOf(s),
+          reason: `${s.reason}${from.length > 0 ? `; launch permission withdrawn from ${from.join(', ')}` : ''}`,
+        });
+        continue;
+      }
+      if (s.stage === 'share again') {
+        outcomes.push({ ...doneOf(s), reason: `${s.reason}; shared again with ${(await shareAgain(ec2, s.imageId, share)).join(', ')}` });
+        continue;
+      }
       if (s.stage === 'disable') {
         // A retry whose first answer was lost finds the image disabled already: EC2 says IncorrectState, which is done.
         if (!s.alreadyDisabled)
@@ -202,6 +238,7 @@ export const runPrune = async (clients: PruneClients, settings: PruneSettings, p
     oldestFirst(plan.images.filter((d) => d.action === 'delete')),
     pacing,
     new Set(plan.shared),
+    { withdrawn: new Set(plan.withdrawn), now: settings.now },
   );
   if (!images.done) return { plan, images: images.outcomes, snapshots: [], deprecations: [], stages: [], done: false };
   const orphans = plan.snapshots.filter((d) => d.action === 'delete').map((d) => d.snapshotId);
@@ -209,6 +246,6 @@ export const runPrune = async (clients: PruneClients, settings: PruneSettings, p
   if (!snapshots.done) return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations: [], stages: [], done: false };
   // Last, and only once the deletions are done: a later pass re-plans and skips what is already deprecated.
   const deprecations = await applyDeprecations(clients.ec2, plan.deprecations);
-  const stages = await applyStages(clients.ec2, plan.stages, settings.now);
+  const stages = await applyStages(clients.ec2, plan.stages, settings.now, settings.share);
   return { plan, images: images.outcomes, snapshots: snapshots.outcomes, deprecations, stages, done: true };
 };

@@ -32,7 +32,12 @@ export interface PruneProgress {
   /** Whether a deleted image could be restored from the Recycle Bin (the first pass's). */
   recycleBin?: { warning: boolean; note: string };
   /** The newest decisions of the plan as of the execution's start, each with its reason. */
-  plan: { imageId: string; name: string; action: 'keep' | 'delete' | 'deprecate' | 'disable' | 'enable'; reason: string }[];
+  plan: {
+    imageId: string;
+    name: string;
+    action: 'keep' | 'delete' | 'deprecate' | 'disable' | 'enable' | 'withdraw' | 'share again';
+    reason: string;
+  }[];
   deleted: { imageId: string; name: string; reason: string }[];
   failures: { resource: string; reason: string }[];
   /** How many times the state machine has waited for usage reports of shared images. */
@@ -157,7 +162,9 @@ export const accumulate = (previous: PruneProgress, run: PruneRun, replan = fals
     plan: first
       ? run.plan.images.slice(0, MAX_LISTED).map(({ imageId, name, action, reason }) => {
           const stage = staging.get(imageId);
-          if (stage) return { imageId, name, action: stage, reason };
+          // What was done says more than what was planned (a withdrawal names who lost access).
+          const done = run.stages.find((o) => o.imageId === imageId && o.outcome === 'done');
+          if (stage) return { imageId, name, action: stage, reason: done?.reason ?? reason };
           const deprecation = deprecating.get(imageId);
           return deprecation
             ? { imageId, name, action: 'deprecate' as const, reason: `${reason}; ${deprecation}` }
@@ -167,7 +174,9 @@ export const accumulate = (previous: PruneProgress, run: PruneRun, replan = fals
         ? previous.plan.map((p) => {
             // What the reports said of an image kept while they were made; the others' decisions stand.
             const now = run.plan.images.find((d) => d.imageId === p.imageId);
-            return p.action === 'keep' && now !== undefined ? { ...p, action: now.action, reason: now.reason } : p;
+            const done = run.stages.find((o) => o.imageId === p.imageId && o.outcome === 'done');
+            if (p.action !== 'keep' || now === undefined) return p;
+            return { ...p, action: staging.get(p.imageId) ?? now.action, reason: done?.reason ?? now.reason };
           })
         : previous.plan,
     deleted: [

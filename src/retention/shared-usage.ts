@@ -8,7 +8,11 @@
  *   launch templates ("used by 2 instances in 111122223333");
  * - kept while its report is made (`awaiting`; the report ids in `pending`, which the state machine waits for);
  * - kept as unknown (alerted): its report failed, could not be requested or read, or was not ready in time;
- * - let go when its report shows no use: the note says so, and the deletion withdraws its launch permissions first.
+ * - made private when its report shows no use (`withdraw`), and retired on a later night: EC2 reports a launch in
+ *   LastLaunchedTime only 24 hours later (EC2 API Reference, Image, lastLaunchedTime), so only once 24 hours have
+ *   passed since the withdrawal (tag `ami-rotator:withdrawn-at`) does what EC2 says cover every launch another account
+ *   could have made; it is then deregistered when still unused, or shared again (`restore`) when a launch or a use shows.
+ *   A withdrawal not yet covered is waited for, without a report.
  * Reports are requested only by an execution that changes things (never a plan or a dry run), at most 20 a night,
  * one client token per execution and image, so a retried pass asks for nothing twice.
  */
@@ -95,9 +99,14 @@ const readReports = async (ec2: EC2Client, imageIds: readonly string[], since: D
   return { fresh, older, entries };
 };
 
+/** EC2 reports a launch in LastLaunchedTime this long after it (EC2 API Reference, Image, lastLaunchedTime). */
+export const LAUNCH_RECORD_DELAY_MS = 24 * 3_600_000;
+
 type Verdict =
   | { kind: 'used'; what: string }
   | { kind: 'unused'; note: string }
+  | { kind: 'withdraw'; note: string }
+  | { kind: 'restore'; what: string }
   | { kind: 'awaiting'; why: string; pending?: string }
   | { kind: 'unknown'; why: string };
 
@@ -114,13 +123,19 @@ export const withSharedUses = async (
   const verdicts = new Map<string, Verdict>();
   const grace = settings.keepLaunchedWithinDays;
   const toAsk: string[] = [];
+  const withdrawnAt = new Map<string, number>();
   for (const image of shared) {
     const launched = image.lastLaunchedTime ? Date.parse(image.lastLaunchedTime) : Number.NaN;
     const days = (settings.since.getTime() - launched) / DAY_MS;
-    if (grace !== undefined && days < grace)
+    const withdrawn = Date.parse(image.tags[TAG.withdrawnAt] ?? '');
+    if (!Number.isNaN(withdrawn)) withdrawnAt.set(image.imageId, withdrawn);
+    if (grace !== undefined && days < grace) {
+      const what = `a launch ${Math.max(0, Math.floor(days))} day(s) ago (LastLaunchedTime ${image.lastLaunchedTime}, within keepLaunchedWithinDays ${grace})`;
+      verdicts.set(image.imageId, Number.isNaN(withdrawn) ? { kind: 'used', what } : { kind: 'restore', what });
+    } else if (!Number.isNaN(withdrawn) && settings.since.getTime() < withdrawn + LAUNCH_RECORD_DELAY_MS)
       verdicts.set(image.imageId, {
-        kind: 'used',
-        what: `a launch ${Math.max(0, Math.floor(days))} day(s) ago (LastLaunchedTime ${image.lastLaunchedTime}, within keepLaunchedWithinDays ${grace})`,
+        kind: 'awaiting',
+        why: `private since ${image.tags[TAG.withdrawnAt]} (its launch permissions withdrawn); retired once EC2's launch record, 24 hours behind, covers the withdrawal (from ${new Date(withdrawn + LAUNCH_RECORD_DELAY_MS).toISOString()})`,
       });
     else toAsk.push(image.imageId);
   }
@@ -132,11 +147,18 @@ export const withSharedUses = async (
       const id = report?.ReportId ?? '';
       if (report?.State === 'available') {
         const uses = describeEntries(entries.get(id) ?? []);
+        const withdrawn = withdrawnAt.get(imageId);
+        const unused = `no other account uses it (usage report ${id}, ${at(report.CreationTime)})`;
         verdicts.set(
           imageId,
           uses
-            ? { kind: 'used', what: `${uses} (usage report ${id}, ${at(report.CreationTime)})` }
-            : { kind: 'unused', note: `no other account uses it (usage report ${id}, ${at(report.CreationTime)})` },
+            ? { kind: withdrawn === undefined ? 'used' : 'restore', what: `${uses} (usage report ${id}, ${at(report.CreationTime)})` }
+            : withdrawn === undefined
+              ? { kind: 'withdraw', note: unused }
+              : {
+                  kind: 'unused',
+                  note: `${unused}, nor launched it before its launch permissions were withdrawn at ${new Date(withdrawn).toISOString()} (EC2's launch record covers it now)`,
+                },
         );
       } else if (report?.State === 'pending')
         verdicts.set(
@@ -209,11 +231,18 @@ const merge = (usage: Extract<UsageReport, { known: true }>, verdicts: ReadonlyM
   const notes = new Map(usage.notes);
   const awaiting = new Map(usage.awaiting);
   const unknown = new Map(usage.unknown);
+  const withdraw = new Map(usage.withdraw);
+  const restore = new Map(usage.restore);
   for (const [imageId, v] of verdicts) {
-    if (v.kind === 'used') uses.set(imageId, [...(uses.get(imageId) ?? []), `another account: ${v.what}`]);
-    else if (v.kind === 'unused') notes.set(imageId, v.note);
+    if (v.kind === 'used' || v.kind === 'restore') {
+      uses.set(imageId, [...(uses.get(imageId) ?? []), `another account: ${v.what}`]);
+      if (v.kind === 'restore') restore.set(imageId, `another account: ${v.what}`);
+    } else if (v.kind === 'withdraw') {
+      notes.set(imageId, v.note);
+      withdraw.set(imageId, v.note);
+    } else if (v.kind === 'unused') notes.set(imageId, v.note);
     else if (v.kind === 'awaiting') awaiting.set(imageId, v.why);
     else unknown.set(imageId, `shared with other accounts: ${v.why}`);
   }
-  return { ...usage, uses, notes, awaiting, unknown };
+  return { ...usage, uses, notes, awaiting, unknown, withdraw, restore };
 };

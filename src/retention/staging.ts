@@ -13,7 +13,8 @@ import { DAY_MS, type RetentionPolicy } from './policy.ts';
 export interface StageDecision {
   imageId: string;
   name: string;
-  stage: 'disable' | 'enable';
+  /** `withdraw` and `share again`: a shared image's launch permissions (src/retention/withdrawal.ts). */
+  stage: 'disable' | 'enable' | 'withdraw' | 'share again';
   /** Already disabled (by someone else): only the tag is missing. */
   alreadyDisabled: boolean;
   reason: string;

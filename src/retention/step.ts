@@ -73,6 +73,7 @@ export const pruneImages = async (
     checkRecycleBin: previous.iteration === 0,
     requestUsageReports: !request.dryRun,
     mayWaitForUsageReports: (previous.usageReportWaits ?? 0) < MAX_USAGE_REPORT_WAITS,
+    share: request.publish?.share,
   };
   if (request.dryRun) {
     const run: PruneRun = { plan: await planPrune(clients, settings), images: [], snapshots: [], deprecations: [], stages: [], done: true };

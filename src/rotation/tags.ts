@@ -13,6 +13,11 @@ export const TAG = {
   disabledAt: 'ami-rotator:disabled-at',
   /** When the prune enabled an image again (it was disabled, and found in use): the night's alert says so, even after a crash. */
   enabledAt: 'ami-rotator:enabled-at',
+  /**
+   * When the prune made a shared image private (its launch permissions withdrawn, the first night of its retirement):
+   * written before the withdrawal, so a pass whose answer was lost is found and finished by the next one.
+   */
+  withdrawnAt: 'ami-rotator:withdrawn-at',
   /** On a boot test's instance and volumes: the execution that launched it (its role may terminate only these). */
   bootTest: 'ami-rotator:boot-test',
   /** On a copy in another region (distribute): the image it was copied from, and that image's region. */

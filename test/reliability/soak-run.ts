@@ -10,6 +10,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FaultPlan } from '../../emulator/faults.ts';
 import { seededRandom } from '../../emulator/faults.ts';
+import { recordLaunch } from '../../emulator/model.ts';
 import type { Ec2Emulator } from '../../emulator/server.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
@@ -52,8 +53,9 @@ const inUse = (now: Date): Set<string> =>
   new Set([
     ...PINS.map((name) => emulator().store.parameters.get(name)?.value).filter((v): v is string => v !== undefined),
     ...emulator().store.consumerUses.map((u) => u.imageId),
+    // Launched within the grace, by the launch's own time (EC2 reports it a day later).
     ...[...emulator().store.images.values()]
-      .filter((i) => i.lastLaunchedTime !== undefined && now.getTime() - Date.parse(i.lastLaunchedTime) < LAUNCH_GRACE_DAYS * DAY_MS)
+      .filter((i) => (i.launches ?? []).some((at) => now.getTime() - at < LAUNCH_GRACE_DAYS * DAY_MS))
       .map((i) => i.imageId),
   ]);
 
@@ -113,6 +115,8 @@ export const describeSoak = (seed: number, rotations: number) => {
       let pinned = 0;
       let launched = 0;
       let withdrawn = 0;
+      /** When each shared image was made private (ResetImageAttribute carried out), by the night's clock. */
+      const madePrivate = new Map<string, number>();
       for (let day = 0; day < ROTATIONS; day += 1) {
         const now = new Date(start + day * DAY_MS);
         vi.setSystemTime(now);
@@ -131,7 +135,8 @@ export const describeSoak = (seed: number, rotations: number) => {
           const image = shared.length > 0 ? pick(shared) : undefined;
           if (image) {
             uses.push({ accountId: CONSUMER, resourceType: 'ec2:Instance', imageId: image.imageId });
-            image.lastLaunchedTime = now.toISOString();
+            // EC2 notes the launch, and reports it in LastLaunchedTime only a day later.
+            recordLaunch(image, now);
             launched += 1;
           }
         }
@@ -177,17 +182,19 @@ export const describeSoak = (seed: number, rotations: number) => {
           if (before.some((s) => s.imageId === id && s.state === 'available') && image?.state !== 'available')
             found.push(`${id}, in use, was ${image ? image.state : 'deregistered'}`);
         }
-        // A shared image is made private before it is deregistered: never gone while still shared.
+        // A shared image is made private a night before it is deregistered (EC2 reports a launch a day late): never
+        // gone while still shared, nor within a day of being made private. Carried out, whatever the answer said.
         const tonight_ = emulator().requests.slice(firstRequest);
-        for (const [id] of sharedBefore) {
-          if (emulator().store.images.has(id)) continue;
-          // Carried out, whatever the answer said (a fault may lose the answer to a call EC2 did).
-          const did = (action: string) => tonight_.findIndex((r) => r.action === action && r.params.ImageId === id && r.acted);
-          const gone = did('DeregisterImage');
-          const reset = did('ResetImageAttribute');
-          const disabled = did('DisableImage') > -1;
-          if (reset > -1 && reset < gone) withdrawn += 1;
-          else if (!disabled) found.push(`${id} was deregistered while still shared`);
+        for (const r of tonight_.filter((r) => r.action === 'ResetImageAttribute' && r.acted))
+          if (!madePrivate.has(String(r.params.ImageId))) madePrivate.set(String(r.params.ImageId), now.getTime());
+        for (const [id] of sharedBefore)
+          if (!emulator().store.images.has(id) && !tonight_.some((r) => r.action === 'DisableImage' && r.params.ImageId === id && r.acted))
+            found.push(`${id} was deregistered while still shared`);
+        for (const r of tonight_.filter((r) => r.action === 'DeregisterImage' && r.acted)) {
+          const since = madePrivate.get(String(r.params.ImageId));
+          if (since === undefined) continue;
+          if (now.getTime() - since < DAY_MS) found.push(`${String(r.params.ImageId)} was deregistered within a day of being made private`);
+          else withdrawn += 1;
         }
         const parameter = emulator().store.parameters.get(SOAK_PARAMETER)?.value;
         if (result.status === 'SUCCEEDED' && emulator().store.images.get(parameter ?? '')?.state !== 'available')
@@ -200,6 +207,8 @@ export const describeSoak = (seed: number, rotations: number) => {
           const expected = [...mustKeep, ...made.map((i) => i.imageId)].sort();
           const available = [...emulator().store.images.values()]
             .filter((i) => i.state === 'available' && !(retired.has(i.imageId) && reported.includes(i.imageId)))
+            // Retired over two nights when shared: private first (withdrawn-at), deregistered a day later.
+            .filter((i) => !(retired.has(i.imageId) && tagOf(i.tags, TAG.withdrawnAt) !== undefined && i.launchPermissions.length === 0))
             .map((i) => i.imageId)
             .sort();
           if (JSON.stringify(available) !== JSON.stringify(expected))
@@ -226,7 +235,7 @@ export const describeSoak = (seed: number, rotations: number) => {
       }
 
       console.log(
-        `soak: ${ROTATIONS} nights, ${succeeded} succeeded, ${pinned} pins moved, ${launched} launches by ${CONSUMER}, ${withdrawn} shared images withdrawn then deregistered; images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
+        `soak: ${ROTATIONS} nights, ${succeeded} succeeded, ${pinned} pins moved, ${launched} launches by ${CONSUMER}, ${withdrawn} shared images made private, then deregistered a day or more later; images lost ${tally.lost}, duplicates ${tally.duplicates}, orphans ${tally.orphans}`,
       );
       expect(problems).toEqual([]);
       expect(succeeded).toBeGreaterThan(ROTATIONS / 2);

@@ -139,6 +139,7 @@ describe('the prune plan against the README, through EC2, for any account', () =
         // In use: found by DescribeImageReferences, counted by a usage report, or (shared) launched within the grace.
         const specs = generated.map((s) => ({
           ...s,
+          shared: isShared(s.use),
           inUse:
             (s.use !== 'none' && s.use !== 'shared, unused') ||
             (isShared(s.use) &&

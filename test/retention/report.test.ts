@@ -21,6 +21,7 @@ const failedPass = (reason: string, done: boolean): PruneRun => ({
     stages: [],
     pendingUsageReports: [],
     shared: [],
+    withdrawn: [],
     reenabled: [],
   },
   images: [{ imageId: 'ami-1', name: 'web-1', outcome: 'failed', reason, snapshots: [] }],

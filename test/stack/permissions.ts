@@ -909,9 +909,44 @@ const ROLES: Row[] = [
     { principal: 'PruneImagesRole', action: 'ec2:DescribeImageUsageReportEntries', resource: '*', context: {} },
   ],
   [
-    'prune: never shares',
+    'prune: shares a managed image made private again (launch permissions only)',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:ModifyImageAttribute',
+      resource: image(),
+      context: { ...managedResource, 'ec2:Attribute': 'launchPermission' },
+    },
+  ],
+  [
+    'prune: changes no other attribute of an image',
     'Denied',
-    { principal: 'PruneImagesRole', action: 'ec2:ModifyImageAttribute', resource: image(), context: managedResource },
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:ModifyImageAttribute',
+      resource: image(),
+      context: { ...managedResource, 'ec2:Attribute': 'description' },
+    },
+  ],
+  [
+    'prune: never shares an image that is not managed',
+    'Denied',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:ModifyImageAttribute',
+      resource: image(),
+      context: { 'ec2:Attribute': 'launchPermission' },
+    },
+  ],
+  [
+    'prune: marks a managed image made private',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.withdrawnAt] },
+    },
   ],
   [
     'prune: withdraws the sharing of a managed image before deregistering it',

@@ -61,17 +61,18 @@ export const oracleDeletes = (
 };
 
 /** What one night does to an image, as the README's "Deprecation" and "Disable before delete" paragraphs say. */
-export type NightAction = 'delete' | 'disable' | 'enable' | 'deprecate' | 'keep';
+export type NightAction = 'delete' | 'disable' | 'enable' | 'deprecate' | 'withdraw' | 'share again' | 'keep';
 export type NightPolicy = Policy & { deprecateAfterDays?: number; disableBeforeDeleteDays?: number; keepLaunchedWithinDays?: number };
 /** A disabled image's `ami-rotator:disabled-at`, in days before now (absent: disabled by someone else); an existing deprecation time. */
-export type NightSpec = Spec & { disabledDaysAgo?: number | undefined; deprecated?: boolean };
+export type NightSpec = Spec & { disabledDaysAgo?: number | undefined; deprecated?: boolean; shared?: boolean };
 
 /**
  * With disableBeforeDeleteDays N, an image the rules would delete is disabled instead; a disabled one is deleted once
  * disabled N whole days and still unused (counted from now when it has no disabled-at); a disabled image of the family
  * found in use is enabled again; failed images go at once. With deprecateAfterDays, every available image of the
  * family but the newest, not tagged keep and not deleted or disabled tonight, and without a deprecation time, is
- * deprecated.
+ * deprecated. Without disableBeforeDeleteDays, an available image shared with other accounts that would be deleted is
+ * made private instead ("withdraw"): it is deleted on a later night (docs/distribution.md).
  */
 export const oracleNight = (
   specs: readonly NightSpec[],
@@ -86,7 +87,8 @@ export const oracleNight = (
   for (const i of specs) {
     let action: NightAction = 'keep';
     if (gone.has(i.imageId)) {
-      if (n === undefined || i.state === 'failed') action = 'delete';
+      if (n === undefined && i.shared && i.state === 'available') action = 'withdraw';
+      else if (n === undefined || i.state === 'failed') action = 'delete';
       else if (i.state === 'available') action = 'disable';
       else if (i.disabledDaysAgo === undefined) action = 'disable';
       else action = Math.floor(i.disabledDaysAgo) >= n ? 'delete' : 'keep';

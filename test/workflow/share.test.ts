@@ -74,23 +74,105 @@ describe('a rotation that shares its image', () => {
     expect(run.alerts).toEqual([]);
   });
 
-  it('retires an expired shared image its report shows nobody uses: launch permissions withdrawn first, who lost access said', async () => {
+  /** Image names are to the second: the next night starts in the next second, as nights do. */
+  const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 5));
+  /** The image as a night a day later finds it: made private `hours` ago (its withdrawn-at tag moved back). */
+  const madePrivate = (n: number, hoursAgo: number) => {
+    const image = emulator().store.images.get(old(n).imageId);
+    if (!image) throw new Error(`no image ${old(n).imageId}`);
+    image.tags = image.tags.map((t) =>
+      t.key === TAG.withdrawnAt ? { ...t, value: new Date(Date.now() - hoursAgo * 3_600_000).toISOString() } : t,
+    );
+    return image;
+  };
+
+  it('retires an expired shared image nobody uses over two nights: private the first, deregistered once a day has shown no launch', async () => {
     seedInstance(emulator());
     emulator().seed({ images: [1, 2, 3, 4, 5, 6, 7, 8].map((n) => (n === 8 ? sharedOld(n) : old(n))) });
 
-    const run = await night();
+    const first = await night();
 
-    expect(run.status).toBe('SUCCEEDED');
-    expect(emulator().store.images.has(old(8).imageId)).toBe(false);
+    expect(first.status).toBe('SUCCEEDED');
+    const image = emulator().store.images.get(old(8).imageId);
+    expect(image?.launchPermissions).toEqual([]);
+    expect(image?.tags.find((t) => t.key === TAG.withdrawnAt)?.value).toMatch(/^\d{4}-/);
     const at = (action: string) =>
       emulator().requests.findIndex((r) => r.action === action && r.params.ImageId === old(8).imageId && r.status === 200);
-    expect(at('ResetImageAttribute')).toBeGreaterThan(-1);
-    expect(at('ResetImageAttribute')).toBeLessThan(at('DeregisterImage'));
-    const deleted = (run.output as { prune: { deleted: { imageId: string; reason: string }[] } }).prune.deleted;
-    expect(deleted.find((d) => d.imageId === old(8).imageId)?.reason).toMatch(
-      new RegExp(`; no other account uses it \\(usage report amiur-[0-9a-f]+, .*\\); launch permission withdrawn from ${CONSUMER}, ${OU}$`),
+    // Marked before it is made private: a withdrawal whose answer is lost is still found by the next night.
+    expect(
+      emulator().requests.findIndex((r) => r.action === 'CreateTags' && JSON.stringify(r.params).includes(TAG.withdrawnAt)),
+    ).toBeLessThan(at('ResetImageAttribute'));
+    expect(reasonOf(first, 8)).toMatch(
+      new RegExp(
+        `^withdraw: .*; no other account uses it \\(usage report amiur-[0-9a-f]+, .*\\); made private tonight .*; launch permission withdrawn from ${CONSUMER}, ${OU}$`,
+      ),
     );
-    expect(run.alerts).toEqual([]);
+    expect(first.alerts).toEqual([]);
+
+    await nextSecond();
+    const sameDay = await night();
+    madePrivate(8, 25);
+    await nextSecond();
+    const dayLater = await night();
+
+    expect(reasonOf(sameDay, 8)).toMatch(
+      /^kept: private since .*; retired once EC2's launch record, 24 hours behind, covers the withdrawal/,
+    );
+    expect(emulator().store.images.has(old(8).imageId)).toBe(false);
+    const deleted = (dayLater.output as { prune: { deleted: { imageId: string; reason: string }[] } }).prune.deleted;
+    expect(deleted.find((d) => d.imageId === old(8).imageId)?.reason).toMatch(
+      /nor launched it before its launch permissions were withdrawn at/,
+    );
+    expect(dayLater.alerts).toEqual([]);
+  });
+
+  it("shares an image again when a launch made 2 hours before it was made private shows in EC2's record the day after", async () => {
+    seedInstance(emulator());
+    emulator().seed({ images: [1, 2, 3, 4, 5, 6, 7, 8].map((n) => (n === 8 ? sharedOld(n) : old(n))) });
+    const shareInput = () =>
+      runRotationLocally({
+        input: input({ retention: { keepLast: 2, maxAgeDays: null }, distribute: { share: { accounts: [CONSUMER] } } }),
+      });
+    // Launched and stopped again: no usage report shows it, and EC2 reports the launch only 24 hours later.
+    const image = emulator().store.images.get(old(8).imageId);
+    if (image) image.launches = [Date.now() - 2 * 3_600_000];
+
+    await shareInput();
+    const privateNight = emulator().store.images.get(old(8).imageId)?.launchPermissions.length;
+    madePrivate(8, 25);
+    if (image) image.launches = [Date.now() - 27 * 3_600_000];
+    await nextSecond();
+    const dayLater = await shareInput();
+
+    expect(privateNight).toBe(0);
+    expect(emulator().store.images.get(old(8).imageId)?.launchPermissions).toContainEqual({ userId: CONSUMER });
+    expect(
+      emulator()
+        .store.images.get(old(8).imageId)
+        ?.tags.map((t) => t.key),
+    ).not.toContain(TAG.withdrawnAt);
+    expect(reasonOf(dayLater, 8)).toMatch(
+      /^share again: made private to retire it, but in use by another account: a launch 1 day\(s\) ago/,
+    );
+    expect(dayLater.alerts).toEqual([]);
+  });
+
+  it('never deregisters an image made private whose withdrawal did not finish: private now, counted again from now, one alert', async () => {
+    seedInstance(emulator());
+    const withdrawnAt = new Date(Date.now() - 30 * 3_600_000).toISOString();
+    emulator().seed({
+      images: [1, 2, 3, 4, 5, 6, 7, 8].map((n) =>
+        n === 8 ? sharedOld(n, { tags: { ...managed, [TAG.shared]: 'true', [TAG.withdrawnAt]: withdrawnAt } }) : old(n),
+      ),
+    });
+
+    const run = await night();
+
+    const image = emulator().store.images.get(old(8).imageId);
+    expect(image?.launchPermissions).toEqual([]);
+    expect(image?.tags.find((t) => t.key === TAG.withdrawnAt)?.value).not.toBe(withdrawnAt);
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.message).toContain('still shared with 111122223333');
   });
 
   it('keeps a shared image launched within keepLaunchedWithinDays without asking for a report', async () => {
