@@ -106,9 +106,9 @@ describe('the packaged stack', () => {
       actual: nameOf(id.replace(/LambdaFunction$/, 'LogGroup')),
     }));
     const machineGroups = ofType('AWS::StepFunctions::StateMachine').map(([, m]) => {
-      const logging = m.Properties.LoggingConfiguration as { Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: unknown } }[] };
-      const [groupId] = (logging.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-      return nameOf(groupId);
+      type Logging = { Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string, string] } } }[] };
+      const [destination] = (m.Properties.LoggingConfiguration as Logging).Destinations;
+      return destination ? nameOf(destination.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]) : undefined;
     });
 
     expect(functionGroups.filter((g) => g.actual !== g.expected)).toEqual([]);
