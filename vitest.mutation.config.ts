@@ -18,6 +18,7 @@ export default defineConfig({
       'test/retention/plan.test.ts',
       'test/retention/deprecation.test.ts',
       'test/retention/staging.test.ts',
+      'test/retention/withdrawal.test.ts',
       'test/retention/recycle-bin-assessment.test.ts',
       'test/retention/orphans-and-pacing.test.ts',
       'test/retention/report.test.ts',

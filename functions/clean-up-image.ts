@@ -14,6 +14,8 @@ export interface CleanUpImageEvent {
   /** The image the failed step knew of; absent when CreateImage or TagImage failed. */
   image?: { imageId: string };
   execution: ExecutionRef;
+  /** Leave an image of this execution that an earlier attempt completed (CleanUpAfterCopyFailure). */
+  keepCompleted?: boolean;
 }
 
 /** Removes this execution's failed or timed-out image and every snapshot tagged with this execution. */
@@ -22,7 +24,9 @@ export const makeHandler = ({ ec2 }: { ec2: EC2Client }, metrics: Metrics = rota
     .use(stepTracing('CleanUpImage'))
     .use(stepLogging('CleanUpImage'))
     .use(stepMetrics(metrics))
-    .handler(async (event) => cleanUpExecutionImage(ec2, event.image?.imageId, event.execution));
+    .handler(async (event) =>
+      cleanUpExecutionImage(ec2, event.image?.imageId, event.execution, { keepCompleted: event.keepCompleted === true }),
+    );
 
 // In the region the event names (a copy's), or the function's own.
 export const handler = byRegion((region) => makeHandler({ ec2: ec2Client(region) }));

@@ -13,6 +13,17 @@ export interface CleanUpResult {
   deletedSnapshots: string[];
   /** Snapshots left in place, each with why. */
   keptSnapshots: { snapshotId: string; reason: string }[];
+  /** Images of this execution left in place (`keepCompleted`), each with why. */
+  keptImages: { imageId: string; reason: string }[];
+}
+
+/**
+ * `keepCompleted`: leave an image of this execution that TagImage completed (ami-rotator:status=available). The step
+ * that failed could not have made it: an earlier attempt of the same execution did (a re-run after a failure, or a
+ * redrive), and it may be published. CopyImage's clean-up asks for it: a copy that failed is never complete.
+ */
+export interface CleanUpOptions {
+  keepCompleted?: boolean;
 }
 
 /** The images this execution made, found by its tag (disabled ones included), whatever step failed. */
@@ -51,9 +62,24 @@ export const cleanUpExecutionImage = async (
   ec2: EC2Client,
   imageId: string | undefined,
   execution: ExecutionRef,
+  options: CleanUpOptions = {},
 ): Promise<CleanUpResult> => {
   const deletedSnapshots: string[] = [];
-  const ids = new Set((await imagesOfExecution(ec2, execution)).map((i) => i.ImageId ?? '').filter(Boolean));
+  const found = await imagesOfExecution(ec2, execution);
+  const completed = (image: Image) =>
+    options.keepCompleted === true && image.Tags?.some((t) => t.Key === TAG.status && t.Value === 'available');
+  const keptImages = found
+    .filter(completed)
+    .map((i) => ({
+      imageId: i.ImageId ?? '',
+      reason: 'completed by an earlier attempt of this execution (it may be published): left in place',
+    }));
+  const ids = new Set(
+    found
+      .filter((i) => !completed(i))
+      .map((i) => i.ImageId ?? '')
+      .filter(Boolean),
+  );
   // The image the step knew of, when the tag listing (eventually consistent) did not show it: described
   // on its own, so a just-made image is still removed and one of another execution is refused.
   if (imageId !== undefined && !ids.has(imageId)) {
@@ -68,7 +94,7 @@ export const cleanUpExecutionImage = async (
         `Image ${imageId} is tagged with execution ${owner ?? '(none)'}, not ${execution.id}; it was left in place`,
       );
     }
-    if (known) ids.add(imageId);
+    if (known && !completed(known)) ids.add(imageId);
   }
   for (const id of ids) deletedSnapshots.push(...(await deregister(ec2, id)));
   const { Snapshots } = await ec2Call(`list snapshots of execution ${execution.name}`, () =>
@@ -87,5 +113,6 @@ export const cleanUpExecutionImage = async (
     deregisteredImages: [...ids],
     deletedSnapshots,
     keptSnapshots,
+    keptImages,
   };
 };

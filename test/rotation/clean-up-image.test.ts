@@ -38,4 +38,22 @@ describe('cleanUpExecutionImage', () => {
     expect(result).toMatchObject({ deregistered: true, deregisteredImages: ['ami-0c0000000000000a2'] });
     expect([...emulator().store.images.keys()]).toEqual(['ami-0c0000000000000a3']);
   });
+
+  it("leaves a copy an earlier attempt of the execution completed, when asked to keep completed images, and removes this attempt's", async () => {
+    const completed = { ...tagged(execution.id), [TAG.status]: 'available' };
+    emulator().seed({
+      images: [
+        { imageId: 'ami-0c0000000000000a4', name: 'first-attempt', creationDate: '2026-11-23T02:00:00Z', tags: completed },
+        { imageId: 'ami-0c0000000000000a5', name: 'this-attempt', creationDate: '2026-11-23T03:00:00Z', tags: tagged(execution.id) },
+      ],
+    });
+
+    const result = await cleanUpExecutionImage(ec2Client(), 'ami-0c0000000000000a4', execution, { keepCompleted: true });
+
+    expect(result.deregisteredImages).toEqual(['ami-0c0000000000000a5']);
+    expect(result.keptImages).toEqual([
+      { imageId: 'ami-0c0000000000000a4', reason: expect.stringMatching(/^completed by an earlier attempt/) },
+    ]);
+    expect([...emulator().store.images.keys()]).toEqual(['ami-0c0000000000000a4']);
+  });
 });
