@@ -84,7 +84,7 @@ const HINTS: Partial<Record<string, string>> = {
   PrepareTimedOut:
     'A prepare document (or the status checks after it) did not finish in its time limit. No image was made; the instance is left running, and the command may still run there (the cause says how to cancel it). Raise timeoutMinutes or fix the instance, then start again.',
   DistributionFailed:
-    'The image is good in the source region and in every region not marked FAILED: it was published and pruned there. A failed region got no new image (its copy was removed), was neither published nor pruned, and keeps its previous image; fix what its line says, and the next rotation copies again.',
+    'The image is good in the source region and in every region not marked FAILED, as each line says. A failed region keeps its previous image in use and was not pruned; its line says what became of its copy (removed, or kept unpublished). Fix what the line says, and the next rotation copies again.',
   CopyLimitReached:
     'EC2 was already copying as many images into the region as its quota allows. Wait for other copies to finish (or ask for a higher quota); the next rotation copies again.',
   WaitNotRegistered:
@@ -138,9 +138,21 @@ const prepareLines = (state: FailureState): string[] => {
   ];
 };
 
+/** What became of a region's copy when no clean-up ran: it failed after the copy was good (publishing, pruning). */
+const keptCopy = (failure: Failure): string => {
+  const id = failure.image?.imageId;
+  if (id === undefined) return '';
+  return /Prun/.test(failure.step)
+    ? `; its copy ${id} was published there, and the prune did not finish`
+    : `; its copy ${id} is kept, available and not published: the previous image stays in use there`;
+};
+
 /** A failed region in one line: where it stopped, why, and what became of its copy. */
 const regionLine = (outcome: RegionOutcome): string => {
-  if (outcome.outcome === 'copied') return `${outcome.region}: copied, published and pruned (${outcome.imageId ?? 'its copy'})`;
+  if (outcome.outcome === 'copied') {
+    const published = outcome.published?.parameter !== undefined || (outcome.published?.launchTemplates?.length ?? 0) > 0;
+    return `${outcome.region}: ${published ? 'copied, published and pruned' : 'copied and pruned, nothing to publish there'} (${outcome.imageId ?? 'its copy'})`;
+  }
   const failure = regionFailureOf(outcome);
   if (!failure) return `${outcome.region}: FAILED (${outcome.error ?? 'RegionFailed'}): ${parseCause(outcome.cause).slice(0, 300)}`;
   const error = failure.error.Error ?? outcome.error ?? 'UnknownError';
@@ -151,7 +163,7 @@ const regionLine = (outcome: RegionOutcome): string => {
       ? failure.cleanup.deregistered
         ? `; its copy was removed (${failure.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted)`
         : '; no copy was left'
-      : '';
+      : keptCopy(failure);
   return `${outcome.region}: FAILED at ${failure.step}: ${error}${why ? `: ${why.slice(0, 600)}` : ''}${copy}`;
 };
 

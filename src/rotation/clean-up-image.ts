@@ -68,12 +68,10 @@ export const cleanUpExecutionImage = async (
   const found = await imagesOfExecution(ec2, execution);
   const completed = (image: Image) =>
     options.keepCompleted === true && image.Tags?.some((t) => t.Key === TAG.status && t.Value === 'available');
-  const keptImages = found
-    .filter(completed)
-    .map((i) => ({
-      imageId: i.ImageId ?? '',
-      reason: 'completed by an earlier attempt of this execution (it may be published): left in place',
-    }));
+  const keptImages = found.filter(completed).map((i) => ({
+    imageId: i.ImageId ?? '',
+    reason: 'completed by an earlier attempt of this execution (it may be published): left in place',
+  }));
   const ids = new Set(
     found
       .filter((i) => !completed(i))

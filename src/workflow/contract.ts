@@ -151,6 +151,8 @@ export interface RegionOutcome {
   region: string;
   outcome: 'copied' | 'failed';
   imageId?: string;
+  /** What a copied region published (its parameter and templates); none when it had nothing to publish. */
+  published?: { parameter?: unknown; launchTemplates?: readonly unknown[] } | null;
   /** A failed region's error and packed facts (`packFailure`). */
   error?: string;
   cause?: string;

@@ -113,4 +113,25 @@ describe('describeFailure', () => {
       'Cleanup FAILED: Ec2AccessDenied: no ec2:DeregisterImage - remove the image and its snapshots by hand.',
     );
   });
+
+  it('says of a copied region whether it published anything there', () => {
+    const alert = describeFailure(
+      {
+        step: 'DistributeImage',
+        error: { Error: 'DistributionFailed', Cause: 'x' },
+        request: { family: 'web-prod', instanceId: 'i-0aaaaaaaaaaaaaaaa' },
+        distribution: {
+          regions: [
+            { region: 'eu-west-1', outcome: 'copied', imageId: 'ami-0e1', published: { parameter: { name: '/golden/web-prod/latest' } } },
+            { region: 'eu-north-1', outcome: 'copied', imageId: 'ami-0e2', published: null },
+            { region: 'ap-southeast-2', outcome: 'failed', error: 'RegionFailed', cause: 'gone' },
+          ],
+        },
+      },
+      execution,
+    );
+
+    expect(alert.message).toContain('eu-west-1: copied, published and pruned (ami-0e1)');
+    expect(alert.message).toContain('eu-north-1: copied and pruned, nothing to publish there (ami-0e2)');
+  });
 });

@@ -87,6 +87,22 @@ describe('a rotation that copies to other regions', () => {
     expect(calls.slice(0, 2).map((r) => r.action)).toEqual(['CopyImage', 'CopyImage']);
   });
 
+  it('says a region whose publish fails keeps its good copy, unpublished, and the previous image in use', async () => {
+    seedAll(emulator());
+    emulator().injectFaults({ rules: [{ actions: ['PutParameter'], code: 'AccessDeniedException', region: 'ap-southeast-2' }] });
+
+    const run = await runRotationLocally({ input: distributed() });
+
+    const [copy] = ofExecution(emulator(), 'ap-southeast-2', run.executionArn);
+    expect(run).toMatchObject({ status: 'FAILED', error: 'DistributionFailed' });
+    expect(copy?.state).toBe('available');
+    expect(emulator().storeIn('ap-southeast-2').parameters.get(PARAMETER)?.value).toBe('ami-0a000000000000001');
+    const line = run.alerts[0]?.message.split('\n').find((l) => l.includes('ap-southeast-2: FAILED')) ?? '';
+    expect(line).toContain(`its copy ${copy?.imageId} is kept, available and not published`);
+    expect(line).not.toContain('its copy was removed');
+    expect(run.alerts[0]?.message).not.toMatch(/A failed region got no new image \(its copy was removed\)/);
+  });
+
   it('isolates a region whose copy fails: its copy removed, nothing published or pruned there, the other done, one alert', async () => {
     seedAll(emulator());
     emulator().injectFaults({ disabledKeys: [KEY] });
