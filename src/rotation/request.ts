@@ -142,7 +142,8 @@ const prepareOf = (value: z.infer<typeof prepareSchema> | null | undefined, conf
   const prepare = toPrepare(value, config.cleanUpDocument);
   const refused = prepare.documents
     .map((d, i) => ({ d, i }))
-    .filter(({ d }) => d.label !== 'patch' && d.label !== 'clean' && !config.prepareDocuments.includes(d.document))
+    // A built-in is the one-word item, never a document that happens to be named `patch` or `clean`.
+    .filter(({ i, d }) => typeof value.documents[i] !== 'string' && !config.prepareDocuments.includes(d.document))
     .map(
       ({ d, i }) =>
         `prepare.documents[${i}].document: expected "patch", "clean" or one of this deployment's prepareDocuments (${config.prepareDocuments.join(', ') || 'none listed'}), got ${d.document}: the prepare role may run no other`,

@@ -295,6 +295,16 @@ describe('prepare in the input', () => {
       'expected a whole number of minutes from 1 to 240',
     ],
     ['a list instead of the object', ['patch'], 'prepare: expected an object with documents'],
+    [
+      'a document of its own named clean, as if it were the built-in',
+      { documents: [{ document: 'clean' }] },
+      'prepare.documents[0].document: expected "patch", "clean" or one of this deployment\'s prepareDocuments',
+    ],
+    [
+      'a document of its own named patch',
+      { documents: ['clean', { document: 'patch' }] },
+      'prepare.documents[1].document: expected "patch", "clean" or one of this deployment\'s prepareDocuments',
+    ],
   ])('refuses %s, naming the field', (_what, prepare, problem) => {
     expect(problemsWith(listed)({ prepare }).join('\n')).toContain(problem);
   });
