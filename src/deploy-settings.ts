@@ -85,7 +85,50 @@ const contractProblems = (name: string, check: () => void): string[] => {
   }
 };
 
-const startOnProblems = (raw: string, family: string, instanceId: string, env: Record<string, string | undefined>): string[] => {
+/** Systems Manager's Run Command events (Systems Manager User Guide, "Monitoring Systems Manager events with EventBridge"). */
+const COMMAND_EVENTS = ['EC2 Command Status-change Notification', 'EC2 Command Invocation Status-change Notification'];
+/** The documents a rotation itself sends: prepare's patch and clean-up (any stage's), the boot test's scan, and the deployer's own. */
+const ownDocuments = (params: Params): ((name: string) => boolean) => {
+  const listed = (params.prepareDocuments ?? '').split(',').map((d) => d.trim());
+  const bootTest = (() => {
+    try {
+      return String((JSON.parse(params.bootTest || '{}') as { ssmDocument?: unknown }).ssmDocument ?? '');
+    } catch {
+      return '';
+    }
+  })();
+  const fixed = ['AWS-RunPatchBaseline', 'AWS-RunShellScript', bootTest, ...listed].filter(Boolean);
+  return (name) => fixed.includes(name) || /^ami-rotator-.+-clean-up$/.test(name);
+};
+/** A pattern field that names no value, or a value that is not a plain string (a prefix, anything-but), may match any. */
+const mayMatch = (field: unknown, values: readonly string[]): boolean =>
+  !Array.isArray(field) || field.some((v) => typeof v !== 'string' || values.includes(v));
+
+/**
+ * A startOn pattern that would match the Run Command events of the rotation's own commands (prepare's, the boot test's)
+ * starts a rotation from each rotation: refused, unless it names detail.document-name with none of those documents.
+ */
+const ownCommandProblems = (triggers: readonly unknown[], isOwn: (name: string) => boolean): string[] =>
+  triggers.flatMap((t, n) => {
+    const pattern = (t as { pattern?: Record<string, unknown> } | null)?.pattern;
+    if (typeof pattern !== 'object' || pattern === null) return [];
+    if (!mayMatch(pattern.source, ['aws.ssm']) || !mayMatch(pattern['detail-type'], COMMAND_EVENTS)) return [];
+    const names = (pattern.detail as Record<string, unknown> | undefined)?.['document-name'];
+    const plain = Array.isArray(names) && names.every((v) => typeof v === 'string');
+    const clash = plain ? (names as string[]).filter(isOwn) : [];
+    if (plain && clash.length === 0) return [];
+    return [
+      `startOn[${n}].pattern: would match the Run Command events of the rotation's own commands (${clash.length > 0 ? clash.join(', ') : 'AWS-RunPatchBaseline, AWS-RunShellScript, the clean-up document'}), so each rotation would start another; name detail.document-name with documents the rotation does not send`,
+    ];
+  });
+
+const startOnProblems = (
+  raw: string,
+  family: string,
+  instanceId: string,
+  env: Record<string, string | undefined>,
+  params: Params,
+): string[] => {
   if (raw === '') return [];
   let triggers: unknown;
   try {
@@ -94,11 +137,14 @@ const startOnProblems = (raw: string, family: string, instanceId: string, env: R
     return [`startOn: not JSON; expected a list of {"pattern": {...}, "input"?: {...}}`];
   }
   if (!Array.isArray(triggers)) return [`startOn: expected a list of {"pattern": {...}, "input"?: {...}}`];
-  return triggers.flatMap((t: { input?: unknown }, n) =>
-    contractProblems(`startOn[${n}].input`, () =>
-      parseRotationRequest({ family, instanceId, ...(t?.input as object | undefined) }, readConfig(env)),
+  return [
+    ...ownCommandProblems(triggers, ownDocuments(params)),
+    ...triggers.flatMap((t: { input?: unknown }, n) =>
+      contractProblems(`startOn[${n}].input`, () =>
+        parseRotationRequest({ family, instanceId, ...(t?.input as object | undefined) }, readConfig(env)),
+      ),
     ),
-  );
+  ];
 };
 
 /** Every problem with the stage's parameters; none means the stack may be built. */
@@ -160,6 +206,6 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
         parseRotationRequest({ ...sample, publish: null, bootTest: null, prepare: null }, contract()),
       ),
     );
-  problems.push(...startOnProblems(value('startOn'), sample.family, sample.instanceId, {}));
+  problems.push(...startOnProblems(value('startOn'), sample.family, sample.instanceId, {}, params));
   return problems;
 };

@@ -18,6 +18,17 @@ describe('the stage parameters, checked before the stack is built', () => {
     expect(problemsWith(ROTATES)).toEqual([]);
   });
 
+  it("accepts an event start on Run Command events of a document the rotation does not send (the team's own patch run)", () => {
+    const patched = {
+      source: ['aws.ssm'],
+      'detail-type': ['EC2 Command Status-change Notification'],
+      detail: { 'document-name': ['Acme-PatchFleet'], status: ['Success'] },
+    };
+
+    expect(problemsWith({ ...ROTATES, startOn: JSON.stringify([{ pattern: patched }]) })).toEqual([]);
+    expect(problemsWith({ ...ROTATES, startOn: JSON.stringify([{ pattern: { source: ['aws.ec2'] } }]) })).toEqual([]);
+  });
+
   it.each([
     [
       'an instance id too short',
@@ -89,8 +100,24 @@ describe('the stage parameters, checked before the stack is built', () => {
     ],
     [
       'an event start whose input breaks the contract',
-      { startOn: '[{"pattern": {"source": ["aws.ssm"]}, "input": {"dryRun": "yes"}}]' },
+      { startOn: '[{"pattern": {"source": ["my.pipeline"]}, "input": {"dryRun": "yes"}}]' },
       /^startOn\[0\]\.input: .*dryRun/,
+    ],
+    [
+      "an event start on any command's success, which the rotation's own prepare and boot test would match",
+      {
+        startOn:
+          '[{"pattern": {"source": ["aws.ssm"], "detail-type": ["EC2 Command Status-change Notification"], "detail": {"status": ["Success"]}}}]',
+      },
+      /^startOn\[0\]\.pattern: would match the Run Command events of the rotation's own commands \(AWS-RunPatchBaseline, AWS-RunShellScript, the clean-up document\), so each rotation would start another/,
+    ],
+    [
+      'an event start on a document the rotation itself sends',
+      {
+        startOn:
+          '[{"pattern": {"source": ["aws.ssm"], "detail": {"document-name": ["Acme-PatchFleet", "ami-rotator-prod-clean-up"], "status": ["Success"]}}}]',
+      },
+      /^startOn\[0\]\.pattern: .*\(ami-rotator-prod-clean-up\)/,
     ],
   ])('refuses %s with one line naming the parameter', (_what, given, problem) => {
     const problems = problemsWith(given);

@@ -32,7 +32,11 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Systems Manager's notice that a Run Command (e.g. a patch baseline run) finished on an instance. */
-const PATCHED = { source: ['aws.ssm'], 'detail-type': ['EC2 Command Status-change Notification'], detail: { status: ['Success'] } };
+const PATCHED = {
+  source: ['aws.ssm'],
+  'detail-type': ['EC2 Command Status-change Notification'],
+  detail: { 'document-name': ['Acme-PatchFleet'], status: ['Success'] },
+};
 
 const FUNCTIONS = [
   'ValidateInput',
