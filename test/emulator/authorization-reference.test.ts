@@ -4,9 +4,9 @@ import { rbinActions } from '../../emulator/actions/recycle-bin.ts';
 import { ssmActions } from '../../emulator/actions/ssm.ts';
 import { actionReference, NotInReferenceError, referenceChecks, resourceTypeOf } from '../../emulator/authorization-reference.ts';
 import { loadFixture } from '../../emulator/fixture.ts';
-import { awsChecksFor } from '../../emulator/iam.ts';
 import { EC2_ACTIONS } from '../../emulator/protocols/query.ts';
 import { parseQuery } from '../../emulator/query.ts';
+import { awsChecksFor } from '../../emulator/request-checks.ts';
 import { ACCOUNT_ID, Store } from '../../emulator/store.ts';
 
 const IMAGE = 'ami-0aaaaaaaaaaaaaaa1';
