@@ -115,6 +115,16 @@ const fixtureSchema = z.strictObject({
       }),
     )
     .default([]),
+  // The account's own Systems Manager documents (CreateDocument's name: 3 to 128 of a-zA-Z0-9_-.), with the parameters
+  // each declares (one without a default is required).
+  documents: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-zA-Z0-9_.-]{3,128}$/),
+        parameters: z.array(z.strictObject({ name: z.string().min(1), defaultValue: z.string().optional() })).default([]),
+      }),
+    )
+    .default([]),
   // KMS keys of this region, by key id (AWS KMS Developer Guide, "Key identifiers": a key id of 1 to 128 of
   // a-zA-Z0-9-) with their key policy; absent, the default key policy ("Default key policy": the account may
   // use IAM policies to allow access to the key).
@@ -300,6 +310,12 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
     for (const imageId of c.launchTemplates)
       store.consumerUses.push({ accountId: c.accountId, resourceType: 'ec2:LaunchTemplate', imageId });
   }
+  for (const d of fixture.documents)
+    store.documents.set(d.name, {
+      name: d.name,
+      owner: ACCOUNT_ID,
+      parameters: d.parameters.map((p) => ({ name: p.name, ...(p.defaultValue === undefined ? {} : { defaultValue: p.defaultValue }) })),
+    });
   for (const k of fixture.kmsKeys) store.kmsKeys.set(k.keyId, { policy: k.policy ?? defaultKeyPolicy(ACCOUNT_ID) });
   for (const r of fixture.recycleBinRules) {
     store.recycleBinRules.set(r.identifier, {

@@ -160,9 +160,19 @@ export interface RecycleBinRule {
 }
 
 /** A Run Command (SendCommand) and how it will end. */
+/** A Systems Manager Command document: who owns it, and the parameters it declares (required: no default value). */
+export interface SsmDocument {
+  name: string;
+  /** `Amazon`, or the account id. */
+  owner: string;
+  parameters: readonly { name: string; defaultValue?: string }[];
+}
+
 export interface RunCommand {
   commandId: string;
   documentName: string;
+  /** SendCommand's Comment, which ListCommands shows. */
+  comment?: string;
   instanceIds: string[];
   /** GetCommandInvocation reads so far: the first sees InProgress (unless time mode says when it ends). */
   reads: number;

@@ -15,6 +15,7 @@ import type { BusEvent } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
 import type { IamSettings } from './iam.ts';
+import type { SsmDocument } from './model.ts';
 import { handleJson, isJsonTarget } from './protocols/json.ts';
 import { handleQuery } from './protocols/query.ts';
 import { reply } from './protocols/reply.ts';
@@ -41,6 +42,8 @@ export interface EmulatorSettings {
   now?: () => Date;
   /** The roles whose calls are evaluated against their policies, by access key id (emulator/iam.ts); none when absent. */
   iam?: IamSettings;
+  /** Systems Manager documents the deployed stack made (local/clients.ts, `localDocuments`): kept across `reset`. */
+  documents?: readonly SsmDocument[];
 }
 
 export interface Ec2Emulator {
@@ -105,6 +108,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     pendingPolls: settings.pendingPolls ?? 1,
     parameterValidationReads: settings.parameterValidationReads ?? 1,
     bootPolls: settings.bootPolls ?? 1,
+    ...(settings.documents === undefined ? {} : { documents: settings.documents }),
     // The clock `passTime` moves on (time mode).
     now: () => new Date((settings.now ?? (() => new Date()))().getTime() + clockOffsetMs),
   };

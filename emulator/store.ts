@@ -12,6 +12,7 @@ import type {
   RunCommand,
   Schedule,
   Snapshot,
+  SsmDocument,
   SsmParameter,
   UsageReport,
 } from './model.ts';
@@ -52,6 +53,8 @@ export class Store {
   readonly parameters = new Map<string, SsmParameter>();
   /** Run Command's commands, by id. */
   readonly commands = new Map<string, RunCommand>();
+  /** The account's own Systems Manager documents, by name. */
+  readonly documents = new Map<string, SsmDocument>();
   readonly recycleBinRules = new Map<string, RecycleBinRule>();
   /** KMS keys, by key id, with their key policy. */
   readonly kmsKeys = new Map<string, { policy: Record<string, unknown> }>();
@@ -75,6 +78,7 @@ export class Store {
       this.launchTemplates,
       this.parameters,
       this.commands,
+      this.documents,
       this.recycleBinRules,
       this.kmsKeys,
       this.usageReports,

@@ -83,7 +83,8 @@ const prepareResources = (stage, listed) => {
       {
         Sid: 'OnlyThePrepareDocuments',
         Effect: 'Allow',
-        Action: 'ssm:SendCommand',
+        // DescribeDocument: every document and its parameters are checked before the first command is sent.
+        Action: ['ssm:SendCommand', 'ssm:DescribeDocument'],
         Resource: [
           arn('ssm', 'document/AWS-RunPatchBaseline', false),
           arn('ssm', `document/${cleanUp}`),
@@ -91,6 +92,9 @@ const prepareResources = (stage, listed) => {
         ],
       },
       { Sid: 'ReadTheResult', Effect: 'Allow', Action: 'ssm:GetCommandInvocation', Resource: '*' },
+      // A retried send finds the command this execution already sent (ListCommands), and a document past its time
+      // limit is cancelled (CancelCommand): neither has a resource type (Service Authorization Reference).
+      { Sid: 'FindAndCancelItsCommands', Effect: 'Allow', Action: ['ssm:ListCommands', 'ssm:CancelCommand'], Resource: '*' },
     ]),
   };
 };

@@ -1,4 +1,6 @@
 /** AWS clients for the local runner's handlers, built as production builds its own but signed as a function's role. */
+
+import { createRequire } from 'node:module';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
@@ -6,6 +8,8 @@ import { RbinClient } from '@aws-sdk/client-rbin';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { IamSettings } from '../emulator/iam.ts';
+import type { SsmDocument } from '../emulator/model.ts';
+import { ACCOUNT_ID } from '../emulator/store.ts';
 import { clientSettings } from '../src/aws/client-settings.ts';
 import { countThrottles } from '../src/aws/throttles.ts';
 import { stackRoles } from './stack-roles.ts';
@@ -44,6 +48,30 @@ export const environmentClientsAs = (role: string, region?: string) => {
     ssm: new SSMClient(settings),
     recycleBin: new RbinClient({ credentials: settings.credentials, maxAttempts: settings.maxAttempts, ...(region ? { region } : {}) }),
   };
+};
+
+/** The Systems Manager documents the stack makes (infra/prepare.cjs: the clean-up document), as the emulator holds them. */
+export const localDocuments = (stage = 'local'): SsmDocument[] => {
+  const require = createRequire(import.meta.url);
+  const { prepareResources } = require('../infra/prepare.cjs') as {
+    prepareResources: (stage: string, listed: string) => Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  return Object.values(prepareResources(stage, ''))
+    .filter((r) => r.Type === 'AWS::SSM::Document')
+    .map((r) => {
+      const declared = ((r.Properties.Content as { parameters?: Record<string, { default?: unknown }> }).parameters ?? {}) as Record<
+        string,
+        { default?: unknown }
+      >;
+      return {
+        name: String(r.Properties.Name),
+        owner: ACCOUNT_ID,
+        parameters: Object.entries(declared).map(([name, p]) => ({
+          name,
+          ...(p.default === undefined ? {} : { defaultValue: String(p.default) }),
+        })),
+      };
+    });
 };
 
 /** The stack's function roles as the emulator evaluates them: stage `local`, this account and region. */

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
 import * as amiEventRule from './ami-event-rule.ts';
-import { localIam } from './clients.ts';
+import { localDocuments, localIam } from './clients.ts';
 import { DEMO_FAMILY, demoAccount } from './demo-account.ts';
 import { startLocalStepFunctions } from './sfn-endpoint.ts';
 import { startLocalWaitTable } from './wait-table.ts';
@@ -47,6 +47,7 @@ const emulator = await startEmulator({
   },
   pendingPolls: 2,
   iam,
+  documents: localDocuments(),
 });
 const stepFunctions = await startLocalStepFunctions();
 // The stage's wait table and its rule on EC2's AMI state changes: waits end on the image's event, as deployed. Both

@@ -14,7 +14,7 @@ import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import * as amiEventRule from './ami-event-rule.ts';
-import { localIam } from './clients.ts';
+import { localDocuments, localIam } from './clients.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
@@ -251,7 +251,12 @@ if (!values['use-environment']) {
     bootTestInstanceRole: DEMO_BOOT_TEST_PROFILE,
     ...(scenario.distribute ? { distribute: JSON.stringify(DEMO_DISTRIBUTE) } : {}),
   });
-  emulator = await startEmulator({ fixture: scenario.account ? scenario.account(account) : account, pendingPolls: 2, iam });
+  emulator = await startEmulator({
+    fixture: scenario.account ? scenario.account(account) : account,
+    pendingPolls: 2,
+    iam,
+    documents: localDocuments(),
+  });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   // EC2's AMI state changes reach CompleteWait through the stack's rule; the waits are kept in a local DynamoDB table.
   emulator.onEvent(amiEventRule.deliver);

@@ -1,5 +1,6 @@
 import type { BusEvent } from '../ami-events.ts';
 import type { Faults } from '../faults.ts';
+import type { SsmDocument } from '../model.ts';
 import type { Query } from '../query.ts';
 import type { Store } from '../store.ts';
 
@@ -23,6 +24,8 @@ export interface EmulatorOptions {
   commandSeconds?: number;
   /** The emulator's clock: creation dates and snapshot times come from it. */
   now: () => Date;
+  /** Systems Manager documents the deployed stack made (the clean-up document): kept when the account is emptied. */
+  documents?: readonly SsmDocument[];
 }
 
 export interface ActionContext {

@@ -11,6 +11,7 @@ import { commandStatusChange } from '../ami-events.ts';
 import { ServiceError } from '../error-response.ts';
 import type { RunCommand } from '../model.ts';
 import { type Action, type ActionContext, type Actions, changes, reads } from './context.ts';
+import { checkParameters, documentActions, documentOf } from './documents.ts';
 
 type Body = Record<string, unknown>;
 type SsmAction = Action<Body>;
@@ -24,7 +25,8 @@ const MAX_OUTPUT = 24_000;
 // GetCommandInvocation: CommandId of exactly 36 characters.
 const COMMAND_ID = /^.{36}$/;
 
-const sendCommand: SsmAction = (body, { store, faults, options }) => {
+const sendCommand: SsmAction = (body, ctx) => {
+  const { store, faults, options } = ctx;
   const document = body.DocumentName;
   if (typeof document !== 'string' || !DOCUMENT.test(document))
     throw new ServiceError('ValidationException', `DocumentName: expected 3 to 128 of a-zA-Z0-9_-.:/, got ${String(document)}`);
@@ -44,6 +46,8 @@ const sendCommand: SsmAction = (body, { store, faults, options }) => {
       !Object.values(parameters).every((v) => Array.isArray(v) && v.every((x) => typeof x === 'string')))
   )
     throw new ServiceError('InvalidParameters', 'Parameters: expected a map of parameter names to lists of strings');
+  // The document must exist for the account and declare every parameter given; one it requires must be given.
+  checkParameters(documentOf(document, ctx), (parameters ?? {}) as Record<string, unknown>);
   for (const id of ids as string[]) {
     const instance = store.instances.get(String(id));
     // The agent answers only on a running instance that it could register, which needs an instance profile.
@@ -56,6 +60,7 @@ const sendCommand: SsmAction = (body, { store, faults, options }) => {
   store.commands.set(commandId, {
     commandId,
     documentName: document,
+    ...(typeof body.Comment === 'string' ? { comment: body.Comment } : {}),
     instanceIds: ids as string[],
     reads: 0,
     outcome,
@@ -106,6 +111,18 @@ const getCommandInvocation: SsmAction = (body, ctx) => {
   };
 };
 
+const INFORMATION_FILTER_KEYS = [
+  'InstanceIds',
+  'AgentVersion',
+  'PingStatus',
+  'PlatformTypes',
+  'ActivationIds',
+  'IamRole',
+  'ResourceType',
+  'AssociationStatus',
+  'tag-key',
+];
+
 // DescribeInstanceInformation: MaxResults 5 to 50; Filters (Key 1 to 200 characters, 1 to 100 values each) and
 // InstanceInformationFilterList not together. An instance is managed when its agent registered (an instance profile)
 // and Online while it runs, ConnectionLost otherwise.
@@ -126,6 +143,10 @@ const describeInstanceInformation: SsmAction = (body, { store }) => {
       f.Values.length > 100
     )
       throw new ServiceError('InvalidFilter', 'Filters: expected a Key of 1 to 200 characters and 1 to 100 Values each');
+  // The keys the API reference lists for InstanceInformationStringFilter; any other is refused.
+  for (const f of filters)
+    if (!INFORMATION_FILTER_KEYS.includes(String(f.Key)) && !String(f.Key).startsWith('tag:'))
+      throw new ServiceError('InvalidFilterKey', `${String(f.Key)} is not a valid filter key`);
   const wanted = filters.find((f) => f.Key === 'InstanceIds')?.Values as string[] | undefined;
   const managed = [...store.instances.values()]
     .filter((i) => i.instanceProfile && i.state !== 'terminated')
@@ -140,8 +161,67 @@ const describeInstanceInformation: SsmAction = (body, { store }) => {
   };
 };
 
+// ListCommands: CommandId (36), InstanceId, MaxResults 1 to 50, Filters of 1 to 5 {key, value}, key one of InvokedAfter,
+// InvokedBefore, Status, ExecutionStage, DocumentName (others: InvalidFilterKey), value 1 to 150 characters.
+const LIST_FILTER_KEYS = ['InvokedAfter', 'InvokedBefore', 'Status', 'ExecutionStage', 'DocumentName'];
+
+const statusOf = (command: RunCommand): string => (command.ended ? command.outcome.status : 'InProgress');
+
+const listCommands: SsmAction = (body, { store }) => {
+  const max = body.MaxResults;
+  if (max !== undefined && !(Number.isInteger(max) && (max as number) >= 1 && (max as number) <= 50))
+    throw new ServiceError('ValidationException', `MaxResults: expected 1 to 50, got ${String(max)}`);
+  const filters = (Array.isArray(body.Filters) ? body.Filters : []) as { key?: unknown; value?: unknown }[];
+  if (filters.length > 5) throw new ServiceError('ValidationException', 'Filters: expected at most 5');
+  for (const f of filters) {
+    if (typeof f.key !== 'string' || !LIST_FILTER_KEYS.includes(f.key)) throw new ServiceError('InvalidFilterKey', `${String(f.key)}`);
+    if (typeof f.value !== 'string' || f.value.length < 1 || f.value.length > 150)
+      throw new ServiceError('InvalidFilterValue', `${f.key}: expected 1 to 150 characters`);
+  }
+  const matches = (c: RunCommand) =>
+    filters.every((f) => {
+      const value = String(f.value);
+      if (f.key === 'DocumentName') return c.documentName === value;
+      if (f.key === 'Status') return statusOf(c) === value;
+      if (f.key === 'InvokedAfter') return c.requestedAt.getTime() >= Date.parse(value);
+      if (f.key === 'InvokedBefore') return c.requestedAt.getTime() <= Date.parse(value);
+      return true;
+    });
+  const commands = [...store.commands.values()]
+    .filter((c) => body.CommandId === undefined || c.commandId === body.CommandId)
+    .filter((c) => body.InstanceId === undefined || c.instanceIds.includes(String(body.InstanceId)))
+    .filter(matches)
+    .slice(0, typeof max === 'number' ? max : 50);
+  return {
+    Commands: commands.map((c) => ({
+      CommandId: c.commandId,
+      DocumentName: c.documentName,
+      ...(c.comment === undefined ? {} : { Comment: c.comment }),
+      InstanceIds: c.instanceIds,
+      Status: statusOf(c),
+      RequestedDateTime: c.requestedAt.getTime() / 1000,
+    })),
+  };
+};
+
+/** CancelCommand: a command still running ends Cancelled (with its event); one that ended stays as it ended. */
+const cancelCommand: SsmAction = (body, ctx) => {
+  const commandId = String(body.CommandId ?? '');
+  if (!COMMAND_ID.test(commandId)) throw new ServiceError('ValidationException', 'CommandId: expected 36 characters');
+  const command = ctx.store.commands.get(commandId);
+  if (!command) throw new ServiceError('InvalidCommandId', '');
+  if (!command.ended) {
+    command.outcome = { status: 'Cancelled' };
+    endCommand(command, ctx);
+  }
+  return {};
+};
+
 export const runCommandActions: Actions = {
+  ...documentActions,
   DescribeInstanceInformation: reads(describeInstanceInformation),
   SendCommand: changes(sendCommand),
   GetCommandInvocation: reads(getCommandInvocation),
+  ListCommands: reads(listCommands),
+  CancelCommand: changes(cancelCommand),
 };

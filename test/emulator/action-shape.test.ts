@@ -19,7 +19,7 @@ const SERVICES: Record<string, Record<string, ActionDef<never>>> = {
   scheduler: schedulerActions,
 };
 /** What an AWS action's verb says it does (AWS API naming): these change the account, the rest read it. */
-const CHANGES = /^(Create|Copy|Delete|Deregister|Put|Modify|Reset|Run|Terminate|Stop|Start|Send|Enable|Disable)/;
+const CHANGES = /^(Create|Copy|Delete|Deregister|Put|Modify|Reset|Run|Terminate|Stop|Start|Send|Enable|Disable|Cancel)/;
 
 describe('the emulator actions, one shape', () => {
   const all = Object.entries(SERVICES).flatMap(([service, actions]) =>

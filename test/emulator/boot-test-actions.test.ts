@@ -1,5 +1,13 @@
 import { DescribeInstanceStatusCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CancelCommandCommand,
+  DescribeDocumentCommand,
+  DescribeInstanceInformationCommand,
+  GetCommandInvocationCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { clientFor, failureOf, serviceClientFor, useEmulator } from '../support/emulator.ts';
 
@@ -67,6 +75,7 @@ describe('launching and watching test instances (RunInstances, DescribeInstanceS
 describe('Run Command (SendCommand, GetCommandInvocation)', () => {
   it('runs a document on an instance launched with a profile: in progress, then its outcome', async () => {
     seedImage();
+    emulator().seed({ documents: [{ name: 'smoke' }] });
     emulator().injectFaults({ commandOutcomes: [{ documentName: 'smoke', status: 'Failed', output: 'boom' }] });
     const id = (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
 
@@ -81,6 +90,7 @@ describe('Run Command (SendCommand, GetCommandInvocation)', () => {
 
   it('refuses an instance without an instance profile, and an invocation it does not know', async () => {
     seedImage();
+    emulator().seed({ documents: [{ name: 'smoke' }] });
     const id = (await launch()).Instances?.[0]?.InstanceId ?? '';
 
     expect(await failureOf(ssm().send(new SendCommandCommand({ DocumentName: 'smoke', InstanceIds: [id] })))).toMatchObject({
@@ -89,5 +99,64 @@ describe('Run Command (SendCommand, GetCommandInvocation)', () => {
     expect(
       await failureOf(ssm().send(new GetCommandInvocationCommand({ CommandId: '00000000-0000-0000-0000-000000000000', InstanceId: id }))),
     ).toMatchObject({ name: 'InvocationDoesNotExist' });
+  });
+});
+
+describe('Systems Manager documents and commands, as strict as the API reference', () => {
+  const managed = async () => {
+    seedImage();
+    emulator().seed({
+      documents: [{ name: 'golden-hardening', parameters: [{ name: 'level' }, { name: 'dryRun', defaultValue: 'false' }] }],
+    });
+    return (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
+  };
+
+  it('refuses a document the account does not have, a parameter it does not declare and a required one left out', async () => {
+    const id = await managed();
+    const send = (DocumentName: string, Parameters?: Record<string, string[]>) =>
+      failureOf(ssm().send(new SendCommandCommand({ DocumentName, InstanceIds: [id], ...(Parameters ? { Parameters } : {}) })));
+
+    expect(await send('golden-wipe')).toMatchObject({ name: 'InvalidDocument' });
+    expect(await send('golden-hardening', { level: ['2'], levle: ['3'] })).toMatchObject({ name: 'InvalidParameters' });
+    expect(await send('golden-hardening')).toMatchObject({ name: 'InvalidParameters' });
+    expect(await send('AWS-RunPatchBaseline', { Operation: ['Install'], RebootOption: ['RebootIfNeeded'] })).toBeUndefined();
+    expect(emulator().store.commands.size).toBe(1);
+  });
+
+  it("describes a document with the parameters it declares, AWS-owned or the account's, and refuses an unknown one", async () => {
+    await managed();
+
+    const own = await ssm().send(new DescribeDocumentCommand({ Name: 'golden-hardening' }));
+    const patch = await ssm().send(new DescribeDocumentCommand({ Name: 'AWS-RunPatchBaseline' }));
+
+    expect(own.Document?.Parameters?.map((p) => [p.Name, p.DefaultValue])).toEqual([
+      ['level', undefined],
+      ['dryRun', 'false'],
+    ]);
+    expect(patch.Document?.Owner).toBe('Amazon');
+    expect(await failureOf(ssm().send(new DescribeDocumentCommand({ Name: 'golden-wipe' })))).toMatchObject({ name: 'InvalidDocument' });
+  });
+
+  it('lists commands by document and time with their comment, cancels one still running, and refuses an unknown filter key', async () => {
+    const id = await managed();
+    emulator().injectFaults({ commandOutcomes: [{ documentName: 'golden-hardening', status: 'InProgress' }] });
+    const { Command } = await ssm().send(
+      new SendCommandCommand({ DocumentName: 'golden-hardening', InstanceIds: [id], Parameters: { level: ['2'] }, Comment: 'night 1' }),
+    );
+
+    const listed = await ssm().send(
+      new ListCommandsCommand({ InstanceId: id, Filters: [{ key: 'DocumentName', value: 'golden-hardening' }] }),
+    );
+    await ssm().send(new CancelCommandCommand({ CommandId: Command?.CommandId ?? '' }));
+    const after = await ssm().send(new GetCommandInvocationCommand({ CommandId: Command?.CommandId ?? '', InstanceId: id }));
+
+    expect(listed.Commands?.map((c) => [c.CommandId, c.Comment, c.Status])).toEqual([[Command?.CommandId, 'night 1', 'InProgress']]);
+    expect(after.Status).toBe('Cancelled');
+    expect(await failureOf(ssm().send(new ListCommandsCommand({ Filters: [{ key: 'Instance' as 'Status', value: id }] })))).toMatchObject({
+      name: 'InvalidFilterKey',
+    });
+    expect(
+      await failureOf(ssm().send(new DescribeInstanceInformationCommand({ Filters: [{ Key: 'InstanceId', Values: [id] }] }))),
+    ).toMatchObject({ name: 'InvalidFilterKey' });
   });
 });

@@ -10,7 +10,10 @@ const ssm = () => serviceClientFor(SSMClient, emulator().url);
 const IMAGE = 'ami-0ddddddddddddddd1';
 
 const sent = async (document = 'golden-hardening') => {
-  emulator().seed({ images: [{ imageId: IMAGE, name: 'golden-web', creationDate: '2026-11-01T00:00:00.000Z', state: 'available' }] });
+  emulator().seed({
+    images: [{ imageId: IMAGE, name: 'golden-web', creationDate: '2026-11-01T00:00:00.000Z', state: 'available' }],
+    documents: [{ name: document }],
+  });
   const launched = await clientFor(emulator(), 1).send(
     new RunInstancesCommand({ ImageId: IMAGE, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', IamInstanceProfile: { Name: 'golden' } }),
   );

@@ -666,6 +666,29 @@ const ROLES: Row[] = [
     { principal: 'PrepareInstanceRole', action: 'ssm:SendCommand', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/payroll-wipe` },
   ],
   [
+    'prepare: reads a document it may send, before sending anything',
+    'Allowed',
+    {
+      principal: 'PrepareInstanceRole',
+      action: 'ssm:DescribeDocument',
+      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/ami-rotator-${STAGE}-clean-up`,
+    },
+  ],
+  [
+    'prepare: reads no other document',
+    'Denied',
+    {
+      principal: 'PrepareInstanceRole',
+      action: 'ssm:DescribeDocument',
+      resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/payroll-wipe`,
+    },
+  ],
+  [
+    'prepare: finds the commands it sent, and cancels one past its time limit',
+    'Allowed',
+    { principal: 'PrepareInstanceRole', action: 'ssm:CancelCommand', resource: '*' },
+  ],
+  [
     'prepare: reads whether the instance is managed',
     'Allowed',
     { principal: 'PrepareInstanceRole', action: 'ssm:DescribeInstanceInformation', resource: '*' },

@@ -2,7 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Ec2Emulator, type EmulatorSettings, startEmulator } from '../../emulator/server.ts';
 import * as amiEventRule from '../../local/ami-event-rule.ts';
-import { emulatorClients, localIam } from '../../local/clients.ts';
+import { emulatorClients, localDocuments, localIam } from '../../local/clients.ts';
 import { type LocalWaitTable, useLocalWaitTable } from '../../local/wait-table.ts';
 import { LOCAL_ACCOUNT_ID, localStepFunctions } from '../../local/workflow.ts';
 
@@ -16,7 +16,8 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
   beforeAll(async () => {
     // Every call signed as a function's role is evaluated against the policies the stack deploys.
     const iam = 'iam' in settings ? settings.iam : localIam(LOCAL_ACCOUNT_ID);
-    emulator = await startEmulator({ ...settings, ...(iam ? { iam } : {}) });
+    // The stack's own SSM documents exist in the account, as after a deploy.
+    emulator = await startEmulator({ documents: localDocuments(), ...settings, ...(iam ? { iam } : {}) });
     // EC2's AMI state changes reach CompleteWait through the stack's rule, and the waits are kept in a real table.
     emulator.onEvent(amiEventRule.deliver);
     // The table and the Step Functions endpoint evaluate the roles' calls too (DynamoDB's, SendTaskSuccess).

@@ -27,6 +27,8 @@ const seedFamily = () => {
     images: [
       { imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-old', creationDate: '2026-01-01T02:00:00.000Z', tags, snapshotTags: tags },
     ],
+    // The team's own smoke test, a document of the account.
+    documents: [{ name: 'golden-smoke' }],
   });
 };
 const rotate = (test: Record<string, unknown>, options: Partial<LocalRunOptions> = {}) =>

@@ -58,9 +58,10 @@ describe('prepare before the snap', () => {
     expect(emulator().store.instances.get(INSTANCE)?.state).toBe('running');
   });
 
-  it('gives up on a document stuck in progress after its time limit, with how to cancel it', async () => {
+  it('gives up on a document stuck in progress after its time limit, and cancels it first', async () => {
     process.env.ROTATOR_PREPARE_DOCUMENTS = 'golden-hardening';
     seedInstance(emulator(), { instanceProfile: 'golden-ssm' });
+    emulator().seed({ documents: [{ name: 'golden-hardening' }] });
     emulator().injectFaults({ commandOutcomes: [{ documentName: 'golden-hardening', status: 'InProgress' }] });
 
     const run = await runRotationLocally({
@@ -69,8 +70,42 @@ describe('prepare before the snap', () => {
 
     expect(run).toMatchObject({ status: 'FAILED', error: 'PrepareTimedOut' });
     expect(run.alerts[0]?.message).toContain('was not done after 5 minutes');
-    expect(run.alerts[0]?.message).toContain('aws ssm cancel-command --command-id');
+    expect(run.alerts[0]?.message).toMatch(/it was cancelled \(CancelCommand [0-9a-f-]{36}\)/);
+    expect([...emulator().store.commands.values()].map((c) => [c.documentName, c.outcome.status, c.ended])).toEqual([
+      ['golden-hardening', 'Cancelled', true],
+    ]);
     expect(requestsOf('CreateImage')).toEqual([]);
+  });
+
+  it('refuses, before anything runs, a document the account does not have and a parameter a document does not declare', async () => {
+    process.env.ROTATOR_PREPARE_DOCUMENTS = 'golden-hardening';
+    seedInstance(emulator(), { instanceProfile: 'golden-ssm' });
+
+    const missing = await runRotationLocally({ input: input({ prepare: { documents: ['patch', { document: 'golden-hardening' }] } }) });
+    emulator().seed({ documents: [{ name: 'golden-hardening', parameters: [{ name: 'level', defaultValue: '1' }] }] });
+    const misspelt = await runRotationLocally({
+      input: input({ prepare: { documents: [{ document: 'golden-hardening', parameters: { levle: ['2'] } }] } }),
+    });
+
+    expect(missing).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(missing.alerts[0]?.message).toContain(
+      'prepare.documents[1].document: golden-hardening does not exist in this account and region',
+    );
+    expect(misspelt.alerts[0]?.message).toContain(
+      'prepare.documents[0].parameters.levle: not a parameter of golden-hardening; did you mean level?',
+    );
+    expect(requestsOf('SendCommand')).toEqual([]);
+  });
+
+  it('sends a document once when the answer to SendCommand is lost after Systems Manager made the command', async () => {
+    seedInstance(emulator(), { instanceProfile: 'golden-ssm' });
+    emulator().injectFaults({ rules: [{ actions: ['SendCommand'], code: 'InternalServerError', when: 'after', times: 1 }] });
+
+    const run = await runRotationLocally({ input: input({ prepare: { documents: ['patch'] } }) });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(emulator().requests.filter((r) => r.action === 'SendCommand' && r.acted)).toHaveLength(1);
+    expect(emulator().store.commands.size).toBe(1);
   });
 
   it('refuses an instance Systems Manager does not manage before anything runs', async () => {
