@@ -118,4 +118,39 @@ describe('distribution under faults', () => {
     if (run.status === 'FAILED') expect(run.alerts[0]?.subject).toMatch(/copy failed in|failed at/);
     counts.survived += 1;
   });
+
+  it.each(SCHEDULES.filter((s) => s.expect !== 'SUCCEEDED').map((s) => [s.name, s] as const))(
+    '%s, then the same input again under the same execution name, its copies refused: nothing published removed, one copy per region',
+    async (_name, schedule) => {
+      seed(emulator());
+      if (schedule.faults) emulator().injectFaults(schedule.faults);
+      const again = { input: input({ publish: { parameter: '/golden/web-prod/latest' } }), executionName: 'nightly-rerun' };
+      const clients = roleClientsFor(emulator(), { AWS_RETRY_MODE: 'standard', AWS_MAX_ATTEMPTS: '2' });
+      const first = await runRotationLocally({ ...again, clients, ...schedule.options });
+      const publishedFirst = Object.fromEntries(
+        REGIONS.map((r) => [r, emulator().storeIn(r).parameters.get('/golden/web-prod/latest')?.value]),
+      );
+      // The re-run's copies fail for good, everywhere: its clean-up must not take what the first run made and published.
+      emulator().injectFaults({ rules: [{ actions: ['CopyImage'], code: 'InvalidParameterValue' }] });
+
+      const second = await runRotationLocally({ ...again, clients });
+
+      for (const region of REGIONS) {
+        const images = [...emulator().storeIn(region).images.values()];
+        const ours = images.filter((i) => tagsOf(i)[TAG.execution] === second.executionArn);
+        const published = emulator().storeIn(region).parameters.get('/golden/web-prod/latest')?.value;
+        // What the first run published is still there (the re-run may publish a newer one), and one copy per region.
+        if (publishedFirst[region] !== undefined)
+          expect([region, images.some((i) => i.imageId === publishedFirst[region] && i.state === 'available')]).toEqual([region, true]);
+        expect([region, ours.length <= 1, published === undefined || images.some((i) => i.imageId === published)]).toEqual([
+          region,
+          true,
+          true,
+        ]);
+        // The region's floor (keepLast 2): never fewer than two available images of the family.
+        expect([region, images.filter((i) => i.state === 'available').length >= 2]).toEqual([region, true]);
+      }
+      expect([first.executionArn === second.executionArn, second.alerts.length <= 1]).toEqual([true, true]);
+    },
+  );
 });
