@@ -139,7 +139,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   share: {
     about:
-      'share the new image with two accounts and an OU before publishing it; an expired image shared earlier that its usage report shows nobody uses is retired, its launch permission withdrawn first',
+      "share the new image with two accounts and an OU before publishing it; an expired image shared earlier that its usage report shows nobody uses is made private tonight, and deregistered on a later night once EC2's launch record covers it",
     input: shareInput,
     account: (account) => sharedEarlier(account, []),
   },
