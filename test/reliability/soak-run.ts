@@ -1,5 +1,5 @@
 /**
- * The soak: 60 nights of the real workflow (state machine file, handlers, EC2 emulator) with random faults,
+ * The soak: 50 nights of the real workflow (state machine file, handlers, EC2 emulator) with random faults,
  * a policy that changes from night to night (the minKeep floor rescuing on some), and usage that changes too:
  * SSM parameters that a person points at older images and back, and another account that starts and stops launching
  * the shared images. After every night, the images left must be
@@ -73,7 +73,7 @@ const specsNow = (used: ReadonlySet<string>): Spec[] =>
   }));
 
 /**
- * One soak: `rotations` nights from `seed`. The 60 nights are run as two histories of 30 (soak.test.ts and
+ * One soak: `rotations` nights from `seed`. The 50 nights are run as two histories of 25 (soak.test.ts and
  * soak-second.test.ts), side by side: the longest file of `npm test` is half as long.
  */
 export const describeSoak = (seed: number, rotations: number) => {
