@@ -32,14 +32,14 @@ export const readRecycleBinRules = async (rbin: RbinClient, { timeoutMs = READ_T
           const read = await Promise.all(
             batch.map((summary) => rbin.send(new GetRuleCommand({ Identifier: summary.Identifier }), { abortSignal })),
           );
-          read.forEach((rule, n) =>
-            rules.push({
+          rules.push(
+            ...read.map((rule, n) => ({
               id: batch[n]?.Identifier ?? '',
               resourceType,
               retentionDays: rule.RetentionPeriod?.RetentionPeriodValue ?? 0,
               resourceTags: (rule.ResourceTags ?? []).map((t) => ({ key: t.ResourceTagKey ?? '', value: t.ResourceTagValue ?? '' })),
               status: rule.Status ?? 'unknown',
-            }),
+            })),
           );
         }
         token = page.NextToken;
