@@ -119,7 +119,8 @@ describe('distribution under faults', () => {
     counts.survived += 1;
   });
 
-  it.each(SCHEDULES.filter((s) => s.expect !== 'SUCCEEDED').map((s) => [s.name, s] as const))(
+  // The schedules whose first run fails (a region down, a disabled key, a failed copy); throttling's outcome is random.
+  it.each(SCHEDULES.filter((s) => s.expect === 'FAILED').map((s) => [s.name, s] as const))(
     '%s, then the same input again under the same execution name, its copies refused: nothing published removed, one copy per region',
     async (_name, schedule) => {
       seed(emulator());
