@@ -94,3 +94,7 @@ export const loadDefinitions = async (): Promise<Record<string, Json>> =>
   Object.fromEntries(
     await Promise.all(Object.entries(DEFINITIONS).map(async ([file, path]) => [file, JSON.parse(await readFile(path, 'utf8')) as Json])),
   );
+
+/** A state machine file as the local runner executes it: intrinsics resolved, Task timeouts and timeout paths adapted. */
+export const runnerDefinition = (definition: Json, region: string, account: string): Json =>
+  adaptTimeoutPaths(taskTimeoutsAsSpecified(resolveIntrinsics(definition, region, account)));

@@ -20,15 +20,7 @@ import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { callbackTask } from './callback-task.ts';
 import { environmentClientsAs, servedLocallyAs } from './clients.ts';
-import {
-  adaptTimeoutPaths,
-  allStates,
-  DEFINITIONS,
-  type Json,
-  localStateMachineName,
-  resolveIntrinsics,
-  taskTimeoutsAsSpecified,
-} from './definitions.ts';
+import { allStates, DEFINITIONS, type Json, localStateMachineName, runnerDefinition } from './definitions.ts';
 import type { BusEvent } from './event-bus.ts';
 import { asLambdaError, lambdaContext } from './lambda-local.ts';
 import { serviceTask } from './service-tasks.ts';
@@ -226,9 +218,7 @@ const runExecution = async (
   const { options, region, account, stepFunctions } = scope;
   const path = DEFINITIONS[file];
   if (!path) throw new Error(`No state machine file for ${file}`);
-  const resolved = adaptTimeoutPaths(
-    taskTimeoutsAsSpecified(resolveIntrinsics(JSON.parse(await readFile(path, 'utf8')) as Json, region, account)),
-  );
+  const resolved = runnerDefinition(JSON.parse(await readFile(path, 'utf8')) as Json, region, account);
   const definition = (options.passTime && options.now ? waitsPassTime(resolved) : resolved) as Definition;
   const stateMachine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const waitOverrides = Object.fromEntries(

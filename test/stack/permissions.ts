@@ -689,6 +689,11 @@ const ROLES: Row[] = [
     { principal: 'PrepareInstanceRole', action: 'ssm:CancelCommand', resource: '*' },
   ],
   [
+    'prepare: lists the commands it sent, so a retry sends nothing twice',
+    'Allowed',
+    { principal: 'PrepareInstanceRole', action: 'ssm:ListCommands', resource: '*' },
+  ],
+  [
     'prepare: reads whether the instance is managed',
     'Allowed',
     { principal: 'PrepareInstanceRole', action: 'ssm:DescribeInstanceInformation', resource: '*' },
