@@ -124,6 +124,19 @@ describe('CopyImage', () => {
   });
 });
 
+/** The copy step's request: the source from us-east-1, the copy and its snapshots born managed. */
+const managedCopy = (extra: Record<string, unknown> = {}) =>
+  new CopyImageCommand({
+    SourceRegion: 'us-east-1',
+    SourceImageId: SOURCE,
+    Name: 'web-prod-copy',
+    TagSpecifications: ['image', 'snapshot'].map((type) => ({
+      ResourceType: type as 'image',
+      Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }],
+    })),
+    ...extra,
+  });
+
 describe("the copy role's permissions, as the emulator evaluates them", () => {
   const iamEmulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) }) });
   const asCopyRole = (region: string) =>
@@ -139,19 +152,7 @@ describe("the copy role's permissions, as the emulator evaluates them", () => {
         },
       ],
     });
-  const copyAs = (region: string, extra: Record<string, unknown> = {}) =>
-    asCopyRole(region).send(
-      new CopyImageCommand({
-        SourceRegion: 'us-east-1',
-        SourceImageId: SOURCE,
-        Name: 'web-prod-copy',
-        TagSpecifications: ['image', 'snapshot'].map((type) => ({
-          ResourceType: type as 'image',
-          Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }],
-        })),
-        ...extra,
-      }),
-    );
+  const copyAs = (region: string, extra: Record<string, unknown> = {}) => asCopyRole(region).send(managedCopy(extra));
 
   it('copies a managed image, born managed, into a region of the deployment, and nowhere else', async () => {
     managedSource();
@@ -235,19 +236,7 @@ describe('a copy role that conditions the source image on its tags, as the Servi
     });
     const ec2 = emulatorClients(tagEmulator().url, { AWS_REGION: 'eu-west-1', AWS_MAX_ATTEMPTS: '1' }, 'CopyImageRole').ec2;
 
-    const code = await codeOf(
-      ec2.send(
-        new CopyImageCommand({
-          SourceRegion: 'us-east-1',
-          SourceImageId: SOURCE,
-          Name: 'web-prod-copy',
-          TagSpecifications: ['image', 'snapshot'].map((type) => ({
-            ResourceType: type as 'image',
-            Tags: [{ Key: 'ami-rotator:managed', Value: 'true' }],
-          })),
-        }),
-      ),
-    );
+    const code = await codeOf(ec2.send(managedCopy()));
 
     expect(code).toBe('UnauthorizedOperation');
     expect(

@@ -967,6 +967,16 @@ const ROLES: Row[] = [
     },
   ],
   [
+    'prune: unmarks a managed image it shares again',
+    'Allowed',
+    {
+      principal: 'PruneImagesRole',
+      action: 'ec2:DeleteTags',
+      resource: image(),
+      context: { ...managedResource, 'aws:TagKeys': [TAG.withdrawnAt] },
+    },
+  ],
+  [
     'prune: marks a managed image made private',
     'Allowed',
     {
