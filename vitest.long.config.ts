@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
+// The base's projects would run every test file: this config chooses its own.
+const { projects: _projects, ...shared } = base.test ?? {};
+
 /** The runs that take minutes of real time (test/long/): a rotation whose image is pending longer than a minute. */
 export default defineConfig({
-  test: { ...base.test, include: ['test/long/**/*.test.ts'], exclude: ['node_modules/**'] },
+  test: { ...shared, include: ['test/long/**/*.test.ts'], exclude: ['node_modules/**'] },
 });

@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.ts';
 
+// The base's projects would run every test file: these configs choose their own.
+const { projects: _projects, ...shared } = base.test ?? {};
+
 /**
  * The tests Stryker runs against each mutant of the pure modules (planner, orphans, pacing, input
  * contract, naming, waits, error mapping): their unit and property tests. The modules that call AWS
@@ -10,7 +13,7 @@ import base from './vitest.config.ts';
 export default defineConfig({
   test: {
     // Not mergeConfig: it would append these to the base's include, which takes every test.
-    ...base.test,
+    ...shared,
     setupFiles: ['test/support/mutation-setup.ts'],
     // Stryker runs its own test runners side by side (stryker.config.json's concurrency): one fork each.
     maxWorkers: 1,

@@ -41,8 +41,8 @@ export interface LocalStepFunctions {
   readonly executions: Map<string, LocalExecution>;
   /** The state machine StartExecution and ListStateMachines know; StartExecution is refused until a starter is set. */
   serve(stateMachineArn: string, starter: Starter): void;
-  /** Evaluates the callback actions (SendTask*) of a caller signed as one of these roles against its policies. */
-  enforce(iam: IamSettings): void;
+  /** Evaluates the callback actions (SendTask*) of a caller signed as one of these roles against its policies (none: no check). */
+  enforce(iam: IamSettings | undefined): void;
   close(): Promise<void>;
 }
 

@@ -19,8 +19,14 @@ export interface LocalWaitTable {
   close(): Promise<void>;
 }
 
-const listen = async (server: Server): Promise<string> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+const listen = async (server: Server, port = 0): Promise<string> => {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
 
@@ -67,12 +73,15 @@ const iamFront = (backend: string, iam: IamSettings | undefined): Server =>
     res.end(Buffer.from(await answer.arrayBuffer()));
   });
 
-/** The table, with IAM evaluated for the roles of `iam` (none when absent: every caller is let through). */
-export const startLocalWaitTable = async (iam?: IamSettings): Promise<LocalWaitTable> => {
+/**
+ * The table, with IAM evaluated for the roles of `iam` (none when absent: every caller is let through), served on
+ * `port` (any free one when 0).
+ */
+export const startLocalWaitTable = async (iam?: IamSettings, port = 0): Promise<LocalWaitTable> => {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const backend = await listen(server);
   const front = iamFront(backend, iam);
-  const url = await listen(front);
+  const url = await listen(front, port);
   const client = new DynamoDBClient({
     endpoint: url,
     region: 'us-east-1',
@@ -98,8 +107,8 @@ export const startLocalWaitTable = async (iam?: IamSettings): Promise<LocalWaitT
 };
 
 /** Starts the table and points the process's functions at it. */
-export const useLocalWaitTable = async (iam?: IamSettings): Promise<LocalWaitTable> => {
-  const table = await startLocalWaitTable(iam);
+export const useLocalWaitTable = async (iam?: IamSettings, port = 0): Promise<LocalWaitTable> => {
+  const table = await startLocalWaitTable(iam, port);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = table.url;
   process.env.ROTATOR_WAIT_TABLE = table.tableName;
   return table;

@@ -7,6 +7,23 @@ import { type LocalWaitTable, useLocalWaitTable } from '../../local/wait-table.t
 import { LOCAL_ACCOUNT_ID, localStepFunctions } from '../../local/workflow.ts';
 
 /**
+ * The ports the last test file of this worker served on. Vitest may run several files in one module graph
+ * (`isolate: false`), where the functions' clients, made once per container as on Lambda, keep the endpoint they
+ * were made with: each file serves on the same ports as the one before, so those clients reach this file's.
+ */
+const ports = { emulator: 0, table: 0 };
+
+/** Serves on the remembered port, or on any free one when it is taken (by another process since). */
+const onPort = async <T>(port: number, start: (port: number) => Promise<T>): Promise<T> => {
+  try {
+    return await start(port);
+  } catch (error) {
+    if (port === 0 || (error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    return start(0);
+  }
+};
+
+/**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
  * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_RBIN` at itself, so production modules reach it unmodified.
  */
@@ -17,12 +34,19 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
     // Every call signed as a function's role is evaluated against the policies the stack deploys.
     const iam = 'iam' in settings ? settings.iam : localIam(LOCAL_ACCOUNT_ID);
     // The stack's own SSM documents exist in the account, as after a deploy.
-    emulator = await startEmulator({ documents: localDocuments(), ...settings, ...(iam ? { iam } : {}) });
+    emulator = await onPort(ports.emulator, (port) =>
+      startEmulator({ documents: localDocuments(), ...settings, ...(iam ? { iam } : {}), port }),
+    );
+    ports.emulator = Number(new URL(emulator.url).port);
     // EC2's AMI state changes reach CompleteWait through the stack's rule, and the waits are kept in a real table.
     emulator.onEvent(amiEventRule.deliver);
     // The table and the Step Functions endpoint evaluate the roles' calls too (DynamoDB's, SendTaskSuccess).
-    table = await useLocalWaitTable(iam);
-    if (iam) (await localStepFunctions()).enforce(iam);
+    table = await onPort(ports.table, (port) => useLocalWaitTable(iam, port));
+    ports.table = Number(new URL(table.url).port);
+    const stepFunctions = await localStepFunctions();
+    // Executions of an earlier file in this module graph are not this file's (one Step Functions per file, as isolated).
+    stepFunctions.executions.clear();
+    stepFunctions.enforce(iam);
     process.env.AWS_ENDPOINT_URL_EC2 = emulator.url;
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
