@@ -31,6 +31,11 @@ export interface Instance {
   boot?: { fate: BootFate; polls: number };
   /** The instance profile it was launched with: the SSM agent runs commands only with one. */
   instanceProfile?: string;
+  /**
+   * Launched here, its SSM agent has not registered yet: Systems Manager refuses the first SendCommand naming it
+   * (InvalidInstanceId) and lists it in DescribeInstanceInformation only after. An instance of the fixture is registered.
+   */
+  agentUnregistered?: boolean;
   /** The RunInstances ClientToken it was launched with, and what that call asked for. */
   clientToken?: { token: string; request: string };
 }
@@ -174,7 +179,10 @@ export interface RunCommand {
   /** SendCommand's Comment, which ListCommands shows. */
   comment?: string;
   instanceIds: string[];
-  /** GetCommandInvocation reads so far: the first sees InProgress (unless time mode says when it ends). */
+  /**
+   * GetCommandInvocation reads so far: the first finds no invocation yet (InvocationDoesNotExist), the next InProgress
+   * (unless time mode says when it ends).
+   */
   reads: number;
   requestedAt: Date;
   timeoutSeconds: number;

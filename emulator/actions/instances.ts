@@ -119,7 +119,7 @@ const runInstances: Action = (q, ctx) => {
       launchTime: options.now().toISOString(),
       rebootCount: 0,
       boot: { fate: faults.bootFateOf(source.name), polls: 0 },
-      ...(profile === undefined ? {} : { instanceProfile: profile }),
+      ...(profile === undefined ? {} : { instanceProfile: profile, agentUnregistered: true }),
       ...(token === undefined ? {} : { clientToken: { token, request: fingerprint } }),
     };
     store.instances.set(instance.instanceId, instance);

@@ -48,12 +48,18 @@ const sendCommand: SsmAction = (body, ctx) => {
     throw new ServiceError('InvalidParameters', 'Parameters: expected a map of parameter names to lists of strings');
   // The document must exist for the account and declare every parameter given; one it requires must be given.
   checkParameters(documentOf(document, ctx), (parameters ?? {}) as Record<string, unknown>);
+  const invalid = (id: unknown) =>
+    new ServiceError('InvalidInstanceId', `Instances [[${String(id)}]] not in a valid state for account 123456789012`);
   for (const id of ids as string[]) {
     const instance = store.instances.get(String(id));
     // The agent answers only on a running instance that it could register, which needs an instance profile.
-    if (instance?.state !== 'running' || !instance.instanceProfile)
-      throw new ServiceError('InvalidInstanceId', `Instances [[${String(id)}]] not in a valid state for account 123456789012`);
+    if (instance?.state !== 'running' || !instance.instanceProfile) throw invalid(id);
   }
+  // A just-launched instance's agent registers some moments after boot ("SSM Agent isn't running" is one cause
+  // SendCommand names for InvalidInstanceId): the first command to it is refused, and it is registered after.
+  const unregistered = (ids as string[]).filter((id) => store.instances.get(String(id))?.agentUnregistered);
+  for (const id of unregistered) delete store.instances.get(String(id))?.agentUnregistered;
+  if (unregistered.length > 0) throw invalid(unregistered[0]);
   const commandId = randomUUID();
   const outcome = faults.commandOutcomeOf(document);
   const requestedAt = options.now();
@@ -95,8 +101,11 @@ const getCommandInvocation: SsmAction = (body, ctx) => {
   const instanceId = String(body.InstanceId ?? '');
   if (!command?.instanceIds.includes(instanceId)) throw new ServiceError('InvocationDoesNotExist', '');
   command.reads += 1;
-  // Time mode: it ends at its time, whoever reads it; else the first look finds it running, later ones its outcome.
-  const due = command.readyAt === undefined ? command.reads > 1 : ctx.options.now().getTime() >= command.readyAt;
+  // Just after SendCommand the invocation may not exist yet: botocore's CommandExecuted waiter (ssm waiters-2.json)
+  // retries on InvocationDoesNotExist. The first read finds none.
+  if (command.reads === 1) throw new ServiceError('InvocationDoesNotExist', '');
+  // Time mode: it ends at its time, whoever reads it; else the next look finds it running, later ones its outcome.
+  const due = command.readyAt === undefined ? command.reads > 2 : ctx.options.now().getTime() >= command.readyAt;
   if (due) endCommand(command, ctx);
   const status = command.ended ? command.outcome.status : 'InProgress';
   return {
@@ -149,7 +158,7 @@ const describeInstanceInformation: SsmAction = (body, { store }) => {
       throw new ServiceError('InvalidFilterKey', `${String(f.Key)} is not a valid filter key`);
   const wanted = filters.find((f) => f.Key === 'InstanceIds')?.Values as string[] | undefined;
   const managed = [...store.instances.values()]
-    .filter((i) => i.instanceProfile && i.state !== 'terminated')
+    .filter((i) => i.instanceProfile && !i.agentUnregistered && i.state !== 'terminated')
     .filter((i) => wanted === undefined || wanted.includes(i.instanceId));
   return {
     InstanceInformationList: managed.map((i) => ({

@@ -73,19 +73,37 @@ describe('launching and watching test instances (RunInstances, DescribeInstanceS
 });
 
 describe('Run Command (SendCommand, GetCommandInvocation)', () => {
-  it('runs a document on an instance launched with a profile: in progress, then its outcome', async () => {
+  it("runs a document once a launched instance's agent registered: not yet known, in progress, then its outcome", async () => {
     seedImage();
     emulator().seed({ documents: [{ name: 'smoke' }] });
     emulator().injectFaults({ commandOutcomes: [{ documentName: 'smoke', status: 'Failed', output: 'boom' }] });
     const id = (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
+    const send = () => ssm().send(new SendCommandCommand({ DocumentName: 'smoke', InstanceIds: [id] }));
+    const managed = async () =>
+      (await ssm().send(new DescribeInstanceInformationCommand({}))).InstanceInformationList?.map((i) => i.InstanceId);
 
-    const { Command } = await ssm().send(new SendCommandCommand({ DocumentName: 'smoke', InstanceIds: [id] }));
+    const beforeAgent = await failureOf(send());
+    const listedAfter = await managed();
+    const { Command } = await send();
     const read = () => ssm().send(new GetCommandInvocationCommand({ CommandId: Command?.CommandId ?? '', InstanceId: id }));
-    const first = await read();
+    const first = await failureOf(read());
     const second = await read();
+    const third = await read();
 
-    expect(first.Status).toBe('InProgress');
-    expect(second).toMatchObject({ Status: 'Failed', StandardOutputContent: 'boom' });
+    expect(beforeAgent).toMatchObject({ name: 'InvalidInstanceId' });
+    expect(listedAfter).toEqual([id]);
+    expect(first).toMatchObject({ name: 'InvocationDoesNotExist' });
+    expect(second.Status).toBe('InProgress');
+    expect(third).toMatchObject({ Status: 'Failed', StandardOutputContent: 'boom' });
+  });
+
+  it('lists a launched instance as managed only once its agent registered', async () => {
+    seedImage();
+    const id = (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
+
+    const listed = await ssm().send(new DescribeInstanceInformationCommand({}));
+
+    expect(listed.InstanceInformationList?.map((i) => i.InstanceId)).not.toContain(id);
   });
 
   it('refuses an instance without an instance profile, and an invocation it does not know', async () => {
@@ -108,7 +126,11 @@ describe('Systems Manager documents and commands, as strict as the API reference
     emulator().seed({
       documents: [{ name: 'golden-hardening', parameters: [{ name: 'level' }, { name: 'dryRun', defaultValue: 'false' }] }],
     });
-    return (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
+    const id = (await launch({ IamInstanceProfile: { Name: 'golden-test' } })).Instances?.[0]?.InstanceId ?? '';
+    // Its agent registers: the first command to a just-launched instance is refused.
+    const shell = { DocumentName: 'AWS-RunShellScript', InstanceIds: [id], Parameters: { commands: ['true'] } };
+    expect(await failureOf(ssm().send(new SendCommandCommand(shell)))).toMatchObject({ name: 'InvalidInstanceId' });
+    return id;
   };
 
   it('refuses a document the account does not have, a parameter it does not declare and a required one left out', async () => {
@@ -147,10 +169,13 @@ describe('Systems Manager documents and commands, as strict as the API reference
     const listed = await ssm().send(
       new ListCommandsCommand({ InstanceId: id, Filters: [{ key: 'DocumentName', value: 'golden-hardening' }] }),
     );
+    const read = () => ssm().send(new GetCommandInvocationCommand({ CommandId: Command?.CommandId ?? '', InstanceId: id }));
+    const notYet = await failureOf(read());
     await ssm().send(new CancelCommandCommand({ CommandId: Command?.CommandId ?? '' }));
-    const after = await ssm().send(new GetCommandInvocationCommand({ CommandId: Command?.CommandId ?? '', InstanceId: id }));
+    const after = await read();
 
     expect(listed.Commands?.map((c) => [c.CommandId, c.Comment, c.Status])).toEqual([[Command?.CommandId, 'night 1', 'InProgress']]);
+    expect(notYet).toMatchObject({ name: 'InvocationDoesNotExist' });
     expect(after.Status).toBe('Cancelled');
     expect(await failureOf(ssm().send(new ListCommandsCommand({ Filters: [{ key: 'Instance' as 'Status', value: id }] })))).toMatchObject({
       name: 'InvalidFilterKey',

@@ -18,6 +18,10 @@ const sent = async (document = 'golden-hardening') => {
     new RunInstancesCommand({ ImageId: IMAGE, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', IamInstanceProfile: { Name: 'golden' } }),
   );
   const instanceId = launched.Instances?.[0]?.InstanceId ?? '';
+  // Its agent registers: the first command to a just-launched instance is refused (InvalidInstanceId).
+  await ssm()
+    .send(new SendCommandCommand({ DocumentName: document, InstanceIds: [instanceId] }))
+    .catch(() => undefined);
   const { Command } = await ssm().send(new SendCommandCommand({ DocumentName: document, InstanceIds: [instanceId], TimeoutSeconds: 600 }));
   const commandId = Command?.CommandId ?? '';
   return {
@@ -32,6 +36,7 @@ describe("Systems Manager's command status-change events, as it puts them on the
   it('ends a command at its time, whoever reads it, and says so once with the command, its instance and its status', async () => {
     const { instanceId, commandId, read } = await sent();
 
+    await expect(read()).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
     expect((await read()).Status).toBe('InProgress');
     expect((await read()).Status).toBe('InProgress');
     expect(emulator().passTime(600)).toBe(300);
@@ -61,6 +66,7 @@ describe("Systems Manager's command status-change events, as it puts them on the
     emulator().passTime(3600);
 
     expect(commandEvents().map((e) => e.detail.status)).toEqual(['Failed']);
+    await expect(stuck.read()).rejects.toMatchObject({ name: 'InvocationDoesNotExist' });
     expect((await stuck.read()).Status).toBe('InProgress');
   });
 });
