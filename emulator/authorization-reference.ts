@@ -119,6 +119,17 @@ const anyOf = (format: string, region: string, account: string): string => {
 export type NamedCheck = Check & { absent?: boolean };
 
 /**
+ * Required resource types that are one or the other, never both, in a request: what the reference cannot say (it marks
+ * each required). A Step Functions execution is standard (`execution`) or Express (`express`), each with its own ARN
+ * format (Step Functions Developer Guide, "Standard and Express workflow types"); DescribeExecution lists both.
+ */
+const ALTERNATIVES: readonly (readonly string[])[] = [['execution', 'express']];
+const alternativeNamed = (type: ResourceTypeReference, placed: readonly { resourceType: ResourceTypeReference }[]): boolean =>
+  ALTERNATIVES.some(
+    (group) => group.includes(type.name) && placed.some((p) => p.resourceType !== type && group.includes(p.resourceType.name)),
+  );
+
+/**
  * The checks AWS makes for one action: `named` (what the request names, with all the emulator knows of each) placed
  * on the reference's resource types, every required type evaluated, each context cut to the keys AWS sends.
  * `requested` gives the context of a resource type the request names nothing of (its tags on creation).
@@ -146,7 +157,9 @@ export const referenceChecks = async (
       return { check, resourceType };
     });
   const unnamed =
-    everything.length > 0 ? [] : reference.resourceTypes.filter((rt) => rt.required && !placed.some((p) => p.resourceType === rt));
+    everything.length > 0
+      ? []
+      : reference.resourceTypes.filter((rt) => rt.required && !placed.some((p) => p.resourceType === rt) && !alternativeNamed(rt, placed));
   return [
     ...everything.map((check) => ({ ...check, action: qualified, context: keysSent(reference, undefined, check.context) })),
     ...placed

@@ -151,6 +151,23 @@ export const authorizeChecks = async (
   return denied ? { allowed: false, message: deniedMessage(principal, denied) } : { allowed: true };
 };
 
+/**
+ * The first of these calls `principal` may not make, in AWS's words, or undefined when it may make them all: each
+ * evaluated as AWS authorizes it (the reference's resource types and condition keys). For the calls a state machine
+ * makes with its role (local/state-machine-iam.ts).
+ */
+export const refusalOf = async (
+  principal: Principal,
+  named: readonly Check[],
+  account: string,
+  region: string,
+): Promise<string | undefined> => {
+  const first = named[0];
+  if (!first) return undefined;
+  const denied = await firstDenied(principal, await asAwsChecks(first.action, named, { region, account }), account, region);
+  return denied && deniedMessage(principal, denied);
+};
+
 /** The region a SigV4-signed request is signed for (its credential scope: AKID/date/region/service/aws4_request). */
 export const signedRegionOf = (authorization: string | undefined): string | undefined =>
   /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(authorization ?? '')?.[1];

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
+import { functionFileOf } from './definitions.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type PolicyDocument = { Version: string; Statement: Json[] };
@@ -48,7 +49,7 @@ const resolveNode = (node: Json, settings: StackSettings, arnOf: ArnOf = () => u
     ({ 'AWS::Partition': 'aws', 'AWS::Region': settings.region, 'AWS::AccountId': settings.accountId })[name];
   const sub = node['Fn::Sub'];
   if (typeof sub === 'string') return sub.replace(/\$\{(AWS::[A-Za-z]+)\}/g, (whole, name: string) => pseudo(name) ?? whole);
-  if (typeof node.Ref === 'string') return pseudo(node.Ref) ?? `local:${node.Ref}`;
+  if (typeof node.Ref === 'string') return pseudo(node.Ref) ?? arnOf(node.Ref) ?? `local:${node.Ref}`;
   const getAtt = node['Fn::GetAtt'];
   if (Array.isArray(getAtt)) return (getAtt[1] === 'Arn' && arnOf(String(getAtt[0]))) || `local:${getAtt.join('.')}`;
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, settings, arnOf)]));
@@ -87,11 +88,15 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
   type Resource = { Type?: string; Properties?: { Policies?: Policy[]; Roles?: { Ref: string }[] } & Partial<Policy> };
   const typed = Object.entries(resources as Record<string, Resource>);
   // A DynamoDB table's ARN, as the local run serves it (local/wait-table.ts): the stage's table in this account and region.
+  // A function's and the alert topic's, as the local runner names them (local/definitions.ts, resolveIntrinsics).
   const arnOf: ArnOf = (id) => {
     const table = (resources as Record<string, { Type?: string; Properties?: { TableName?: unknown } }>)[id];
-    return table?.Type === 'AWS::DynamoDB::Table' && typeof table.Properties?.TableName === 'string'
-      ? `arn:aws:dynamodb:${settings.region}:${settings.accountId}:table/${table.Properties.TableName}`
-      : undefined;
+    const at = `${settings.region}:${settings.accountId}`;
+    if (table?.Type === 'AWS::DynamoDB::Table' && typeof table.Properties?.TableName === 'string')
+      return `arn:aws:dynamodb:${at}:table/${table.Properties.TableName}`;
+    if (id.endsWith('LambdaFunction')) return `arn:aws:lambda:${at}:function:ami-rotator-${settings.stage}-${functionFileOf(id)}`;
+    if (id === 'AlertTopic') return `arn:aws:sns:${at}:ami-rotator-${settings.stage}-${id}`;
+    return undefined;
   };
   // A policy of its own (AWS::IAM::Policy) belongs to the roles it names, as CloudFormation attaches it.
   const attached = (role: string): Policy[] =>

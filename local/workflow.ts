@@ -27,6 +27,7 @@ import { serviceTask } from './service-tasks.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
+import { asStateMachineRole } from './state-machine-iam.ts';
 import { passing, sweeper, type WorldClock, waitsPassTime } from './world-clock.ts';
 
 export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
@@ -165,7 +166,12 @@ const countAttempt = (scope: RunScope, stateName: string): number => {
 };
 
 /** The local handler of each Task state of a definition, by state name. */
-const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExecution): Record<string, (input: Json) => Promise<Json>> => {
+const taskHandlers = (
+  scope: RunScope,
+  definition: Definition,
+  record: LocalExecution,
+  file: string,
+): Record<string, (input: Json) => Promise<Json>> => {
   const { options, region, account } = scope;
   const handlers: Record<string, (input: Json) => Promise<Json>> = {};
   for (const [stateName, state] of allStates(definition)) {
@@ -201,7 +207,8 @@ const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExec
       }
     };
   }
-  return handlers;
+  const resources = Object.fromEntries(allStates(definition).map(([name, state]) => [name, state.Resource ?? '']));
+  return asStateMachineRole(handlers, resources, file, { region, account });
 };
 
 /**
@@ -247,7 +254,7 @@ const runExecution = async (
   record.history ??= [];
   stepFunctions.executions.set(executionArn, record);
   onStart?.(executionArn);
-  const handlers = taskHandlers(scope, definition, record);
+  const handlers = taskHandlers(scope, definition, record, file);
   const execution = stateMachine.run(input as Json, {
     overrides: options.realTime
       ? { taskResourceLocalHandlers: handlers }
