@@ -9,6 +9,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { Check } from './dependent-checks.ts';
 import { wildcard } from './listing.ts';
+import type { Organization } from './organization.ts';
 import { asAwsChecks, awsChecksFor } from './request-checks.ts';
 import type { Store } from './store.ts';
 
@@ -16,15 +17,20 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export interface Principal {
   arn: string;
   policies: { name: string; policy: { Version: string; Statement: Json[] } }[];
+  /** The principal's account: the settings' own when absent. */
+  account?: string;
 }
 export interface IamSettings {
   /** Access key id → the role it stands for. */
   principals: Readonly<Record<string, Principal>>;
   accountId: string;
+  /** A session AssumeRole issued, by its access key id: the role in its own account. */
+  sessionOf?: (accessKeyId: string) => Principal | undefined;
 }
 
 /** The access key id of a SigV4-signed request (Authorization: AWS4-HMAC-SHA256 Credential=AKID/date/...). */
-const accessKeyOf = (authorization: string | undefined): string | undefined => /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+export const accessKeyOf = (authorization: string | undefined): string | undefined =>
+  /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
 
 /** Decisions already made, per principal: policies do not change while an emulator runs, and runs repeat their calls. */
 const decided = new WeakMap<Principal, Map<string, boolean>>();
@@ -109,7 +115,7 @@ export const authorize = async (
   settings: IamSettings | undefined,
   authorizationHeader: string | undefined,
   request: {
-    service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin';
+    service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts';
     status: number;
     code: string;
     action: string;
@@ -118,14 +124,16 @@ export const authorize = async (
     region: string;
     /** The account in another region (a copy's source). */
     storeIn?: ((region: string) => Store) | undefined;
+    /** The organization's accounts: a role's trust policy for AssumeRole. */
+    organization?: Organization | undefined;
   },
 ): Promise<Authorization> => {
   const key = accessKeyOf(authorizationHeader);
-  const principal = key === undefined ? undefined : settings?.principals[key];
+  const principal = key === undefined ? undefined : (settings?.principals[key] ?? settings?.sessionOf?.(key));
   if (!settings || !principal) return { allowed: true };
-  const { service, action, params, store, region, storeIn } = request;
-  const account = settings.accountId;
-  const checks = await awsChecksFor({ service, action, params, store, region, account, storeIn });
+  const { service, action, params, store, region, storeIn, organization } = request;
+  const account = principal.account ?? settings.accountId;
+  const checks = await awsChecksFor({ service, action, params, store, region, account, storeIn, organization });
   const denied = await firstDenied(principal, checks, account, region);
   if (denied) return { allowed: false, status: request.status, code: request.code, message: deniedMessage(principal, denied) };
   if (service !== 'ssm' || action !== 'PutParameter' || params.DataType !== 'aws:ec2:image') return { allowed: true };

@@ -5,6 +5,7 @@
  */
 import { type NamedCheck, referenceChecks } from './authorization-reference.ts';
 import { type Check, type Context, dependentChecks } from './dependent-checks.ts';
+import type { Organization } from './organization.ts';
 import { node, type Query, str, strings, tagList, tagSpecifications } from './query.ts';
 import type { Store } from './store.ts';
 
@@ -231,21 +232,46 @@ const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, 
 
 /** The checks for a request of any service the emulator speaks. */
 const checksFor = (
-  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin',
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts',
   action: string,
   params: Record<string, unknown>,
   store: Store,
   region: string,
   account: string,
   storeIn?: ((region: string) => Store) | undefined,
+  organization?: Organization,
 ): NamedCheck[] => {
   if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account, storeIn);
   if (service === 'ssm') return ssmChecks(action, params, store, region, account);
+  if (service === 'sts' && action === 'AssumeRole') return assumeRoleChecks(params as Query, account, organization);
   if (service === 'rbin' && action === 'ListRules')
     return [{ action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': String(params.ResourceType ?? '') } }];
   if (service === 'rbin' && action === 'GetRule')
     return [{ action: 'rbin:GetRule', resource: `arn:aws:rbin:${region}:${account}:rule/${String(params.Identifier ?? '')}`, context: {} }];
   return [];
+};
+
+/**
+ * AssumeRole is allowed when the caller's policies allow it on the role and the role's trust policy allows the caller
+ * (IAM User Guide, "Cross account resource access in IAM": both sides). A role that does not exist has no trust policy
+ * that could allow: refused the same way (AccessDenied). The trust policy sees the external id given and the caller's
+ * organization (`aws:PrincipalOrgID`).
+ */
+const assumeRoleChecks = (q: Query, account: string, organization: Organization | undefined): NamedCheck[] => {
+  const roleArn = str(q, 'RoleArn') ?? '';
+  const role = organization?.roleOf(roleArn);
+  const externalId = str(q, 'ExternalId');
+  return [
+    {
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      context: {
+        ...(externalId === undefined ? {} : { 'sts:ExternalId': externalId }),
+        ...(organization?.isMember(account) ? { 'aws:PrincipalOrgID': organization.id } : {}),
+      },
+      resourcePolicy: role?.trust ?? { Version: '2012-10-17', Statement: [] },
+    },
+  ];
 };
 
 /**
@@ -275,20 +301,21 @@ export const asAwsChecks = async (
 
 /** Every check AWS makes for one request of a service the emulator evaluates: the action's and those on the caller's behalf. */
 export const awsChecksFor = async (request: {
-  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin';
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts';
   action: string;
   params: Record<string, unknown>;
   store: Store;
   region: string;
   account: string;
   storeIn?: ((region: string) => Store) | undefined;
+  organization?: Organization | undefined;
 }): Promise<Check[]> => {
-  const { service, action, params, store, region, account, storeIn } = request;
+  const { service, action, params, store, region, account, storeIn, organization } = request;
   const specs = service === 'ec2' ? tagSpecifications(params as Query) : undefined;
   return asAwsChecks(
     `${service}:${action}`,
     [
-      ...checksFor(service, action, params, store, region, account, storeIn),
+      ...checksFor(service, action, params, store, region, account, storeIn, organization),
       ...dependentChecks(service, action, params, account, region, store),
     ],
     {

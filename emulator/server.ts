@@ -14,14 +14,15 @@ import { endCommand } from './actions/run-command.ts';
 import type { BusEvent } from './ami-events.ts';
 import { type FaultPlan, Faults, parseFaultPlan } from './faults.ts';
 import { loadFixture } from './fixture.ts';
-import type { IamSettings } from './iam.ts';
+import { accessKeyOf, type IamSettings, type Principal } from './iam.ts';
 import type { SsmDocument } from './model.ts';
+import { Organization, type OrganizationFixture, type Session } from './organization.ts';
 import { handleJson, isJsonTarget } from './protocols/json.ts';
 import { handleQuery } from './protocols/query.ts';
 import { reply } from './protocols/reply.ts';
 import { handleRestJson, isRestPath } from './protocols/rest-json.ts';
 import { makeServe, type RecordedRequest } from './serve.ts';
-import { Store } from './store.ts';
+import { ACCOUNT_ID, Store } from './store.ts';
 import { errorXml } from './xml.ts';
 
 export type { RecordedRequest };
@@ -44,6 +45,8 @@ export interface EmulatorSettings {
   iam?: IamSettings;
   /** Systems Manager documents the deployed stack made (local/clients.ts, `localDocuments`): kept across `reset`. */
   documents?: readonly SsmDocument[];
+  /** The AWS Organization the emulator's account belongs to: its other accounts, their OUs and roles (none when absent). */
+  organization?: OrganizationFixture;
 }
 
 export interface Ec2Emulator {
@@ -72,6 +75,10 @@ export interface Ec2Emulator {
   injectFaults(plan: FaultPlan): void;
   /** Seeds the account in the emulator's own region, or in `region`. */
   seed(fixture: unknown, region?: string): void;
+  /** Another account of the organization in a region: its own parameters (written through a role it holds). */
+  storeOf(account: string, region: string): Store;
+  /** The organization's accounts and their roles (a role added or removed between nights); undefined without one. */
+  readonly organization: Organization | undefined;
   /** Empties the account, the request record and the fault plan. */
   reset(): void;
   close(): Promise<void>;
@@ -100,6 +107,17 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     stores.set(region, found);
     return found;
   };
+  // The organization's other accounts: each keeps its own resources per region.
+  const organization = settings.organization ? new Organization(settings.organization) : undefined;
+  const sessions = new Map<string, Session>();
+  const foreign = new Map<string, Store>();
+  const storeOf = (account: string, region: string): Store => {
+    if (account === ACCOUNT_ID) return storeIn(region);
+    const key = `${account} ${region}`;
+    const found = foreign.get(key) ?? new Store();
+    foreign.set(key, found);
+    return found;
+  };
   let clockOffsetMs = 0;
   const options: EmulatorOptions = {
     region: settings.region ?? 'us-east-1',
@@ -115,22 +133,31 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
   const events: BusEvent[] = [];
   const listeners: ((event: BusEvent) => void)[] = [];
   const contexts = new Map<string, ActionContext>();
-  // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's).
-  const contextFor = (req: IncomingMessage): ActionContext => contextIn(signedRegion(req.headers.authorization) ?? home);
-  const contextIn = (region: string): ActionContext => {
+  // Each request is answered as the region it is signed for, with that region's account (an unsigned one: this region's);
+  // one signed with a session AssumeRole issued acts in the role's account.
+  const contextFor = (req: IncomingMessage): ActionContext => {
+    const session = sessions.get(accessKeyOf(req.headers.authorization) ?? '');
+    return contextIn(signedRegion(req.headers.authorization) ?? home, session?.account);
+  };
+  const contextIn = (region: string, account = ACCOUNT_ID): ActionContext => {
     // The region's own options read through to the emulator's, which tests change while it runs (pendingPolls).
     const regional = region === home ? options : (Object.assign(Object.create(options), { region }) as EmulatorOptions);
-    const found = contexts.get(region) ?? {
-      store: storeIn(region),
+    const key = `${account} ${region}`;
+    const found = contexts.get(key) ?? {
+      store: storeOf(account, region),
       faults,
       options: regional,
-      storeIn,
+      storeIn: (r: string) => storeOf(account, r),
       emit: (e: BusEvent) => {
         events.push(e);
         for (const listener of listeners) listener(e);
       },
+      account,
+      sessions,
+      imageAccount: storeIn(region),
+      ...(organization ? { organization } : {}),
     };
-    contexts.set(region, found);
+    contexts.set(key, found);
     return found;
   };
   const requests: RecordedRequest[] = [];
@@ -162,7 +189,16 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
   };
 
-  const serve = makeServe({ requests, faults, contextFor, iam: settings.iam });
+  // A session's calls are evaluated against its role's policies, as the stack's roles' are.
+  const iam: IamSettings | undefined = settings.iam && {
+    ...settings.iam,
+    sessionOf: (key) => {
+      const session = sessions.get(key);
+      const role = session && organization?.roleOf(session.roleArn);
+      return role && ({ arn: session.roleArn, policies: role.policies, account: session.account } as Principal);
+    },
+  };
+  const serve = makeServe({ requests, faults, contextFor, iam });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
@@ -224,9 +260,13 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     mutatingRequests: () => requests.filter((r) => r.mutating),
     injectFaults: (plan) => faults.set(plan),
     storeIn,
+    storeOf,
+    organization,
     seed: (fixture, region) => loadFixture(region === undefined ? store : storeIn(region), fixture, options.now()),
     reset: () => {
       for (const s of stores.values()) s.clear();
+      for (const s of foreign.values()) s.clear();
+      sessions.clear();
       requests.length = 0;
       events.length = 0;
       faults.clear();

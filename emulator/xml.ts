@@ -16,14 +16,14 @@ export const responseXml = (action: string, requestId: string, body: object): st
 const AUTO_SCALING_NAMESPACE = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 /** An awsQuery response (Auto Scaling): the result wrapped in `<ActionResult>`, with `ResponseMetadata`. */
-export const queryResponseXml = (action: string, requestId: string, body: object): string =>
+export const queryResponseXml = (action: string, requestId: string, body: object, namespace = AUTO_SCALING_NAMESPACE): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({
-    [`${action}Response`]: { '@_xmlns': AUTO_SCALING_NAMESPACE, [`${action}Result`]: body, ResponseMetadata: { RequestId: requestId } },
+    [`${action}Response`]: { '@_xmlns': namespace, [`${action}Result`]: body, ResponseMetadata: { RequestId: requestId } },
   })}`;
 
-export const queryErrorXml = (code: string, message: string, requestId: string): string =>
+export const queryErrorXml = (code: string, message: string, requestId: string, namespace = AUTO_SCALING_NAMESPACE): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n${builder.build({
-    ErrorResponse: { '@_xmlns': AUTO_SCALING_NAMESPACE, Error: { Type: 'Sender', Code: code, Message: message }, RequestId: requestId },
+    ErrorResponse: { '@_xmlns': namespace, Error: { Type: 'Sender', Code: code, Message: message }, RequestId: requestId },
   })}`;
 
 export const errorXml = (code: string, message: string, requestId: string): string =>

@@ -1,6 +1,7 @@
 import type { BusEvent } from '../ami-events.ts';
 import type { Faults } from '../faults.ts';
 import type { SsmDocument } from '../model.ts';
+import type { Organization, Session } from '../organization.ts';
 import type { Query } from '../query.ts';
 import type { Store } from '../store.ts';
 
@@ -38,6 +39,13 @@ export interface ActionContext {
   storeIn?: (region: string) => Store;
   /** Puts an event on the default bus, as EC2 does when an image changes state (emulator/ami-events.ts). */
   emit?: (event: BusEvent) => void;
+  /** The account the request acts in: another account of the organization when signed with a session of its role. */
+  account?: string;
+  /** The other accounts of the model, and the sessions AssumeRole issued into them. */
+  organization?: Organization;
+  sessions?: Map<string, Session>;
+  /** The image account's resources in this region (an image shared with this account lives there). */
+  imageAccount?: Store;
 }
 
 /** A request's parameters as a JSON protocol decodes them. */

@@ -9,7 +9,7 @@
 import { ServiceError } from '../error-response.ts';
 import type { SsmParameter } from '../model.ts';
 import type { Store } from '../store.ts';
-import type { EmulatorOptions } from './context.ts';
+import type { ActionContext, EmulatorOptions } from './context.ts';
 import { type Action, type Actions, changes, reads } from './context.ts';
 import { runCommandActions } from './run-command.ts';
 
@@ -46,6 +46,25 @@ const name = (body: Body, field = 'Name'): string => {
   return value;
 };
 
+/**
+ * An image the account may name in an `aws:ec2:image` parameter: its own, or one the image account (the emulator's own)
+ * shares with it in this region, by its account, its OU, its organization or publicly (ModifyImageAttribute launchPermission).
+ */
+const usableBy = (ctx: ActionContext, imageId: string): boolean => {
+  if (ctx.store.images.has(imageId)) return true;
+  const account = ctx.account;
+  const image = account === undefined ? undefined : ctx.imageAccount?.images.get(imageId);
+  if (!image || account === undefined) return false;
+  const ou = ctx.organization?.ouArnOf(account);
+  return image.launchPermissions.some(
+    (p) =>
+      p.userId === account ||
+      p.group === 'all' ||
+      (p.organizationArn !== undefined && ctx.organization?.isMember(account) === true && p.organizationArn === ctx.organization.arn) ||
+      (p.organizationalUnitArn !== undefined && p.organizationalUnitArn === ou),
+  );
+};
+
 /** A read: an `aws:ec2:image` write under validation becomes the value once its reads run out, unless dropped. */
 const read = (parameter: SsmParameter): SsmParameter => {
   const pending = parameter.pending;
@@ -78,7 +97,8 @@ const shape = (p: SsmParameter, options: EmulatorOptions, withValue: boolean, de
   DataType: p.dataType,
 });
 
-const putParameter: SsmAction = (body, { store, faults, options, callerMayDescribeImages }) => {
+const putParameter: SsmAction = (body, ctx) => {
+  const { store, faults, options, callerMayDescribeImages } = ctx;
   const parameterName = name(body);
   const value = body.Value;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_VALUE)
@@ -111,7 +131,7 @@ const putParameter: SsmAction = (body, { store, faults, options, callerMayDescri
     // Validated later: an image that does not exist, or a write the fault plan drops, never becomes readable, and
     // "the parameter will not be created or updated" (its version and data type stay); a new parameter whose first
     // value is dropped never exists. SSM validates with the caller's own ec2:DescribeImages: without it, dropped too.
-    const dropped = !store.images.has(value) || callerMayDescribeImages === false || faults.takeParameterDrop();
+    const dropped = !usableBy(ctx, value) || callerMayDescribeImages === false || faults.takeParameterDrop();
     if (dropped) return { Version: version, Tier: 'Standard' };
     const pending = { value, readsLeft: options.parameterValidationReads, dropped };
     if (existing)

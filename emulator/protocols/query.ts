@@ -11,6 +11,7 @@ import { launchTemplateActions } from '../actions/launch-templates.ts';
 import { referenceActions } from '../actions/references.ts';
 import { sharingActions } from '../actions/sharing.ts';
 import { snapshotActions } from '../actions/snapshots.ts';
+import { STS_NAMESPACE, STS_VERSION, stsActions } from '../actions/sts.ts';
 import { tagActions } from '../actions/tags.ts';
 import { usageReportActions } from '../actions/usage-reports.ts';
 import { ServiceError } from '../error-response.ts';
@@ -57,14 +58,17 @@ export const handleQuery = async (
     return send(400, errorXml(refusal.code, refusal.message, requestId));
   }
   const action = typeof params.Action === 'string' ? params.Action : '';
-  const autoScaling = params.Version === AUTO_SCALING_VERSION;
-  const actions = autoScaling ? autoScalingActions : EC2_ACTIONS;
-  const renderError = autoScaling ? queryErrorXml : errorXml;
-  const renderResponse = autoScaling ? queryResponseXml : responseXml;
+  // awsQuery (Auto Scaling, STS) answers in its Response/Result envelope, in the service's namespace; EC2 in its own.
+  const awsQuery =
+    params.Version === AUTO_SCALING_VERSION ? ('autoscaling' as const) : params.Version === STS_VERSION ? ('sts' as const) : undefined;
+  const actions = awsQuery === 'autoscaling' ? autoScalingActions : awsQuery === 'sts' ? stsActions : EC2_ACTIONS;
+  const namespace = awsQuery === 'sts' ? STS_NAMESPACE : undefined;
+  const renderError = awsQuery ? (code: string, message: string, id: string) => queryErrorXml(code, message, id, namespace) : errorXml;
+  const renderResponse = awsQuery ? (name: string, id: string, body: object) => queryResponseXml(name, id, body, namespace) : responseXml;
   return serve(req, action, params, req.method === 'POST' ? actions[action] : undefined, {
     unknown: (name) => ['InvalidAction', `The action ${name || '(none)'} is not valid for this web service.`],
-    denied: autoScaling
-      ? { status: 403, code: 'AccessDenied', service: 'autoscaling' }
+    denied: awsQuery
+      ? { status: 403, code: 'AccessDenied', service: awsQuery }
       : { status: 403, code: 'UnauthorizedOperation', service: 'ec2' },
     internalCode: 'InternalError',
     error: (status, code, message) => send(status, renderError(code, message, requestId)),
