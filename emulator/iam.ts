@@ -68,7 +68,13 @@ const allows = async (principal: Principal, check: Check, account: string, regio
         principal: principal.arn,
         action: check.action,
         resource: { resource: check.resource, accountId: check.resource.split(':')[4] || account },
-        contextVariables: { 'aws:RequestedRegion': region, ...check.context },
+        // Keys of the principal that AWS puts in every request's context (IAM User Guide, "AWS global condition context keys").
+        contextVariables: {
+          'aws:RequestedRegion': region,
+          'aws:PrincipalArn': principal.arn,
+          'aws:PrincipalAccount': principal.account ?? account,
+          ...check.context,
+        },
       },
       ...(check.resourcePolicy ? { resourcePolicy: check.resourcePolicy } : {}),
       identityPolicies: principal.policies,

@@ -7,10 +7,12 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { RbinClient } from '@aws-sdk/client-rbin';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 import type { IamSettings } from '../emulator/iam.ts';
 import type { SsmDocument } from '../emulator/model.ts';
 import { ACCOUNT_ID } from '../emulator/store.ts';
 import { clientSettings } from '../src/aws/client-settings.ts';
+import { consumerRoleOf, consumerSsmClients } from '../src/aws/consumer-clients.ts';
 import { countThrottles } from '../src/aws/throttles.ts';
 import { stackRoles } from './stack-roles.ts';
 
@@ -35,6 +37,10 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
     autoScaling: new AutoScalingClient(settings),
     ssm: new SSMClient(settings),
     recycleBin: new RbinClient({ endpoint, region: rest.region, credentials: rest.credentials, maxAttempts: rest.maxAttempts }),
+    consumers: {
+      ssmOf: consumerSsmClients(new STSClient(settings), consumerRoleOf(env), settings.region, endpoint),
+      region: settings.region,
+    },
   };
 };
 
@@ -47,6 +53,10 @@ export const environmentClientsAs = (role: string, region?: string) => {
     sfn: new SFNClient(settings),
     ssm: new SSMClient(settings),
     recycleBin: new RbinClient({ credentials: settings.credentials, maxAttempts: settings.maxAttempts, ...(region ? { region } : {}) }),
+    consumers: {
+      ssmOf: consumerSsmClients(new STSClient(settings), consumerRoleOf(process.env), region),
+      region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+    },
   };
 };
 

@@ -30,6 +30,8 @@ export interface StackSettings {
   prepareDocuments?: string;
   /** The stage parameter `distribute` ('' when absent: no region to copy to). */
   distribute?: string;
+  /** The stage parameter `consumerRole` (serverless.yml's default when absent). */
+  consumerRole?: string;
 }
 
 const root = new URL('../', import.meta.url);
@@ -55,6 +57,10 @@ const resolveNode = (node: Json, settings: StackSettings, arnOf: ArnOf = () => u
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveNode(v, settings, arnOf)]));
 };
 
+/** A stage parameter's default in serverless.yml (`params.default`). */
+const defaultParam = (name: string, fallback: string): string =>
+  (parse(read('serverless.yml')) as { params?: { default?: Record<string, string> } }).params?.default?.[name] ?? fallback;
+
 const defaultPublishPath = (): string => {
   const stages = (parse(read('serverless.yml')) as { params?: { default?: { publishPath?: string } } }).params;
   return stages?.default?.publishPath ?? '/golden/';
@@ -66,6 +72,7 @@ export const stackRoles = (settings: StackSettings): StackRole[] => {
     'sls:stage': settings.stage,
     'param:publishPath': settings.publishPath ?? defaultPublishPath(),
     'param:bootTestInstanceRole': settings.bootTestInstanceRole ?? '',
+    'param:consumerRole': settings.consumerRole ?? defaultParam('consumerRole', 'ami-rotator-consumer'),
   };
   const fromYaml = (parse(serverlessVariables(read('infra/roles.yml'), values)) as { Resources: Record<string, Json> }).Resources;
   const require = createRequire(import.meta.url);

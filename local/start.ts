@@ -9,12 +9,14 @@ import { parseArgs } from 'node:util';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
+import type { OrganizationFixture } from '../emulator/organization.ts';
 import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import * as amiEventRule from './ami-event-rule.ts';
 import { localDocuments, localIam } from './clients.ts';
+import { consumerRole } from './consumer-role.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
@@ -28,6 +30,8 @@ interface Scenario {
   account?: (account: Fixture) => Fixture;
   /** The deployment copies to the demo's other regions (its distribute parameter), seeded with the family's copies. */
   distribute?: boolean;
+  /** The organization's other accounts: consumers, with or without the consumer stack's role. */
+  organization?: OrganizationFixture;
 }
 
 const baseInput = {
@@ -58,6 +62,17 @@ const sharedEarlier = (account: Fixture, consumers: NonNullable<Fixture['consume
   ),
   consumers,
 });
+/** Three consumer accounts in one OU; the last has not deployed the consumer stack (infra/consumer-stack.yml). */
+const DEMO_CONSUMERS = ['111111111111', '222222222222', '333333333333'];
+const DEMO_ORGANIZATION: OrganizationFixture = {
+  id: 'o-a1b2c3d4e5',
+  managementAccount: '999999999999',
+  accounts: DEMO_CONSUMERS.map((id, n) => ({
+    id,
+    ou: 'ou-ab12-cd34ef56',
+    roles: n < 2 ? [consumerRole(id, { ImageAccountId: LOCAL_ACCOUNT_ID })] : [],
+  })),
+};
 const SCENARIOS: Record<string, Scenario> = {
   rotation: { about: 'a full rotation: create, wait, tag, publish, prune', input: baseInput },
   'dry-run': { about: 'plan the prune with reasons and change nothing', input: { ...baseInput, dryRun: true } },
@@ -142,6 +157,17 @@ const SCENARIOS: Record<string, Scenario> = {
       "share the new image with two accounts and an OU before publishing it; an expired image shared earlier that its usage report shows nobody uses is made private tonight, and deregistered on a later night once EC2's launch record covers it",
     input: shareInput,
     account: (account) => sharedEarlier(account, []),
+  },
+  organization: {
+    about:
+      'share with three accounts of an OU and write each one its own /golden/web-prod/latest, in us-east-1 and eu-west-1; the third has no consumer role yet: one alert names it, the others are done, nothing is pruned tonight',
+    input: {
+      ...baseInput,
+      publish: { ...baseInput.publish, consumers: { parameter: DEMO_PARAMETER } },
+      distribute: { regions: [{ region: 'eu-west-1' }], share: { accounts: DEMO_CONSUMERS } },
+    },
+    distribute: true,
+    organization: DEMO_ORGANIZATION,
   },
   'shared-in-use': {
     about: 'an expired image shared earlier is still launched by account 111122223333: kept after its usage report, the plan says by whom',
@@ -256,6 +282,7 @@ if (!values['use-environment']) {
     pendingPolls: 2,
     iam,
     documents: localDocuments(),
+    ...(scenario.organization ? { organization: scenario.organization } : {}),
   });
   if (scenario.faults) emulator.injectFaults(scenario.faults);
   // EC2's AMI state changes reach CompleteWait through the stack's rule; the waits are kept in a local DynamoDB table.
@@ -271,6 +298,7 @@ if (!values['use-environment']) {
   process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
   process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
   process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
+  process.env.AWS_ENDPOINT_URL_STS = emulator.url;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
@@ -316,6 +344,12 @@ const result = await runRotationLocally({
   },
 });
 printSummary(result, emulator);
+// What each consumer account resolves now, in each region the family is published in.
+for (const consumer of scenario.organization?.accounts ?? []) {
+  const regions = ['us-east-1', ...(scenario.distribute ? ['eu-west-1'] : [])];
+  const resolved = regions.map((r) => `${r} ${emulator?.storeOf(consumer.id, r).parameters.get(DEMO_PARAMETER)?.value ?? '(nothing)'}`);
+  console.log(`  consumer ${consumer.id} resolves ${DEMO_PARAMETER}: ${resolved.join(', ')}`);
+}
 await amiEventRule.idle();
 await waitTable?.close();
 await emulator?.close();

@@ -41,6 +41,8 @@ export interface Alert {
 }
 
 const HINTS: Partial<Record<string, string>> = {
+  ConsumersNotUpdated:
+    'Deploy the consumer stack in each account named, or fix its role or external id (docs/organization.md, "Consumer accounts"); the next rotation writes every consumer again. A region with a consumer not updated was not pruned tonight.',
   InvalidInput: 'Fix the execution input (docs/input.md, "Execution input") and start the execution again. Nothing was changed in AWS.',
   InstanceNotFound:
     "The instance is gone or terminated. Point the schedule's input (or the deployment's default instance) at the current instance.",
@@ -149,6 +151,8 @@ const keptCopy = (failure: Failure): string => {
 
 /** A failed region in one line: where it stopped, why, and what became of its copy. */
 const regionLine = (outcome: RegionOutcome): string => {
+  if (outcome.outcome === 'copied' && outcome.consumersFailed)
+    return `${outcome.region}: copied and published (${outcome.imageId ?? 'its copy'}), not pruned tonight: some consumer accounts did not get it`;
   if (outcome.outcome === 'copied') {
     const published = outcome.published?.parameter !== undefined || (outcome.published?.launchTemplates?.length ?? 0) > 0;
     return `${outcome.region}: ${published ? 'copied, published and pruned' : 'copied and pruned, nothing to publish there'} (${outcome.imageId ?? 'its copy'})`;
@@ -165,6 +169,26 @@ const regionLine = (outcome: RegionOutcome): string => {
         : '; no copy was left'
       : keptCopy(failure);
   return `${outcome.region}: FAILED at ${failure.step}: ${error}${why ? `: ${why.slice(0, 600)}` : ''}${copy}`;
+};
+
+/** Each consumer account, in each region, that did not get the region's image, with why. */
+const consumerFailures = (state: FailureState) =>
+  [state.published?.consumers, ...(state.distribution?.regions ?? []).map((r) => r.published?.consumers)].flatMap((c) =>
+    c
+      ? c.outcomes
+          .filter((o) => o.status === 'failed')
+          .map((o) => ({ region: c.region, account: o.account, reason: o.reason ?? 'unknown' }))
+      : [],
+  );
+
+const consumerLines = (state: FailureState): string[] => {
+  const failed = consumerFailures(state);
+  return failed.length === 0 ? [] : ['Consumers not updated:', ...failed.map((f) => `  ${f.account} in ${f.region}: ${f.reason}`)];
+};
+
+const consumersCause = (state: FailureState): string => {
+  const failed = consumerFailures(state);
+  return `${failed.length} consumer account(s) did not get the new image: ${failed.map((f) => `${f.account} in ${f.region}`).join(', ')}; the others did`;
 };
 
 /** Each other region's outcome, when the rotation copied to any. */
@@ -189,9 +213,11 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const cause =
     error === ERROR.DistributionFailed
       ? distributionCause(state)
-      : state.error?.Cause === undefined
-        ? (imageCause(state, error) ?? parseCause(undefined))
-        : parseCause(state.error.Cause);
+      : error === ERROR.ConsumersNotUpdated
+        ? consumersCause(state)
+        : state.error?.Cause === undefined
+          ? (imageCause(state, error) ?? parseCause(undefined))
+          : parseCause(state.error.Cause);
   const family = state.request?.family ?? field(state.input, 'family') ?? '(default family)';
   const instance = state.request?.instanceId ?? field(state.input, 'instanceId') ?? '(default instance)';
   const step = state.step;
@@ -210,7 +236,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const lines = (shownCause: string) => [
     error === ERROR.DistributionFailed
       ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
-      : `ami-rotator could not rotate family ${family}.`,
+      : error === ERROR.ConsumersNotUpdated
+        ? `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
+        : `ami-rotator could not rotate family ${family}.`,
     '',
     `Failed step: ${step}`,
     `Error:       ${error}`,
@@ -226,6 +254,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     ...testInstanceLines(state),
     ...prepareLines(state),
     ...regionLines(state),
+    ...consumerLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
     `Console:     ${consoleLink(execution.id)}`,
@@ -236,7 +265,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   const subject = toSubject(
     error === ERROR.DistributionFailed
       ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
-      : `ami-rotator: ${family} failed at ${step}: ${error}`,
+      : error === ERROR.ConsumersNotUpdated
+        ? `ami-rotator: ${family} rotated, ${consumerFailures(state).length} consumer account(s) not updated`
+        : `ami-rotator: ${family} failed at ${step}: ${error}`,
   );
   return {
     subject,

@@ -3,10 +3,10 @@
  * answered, and drops one it cannot validate without an error. The ConfirmPublish state runs it in the
  * publish-image function (functions/publish-image.ts); it needs SSM only.
  */
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { fromEc2Error } from '../aws/ec2-errors.ts';
-import { awsErrorCode } from '../aws/failures.ts';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PublishNotConfirmedError } from '../errors.ts';
+import { type ConsumerSsm, type ConsumersResult, confirmConsumers, consumersFailure, consumersSettled } from './consumers.ts';
+import { currentValue } from './parameter-value.ts';
 
 /** Seconds between read-backs of the parameter, and how many: about five minutes in all. */
 export const CONFIRM_WAIT_SECONDS = 10;
@@ -18,24 +18,31 @@ export interface PublishResult {
   launchTemplates: { template: string; version: number; isDefault: boolean }[];
   /** The accounts, organizations and OUs the image was shared with before it was published; absent: no one. */
   sharedWith?: string[];
+  /** The consumer accounts' own parameters (infra/consumer-stack.yml), each account's outcome; absent: none. */
+  consumers?: ConsumersResult;
+  /** Settled with a consumer that did not get the image: the region is not pruned tonight, and the rotation alerts. */
+  consumersFailed?: boolean;
   /** Read-backs of the parameter so far, and the wait before the next one. */
   checks: number;
   nextWaitSeconds: number;
   confirmed: boolean;
 }
 
-/** The parameter's value as reads see it now; undefined when there is none. */
-export const currentValue = async (ssm: SSMClient, name: string): Promise<string | undefined> => {
-  try {
-    return (await ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
-  } catch (error) {
-    if (awsErrorCode(error) === 'ParameterNotFound') return undefined;
-    throw fromEc2Error(error, `read SSM parameter ${name}`);
-  }
+/**
+ * One read-back of the parameter, and of each consumer's still awaiting validation: confirmed once it shows the new
+ * image and every consumer is settled (`consumersFailed` when one did not get it: the others did); PublishNotConfirmed
+ * past the cap.
+ */
+export const confirmPublish = async (ssm: SSMClient, state: PublishResult, ssmOf?: ConsumerSsm): Promise<PublishResult> => {
+  if (!state.consumers || !ssmOf) return confirmParameter(ssm, state);
+  const checks = state.checks + 1;
+  const parameter = await confirmParameter(ssm, { ...state, checks: state.checks });
+  const consumers = await confirmConsumers(ssmOf, state.consumers, checks >= MAX_CONFIRM_CHECKS);
+  const confirmed = parameter.confirmed && consumersSettled(consumers);
+  return { ...parameter, checks, consumers, confirmed, consumersFailed: confirmed && consumersFailure(consumers) !== undefined };
 };
 
-/** One read-back of the parameter: confirmed once it shows the new image; PublishNotConfirmed past the cap. */
-export const confirmPublish = async (ssm: SSMClient, state: PublishResult): Promise<PublishResult> => {
+const confirmParameter = async (ssm: SSMClient, state: PublishResult): Promise<PublishResult> => {
   if (!state.parameter) return { ...state, confirmed: true };
   const value = await currentValue(ssm, state.parameter.name);
   const checks = state.checks + 1;

@@ -87,8 +87,15 @@ export const publishSchema = z.strictObject(
         .array(launchTemplate, { error: 'expected a list of launch templates' })
         .check(z.maxLength(MAX_TEMPLATES, `expected at most ${MAX_TEMPLATES} launch templates`)),
     ),
+    // The parameter each account the image is shared with gets in its own account and region, through its role.
+    consumers: z.optional(
+      z.strictObject(
+        { parameter: parameterName },
+        { error: 'expected {parameter}: the name each consumer account resolves, such as /golden/web-prod/latest' },
+      ),
+    ),
   },
-  { error: 'expected an object with parameter and/or launchTemplates' },
+  { error: 'expected an object with parameter, launchTemplates and/or consumers' },
 );
 
 export interface Publish {
@@ -96,6 +103,8 @@ export interface Publish {
   launchTemplates: { id?: string; name?: string; setDefault: boolean }[];
   /** With whom the image is shared before it is published (`distribute.share`); absent: no one. */
   share?: Share;
+  /** The parameter written in each account of `share.accounts`, through the consumer role there; absent: none. */
+  consumers?: { parameter: string };
 }
 
 /** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
@@ -106,7 +115,8 @@ export const toPublish = (
   /** Where the value was given: its field in the input, and its setting with the field in that (a region's under `distribute`). */
   at: { field: string; setting: string; inSetting: string } = { field: 'publish', setting: 'ROTATOR_PUBLISH', inSetting: '' },
 ): Publish | undefined => {
-  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0)) return undefined;
+  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0 && value.consumers === undefined))
+    return undefined;
   if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
     const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`;
     if (fromDeployment)
@@ -115,6 +125,7 @@ export const toPublish = (
   }
   return {
     ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
+    ...(value.consumers === undefined ? {} : { consumers: value.consumers }),
     launchTemplates: (value.launchTemplates ?? []).map((t) => ({
       ...(t.id === undefined ? {} : { id: t.id }),
       ...(t.name === undefined ? {} : { name: t.name }),

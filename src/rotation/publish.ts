@@ -17,9 +17,11 @@ import { DescribeParametersCommand, PutParameterCommand, type SSMClient } from '
 // SSM calls go through the same mapping as EC2's: throttling and 5xx become the retried Ec2Throttled / Ec2Unavailable.
 import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
-import { PublishFailedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
-import { CONFIRM_WAIT_SECONDS, currentValue, type PublishResult } from './confirm-publish.ts';
+import { ConfigurationError, PublishFailedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
+import { CONFIRM_WAIT_SECONDS, type PublishResult } from './confirm-publish.ts';
+import { type ConsumerSsm, writeConsumers } from './consumers.ts';
 import type { ExecutionRef } from './naming.ts';
+import { currentValue } from './parameter-value.ts';
 import type { Publish, Share } from './publish-request.ts';
 import { fromEc2Tags, TAG } from './tags.ts';
 
@@ -91,7 +93,7 @@ const clientToken = (execution: ExecutionRef, template: string) =>
   `ami-rotator-${createHash('sha256').update(`${execution.id}\n${template}`).digest('hex').slice(0, 40)}`;
 
 export const publishImage = async (
-  clients: { ec2: EC2Client; ssm: SSMClient },
+  clients: { ec2: EC2Client; ssm: SSMClient; consumers?: { ssmOf: ConsumerSsm; region: string } },
   publish: Publish,
   image: { imageId: string; name: string; family: string },
   execution: ExecutionRef,
@@ -102,7 +104,7 @@ export const publishImage = async (
     launchTemplates: [],
     checks: 0,
     nextWaitSeconds: CONFIRM_WAIT_SECONDS,
-    confirmed: !publish.parameter,
+    confirmed: !publish.parameter && !publish.consumers,
   };
   try {
     if (publish.share) {
@@ -149,6 +151,12 @@ export const publishImage = async (
       }
       result.launchTemplates.push({ template: label, version, isDefault: template.setDefault });
       done.push(`launch template ${label} version ${version}${template.setDefault ? ' (default)' : ''}`);
+    }
+    // Last, once the image account's own parameter and templates name it: one account's failure stops no other.
+    if (publish.consumers) {
+      if (!clients.consumers) throw new ConfigurationError('publish.consumers: this function has no consumer role to assume');
+      const accounts = publish.share?.accounts ?? [];
+      result.consumers = await writeConsumers(clients.consumers, accounts, publish.consumers.parameter, image);
     }
   } catch (error) {
     // Throttling and 5xx answers are retried by the state machine; a retry publishes nothing twice.

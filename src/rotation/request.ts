@@ -160,8 +160,14 @@ const distributeSetting = (raw: string | undefined) =>
   jsonSetting('ROTATOR_DISTRIBUTE', raw, distributeSchema, '{"regions": [{"region": "eu-west-1"}]}');
 
 /** Publishing with sharing: an image shared with no parameter or template to publish is still handed on (shared). */
-const sharedPublish = (publish: Publish | undefined, share: Share | undefined): Publish | undefined =>
-  share === undefined ? publish : { ...(publish ?? { launchTemplates: [] }), share };
+const sharedPublish = (publish: Publish | undefined, share: Share | undefined, field: string): Publish | undefined => {
+  // Consumers are the accounts the image is shared with, by id: each gets the parameter through its own role.
+  if (publish?.consumers && (share?.accounts.length ?? 0) === 0)
+    throw new InvalidInputError([
+      `${field}.consumers: expected distribute.share.accounts to name the consumer accounts (each gets ${publish.consumers.parameter} in its own account)`,
+    ]);
+  return share === undefined ? publish : { ...(publish ?? { launchTemplates: [] }), share };
+};
 
 /**
  * The regions to copy to, from the input or (`fromDeployment`) the deployment's setting, each with its publishing
@@ -180,16 +186,22 @@ const distributeOf = (
   return {
     regions: value.regions.map((r, i) => {
       const at = { field: `distribute.regions.${i}.publish`, setting: 'ROTATOR_DISTRIBUTE', inSetting: `regions.${i}.publish.` };
+      // A region without its own publishing gets the source's parameter and consumers under the same names.
+      const inherited = family.publish && {
+        ...(family.publish.parameter === undefined ? {} : { parameter: family.publish.parameter }),
+        launchTemplates: [],
+        ...(family.publish.consumers ? { consumers: family.publish.consumers } : {}),
+      };
       const publish =
         r.publish === undefined
-          ? family.publish?.parameter === undefined
+          ? inherited?.parameter === undefined && inherited?.consumers === undefined
             ? undefined
-            : { parameter: family.publish.parameter, launchTemplates: [] }
+            : inherited
           : toPublish(r.publish, config.publishPath, fromDeployment, at);
       return {
         region: r.region,
         ...(r.kmsKeyId === undefined ? {} : { kmsKeyId: r.kmsKeyId }),
-        ...withPublish(sharedPublish(publish, r.share === undefined ? toShare(value.share) : toShare(r.share))),
+        ...withPublish(sharedPublish(publish, r.share === undefined ? toShare(value.share) : toShare(r.share), at.field)),
         retention: mergeRetention(family.retention, r.retention),
       };
     }),
@@ -306,7 +318,7 @@ export const parseRotationRequest = (input: unknown, config: DeploymentConfig): 
   const distributeValue = value.distribute === undefined ? distributeSetting(config.distribute) : value.distribute;
   const distribute = distributeOf(distributeValue, config, value.distribute === undefined, { retention, publish });
   // The source region's image is shared as `distribute.share` says, before it is published.
-  const sourcePublish = sharedPublish(publish, toShare(distributeValue?.share));
+  const sourcePublish = sharedPublish(publish, toShare(distributeValue?.share), 'publish');
   return {
     family,
     instanceId,

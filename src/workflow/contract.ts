@@ -66,6 +66,7 @@ export const ERROR = {
   PublishTargetInvalid: 'PublishTargetInvalid',
   PublishFailed: 'PublishFailed',
   PublishNotConfirmed: 'PublishNotConfirmed',
+  ConsumersNotUpdated: 'ConsumersNotUpdated',
   InstanceNotManaged: 'InstanceNotManaged',
   PrepareFailed: 'PrepareFailed',
   PrepareTimedOut: 'PrepareTimedOut',
@@ -95,6 +96,7 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.ImageHoldsCredentials]: STEP.CheckBoot,
   [ERROR.PruneIncomplete]: STEP.PruneCopyRegion,
   [ERROR.DistributionFailed]: STEP.DistributeImage,
+  [ERROR.ConsumersNotUpdated]: STEP.ConfirmPublish,
 };
 
 /** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */
@@ -145,6 +147,16 @@ export interface WorkflowFailureState {
   prepare?: { results?: { label: string; status: string }[]; rebooted?: boolean; instanceId?: string };
   /** Each other region's outcome (DistributeImage): a failed one with its packed failure, as a child's Fail state has it. */
   distribution?: { regions?: RegionOutcome[] };
+  /** What the source region published, with its consumer accounts' outcomes (publish.consumers). */
+  published?: { consumers?: ConsumersReport } | null;
+}
+
+/** The consumer accounts of one region (publish.consumers), each with its outcome, as the publish step reports them. */
+export interface ConsumersReport {
+  region: string;
+  parameter: string;
+  imageId: string;
+  outcomes: readonly { account: string; status: string; reason?: string }[];
 }
 
 export interface RegionOutcome {
@@ -152,7 +164,9 @@ export interface RegionOutcome {
   outcome: 'copied' | 'failed';
   imageId?: string;
   /** What a copied region published (its parameter and templates); none when it had nothing to publish. */
-  published?: { parameter?: unknown; launchTemplates?: readonly unknown[] } | null;
+  published?: { parameter?: unknown; launchTemplates?: readonly unknown[]; consumers?: ConsumersReport } | null;
+  /** Copied and published, but some consumer accounts did not get it: not pruned tonight. */
+  consumersFailed?: boolean;
   /** A failed region's error and packed facts (`packFailure`). */
   error?: string;
   cause?: string;

@@ -71,7 +71,18 @@ describe('the publish field of the input', () => {
       'publish.launchTemplates.0.setDefault: expected true',
     ],
     ['an unknown field', { parameters: '/golden/x' }, 'publish.parameters: unknown field'],
-    ['a list', ['/golden/x'], 'publish: expected an object with parameter and/or launchTemplates'],
+    ['a list', ['/golden/x'], 'publish: expected an object with parameter, launchTemplates and/or consumers'],
+    [
+      "consumers' parameter without its leading /",
+      { consumers: { parameter: 'golden/web' } },
+      'publish.consumers.parameter: expected an SSM parameter name',
+    ],
+    ['consumers without a parameter', { consumers: {} }, 'publish.consumers.parameter: expected a string'],
+    [
+      'consumers with an unknown field',
+      { consumers: { parameter: '/golden/x', accounts: [] } },
+      'publish.consumers.accounts: unknown field',
+    ],
   ])('refuses %s, naming the field', (_, publish, problem) => {
     expect(problemsOf({ publish }).some((p) => p.startsWith(problem))).toBe(true);
   });

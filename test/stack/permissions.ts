@@ -26,6 +26,11 @@ const waitTable = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/ami-rotator-${STA
 const stateMachine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
 const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const rule = `arn:aws:rbin:${REGION}:${ACCOUNT}:rule/a1b2c3d4e5f`;
+/** A consumer account's role whose trust lets this account in: the identity side decides (infra/consumer-stack.yml narrows it). */
+const TRUSTS_THIS_ACCOUNT = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+};
 /** The package's key for copies to ap-southeast-2 (template.test.ts, DISTRIBUTE). */
 const COPY_KEY = `arn:aws:kms:ap-southeast-2:${ACCOUNT}:key/0d000000-0000-4000-8000-000000000001`;
 /** A customer key's default key policy (AWS KMS Developer Guide, "Default key policy"): the account's IAM policies decide. */
@@ -356,6 +361,36 @@ const ROLES: Row[] = [
     'publish: never a parameter outside the path',
     'Denied',
     { principal: 'PublishImageRole', action: 'ssm:PutParameter', resource: parameter('/prod/db/password') },
+  ],
+  [
+    "publish: assumes a consumer account's consumer role",
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'sts:AssumeRole',
+      resource: 'arn:aws:iam::111122223333:role/ami-rotator-consumer',
+      resourcePolicy: TRUSTS_THIS_ACCOUNT,
+    },
+  ],
+  [
+    'publish: never another role of a consumer account',
+    'Denied',
+    {
+      principal: 'PublishImageRole',
+      action: 'sts:AssumeRole',
+      resource: 'arn:aws:iam::111122223333:role/OrganizationAccountAccessRole',
+      resourcePolicy: TRUSTS_THIS_ACCOUNT,
+    },
+  ],
+  [
+    'prune: assumes no role in another account',
+    'Denied',
+    {
+      principal: 'PruneImagesRole',
+      action: 'sts:AssumeRole',
+      resource: 'arn:aws:iam::111122223333:role/ami-rotator-consumer',
+      resourcePolicy: TRUSTS_THIS_ACCOUNT,
+    },
   ],
   [
     'publish: never reads a secret',

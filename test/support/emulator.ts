@@ -25,7 +25,7 @@ const onPort = async <T>(port: number, start: (port: number) => Promise<T>): Pro
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
- * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM` and `AWS_ENDPOINT_URL_RBIN` at itself, so production modules reach it unmodified.
+ * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_RBIN` and `AWS_ENDPOINT_URL_STS` at itself, so production modules reach it unmodified.
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
@@ -51,6 +51,7 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
     process.env.AWS_ENDPOINT_URL_AUTO_SCALING = emulator.url;
     process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
     process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
+    process.env.AWS_ENDPOINT_URL_STS = emulator.url;
   });
   beforeEach(() => {
     emulator?.reset();

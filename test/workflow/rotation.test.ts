@@ -73,8 +73,9 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(deadlines).toEqual([120, 240, 480, 600]);
     expect(statesEntered(run.events, 'WaitForImage')).toBe(0);
     // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, 4 × (Await, Check, IsReady), TagImage, IsBootTested,
-    // NothingToPublish, PruneImages, IsPruneDone, AnnounceRotation: copying to no region costs no transition.
-    expect(run.transitions).toBe(4 + 4 * 3 + 6);
+    // NothingToPublish, IsSourceRegionPrunable, PruneImages, IsPruneDone, AnnounceRotation: copying to no region costs
+    // no transition.
+    expect(run.transitions).toBe(4 + 4 * 3 + 7);
   });
 
   it('cleans up a failed image and its snapshots, then sends exactly one alert', async () => {

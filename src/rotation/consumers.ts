@@ -1,0 +1,109 @@
+/**
+ * Consumers: other accounts of the organization that find the newest image of a family by a parameter of their own
+ * (`/golden/web-prod/latest` in their account and region), written through a role their side provides (the consumer
+ * stack, infra/consumer-stack.yml). Each account is written and read back on its own: one whose role is missing or
+ * refuses does not stop the others, and each failure is kept with its reason for the night's one alert.
+ */
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { awsErrorCode } from '../aws/failures.ts';
+import { ConsumersNotUpdatedError } from '../errors.ts';
+import { currentValue } from './parameter-value.ts';
+
+/** An SSM client of a consumer account in the publishing region, signed as the role the image account assumes there. */
+export type ConsumerSsm = (account: string) => SSMClient;
+
+export interface ConsumerOutcome {
+  account: string;
+  /** `written`: awaiting SSM's validation; `confirmed`: reads show the new image; `failed`: with `reason`. */
+  status: 'written' | 'confirmed' | 'failed';
+  reason?: string;
+}
+
+export interface ConsumersResult {
+  region: string;
+  parameter: string;
+  imageId: string;
+  outcomes: ConsumerOutcome[];
+}
+
+/** Why a call as a consumer's role failed, in words an operator acts on. */
+const reasonOf = (error: unknown, doing: string): string => {
+  const code = awsErrorCode(error) ?? (error as Error).name;
+  const message = (error as Error).message;
+  if (/sts:AssumeRole/.test(message))
+    return `${doing}: the image account may not assume its role (missing, or its trust policy refuses): deploy the consumer stack there`;
+  if (code === 'AccessDeniedException' || code === 'AccessDenied') return `${doing}: its role refused (${code}: ${message})`;
+  return `${doing}: ${code}: ${message}`;
+};
+
+/** Writes the image to each consumer's parameter; never throws for one account (its outcome says why). */
+export const writeConsumers = async (
+  { ssmOf, region }: { ssmOf: ConsumerSsm; region: string },
+  accounts: readonly string[],
+  parameter: string,
+  image: { imageId: string; family: string },
+): Promise<ConsumersResult> => {
+  const outcomes = await Promise.all(
+    accounts.map(async (account): Promise<ConsumerOutcome> => {
+      try {
+        const ssm = ssmOf(account);
+        // Already the value (a retried step): no second write.
+        if ((await currentValue(ssm, parameter)) !== image.imageId)
+          await ssm.send(
+            new PutParameterCommand({
+              Name: parameter,
+              Value: image.imageId,
+              Type: 'String',
+              DataType: 'aws:ec2:image',
+              Overwrite: true,
+              Description: `ami-rotator: the newest image of ${image.family}, from the image account`,
+            }),
+          );
+        return { account, status: 'written' };
+      } catch (error) {
+        return { account, status: 'failed', reason: reasonOf(error, `write ${parameter}`) };
+      }
+    }),
+  );
+  return { region, parameter, imageId: image.imageId, outcomes };
+};
+
+/** One read-back of every consumer still awaiting SSM's validation; `last`: those still not showing it have failed. */
+export const confirmConsumers = async (ssmOf: ConsumerSsm, result: ConsumersResult, last: boolean): Promise<ConsumersResult> => {
+  const outcomes = await Promise.all(
+    result.outcomes.map(async (outcome): Promise<ConsumerOutcome> => {
+      if (outcome.status !== 'written') return outcome;
+      try {
+        const value = await currentValue(ssmOf(outcome.account), result.parameter);
+        if (value === result.imageId) return { account: outcome.account, status: 'confirmed' };
+        if (!last) return outcome;
+        return {
+          account: outcome.account,
+          status: 'failed',
+          reason: `${result.parameter} still reads ${value ?? '(nothing)'}: SSM dropped the value (is the image shared with the account?)`,
+        };
+      } catch (error) {
+        // A read that fails is looked at again next time, unless this was the last look.
+        return last ? { account: outcome.account, status: 'failed', reason: reasonOf(error, `read ${result.parameter}`) } : outcome;
+      }
+    }),
+  );
+  return { ...result, outcomes };
+};
+
+export const consumersSettled = (result: ConsumersResult | undefined): boolean =>
+  result === undefined || result.outcomes.every((o) => o.status !== 'written');
+
+/** The night's one failure for its consumers: each account that did not get the image, and why; undefined when all did. */
+export const consumersFailure = (result: ConsumersResult | undefined): ConsumersNotUpdatedError | undefined => {
+  const failed = (result?.outcomes ?? []).filter((o) => o.status === 'failed');
+  if (!result || failed.length === 0) return undefined;
+  const updated = result.outcomes.filter((o) => o.status === 'confirmed').map((o) => o.account);
+  return new ConsumersNotUpdatedError(
+    `${failed.length} of ${result.outcomes.length} consumer accounts in ${result.region} did not get ${result.imageId} as ${result.parameter}: ${failed
+      .map((o) => `${o.account} (${o.reason ?? 'unknown'})`)
+      .join(
+        '; ',
+      )}. Updated: ${updated.join(', ') || 'none'}. The image account's own publishing is done; nothing was pruned in ${result.region} tonight, and the next rotation tries every consumer again.`,
+  );
+};

@@ -1,0 +1,87 @@
+/**
+ * Consumers in other accounts of the organization: each gets the new image as a parameter of its own, through the
+ * role its consumer stack makes (infra/consumer-stack.yml); one without the role does not stop the others.
+ */
+import { describe, expect, it } from 'vitest';
+import { localIam } from '../../local/clients.ts';
+import { consumerRole } from '../../local/consumer-role.ts';
+import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
+import { DAY_MS } from '../../src/retention/policy.ts';
+import { TAG } from '../../src/rotation/tags.ts';
+import { roleClientsFor, useEmulator } from '../support/emulator.ts';
+import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+
+const CONSUMERS = ['111111111111', '222222222222', '333333333333'];
+const ORG = 'o-a1b2c3d4e5';
+const role = (account: string) => consumerRole(account, { ImageAccountId: LOCAL_ACCOUNT_ID });
+const emulator = useEmulator({
+  iam: localIam(LOCAL_ACCOUNT_ID),
+  organization: {
+    id: ORG,
+    managementAccount: '999999999999',
+    // The third account has not deployed the consumer stack yet.
+    accounts: CONSUMERS.map((id, n) => ({ id, ou: 'ou-ab12-cd34ef56', roles: n < 2 ? [role(id)] : [] })),
+  },
+});
+const PARAMETER = '/golden/web-prod/latest';
+const night = (executionName: string) =>
+  runRotationLocally({
+    input: input({
+      publish: { parameter: PARAMETER, consumers: { parameter: PARAMETER } },
+      distribute: { share: { accounts: CONSUMERS } },
+      retention: { keepLast: 1, maxAgeDays: 1, minKeep: 1 },
+    }),
+    clients: roleClientsFor(emulator()),
+    executionName,
+  });
+const resolves = (account: string) => emulator().storeOf(account, 'us-east-1').parameters.get(PARAMETER)?.value;
+const seedOld = () =>
+  emulator().seed({
+    images: [1, 2].map((n) => ({
+      imageId: `ami-0${String(n).padStart(16, '0')}`,
+      name: `${FAMILY}-old-${n}`,
+      creationDate: new Date(Date.now() - (10 + n) * DAY_MS).toISOString(),
+      tags: { [TAG.managed]: 'true', [TAG.family]: FAMILY },
+    })),
+  });
+
+describe('consumers in other accounts', () => {
+  it('gives each consumer the new image; one without the role is named in one alert, nothing is pruned, and it catches up once its role exists', async () => {
+    seedInstance(emulator());
+    seedOld();
+
+    const first = await night('night-1');
+    const afterFirst = CONSUMERS.map(resolves);
+    const firstImage = emulator().store.parameters.get(PARAMETER)?.value;
+    const oldKept = [...emulator().store.images.keys()].filter((id) => id.startsWith('ami-00')).length;
+    emulator().organization?.putRole('333333333333', role('333333333333'));
+    const second = await night('night-2');
+
+    expect(first.status).toBe('FAILED');
+    expect(first.error).toBe('ConsumersNotUpdated');
+    expect(first.alerts).toHaveLength(1);
+    expect(first.alerts[0]?.subject).toBe('ami-rotator: web-prod rotated, 1 consumer account(s) not updated');
+    expect(first.alerts[0]?.message).toMatch(/333333333333 in us-east-1: .*deploy the consumer stack there/);
+    expect(first.alerts[0]?.message).not.toMatch(/111111111111 in/);
+    expect(afterFirst).toEqual([firstImage, firstImage, undefined]);
+    expect(firstImage).toMatch(/^ami-/);
+    expect(oldKept).toBe(2);
+    expect(second.status).toBe('SUCCEEDED');
+    const secondImage = emulator().store.parameters.get(PARAMETER)?.value;
+    expect(secondImage).not.toBe(firstImage);
+    expect(CONSUMERS.map(resolves)).toEqual([secondImage, secondImage, secondImage]);
+  });
+
+  it('refuses consumers without the accounts to write them in, before anything is made', async () => {
+    seedInstance(emulator());
+
+    const run = await runRotationLocally({
+      input: input({ publish: { parameter: PARAMETER, consumers: { parameter: PARAMETER } } }),
+      clients: roleClientsFor(emulator()),
+    });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
+    expect(run.cause).toMatch(/publish\.consumers: expected distribute\.share\.accounts/);
+    expect(emulator().mutatingRequests()).toEqual([]);
+  });
+});
