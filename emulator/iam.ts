@@ -121,7 +121,7 @@ export const authorize = async (
   settings: IamSettings | undefined,
   authorizationHeader: string | undefined,
   request: {
-    service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts';
+    service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts' | 'organizations';
     status: number;
     code: string;
     action: string;

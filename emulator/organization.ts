@@ -24,6 +24,13 @@ export const organizationSchema = z.object({
   id: z.string().regex(/^o-[a-z0-9]{10,32}$/),
   /** The management account (Organizations' own account ids are 12 digits). */
   managementAccount: z.string().regex(/^\d{12}$/),
+  /** The root's id (`r-...`): accounts without an OU are directly under it. */
+  rootId: z
+    .string()
+    .regex(/^r-[0-9a-z]{4,32}$/)
+    .default('r-a1b2'),
+  /** Accounts the management account delegated Organizations' read actions to (a delegation policy). */
+  delegatedAdministrators: z.array(z.string().regex(/^\d{12}$/)).default([]),
   accounts: z.array(account).default([]),
 });
 export type OrganizationFixture = z.input<typeof organizationSchema>;
@@ -41,17 +48,70 @@ export interface Session {
 export class Organization {
   readonly id: string;
   readonly managementAccount: string;
-  private readonly accounts: Map<string, { ou: string | undefined; roles: Map<string, MemberRole> }>;
+  private readonly rootId: string;
+  private readonly fixture: z.infer<typeof organizationSchema>;
+  private delegated = new Set<string>();
+  private accounts = new Map<string, { ou: string | undefined; roles: Map<string, MemberRole> }>();
 
   constructor(fixture: OrganizationFixture) {
-    const parsed = organizationSchema.parse(fixture);
-    this.id = parsed.id;
-    this.managementAccount = parsed.managementAccount;
-    this.accounts = new Map(parsed.accounts.map((a) => [a.id, { ou: a.ou, roles: new Map(a.roles.map((r) => [r.name, r])) }]));
+    this.fixture = organizationSchema.parse(fixture);
+    this.id = this.fixture.id;
+    this.managementAccount = this.fixture.managementAccount;
+    this.rootId = this.fixture.rootId;
+    this.restore();
+  }
+
+  /** Back to the fixture: its accounts, OUs, roles and delegated administrators (the emulator's `reset`). */
+  restore(): void {
+    this.delegated = new Set(this.fixture.delegatedAdministrators);
+    this.accounts = new Map(this.fixture.accounts.map((a) => [a.id, { ou: a.ou, roles: new Map(a.roles.map((r) => [r.name, r])) }]));
+  }
+
+  /**
+   * The organization's resource-based delegation policy: what the management account lets each delegated administrator
+   * read (AWS Organizations User Guide, "Delegated administrator for AWS Organizations"). Another account's call is
+   * evaluated against it, as any cross-account access.
+   */
+  delegationPolicy(): { Version: string; Statement: Record<string, unknown>[] } {
+    return {
+      Version: '2012-10-17',
+      Statement: [...this.delegated].map((account) => ({
+        Sid: `Delegate${account}`,
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ['organizations:Describe*', 'organizations:List*'],
+        Resource: '*',
+      })),
+    };
+  }
+
+  /** Delegates Organizations' read actions to an account, or takes them back. */
+  setDelegated(accountId: string, delegated: boolean): void {
+    if (delegated) this.delegated.add(accountId);
+    else this.delegated.delete(accountId);
+  }
+
+  /** Whether the account may list the organization's accounts: the management account or a delegated administrator. */
+  mayList(accountId: string): boolean {
+    return accountId === this.managementAccount || this.delegated.has(accountId);
+  }
+
+  /** The accounts directly under an OU or the root, in the order they joined; undefined for a parent that does not exist. */
+  accountsUnder(parentId: string): string[] | undefined {
+    const ous = new Set([...this.accounts.values()].map((a) => a.ou));
+    if (parentId !== this.rootId && !ous.has(parentId)) return undefined;
+    return [...this.accounts.entries()].filter(([, a]) => (a.ou ?? this.rootId) === parentId).map(([id]) => id);
+  }
+
+  /** Moves an account into an OU, or out of every OU (`undefined`: under the root), as between two nights. */
+  moveAccount(accountId: string, ou: string | undefined): void {
+    const found = this.accounts.get(accountId);
+    if (!found) throw new Error(`${accountId} is not an account of organization ${this.id}`);
+    found.ou = ou;
   }
 
   isMember(accountId: string): boolean {
-    return this.accounts.has(accountId) || accountId === this.managementAccount;
+    return this.accounts.has(accountId) || accountId === this.managementAccount || this.delegated.has(accountId);
   }
 
   /** The account's OU as launch permissions name it (`arn:aws:organizations::<management>:ou/<org>/<ou>`). */

@@ -232,7 +232,7 @@ const ssmChecks = (action: string, body: Record<string, unknown>, store: Store, 
 
 /** The checks for a request of any service the emulator speaks. */
 const checksFor = (
-  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts',
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts' | 'organizations',
   action: string,
   params: Record<string, unknown>,
   store: Store,
@@ -244,6 +244,19 @@ const checksFor = (
   if (service === 'ec2') return ec2Checks(action, params as Query, store, region, account, storeIn);
   if (service === 'ssm') return ssmChecks(action, params, store, region, account);
   if (service === 'sts' && action === 'AssumeRole') return assumeRoleChecks(params as Query, account, organization);
+  if (service === 'organizations' && action === 'ListAccountsForParent' && organization) {
+    const parent = String(params.ParentId ?? '');
+    const kind = parent.startsWith('ou-') ? 'ou' : 'root';
+    return [
+      {
+        action: 'organizations:ListAccountsForParent',
+        resource: `arn:aws:organizations::${organization.managementAccount}:${kind}/${organization.id}/${parent}`,
+        context: {},
+        // Another account than the management account reads through the delegation policy.
+        resourcePolicy: organization.delegationPolicy(),
+      },
+    ];
+  }
   if (service === 'rbin' && action === 'ListRules')
     return [{ action: 'rbin:ListRules', resource: '*', context: { 'rbin:Request/ResourceType': String(params.ResourceType ?? '') } }];
   if (service === 'rbin' && action === 'GetRule')
@@ -301,7 +314,7 @@ export const asAwsChecks = async (
 
 /** Every check AWS makes for one request of a service the emulator evaluates: the action's and those on the caller's behalf. */
 export const awsChecksFor = async (request: {
-  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts';
+  service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts' | 'organizations';
   action: string;
   params: Record<string, unknown>;
   store: Store;

@@ -32,7 +32,7 @@ export interface Dialect {
   unknown: (action: string) => [code: string, message: string];
   internalCode: string;
   /** The service's answer to a call its caller may not make, and the service as IAM names it. */
-  denied?: { status: number; code: string; service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts' };
+  denied?: { status: number; code: string; service: 'ec2' | 'ssm' | 'autoscaling' | 'rbin' | 'sts' | 'organizations' };
   /** Renders a refusal; `error` is the action's own ServiceError when it threw one. */
   error: (status: number, code: string, message: string, error?: ServiceError) => void;
   ok: (result: object) => void;

@@ -266,6 +266,7 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     reset: () => {
       for (const s of stores.values()) s.clear();
       for (const s of foreign.values()) s.clear();
+      organization?.restore();
       sessions.clear();
       requests.length = 0;
       events.length = 0;

@@ -3,7 +3,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { consumerRoleOf, consumerSsmClients, stsClient } from '../src/aws/consumer-clients.ts';
+import { accountsUnderOu, consumerRoleOf, consumerSsmClients, organizationsClient, stsClient } from '../src/aws/consumer-clients.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
 import { rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
@@ -11,7 +11,7 @@ import { stepLogging } from '../src/lambda/middleware.ts';
 import { byRegion } from '../src/lambda/regional.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import { confirmPublish, type PublishResult } from '../src/rotation/confirm-publish.ts';
-import type { ConsumerSsm } from '../src/rotation/consumers.ts';
+import type { AccountsUnder, ConsumerSsm } from '../src/rotation/consumers.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
 import { publishImage } from '../src/rotation/publish.ts';
 import type { Publish } from '../src/rotation/request.ts';
@@ -32,7 +32,7 @@ export interface ConfirmPublishEvent {
  * a cold start as costly as the whole step's. The state machine says which by the event's shape.
  */
 export const makeHandler = (
-  clients: { ec2: EC2Client; ssm: SSMClient; consumers?: { ssmOf: ConsumerSsm; region: string } },
+  clients: { ec2: EC2Client; ssm: SSMClient; consumers?: { ssmOf: ConsumerSsm; region: string; accountsUnder?: AccountsUnder } },
   metrics: Metrics = rotationMetrics(),
 ) =>
   middy<PublishImageEvent | ConfirmPublishEvent, PublishResult, Error, Context>()
@@ -53,6 +53,7 @@ export const handler = byRegion((region) =>
     consumers: {
       ssmOf: consumerSsmClients(stsClient(region), consumerRoleOf(process.env), region),
       region: region ?? process.env.AWS_REGION ?? '',
+      accountsUnder: accountsUnderOu(organizationsClient()),
     },
   }),
 );

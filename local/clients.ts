@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RbinClient } from '@aws-sdk/client-rbin';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -12,7 +13,7 @@ import type { IamSettings } from '../emulator/iam.ts';
 import type { SsmDocument } from '../emulator/model.ts';
 import { ACCOUNT_ID } from '../emulator/store.ts';
 import { clientSettings } from '../src/aws/client-settings.ts';
-import { consumerRoleOf, consumerSsmClients } from '../src/aws/consumer-clients.ts';
+import { accountsUnderOu, consumerRoleOf, consumerSsmClients } from '../src/aws/consumer-clients.ts';
 import { countThrottles } from '../src/aws/throttles.ts';
 import { stackRoles } from './stack-roles.ts';
 
@@ -40,6 +41,7 @@ export const emulatorClients = (endpoint: string, env: Readonly<Record<string, s
     consumers: {
       ssmOf: consumerSsmClients(new STSClient(settings), consumerRoleOf(env), settings.region, endpoint),
       region: settings.region,
+      accountsUnder: accountsUnderOu(new OrganizationsClient({ ...settings, region: 'us-east-1' })),
     },
   };
 };
@@ -56,6 +58,7 @@ export const environmentClientsAs = (role: string, region?: string) => {
     consumers: {
       ssmOf: consumerSsmClients(new STSClient(settings), consumerRoleOf(process.env), region),
       region: region ?? process.env.AWS_REGION ?? 'us-east-1',
+      accountsUnder: accountsUnderOu(new OrganizationsClient({ ...settings, region: 'us-east-1' })),
     },
   };
 };

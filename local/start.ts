@@ -299,6 +299,7 @@ if (!values['use-environment']) {
   process.env.AWS_ENDPOINT_URL_SSM = emulator.url;
   process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
   process.env.AWS_ENDPOINT_URL_STS = emulator.url;
+  process.env.AWS_ENDPOINT_URL_ORGANIZATIONS = emulator.url;
   process.env.AWS_REGION ??= 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID ??= 'local';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'local';

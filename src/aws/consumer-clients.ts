@@ -3,10 +3,11 @@
  * credentials from STS AssumeRole into `arn:aws:iam::<account>:role/<ROTATOR_CONSUMER_ROLE>`, with the external id
  * the consumer stack requires, renewed by the SDK before they expire. One client per account, region and container.
  */
+import { ListAccountsForParentCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ConfigurationError } from '../errors.ts';
-import type { ConsumerSsm } from '../rotation/consumers.ts';
+import type { AccountsUnder, ConsumerSsm } from '../rotation/consumers.ts';
 import { clientSettings, perRegion } from './client-settings.ts';
 
 /** The role name each consumer account's stack makes, unless the deployment names another. */
@@ -76,3 +77,29 @@ export const consumerSsmClients = (
     return client;
   };
 };
+
+/**
+ * Organizations is global: its endpoint is in us-east-1 for the aws partition (AWS General Reference, "AWS Organizations
+ * endpoints"). One client per container.
+ */
+let organizations: OrganizationsClient | undefined;
+export const organizationsClient = (): OrganizationsClient => {
+  organizations ??= new OrganizationsClient({ ...clientSettings(), region: 'us-east-1' });
+  return organizations;
+};
+
+/** The accounts directly under an OU, every page of ListAccountsForParent (at most 20 a page). */
+export const accountsUnderOu =
+  (client: OrganizationsClient): AccountsUnder =>
+  async (ouId) => {
+    const accounts: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListAccountsForParentCommand({ ParentId: ouId, MaxResults: 20, ...(NextToken ? { NextToken } : {}) }),
+      );
+      accounts.push(...(page.Accounts ?? []).filter((a) => a.State !== 'SUSPENDED' && a.Id).map((a) => a.Id ?? ''));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return accounts;
+  };

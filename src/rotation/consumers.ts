@@ -36,6 +36,42 @@ const reasonOf = (error: unknown, doing: string): string => {
   return `${doing}: ${code}: ${message}`;
 };
 
+/** The accounts directly under each OU, by its ARN (`.../ou/o-.../ou-...`): a function of the OU's id (ListAccountsForParent). */
+export type AccountsUnder = (ouId: string) => Promise<string[]>;
+
+/**
+ * The consumer accounts: those the image is shared with by id, and the accounts directly in each OU it is shared with,
+ * as Organizations lists them tonight (an account that joined since gets its parameter; one that left no longer).
+ * An OU that cannot be listed is an outcome of its own, failed, with why.
+ */
+export const consumerAccounts = async (
+  share: { accounts: readonly string[]; organizationalUnits: readonly string[] },
+  accountsUnder: AccountsUnder | undefined,
+): Promise<{ accounts: string[]; unlisted: ConsumerOutcome[] }> => {
+  const listed = await Promise.all(
+    share.organizationalUnits.map(async (arn) => {
+      const ou = arn.split('/').pop() ?? arn;
+      if (!accountsUnder)
+        return { accounts: [], failed: { account: ou, status: 'failed' as const, reason: 'this function cannot list OUs' } };
+      try {
+        return { accounts: await accountsUnder(ou), failed: undefined };
+      } catch (error) {
+        const code = awsErrorCode(error) ?? (error as Error).name;
+        const reason = `list the accounts of ${ou}: ${code}: ${(error as Error).message}${
+          code === 'AccessDeniedException'
+            ? ' (the image account must be the management account or a delegated administrator of Organizations)'
+            : ''
+        }`;
+        return { accounts: [], failed: { account: ou, status: 'failed' as const, reason } };
+      }
+    }),
+  );
+  return {
+    accounts: [...new Set([...share.accounts, ...listed.flatMap((l) => l.accounts)])],
+    unlisted: listed.flatMap((l) => (l.failed ? [l.failed] : [])),
+  };
+};
+
 /** Writes the image to each consumer's parameter; never throws for one account (its outcome says why). */
 export const writeConsumers = async (
   { ssmOf, region }: { ssmOf: ConsumerSsm; region: string },

@@ -19,7 +19,7 @@ import { ec2Call, fromEc2Error } from '../aws/ec2-errors.ts';
 import { awsErrorCode } from '../aws/failures.ts';
 import { ConfigurationError, PublishFailedError, PublishTargetInvalidError, RotatorError } from '../errors.ts';
 import { CONFIRM_WAIT_SECONDS, type PublishResult } from './confirm-publish.ts';
-import { type ConsumerSsm, writeConsumers } from './consumers.ts';
+import { type AccountsUnder, type ConsumerSsm, consumerAccounts, writeConsumers } from './consumers.ts';
 import type { ExecutionRef } from './naming.ts';
 import { currentValue } from './parameter-value.ts';
 import type { Publish, Share } from './publish-request.ts';
@@ -93,7 +93,7 @@ const clientToken = (execution: ExecutionRef, template: string) =>
   `ami-rotator-${createHash('sha256').update(`${execution.id}\n${template}`).digest('hex').slice(0, 40)}`;
 
 export const publishImage = async (
-  clients: { ec2: EC2Client; ssm: SSMClient; consumers?: { ssmOf: ConsumerSsm; region: string } },
+  clients: { ec2: EC2Client; ssm: SSMClient; consumers?: { ssmOf: ConsumerSsm; region: string; accountsUnder?: AccountsUnder } },
   publish: Publish,
   image: { imageId: string; name: string; family: string },
   execution: ExecutionRef,
@@ -155,8 +155,12 @@ export const publishImage = async (
     // Last, once the image account's own parameter and templates name it: one account's failure stops no other.
     if (publish.consumers) {
       if (!clients.consumers) throw new ConfigurationError('publish.consumers: this function has no consumer role to assume');
-      const accounts = publish.share?.accounts ?? [];
-      result.consumers = await writeConsumers(clients.consumers, accounts, publish.consumers.parameter, image);
+      const { accounts, unlisted } = await consumerAccounts(
+        publish.share ?? { accounts: [], organizationalUnits: [] },
+        clients.consumers.accountsUnder,
+      );
+      const written = await writeConsumers(clients.consumers, accounts, publish.consumers.parameter, image);
+      result.consumers = { ...written, outcomes: [...written.outcomes, ...unlisted] };
     }
   } catch (error) {
     // Throttling and 5xx answers are retried by the state machine; a retry publishes nothing twice.

@@ -162,9 +162,9 @@ const distributeSetting = (raw: string | undefined) =>
 /** Publishing with sharing: an image shared with no parameter or template to publish is still handed on (shared). */
 const sharedPublish = (publish: Publish | undefined, share: Share | undefined, field: string): Publish | undefined => {
   // Consumers are the accounts the image is shared with, by id: each gets the parameter through its own role.
-  if (publish?.consumers && (share?.accounts.length ?? 0) === 0)
+  if (publish?.consumers && (share?.accounts.length ?? 0) + (share?.organizationalUnits.length ?? 0) === 0)
     throw new InvalidInputError([
-      `${field}.consumers: expected distribute.share.accounts to name the consumer accounts (each gets ${publish.consumers.parameter} in its own account)`,
+      `${field}.consumers: expected distribute.share.accounts or organizationalUnits to name the consumer accounts (each gets ${publish.consumers.parameter} in its own account)`,
     ]);
   return share === undefined ? publish : { ...(publish ?? { launchTemplates: [] }), share };
 };

@@ -383,6 +383,19 @@ const ROLES: Row[] = [
     },
   ],
   [
+    "publish: lists an OU's accounts through the organization's delegation policy",
+    'Allowed',
+    {
+      principal: 'PublishImageRole',
+      action: 'organizations:ListAccountsForParent',
+      resource: 'arn:aws:organizations::111122223333:ou/o-a1b2c3d4e5/ou-ab12-cd34ef56',
+      resourcePolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'organizations:List*', Resource: '*' }],
+      },
+    },
+  ],
+  [
     'prune: assumes no role in another account',
     'Denied',
     {

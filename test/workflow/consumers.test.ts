@@ -14,13 +14,21 @@ import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 const CONSUMERS = ['111111111111', '222222222222', '333333333333'];
 const ORG = 'o-a1b2c3d4e5';
 const role = (account: string) => consumerRole(account, { ImageAccountId: LOCAL_ACCOUNT_ID });
+const OU = 'ou-ab12-cd34ef56';
+const OTHER_OU = 'ou-ab12-99999999';
+const OU_ARN = `arn:aws:organizations::999999999999:ou/${ORG}/${OU}`;
 const emulator = useEmulator({
   iam: localIam(LOCAL_ACCOUNT_ID),
   organization: {
     id: ORG,
     managementAccount: '999999999999',
-    // The third account has not deployed the consumer stack yet.
-    accounts: CONSUMERS.map((id, n) => ({ id, ou: 'ou-ab12-cd34ef56', roles: n < 2 ? [role(id)] : [] })),
+    // The image account may list the organization's accounts (a delegated administrator).
+    delegatedAdministrators: [LOCAL_ACCOUNT_ID],
+    // The third account has not deployed the consumer stack yet; the fourth is in another OU.
+    accounts: [
+      ...CONSUMERS.map((id, n) => ({ id, ou: OU, roles: n < 2 ? [role(id)] : [] })),
+      { id: '444444444444', ou: OTHER_OU, roles: [role('444444444444')] },
+    ],
   },
 });
 const PARAMETER = '/golden/web-prod/latest';
@@ -83,5 +91,53 @@ describe('consumers in other accounts', () => {
     expect(run).toMatchObject({ status: 'FAILED', error: 'InvalidInput' });
     expect(run.cause).toMatch(/publish\.consumers: expected distribute\.share\.accounts/);
     expect(emulator().mutatingRequests()).toEqual([]);
+  });
+
+  it('follows the OU: an account that joins gets the next image, one that leaves is no longer written', async () => {
+    seedInstance(emulator());
+    emulator().organization?.putRole('333333333333', role('333333333333'));
+    const byOu = (executionName: string) =>
+      runRotationLocally({
+        input: input({
+          publish: { parameter: PARAMETER, consumers: { parameter: PARAMETER } },
+          distribute: { share: { organizationalUnits: [OU_ARN] } },
+        }),
+        clients: roleClientsFor(emulator()),
+        executionName,
+      });
+
+    const first = await byOu('ou-night-1');
+    const firstImage = emulator().store.parameters.get(PARAMETER)?.value;
+    emulator().organization?.moveAccount('444444444444', OU);
+    emulator().organization?.moveAccount('111111111111', OTHER_OU);
+    const second = await byOu('ou-night-2');
+    const secondImage = emulator().store.parameters.get(PARAMETER)?.value;
+
+    expect([first.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(['111111111111', '222222222222', '333333333333', '444444444444'].map(resolves)).toEqual([
+      firstImage,
+      secondImage,
+      secondImage,
+      secondImage,
+    ]);
+  });
+
+  it('names an OU the image account may not list, and why, in the one alert; the account named by id still gets the image', async () => {
+    seedInstance(emulator());
+    emulator().organization?.setDelegated(LOCAL_ACCOUNT_ID, false);
+
+    const run = await runRotationLocally({
+      input: input({
+        publish: { parameter: PARAMETER, consumers: { parameter: PARAMETER } },
+        distribute: { share: { accounts: ['111111111111'], organizationalUnits: [OU_ARN] } },
+      }),
+      clients: roleClientsFor(emulator()),
+    });
+
+    expect(run).toMatchObject({ status: 'FAILED', error: 'ConsumersNotUpdated' });
+    expect(run.alerts[0]?.message).toMatch(
+      /ou-ab12-cd34ef56 in us-east-1: list the accounts of ou-ab12-cd34ef56: .*delegated administrator/,
+    );
+    expect(resolves('111111111111')).toBe(emulator().store.parameters.get(PARAMETER)?.value);
   });
 });
