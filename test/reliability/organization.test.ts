@@ -11,7 +11,7 @@ import { localIam } from '../../local/clients.ts';
 import { consumerRole } from '../../local/consumer-role.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
-import { input, seedInstance } from '../support/workflow.ts';
+import { input, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const ORG = 'o-a1b2c3d4e5';
 const OU = 'ou-ab12-cd34ef56';
@@ -76,8 +76,7 @@ describe('an organization over five nights', () => {
     seedInstance(emulator());
     const summary: string[] = [];
     for (const [n, night] of NIGHTS.entries()) {
-      // An image's name has the second it was made in: each night starts in a second of its own.
-      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+      await nextSecond();
       night.before?.();
       emulator().injectFaults(night.faults ?? {});
       const run = await runRotationLocally({

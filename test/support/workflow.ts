@@ -29,3 +29,6 @@ export const leftBy = (emulator: Ec2Emulator, executionArn: string) => ({
 
 export const statesEntered = (events: readonly { type: string; state?: { name: string } }[], name: string) =>
   events.filter((e) => e.type === 'StateEntered' && e.state?.name === name).length;
+
+/** Waits for the next second: an image's name has the second its execution started in, so two nights need two seconds. */
+export const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));

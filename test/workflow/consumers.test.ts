@@ -9,7 +9,7 @@ import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
-import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+import { FAMILY, input, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const CONSUMERS = ['111111111111', '222222222222', '333333333333'];
 const ORG = 'o-a1b2c3d4e5';
@@ -63,6 +63,7 @@ describe('consumers in other accounts', () => {
     const firstImage = emulator().store.parameters.get(PARAMETER)?.value;
     const oldKept = [...emulator().store.images.keys()].filter((id) => id.startsWith('ami-00')).length;
     emulator().organization?.putRole('333333333333', role('333333333333'));
+    await nextSecond();
     const second = await night('night-2');
 
     expect(first.status).toBe('FAILED');
@@ -110,6 +111,7 @@ describe('consumers in other accounts', () => {
     const firstImage = emulator().store.parameters.get(PARAMETER)?.value;
     emulator().organization?.moveAccount('444444444444', OU);
     emulator().organization?.moveAccount('111111111111', OTHER_OU);
+    await nextSecond();
     const second = await byOu('ou-night-2');
     const secondImage = emulator().store.parameters.get(PARAMETER)?.value;
 
