@@ -6,7 +6,7 @@ import { sfnClient } from '../../src/aws/sfn-client.ts';
 import { runHistoryCommand } from '../../src/cli/history-command.ts';
 import { runRunCommand } from '../../src/cli/run-command.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
+import { FAMILY, INSTANCE, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
 process.env.ROTATOR_LOG_LEVEL = 'silent';
@@ -35,7 +35,7 @@ describe('a step that fails inside the image workflow (a child execution)', () =
     // CreateImage's history look goes on without, AwaitImage's falls back to a plain wait, CheckImage's fails the step.
     emulator().injectFaults({ rules: [{ actions: ['DescribeImages'], code: 'UnauthorizedOperation', times: 3 }] });
     const lines: string[] = [];
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    await nextSecond();
     const code = await runRunCommand(
       ['--stage', 'local', '--poll-seconds', '1', '--family', FAMILY, '--instance', INSTANCE],
       sfnClient(),

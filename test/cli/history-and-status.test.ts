@@ -11,7 +11,7 @@ import { runRunCommand } from '../../src/cli/run-command.ts';
 import type { StageStatus } from '../../src/cli/status.ts';
 import { runStatusCommand } from '../../src/cli/status-command.ts';
 import { serviceClientFor, useEmulator } from '../support/emulator.ts';
-import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
+import { FAMILY, INSTANCE, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
 process.env.ROTATOR_LOG_LEVEL = 'silent';
@@ -35,7 +35,7 @@ const clients = () => ({
 });
 /** Runs a rotation as an operator does, following it to its end. Execution names are to the second: one a second. */
 const rotate = async (args: string[]) => {
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+  await nextSecond();
   const lines: string[] = [];
   const code = await runRunCommand(['--stage', 'local', '--poll-seconds', '1', ...args], sfnClient(), {}, { print: (l) => lines.push(l) });
   const executionArn = lines[0]?.replace(/^started /, '') ?? '';

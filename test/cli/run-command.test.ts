@@ -8,7 +8,7 @@ import { UsageError } from '../../src/cli/flags.ts';
 import { runRunCommand } from '../../src/cli/run-command.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, INSTANCE, seedInstance } from '../support/workflow.ts';
+import { FAMILY, INSTANCE, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
 process.env.ROTATOR_LOG_LEVEL = 'silent';
@@ -134,10 +134,10 @@ describe('ami-rotator run', () => {
     seedInstance(emulator(), { tags: { [TAG.family]: 'json-prod' } });
     starter = runLocally;
     // Execution names are to the second: one start a second, as an operator would.
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    await nextSecond();
 
     const followed = await runSplit(['--family', 'json-prod', '--instance', INSTANCE, '--json']);
-    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+    await nextSecond();
     const started = await runSplit(['--family', 'json-prod', '--instance', INSTANCE, '--json', '--no-follow', '--dry-run']);
 
     expect(followed.code).toBe(0);

@@ -31,4 +31,4 @@ export const statesEntered = (events: readonly { type: string; state?: { name: s
   events.filter((e) => e.type === 'StateEntered' && e.state?.name === name).length;
 
 /** Waits for the next second: an image's name has the second its execution started in, so two nights need two seconds. */
-export const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+export const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));

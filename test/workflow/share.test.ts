@@ -4,7 +4,7 @@ import { DAY_MS } from '../../src/retention/policy.ts';
 import { MAX_USAGE_REPORT_WAITS } from '../../src/retention/step.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
-import { FAMILY, input, seedInstance } from '../support/workflow.ts';
+import { FAMILY, input, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const emulator = useEmulator();
 process.env.ROTATOR_LOG_LEVEL = 'silent';
@@ -75,7 +75,6 @@ describe('a rotation that shares its image', () => {
   });
 
   /** Image names are to the second: the next night starts in the next second, as nights do. */
-  const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_000 - (Date.now() % 1_000) + 5));
   /** The image as a night a day later finds it: made private `hours` ago (its withdrawn-at tag moved back). */
   const madePrivate = (n: number, hoursAgo: number) => {
     const image = emulator().store.images.get(old(n).imageId);
