@@ -189,13 +189,19 @@ export const startEmulator = async (settings: EmulatorSettings = {}): Promise<Ec
     return send(res, 404, JSON.stringify({ error: `no control endpoint ${req.method} ${req.url}` }), 'application/json');
   };
 
-  // A session's calls are evaluated against its role's policies, as the stack's roles' are.
+  // A session's calls are evaluated against its role's policies, as the stack's roles' are: one principal per role and
+  // policies (the evaluator remembers its decisions per principal), made again when the role changes.
+  const principalsOfRoles = new WeakMap<object, Principal>();
   const iam: IamSettings | undefined = settings.iam && {
     ...settings.iam,
     sessionOf: (key) => {
       const session = sessions.get(key);
       const role = session && organization?.roleOf(session.roleArn);
-      return role && ({ arn: session.roleArn, policies: role.policies, account: session.account } as Principal);
+      if (!session || !role) return undefined;
+      const found =
+        principalsOfRoles.get(role.policies) ?? ({ arn: session.roleArn, policies: role.policies, account: session.account } as Principal);
+      principalsOfRoles.set(role.policies, found);
+      return found;
     },
   };
   const serve = makeServe({ requests, faults, contextFor, iam });
