@@ -22,6 +22,8 @@ export interface DeliveryFaults {
 
 const pending = new Set<Promise<unknown>>();
 let faults: DeliveryFaults = {};
+/** The copy regions whose forwarding stack (infra/region-events-stack.yml) is deployed: their AMI events reach the rule. */
+let forwarded = new Set<string>();
 let random = seededRandom(1);
 /** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
 export const deliveries: { eventId: string; subject: string; state: string; copies: number }[] = [];
@@ -32,6 +34,11 @@ const completeWait = async (event: BusEvent): Promise<unknown> => {
   const handler = makeHandler(servedLocallyAs(functionRoles()['complete-wait'] ?? ''));
   const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
   return handler(event as never, context as never);
+};
+
+/** Deploys (or, with none, removes) the forwarding stack of these copy regions. */
+export const forwardFrom = (regions: readonly string[]): void => {
+  forwarded = new Set(regions);
 };
 
 export const setFaults = (plan: DeliveryFaults): void => {
@@ -54,9 +61,13 @@ const matched = (event: BusEvent): { subject: string; state: string } | undefine
 export const deliver = (event: BusEvent): void => {
   const about = matched(event);
   if (!about) return;
-  // The rule lives in the stack's region and sees only that region's default bus: a copy's events never reach it.
-  // (The emulator is one account: the pattern's account always matches.)
-  if (event.region !== (process.env.AWS_REGION ?? 'us-east-1')) return;
+  // The rule lives in the stack's region and sees only that region's default bus: a copy's events reach it only where
+  // the forwarding stack puts them there, an AMI's available or failed (its pattern). The emulator is one account: the
+  // pattern's account always matches.
+  const home = event.region === (process.env.AWS_REGION ?? 'us-east-1');
+  const forwardedHere =
+    forwarded.has(event.region) && event.source === 'aws.ec2' && (about.state === 'available' || about.state === 'failed');
+  if (!home && !forwardedHere) return;
   const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
   deliveries.push({ eventId: event.id, subject: about.subject, state: about.state, copies });
   for (let n = 0; n < copies; n += 1) {

@@ -57,6 +57,7 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
   beforeEach(() => {
     emulator?.reset();
     amiEventRule.setFaults({});
+    amiEventRule.forwardFrom([]);
   });
   afterAll(async () => {
     await amiEventRule.idle();
