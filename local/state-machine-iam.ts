@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Check } from '../emulator/dependent-checks.ts';
 import { type Principal, refusalOf } from '../emulator/iam.ts';
-import type { Json } from './definitions.ts';
+import { allStates, type Json } from './definitions.ts';
 import { stackRoles } from './stack-roles.ts';
 import { PASS_TIME } from './world-clock.ts';
 
@@ -100,13 +100,17 @@ export const taskChecks = (
 /** An error as Step Functions fails a Task with: its name, and the service's words in the cause. */
 const refused = (name: string, message: string): Error => Object.assign(new Error(message), { name });
 
+/** The local handler of each Task state, by state name. */
+export type TaskHandlers = Record<string, (input: Json) => Promise<Json>>;
+
 /** Each Task handler of a state machine, run only when the state machine's role may make the Task's calls. */
 export const asStateMachineRole = (
-  handlers: Record<string, (input: Json) => Promise<Json>>,
-  resources: Record<string, string>,
+  handlers: TaskHandlers,
+  definition: { States: Record<string, { Resource?: string }> },
   file: string,
   at: { region: string; account: string },
-): Record<string, (input: Json) => Promise<Json>> => {
+): TaskHandlers => {
+  const resources = Object.fromEntries(allStates(definition).map(([name, state]) => [name, state.Resource ?? '']));
   const role = stateMachineRoles()[file];
   if (!role) throw new Error(`statemachine/${file}.asl.json has no role in serverless.yml`);
   const principal = principalOf(role, at.account, at.region);

@@ -27,7 +27,7 @@ import { serviceTask } from './service-tasks.ts';
 import { type LocalExecution, type LocalStepFunctions, startLocalStepFunctions } from './sfn-endpoint.ts';
 import { type EventLog, toHistoryEvent } from './sfn-history.ts';
 import { functionRoles } from './stack-roles.ts';
-import { asStateMachineRole } from './state-machine-iam.ts';
+import { asStateMachineRole, type TaskHandlers } from './state-machine-iam.ts';
 import { passing, sweeper, type WorldClock, waitsPassTime } from './world-clock.ts';
 
 export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './definitions.ts';
@@ -166,14 +166,9 @@ const countAttempt = (scope: RunScope, stateName: string): number => {
 };
 
 /** The local handler of each Task state of a definition, by state name. */
-const taskHandlers = (
-  scope: RunScope,
-  definition: Definition,
-  record: LocalExecution,
-  file: string,
-): Record<string, (input: Json) => Promise<Json>> => {
+const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExecution, file: string): TaskHandlers => {
   const { options, region, account } = scope;
-  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  const handlers: TaskHandlers = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const service = serviceTask(state.Resource, stateName, scope, options, () => countAttempt(scope, stateName));
@@ -207,8 +202,7 @@ const taskHandlers = (
       }
     };
   }
-  const resources = Object.fromEntries(allStates(definition).map(([name, state]) => [name, state.Resource ?? '']));
-  return asStateMachineRole(handlers, resources, file, { region, account });
+  return asStateMachineRole(handlers, definition, file, { region, account });
 };
 
 /**
