@@ -1,7 +1,7 @@
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { awaitDeadline, type WaitPolicy, waitBeforePoll } from './backoff.ts';
 import type { ImageProgress } from './create-image.ts';
-import { describeImage, type ImageSnapshot, snapshotsOf } from './images.ts';
+import { completedAtOf, describeImage, type ImageSnapshot, snapshotsOf } from './images.ts';
 
 /**
  * The next step of a wait, from the image's state: pure, so the schedule is tested without EC2. The wait cap holds on
@@ -15,6 +15,7 @@ export const advanceWait = (
   policy: WaitPolicy,
   snapshots: ImageSnapshot[] = [],
   elapsedSeconds = 0,
+  completedAt?: string,
 ): ImageProgress => {
   const poll = progress.poll + 1;
   if (state === 'available' || state === 'failed') {
@@ -27,6 +28,7 @@ export const advanceWait = (
       timedOut: false,
       snapshots,
       ...(reason ? { stateReason: reason } : {}),
+      ...(state === 'available' && completedAt ? { completedAt } : {}),
     };
   }
   if (progress.waitedSeconds >= policy.timeoutSeconds || elapsedSeconds >= policy.timeoutSeconds)
@@ -58,5 +60,13 @@ export const checkRotationImage = async (
   now: Date = new Date(),
 ): Promise<ImageProgress> => {
   const image = await describeImage(ec2, progress.imageId);
-  return advanceWait(progress, image.State, image.StateReason?.Message, policy, snapshotsOf(image), secondsSinceCreation(image, now));
+  return advanceWait(
+    progress,
+    image.State,
+    image.StateReason?.Message,
+    policy,
+    snapshotsOf(image),
+    secondsSinceCreation(image, now),
+    completedAtOf(image),
+  );
 };

@@ -26,6 +26,8 @@ export interface ImageProgress {
   timedOut: boolean;
   /** The image's snapshots and their devices, once it has settled. */
   snapshots?: ImageSnapshot[];
+  /** When an earlier run of the same execution tagged it complete (a re-run meets the image it made): kept as it was. */
+  completedAt?: string;
 }
 
 /** A new image (made or copied), before its first check: pending, with the first wait planned. */

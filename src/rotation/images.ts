@@ -114,3 +114,6 @@ export const findPreviousImage = async (ec2: EC2Client, family: string, imageId:
   }
   return newest?.id ?? null;
 };
+
+/** When the image was tagged complete (`ami-rotator:completed-at`), if it was. */
+export const completedAtOf = (image: Image): string | undefined => image.Tags?.find((t) => t.Key === TAG.completedAt)?.Value;

@@ -18,15 +18,17 @@ export interface TaggedImage extends ImageProgress {
  */
 export const tagAvailableImage = async (ec2: EC2Client, family: string, progress: ImageProgress, now: Date): Promise<TaggedImage> => {
   const snapshots = progress.snapshots?.length ? progress.snapshots : snapshotsOf(await describeImage(ec2, progress.imageId));
-  const completedAt = now.toISOString();
-  await ec2Call(`tag image ${progress.imageId}`, () =>
-    ec2.send(
-      new CreateTagsCommand({
-        Resources: [progress.imageId],
-        Tags: toEc2Tags({ [TAG.status]: 'available', [TAG.completedAt]: completedAt }),
-      }),
-    ),
-  );
+  // An image a run of the same execution already tagged complete keeps its time (its history, the family's usual duration).
+  const completedAt = progress.completedAt ?? now.toISOString();
+  if (progress.completedAt === undefined)
+    await ec2Call(`tag image ${progress.imageId}`, () =>
+      ec2.send(
+        new CreateTagsCommand({
+          Resources: [progress.imageId],
+          Tags: toEc2Tags({ [TAG.status]: 'available', [TAG.completedAt]: completedAt }),
+        }),
+      ),
+    );
   for (const { snapshotId, deviceName } of snapshots) {
     await ec2Call(`tag snapshot ${snapshotId}`, () =>
       ec2.send(

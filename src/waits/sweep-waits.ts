@@ -12,7 +12,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { awsErrorCode } from '../aws/failures.ts';
 import { logger } from '../lambda/logger.ts';
 import { advanceWait, secondsSinceCreation } from '../rotation/check-image.ts';
-import { snapshotsOf } from '../rotation/images.ts';
+import { completedAtOf, snapshotsOf } from '../rotation/images.ts';
 import type { AwaitedImage } from './await-image.ts';
 import { completeTask } from './task-tokens.ts';
 import { EXPIRY_MARGIN_SECONDS, type WaitItem, type WaitTable } from './wait-table.ts';
@@ -88,6 +88,7 @@ const checkDue = async (clients: SweepClients, due: WaitItem[], nowSeconds: numb
               check.policy,
               snapshotsOf(image),
               secondsSinceCreation(image, new Date(nowSeconds * 1000)),
+              completedAtOf(image),
             )
           : check.progress;
         const state = image ? progress.state : 'gone';
