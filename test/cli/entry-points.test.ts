@@ -86,6 +86,22 @@ describe('npm start with distribution, as a person runs it', LOADED, () => {
     expect(failed.stdout).toMatch(/ap-southeast-2: FAILED at CheckImage: ImageCreationFailed: .*its copy was removed/);
     expect(failed.stdout).toMatch(/^FAILED \(DistributionFailed\)/m);
   });
+
+  it('writes consumers of an organization their own parameter in both regions, naming the one without its role', async () => {
+    const run = await invoke('local/start.ts', ['--scenario', 'organization'], asRun);
+    const resolves = (account: string) =>
+      new RegExp(`consumer ${account} resolves /golden/web-prod/latest: us-east-1 (\\S+), eu-west-1 (\\S+)`).exec(run.stdout);
+
+    expect(run.stdout).toContain('Subject: ami-rotator: web-prod rotated, 2 consumer account(s) not updated');
+    expect(run.stdout).toMatch(/333333333333 in eu-west-1: .*deploy the consumer stack there/);
+    expect(
+      resolves('111111111111')
+        ?.slice(1)
+        .every((id) => id.startsWith('ami-')),
+    ).toBe(true);
+    expect(resolves('333333333333')?.slice(1)).toEqual(['(nothing)', '(nothing)']);
+    expect(run.stdout).toMatch(/^FAILED \(ConsumersNotUpdated\)/m);
+  });
 });
 
 // Each case is a process of its own (its servers on ports of their own): they run side by side.
