@@ -103,14 +103,6 @@ export class PublishNotConfirmedError extends RotatorError {
   override readonly name = ERROR.PublishNotConfirmed;
 }
 
-/**
- * Some consumer accounts did not get the new image (their role is missing or refuses, or SSM dropped the value): the
- * image account's own publishing is done, and the others got it; the message names each one and why.
- */
-export class ConsumersNotUpdatedError extends RotatorError {
-  override readonly name = ERROR.ConsumersNotUpdated;
-}
-
 /** The source instance is not managed by Systems Manager (no agent online): prepare cannot run its documents. */
 export class InstanceNotManagedError extends RotatorError {
   override readonly name = ERROR.InstanceNotManaged;

@@ -5,7 +5,7 @@
  */
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PublishNotConfirmedError } from '../errors.ts';
-import { type ConsumerSsm, type ConsumersResult, confirmConsumers, consumersFailure, consumersSettled } from './consumers.ts';
+import { anyConsumerFailed, type ConsumerSsm, type ConsumersResult, confirmConsumers, consumersSettled } from './consumers.ts';
 import { currentValue } from './parameter-value.ts';
 
 /** Seconds between read-backs of the parameter, and how many: about five minutes in all. */
@@ -39,7 +39,7 @@ export const confirmPublish = async (ssm: SSMClient, state: PublishResult, ssmOf
   const parameter = await confirmParameter(ssm, { ...state, checks: state.checks });
   const consumers = await confirmConsumers(ssmOf, state.consumers, checks >= MAX_CONFIRM_CHECKS);
   const confirmed = parameter.confirmed && consumersSettled(consumers);
-  return { ...parameter, checks, consumers, confirmed, consumersFailed: confirmed && consumersFailure(consumers) !== undefined };
+  return { ...parameter, checks, consumers, confirmed, consumersFailed: confirmed && anyConsumerFailed(consumers) };
 };
 
 const confirmParameter = async (ssm: SSMClient, state: PublishResult): Promise<PublishResult> => {

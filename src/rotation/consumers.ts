@@ -6,7 +6,6 @@
  */
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { awsErrorCode } from '../aws/failures.ts';
-import { ConsumersNotUpdatedError } from '../errors.ts';
 import { currentValue } from './parameter-value.ts';
 
 /** An SSM client of a consumer account in the publishing region, signed as the role the image account assumes there. */
@@ -130,16 +129,6 @@ export const confirmConsumers = async (ssmOf: ConsumerSsm, result: ConsumersResu
 export const consumersSettled = (result: ConsumersResult | undefined): boolean =>
   result === undefined || result.outcomes.every((o) => o.status !== 'written');
 
-/** The night's one failure for its consumers: each account that did not get the image, and why; undefined when all did. */
-export const consumersFailure = (result: ConsumersResult | undefined): ConsumersNotUpdatedError | undefined => {
-  const failed = (result?.outcomes ?? []).filter((o) => o.status === 'failed');
-  if (!result || failed.length === 0) return undefined;
-  const updated = result.outcomes.filter((o) => o.status === 'confirmed').map((o) => o.account);
-  return new ConsumersNotUpdatedError(
-    `${failed.length} of ${result.outcomes.length} consumer accounts in ${result.region} did not get ${result.imageId} as ${result.parameter}: ${failed
-      .map((o) => `${o.account} (${o.reason ?? 'unknown'})`)
-      .join(
-        '; ',
-      )}. Updated: ${updated.join(', ') || 'none'}. The image account's own publishing is done; nothing was pruned in ${result.region} tonight, and the next rotation tries every consumer again.`,
-  );
-};
+/** Whether a consumer did not get the image (the workflow then ends ConsumersNotUpdated; the alert names each one). */
+export const anyConsumerFailed = (result: ConsumersResult | undefined): boolean =>
+  (result?.outcomes ?? []).some((o) => o.status === 'failed');

@@ -88,20 +88,19 @@ const sharedImage = (launchPermissions: Record<string, string>[]) =>
     images: [{ imageId: 'ami-0aaaaaaaaaaaaaaa1', name: 'web-prod-1', creationDate: '2026-12-01T02:00:00.000Z', launchPermissions }],
   });
 
+/** Writes the shared image as the consumer's golden parameter, as the publish step does. */
+const putImage = (ssm: SSMClient) =>
+  ssm.send(
+    new PutParameterCommand({ Name: '/golden/web-prod/latest', Value: 'ami-0aaaaaaaaaaaaaaa1', Type: 'String', DataType: 'aws:ec2:image' }),
+  );
+
 describe('accounts of an organization, through STS AssumeRole', () => {
   it("writes a parameter in the consumer's own account, naming an image shared with its OU", async () => {
     sharedImage([{ organizationalUnitArn: `arn:aws:organizations::999999999999:ou/${ORG}/${OU}` }]);
     const { Credentials, AssumedRoleUser } = await assume('111111111111');
     const ssm = ssmAs(Credentials);
 
-    await ssm.send(
-      new PutParameterCommand({
-        Name: '/golden/web-prod/latest',
-        Value: 'ami-0aaaaaaaaaaaaaaa1',
-        Type: 'String',
-        DataType: 'aws:ec2:image',
-      }),
-    );
+    await putImage(ssm);
     const read = await ssm.send(new GetParameterCommand({ Name: '/golden/web-prod/latest' }));
 
     expect(AssumedRoleUser?.Arn).toBe('arn:aws:sts::111111111111:assumed-role/ami-rotator-consumer/ami-rotator');
@@ -133,14 +132,7 @@ describe('accounts of an organization, through STS AssumeRole', () => {
     const { Credentials } = await assume('111111111111');
     const ssm = ssmAs(Credentials);
 
-    await ssm.send(
-      new PutParameterCommand({
-        Name: '/golden/web-prod/latest',
-        Value: 'ami-0aaaaaaaaaaaaaaa1',
-        Type: 'String',
-        DataType: 'aws:ec2:image',
-      }),
-    );
+    await putImage(ssm);
 
     expect(await failureOf(ssm.send(new GetParameterCommand({ Name: '/golden/web-prod/latest' })))).toMatchObject({
       name: 'ParameterNotFound',
@@ -159,5 +151,22 @@ describe('accounts of an organization, through STS AssumeRole', () => {
     );
 
     expect(short).toMatchObject({ name: 'ValidationError' });
+  });
+
+  it("drops the value when the consumer role may not describe images: SSM validates it with the writer's own ec2:DescribeImages", async () => {
+    sharedImage([{ organizationalUnitArn: `arn:aws:organizations::999999999999:ou/${ORG}/${OU}` }]);
+    const role = consumerRole('night-shift');
+    const withoutDescribe = role.policies.map((p) => ({
+      ...p,
+      policy: { ...p.policy, Statement: p.policy.Statement.filter((st) => st.Action !== 'ec2:DescribeImages') },
+    }));
+    emulator().organization?.putRole('111111111111', { ...role, policies: withoutDescribe });
+    const ssm = ssmAs((await assume('111111111111')).Credentials);
+
+    await putImage(ssm);
+
+    expect(await failureOf(ssm.send(new GetParameterCommand({ Name: '/golden/web-prod/latest' })))).toMatchObject({
+      name: 'ParameterNotFound',
+    });
   });
 });

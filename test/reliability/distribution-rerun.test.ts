@@ -9,18 +9,9 @@ import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { input } from '../support/workflow.ts';
-import { DISTRIBUTE, oldCopies, REGIONS, SCHEDULES, seed, tagsOf } from './distribution-run.ts';
+import { oldCopies, REGIONS, SCHEDULES, seed, tagsOf, useDistributionEmulator } from './distribution-run.ts';
 
-const emulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) }) });
-beforeAll(() => {
-  process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DISTRIBUTE);
-});
-beforeEach(() => {
-  process.env.ROTATOR_LOG_LEVEL = 'silent';
-});
-afterAll(() => {
-  delete process.env.ROTATOR_DISTRIBUTE;
-});
+const emulator = useDistributionEmulator();
 
 describe('distribution re-run under the same execution name', () => {
   // Every schedule, whatever its first run did: a re-run of the same input may follow any outcome.

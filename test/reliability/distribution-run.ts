@@ -1,8 +1,12 @@
 /** What the distribution reliability files share: the regions, their keys and old copies, and the fault schedules. */
+
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FaultPlan } from '../../emulator/faults.ts';
 import type { Ec2Emulator } from '../../emulator/server.ts';
+import { localIam } from '../../local/clients.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
+import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, seedInstance } from '../support/workflow.ts';
 import { dieAfter, MANAGED } from './runs.ts';
 
@@ -68,3 +72,21 @@ export const SCHEDULES: Schedule[] = [
 ];
 
 export const tagsOf = (i: { tags: { key: string; value: string }[] }) => Object.fromEntries(i.tags.map((t) => [t.key, t.value]));
+
+/**
+ * The emulator of a distribution file, with the stack's roles as the stage deploys them with DISTRIBUTE, and the
+ * deployment's setting for the functions while the file runs.
+ */
+export const useDistributionEmulator = () => {
+  const emulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) }) });
+  beforeAll(() => {
+    process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DISTRIBUTE);
+  });
+  beforeEach(() => {
+    process.env.ROTATOR_LOG_LEVEL = 'silent';
+  });
+  afterAll(() => {
+    delete process.env.ROTATOR_DISTRIBUTE;
+  });
+  return emulator;
+};

@@ -9,18 +9,11 @@ import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { input } from '../support/workflow.ts';
-import { DISTRIBUTE, oldCopies, REGIONS, SCHEDULES, seed, tagsOf } from './distribution-run.ts';
+import { oldCopies, REGIONS, SCHEDULES, seed, tagsOf, useDistributionEmulator } from './distribution-run.ts';
 
-const emulator = useEmulator({ iam: localIam(LOCAL_ACCOUNT_ID, 'us-east-1', { distribute: JSON.stringify(DISTRIBUTE) }) });
+const emulator = useDistributionEmulator();
 const counts = { schedules: 0, survived: 0 };
-beforeAll(() => {
-  process.env.ROTATOR_DISTRIBUTE = JSON.stringify(DISTRIBUTE);
-});
-beforeEach(() => {
-  process.env.ROTATOR_LOG_LEVEL = 'silent';
-});
 afterAll(() => {
-  delete process.env.ROTATOR_DISTRIBUTE;
   console.log(`reliability (distribution): fault schedules ${counts.survived}/${counts.schedules} survived`);
 });
 
