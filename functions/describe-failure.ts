@@ -2,12 +2,12 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { type Alert, describeFailure } from '../src/alerts/failure-alert.ts';
+import { type Alert, describeFailure, describePruneFailures } from '../src/alerts/failure-alert.ts';
 import { METRIC, rotationMetrics, stepMetrics } from '../src/lambda/metrics.ts';
 import { stepLogging } from '../src/lambda/middleware.ts';
 import { stepTracing } from '../src/lambda/tracer.ts';
 import type { ExecutionRef } from '../src/rotation/naming.ts';
-import { failureOf, packFailure, STEP, type WorkflowFailureState } from '../src/workflow/contract.ts';
+import { failureOf, packFailure, type RegionOutcome, STEP, type WorkflowFailureState } from '../src/workflow/contract.ts';
 
 /** DescribeRegionFailure, in the image workflow: the facts of its failure for the rotation, no alert yet. */
 export interface DescribeRegionFailureEvent {
@@ -24,7 +24,20 @@ export interface DescribeFailureEvent {
   execution: ExecutionRef;
 }
 
-const isRegionFailure = (event: DescribeFailureEvent | DescribeRegionFailureEvent): event is DescribeRegionFailureEvent =>
+/** DescribePruneFailures, in the rotation: every region is imaged and published; some prunes left things behind. */
+export interface DescribePruneFailuresEvent {
+  step: typeof STEP.DescribePruneFailures;
+  family: string;
+  regions: RegionOutcome[];
+}
+
+const isPruneFailures = (
+  event: DescribeFailureEvent | DescribeRegionFailureEvent | DescribePruneFailuresEvent,
+): event is DescribePruneFailuresEvent => event.step === STEP.DescribePruneFailures;
+
+const isRegionFailure = (
+  event: DescribeFailureEvent | DescribeRegionFailureEvent | DescribePruneFailuresEvent,
+): event is DescribeRegionFailureEvent =>
   event.step === STEP.DescribeRegionFailure || event.step === STEP.DescribePrepareFailure || event.step === STEP.DescribeCopyRegionFailure;
 
 /**
@@ -33,13 +46,20 @@ const isRegionFailure = (event: DescribeFailureEvent | DescribeRegionFailureEven
  * child workflow's (or a copy region's) failure into an error and a cause, for the rotation's DescribeFailure to read. Calls no AWS service.
  */
 export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics } = {}) =>
-  middy<DescribeFailureEvent | DescribeRegionFailureEvent, Alert | { error: string; cause: string }, Error, Context>()
+  middy<
+    DescribeFailureEvent | DescribeRegionFailureEvent | DescribePruneFailuresEvent,
+    Alert | { error: string; cause: string } | { subject: string; message: string },
+    Error,
+    Context
+  >()
     .use(stepTracing('DescribeFailure'))
     .use(stepLogging('DescribeFailure'))
     .use(stepMetrics(metrics))
     .handler(async (event) => {
       // Counted once, by the rotation's DescribeFailure.
       if (isRegionFailure(event)) return packFailure(event.failure);
+      // A good rotation's prune alert: not a failure, not counted as one.
+      if (isPruneFailures(event)) return describePruneFailures(event.family, event.regions);
       const alert = describeFailure({ ...failureOf(event.failure), input: event.input }, event.execution);
       metrics.addDimensions({ step: alert.details.failedStep.slice(0, 250) });
       metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);

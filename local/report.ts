@@ -1,5 +1,6 @@
 /** How `npm start` prints an execution: each state as it is entered, then a summary a person can act on. */
 import type { Ec2Emulator } from '../emulator/server.ts';
+import { sourcePruneOf } from '../src/workflow/contract.ts';
 import type { EventLog, LocalRunResult } from './workflow.ts';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)}s`;
@@ -95,8 +96,6 @@ const resultNote = (state: string, output: unknown): string => {
     case 'PlanRetention':
     case 'PruneImages':
     case 'ContinuePruning':
-    case 'PruneCopyRegion':
-    case 'ContinuePruningCopyRegion':
       // A pass whose error was caught has no result to tell.
       if (prune.totals === undefined) return '';
       return `pass ${prune.iteration}: ${totals.deleted} deleted, ${totals.expired} expired of ${totals.images}${
@@ -159,7 +158,7 @@ export const eventPrinter =
 export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | undefined): void => {
   const out = obj(result.output);
   const image = obj(out.image);
-  const prune = obj(out.prune);
+  const prune = obj(sourcePruneOf(out));
   console.log('\nSummary');
   if (result.status === 'SUCCEEDED' && image.imageId) {
     const snapshots = (image.snapshots as { snapshotId: string; deviceName: string }[] | undefined) ?? [];
@@ -198,8 +197,8 @@ export const printSummary = (result: LocalRunResult, emulator: Ec2Emulator | und
         `  pruned      ${totals.deleted} image(s) deleted with their snapshots, ${totals.orphanSnapshotsDeleted} orphaned snapshot(s) deleted, ${totals.failed} failure(s)${stagesDone(totals)}`,
       );
   }
-  for (const region of (obj(out.distribution).regions as Obj[] | undefined) ?? []) {
-    const pruned = obj(region.pruned);
+  for (const region of ((obj(out.distribution).regions as Obj[] | undefined) ?? []).filter((r) => r.source !== true)) {
+    const pruned = obj(obj(region.prune).totals);
     console.log(
       `  ${String(region.region).padEnd(11)} ${region.imageId}: copied; published ${publishedNote(region.published) || 'nothing'}; pruned ${pruned.deleted ?? 0} of ${pruned.images ?? 0} image(s)`,
     );

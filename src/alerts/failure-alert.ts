@@ -140,25 +140,31 @@ const prepareLines = (state: FailureState): string[] => {
   ];
 };
 
-/** What became of a region's copy when no clean-up ran: it failed after the copy was good (publishing, pruning). */
+/** What became of a region's copy when no clean-up ran: it failed after the copy was good (publishing). */
 const keptCopy = (failure: Failure): string => {
   const id = failure.image?.imageId;
-  if (id === undefined) return '';
-  return /Prun/.test(failure.step)
-    ? `; its copy ${id} was published there, and the prune did not finish`
-    : `; its copy ${id} is kept, available and not published: the previous image stays in use there`;
+  return id === undefined ? '' : `; its copy ${id} is kept, available and not published: the previous image stays in use there`;
 };
 
-/** A failed region in one line: where it stopped, why, and what became of its copy. */
+/** What the prune left in a region, in a few words: the headline of its prune alert. */
+const pruneGist = (outcome: RegionOutcome): string =>
+  outcome.pruneAlert?.subject.replace(/^ami-rotator: \S+ rotated, /, '') ?? 'the prune did not finish';
+
+/** A region in one line: what it did, or where it stopped, why, and what became of its copy. */
 const regionLine = (outcome: RegionOutcome): string => {
-  if (outcome.outcome === 'copied' && outcome.consumersFailed)
-    return `${outcome.region}: copied and published (${outcome.imageId ?? 'its copy'}), not pruned tonight: some consumer accounts did not get it`;
-  if (outcome.outcome === 'copied') {
-    const published = outcome.published?.parameter !== undefined || (outcome.published?.launchTemplates?.length ?? 0) > 0;
-    return `${outcome.region}: ${published ? 'copied, published and pruned' : 'copied and pruned, nothing to publish there'} (${outcome.imageId ?? 'its copy'})`;
+  const name = outcome.source ? `${outcome.region} (source)` : outcome.region;
+  const made = outcome.source ? '' : 'copied, ';
+  if (outcome.outcome !== 'failed') {
+    const id = outcome.imageId ?? (outcome.source ? 'its image' : 'its copy');
+    if (outcome.consumersFailed) return `${name}: ${made}published (${id}), not pruned tonight: some consumer accounts did not get it`;
+    const published = outcome.published?.parameter != null || (outcome.published?.launchTemplates?.length ?? 0) > 0;
+    const done = published ? `${made}published` : `${made}nothing to publish there`;
+    return outcome.pruneIncomplete
+      ? `${name}: ${done} (${id}), pruning incomplete: ${pruneGist(outcome)}`
+      : `${name}: ${done}, pruned (${id})`;
   }
   const failure = regionFailureOf(outcome);
-  if (!failure) return `${outcome.region}: FAILED (${outcome.error ?? 'RegionFailed'}): ${parseCause(outcome.cause).slice(0, 300)}`;
+  if (!failure) return `${name}: FAILED (${outcome.error ?? 'RegionFailed'}): ${parseCause(outcome.cause).slice(0, 300)}`;
   const error = failure.error.Error ?? outcome.error ?? 'UnknownError';
   const why = failure.error.Cause === undefined ? (imageCause(failure, error) ?? '') : parseCause(failure.error.Cause);
   const copy = failure.cleanupError
@@ -168,17 +174,19 @@ const regionLine = (outcome: RegionOutcome): string => {
         ? `; its copy was removed (${failure.cleanup.deletedSnapshots?.length ?? 0} snapshot(s) deleted)`
         : '; no copy was left'
       : keptCopy(failure);
-  return `${outcome.region}: FAILED at ${failure.step}: ${error}${why ? `: ${why.slice(0, 600)}` : ''}${copy}`;
+  return `${name}: FAILED at ${failure.step}: ${error}${why ? `: ${why.slice(0, 600)}` : ''}${copy}`;
 };
 
 /** Each consumer account, in each region, that did not get the region's image, with why. */
 const consumerFailures = (state: FailureState) =>
-  [state.published?.consumers, ...(state.distribution?.regions ?? []).map((r) => r.published?.consumers)].flatMap((c) =>
-    c
-      ? c.outcomes
-          .filter((o) => o.status === 'failed')
-          .map((o) => ({ region: c.region, account: o.account, reason: o.reason ?? 'unknown' }))
-      : [],
+  // Once DistributeImage ran, its regions (the source's first) hold every region's consumers; before, the source's own.
+  (state.distribution?.regions ? state.distribution.regions.map((r) => r.published?.consumers) : [state.published?.consumers]).flatMap(
+    (c) =>
+      c
+        ? c.outcomes
+            .filter((o) => o.status === 'failed')
+            .map((o) => ({ region: c.region, account: o.account, reason: o.reason ?? 'unknown' }))
+        : [],
   );
 
 const consumerLines = (state: FailureState): string[] => {
@@ -191,10 +199,34 @@ const consumersCause = (state: FailureState): string => {
   return `${failed.length} consumer account(s) did not get the new image: ${failed.map((f) => `${f.account} in ${f.region}`).join(', ')}; the others did`;
 };
 
-/** Each other region's outcome, when the rotation copied to any. */
+/** Each region's outcome, when the rotation copied to any (a rotation of its own region only has its lines above). */
 const regionLines = (state: FailureState): string[] => {
   const regions = state.distribution?.regions ?? [];
-  return regions.length === 0 ? [] : ['Regions:', ...regions.map((r) => `  ${regionLine(r)}`)];
+  return regions.length < 2 ? [] : ['Regions:', ...regions.map((r) => `  ${regionLine(r)}`)];
+};
+
+/**
+ * DescribePruneFailures: the one prune alert of a rotation whose image is good everywhere, for every region whose
+ * prune left something behind. One region: its own alert, as the prune wrote it. Several: each one's, under its name.
+ */
+export const describePruneFailures = (family: string, regions: readonly RegionOutcome[]): { subject: string; message: string } => {
+  const incomplete = regions.filter((r) => r.pruneIncomplete && r.pruneAlert);
+  const [only] = incomplete;
+  if (incomplete.length === 1 && only?.pruneAlert) return only.pruneAlert;
+  const names = incomplete.map((r) => r.region);
+  return {
+    subject: toSubject(`ami-rotator: ${family} rotated, pruning incomplete in ${names.join(', ')}`),
+    message: fitMessage(
+      (listed) =>
+        [
+          `ami-rotator rotated family ${family} in every region, but pruning was incomplete in ${incomplete.length} of ${regions.length} region(s): ${names.join(', ')}. Each region's account follows.`,
+          '',
+          listed,
+        ].join('\n'),
+      incomplete.map((r) => `In ${r.region}${r.source ? ' (source)' : ''}:\n${r.pruneAlert?.message ?? ''}`).join('\n\n'),
+      "each region's whole account is in its DistributeImage iteration in the execution history",
+    ),
+  };
 };
 
 /** A distribution's cause: which regions failed, and where each stopped. */

@@ -4,7 +4,7 @@
  */
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
-import { isSkipped, stepOfCause } from '../workflow/contract.ts';
+import { isSkipped, sourcePruneOf, stepOfCause } from '../workflow/contract.ts';
 import { dig, type ExecutionRecord } from './executions.ts';
 
 export interface HistoryRow {
@@ -33,7 +33,7 @@ const fromExecution = (e: ExecutionRecord, images: readonly ManagedImage[]): His
   // A failed rotation's image is usually removed; one it kept (a boot test's keepFailedImage) still says whose it is.
   const kept = images.find((i) => i.tags[TAG.execution] === e.executionArn);
   const skipped = e.status === 'SUCCEEDED' && isSkipped(e.output);
-  const pruned = dig(e.output, 'prune', 'totals', 'deleted');
+  const pruned = dig(sourcePruneOf(e.output), 'totals', 'deleted');
   return {
     source: 'step-functions',
     family: e.family ?? DEFAULT_FAMILY,

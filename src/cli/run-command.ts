@@ -13,7 +13,7 @@ import {
 import { readConfig } from '../config.ts';
 import { InvalidInputError } from '../errors.ts';
 import { parseRotationRequest } from '../rotation/request.ts';
-import { isSkipped } from '../workflow/contract.ts';
+import { isSkipped, sourcePruneOf } from '../workflow/contract.ts';
 import { dig, parseJson } from './executions.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './state-machine.ts';
@@ -72,7 +72,7 @@ export const describeEvent = (event: HistoryEvent, started: Date): string | unde
 export const summarize = (status: string, output: unknown, error?: string, cause?: string): string[] => {
   if (status !== 'SUCCEEDED') return [`${status}: ${error ?? 'no error given'}`, ...(cause ? [`cause: ${cause.slice(0, 2000)}`] : [])];
   const image = dig(output, 'image') as { imageId?: string; name?: string } | undefined;
-  const prune = dig(output, 'prune', 'totals') as { deleted?: number; expired?: number } | undefined;
+  const prune = dig(sourcePruneOf(output), 'totals') as { deleted?: number; expired?: number } | undefined;
   const parameter = dig(output, 'published', 'parameter', 'name');
   const skipped = status === 'SUCCEEDED' && isSkipped(output);
   return [

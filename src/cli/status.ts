@@ -74,8 +74,11 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
   );
   const failure = ran.find((e) => FAILED.has(e.status));
   // The copies are in the output of the last rotation that copied (src/workflow/contract.ts, RegionOutcome).
-  const copying = ran.find((e) => e.status === 'SUCCEEDED' && (dig(e.output, 'distribution', 'regions') as unknown[] | undefined)?.length);
-  const copies = ((copying && (dig(copying.output, 'distribution', 'regions') as Record<string, unknown>[])) ?? []).map((r) => {
+  // Every region is in DistributeImage's outcomes, the source's first (marked `source`): the copies are the others.
+  const copiesOf = (e: (typeof ran)[number] | undefined) =>
+    ((e && (dig(e.output, 'distribution', 'regions') as Record<string, unknown>[] | undefined)) ?? []).filter((r) => r.source !== true);
+  const copying = ran.find((e) => e.status === 'SUCCEEDED' && copiesOf(e).length > 0);
+  const copies = copiesOf(copying).map((r) => {
     const parameter = dig(r.published, 'parameter') as { name: string; imageId: string } | null | undefined;
     const templates = (dig(r.published, 'launchTemplates') as { template: string; version: number }[] | undefined) ?? [];
     return {

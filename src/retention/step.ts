@@ -15,6 +15,12 @@ export interface PruneStepEvent {
   newImageId?: string;
   /** The previous pass's result, when the state machine loops back after `done: false`. */
   progress?: PruneProgress;
+  /**
+   * false: the result keeps counts and failures but not the plan's decisions nor the deleted images (a copy region's,
+   * which the rotation's output holds for every region at once; its log lists each decision with its reason).
+   * Absent or true: everything, as the rotation's output shows the source region's prune.
+   */
+  listed?: boolean;
 }
 
 export interface PruneStepResult extends PruneProgress {
@@ -57,6 +63,16 @@ export const pruneImages = async (
   event: PruneStepEvent,
   remainingMs: () => number,
   clock: Clock = systemClock,
+): Promise<PruneStepResult> => {
+  const result = await prunePass(clients, event, remainingMs, clock);
+  return event.listed === false ? { ...result, plan: [], deleted: [] } : result;
+};
+
+const prunePass = async (
+  clients: PruneClients,
+  event: PruneStepEvent,
+  remainingMs: () => number,
+  clock: Clock,
 ): Promise<PruneStepResult> => {
   const { request, execution } = event;
   // A pass after a wait for usage reports: what the previous pass awaited is its own business, not this one's.

@@ -39,11 +39,10 @@ export const STEP = {
   CopyImage: 'CopyImage',
   CleanUpAfterCopyFailure: 'CleanUpAfterCopyFailure',
   ImageInCopyRegion: 'ImageInCopyRegion',
-  PruneCopyRegion: 'PruneCopyRegion',
-  ContinuePruningCopyRegion: 'ContinuePruningCopyRegion',
   DescribeFailure: 'DescribeFailure',
   DescribeRegionFailure: 'DescribeRegionFailure',
   DescribeCopyRegionFailure: 'DescribeCopyRegionFailure',
+  DescribePruneFailures: 'DescribePruneFailures',
 } as const;
 export type Step = (typeof STEP)[keyof typeof STEP];
 
@@ -78,7 +77,6 @@ export const ERROR = {
   ImageCreationTimedOut: 'ImageCreationTimedOut',
   BootTestFailed: 'BootTestFailed',
   ImageHoldsCredentials: 'ImageHoldsCredentials',
-  PruneIncomplete: 'PruneIncomplete',
   // Ends of the rotation that are not a step's error.
   RotationFailed: 'RotationFailed',
   RegionFailed: 'RegionFailed',
@@ -94,7 +92,6 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.ImageCreationTimedOut]: STEP.CheckImage,
   [ERROR.BootTestFailed]: STEP.CheckBoot,
   [ERROR.ImageHoldsCredentials]: STEP.CheckBoot,
-  [ERROR.PruneIncomplete]: STEP.PruneCopyRegion,
   [ERROR.DistributionFailed]: STEP.DistributeImage,
   [ERROR.ConsumersNotUpdated]: STEP.ConfirmPublish,
 };
@@ -145,8 +142,8 @@ export interface WorkflowFailureState {
   bootTestCleanupError?: Caught;
   /** How far the preparation of the instance got: each document's end, and whether the instance rebooted. */
   prepare?: { results?: { label: string; status: string }[]; rebooted?: boolean; instanceId?: string };
-  /** Each other region's outcome (DistributeImage): a failed one with its packed failure, as a child's Fail state has it. */
-  distribution?: { regions?: RegionOutcome[] };
+  /** Each region's outcome (DistributeImage, the source region first): a failed one with its packed failure, as a child's Fail state has it. */
+  distribution?: { regions?: RegionOutcome[]; anyFailed?: boolean; consumersFailed?: boolean; pruneIncomplete?: boolean };
   /** What the source region published, with its consumer accounts' outcomes (publish.consumers). */
   published?: { consumers?: ConsumersReport } | null;
 }
@@ -161,12 +158,17 @@ export interface ConsumersReport {
 
 export interface RegionOutcome {
   region: string;
-  outcome: 'copied' | 'failed';
+  /** The source region's own iteration (pruned only: ImageInSourceRegion imaged and published it). */
+  source?: boolean;
+  outcome: 'done' | 'failed';
   imageId?: string;
   /** What a copied region published (its parameter and templates); none when it had nothing to publish. */
   published?: { parameter?: unknown; launchTemplates?: readonly unknown[]; consumers?: ConsumersReport } | null;
   /** Copied and published, but some consumer accounts did not get it: not pruned tonight. */
   consumersFailed?: boolean;
+  /** Imaged and published, but the prune left something behind (or failed): its alert, for the rotation's one prune alert. */
+  pruneIncomplete?: boolean;
+  pruneAlert?: { subject: string; message: string };
   /** A failed region's error and packed facts (`packFailure`). */
   error?: string;
   cause?: string;
@@ -195,7 +197,7 @@ const parseObject = (text: string | undefined): Record<string, unknown> | undefi
  */
 export const failureOf = (state: WorkflowFailureState): Failure => {
   const { failed, ...facts } = state;
-  const [step, caught] = Object.entries(failed ?? {})[0] ?? ['an unknown step', {}];
+  const [step, caught] = Object.entries(failed ?? {})[0] ?? distributionFailureOf(state) ?? ['an unknown step', {}];
   if (caught.Error === CHILD_EXECUTION_FAILED) {
     const described = parseObject(caught.Cause);
     const childError = typeof described?.Error === 'string' ? described.Error : undefined;
@@ -209,6 +211,54 @@ export const failureOf = (state: WorkflowFailureState): Failure => {
     if (childError) return { ...facts, step, path: [step], error: { Error: childError, ...(childCause ? { Cause: childCause } : {}) } };
   }
   return { ...facts, step, path: [step], error: caught };
+};
+
+/**
+ * IsEveryRegionDone goes to DescribeFailure with the regions' outcomes and nothing filed: a region that failed is
+ * DistributeImage's DistributionFailed; a consumer account not updated (any region) is ConfirmPublish's ConsumersNotUpdated.
+ */
+const distributionFailureOf = (state: WorkflowFailureState): [string, Caught] | undefined => {
+  const distribution = state.distribution;
+  if (distribution?.anyFailed)
+    return [
+      STEP.DistributeImage,
+      { Error: ERROR.DistributionFailed, Cause: 'A copy to another region failed; the alert names each region.' },
+    ];
+  if (distribution?.consumersFailed)
+    return [
+      STEP.ConfirmPublish,
+      { Error: ERROR.ConsumersNotUpdated, Cause: 'Some consumer accounts did not get the new image; the alert names each.' },
+    ];
+  return undefined;
+};
+
+/** One of DistributeImage's items: a region, whether it is the source region, and (a copy region's) its settings. */
+export interface RegionItem<Target extends { region: string } = { region: string }> {
+  region: string;
+  source: boolean;
+  target: Target | { region: string };
+}
+
+/** DistributeImage's items: the source region (the execution's, as the state machine reads it from its ARN) first, then each copy region. */
+export const regionItems = <Target extends { region: string }>(executionArn: string, targets: readonly Target[]): RegionItem<Target>[] => {
+  const source = executionArn.split(':')[3] ?? '';
+  return [
+    { region: source, source: true, target: { region: source } },
+    ...targets.map((target) => ({ region: target.region, source: false, target })),
+  ];
+};
+
+/**
+ * The source region's prune in a rotation's output: its DistributeImage iteration's (every region is pruned there);
+ * `prune` at the top, as an execution of an earlier version (listed for 90 days) has it. Undefined when not pruned.
+ */
+export const sourcePruneOf = (output: unknown): Record<string, unknown> | undefined => {
+  if (typeof output !== 'object' || output === null) return undefined;
+  const { prune, distribution } = output as { prune?: unknown; distribution?: { regions?: unknown } };
+  if (typeof prune === 'object' && prune !== null) return prune as Record<string, unknown>;
+  const regions = Array.isArray(distribution?.regions) ? (distribution.regions as { source?: unknown; prune?: unknown }[]) : [];
+  const source = regions.find((r) => r?.source === true)?.prune;
+  return typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : undefined;
 };
 
 /** How long a caught cause may be in a child's packed failure: a Fail state's cause holds at most 32,768 characters. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../../src/alerts/failure-alert.ts';
+import { describeFailure, describePruneFailures } from '../../src/alerts/failure-alert.ts';
+import { failureOf } from '../../src/workflow/contract.ts';
 
 const execution = {
   id: 'arn:aws:states:eu-west-1:123456789012:execution:rotate:nightly-1',
@@ -114,7 +115,7 @@ describe('describeFailure', () => {
     );
   });
 
-  it('says of a copied region whether it published anything there', () => {
+  it('says of each region, the source first, what it published and whether its prune finished', () => {
     const alert = describeFailure(
       {
         step: 'DistributeImage',
@@ -122,8 +123,17 @@ describe('describeFailure', () => {
         request: { family: 'web-prod', instanceId: 'i-0aaaaaaaaaaaaaaaa' },
         distribution: {
           regions: [
-            { region: 'eu-west-1', outcome: 'copied', imageId: 'ami-0e1', published: { parameter: { name: '/golden/web-prod/latest' } } },
-            { region: 'eu-north-1', outcome: 'copied', imageId: 'ami-0e2', published: null },
+            {
+              region: 'us-east-1',
+              source: true,
+              outcome: 'done',
+              imageId: 'ami-0s',
+              published: { parameter: { name: '/golden/web-prod/latest' } },
+              pruneIncomplete: true,
+              pruneAlert: { subject: 'ami-rotator: web-prod rotated, 2 item(s) not pruned', message: 'm' },
+            },
+            { region: 'eu-west-1', outcome: 'done', imageId: 'ami-0e1', published: { parameter: { name: '/golden/web-prod/latest' } } },
+            { region: 'eu-north-1', outcome: 'done', imageId: 'ami-0e2', published: null },
             { region: 'ap-southeast-2', outcome: 'failed', error: 'RegionFailed', cause: 'gone' },
           ],
         },
@@ -131,7 +141,50 @@ describe('describeFailure', () => {
       execution,
     );
 
-    expect(alert.message).toContain('eu-west-1: copied, published and pruned (ami-0e1)');
-    expect(alert.message).toContain('eu-north-1: copied and pruned, nothing to publish there (ami-0e2)');
+    expect(alert.message).toContain('us-east-1 (source): published (ami-0s), pruning incomplete: 2 item(s) not pruned');
+    expect(alert.message).toContain('eu-west-1: copied, published, pruned (ami-0e1)');
+    expect(alert.message).toContain('eu-north-1: copied, nothing to publish there, pruned (ami-0e2)');
+    expect(alert.cause).toBe('DistributeImage: 1 of 4 region(s) failed: ap-southeast-2 (RegionFailed)');
+  });
+
+  it('files a night whose regions failed, or whose consumers were not all updated, though no step filed it', () => {
+    const regions = [{ region: 'us-east-1', source: true, outcome: 'done' as const, imageId: 'ami-0s' }];
+    const failedRegion = failureOf({ distribution: { regions, anyFailed: true, consumersFailed: true } });
+    const consumers = failureOf({ distribution: { regions, anyFailed: false, consumersFailed: true } });
+
+    expect([failedRegion.step, failedRegion.error.Error]).toEqual(['DistributeImage', 'DistributionFailed']);
+    expect([consumers.step, consumers.error.Error]).toEqual(['ConfirmPublish', 'ConsumersNotUpdated']);
+    expect(failureOf({ distribution: { regions } }).step).toBe('an unknown step');
+  });
+});
+
+describe('describePruneFailures', () => {
+  const done = (region: string, alert?: string) => ({
+    region,
+    outcome: 'done' as const,
+    ...(alert
+      ? { pruneIncomplete: true, pruneAlert: { subject: `ami-rotator: web rotated, ${alert}`, message: `${region} left ${alert}` } }
+      : {}),
+  });
+
+  it("sends one region's prune alert as the prune wrote it", () => {
+    expect(describePruneFailures('web', [done('us-east-1'), done('eu-west-1', '2 item(s) not pruned')])).toEqual({
+      subject: 'ami-rotator: web rotated, 2 item(s) not pruned',
+      message: 'eu-west-1 left 2 item(s) not pruned',
+    });
+  });
+
+  it("puts every region's account under its name in one alert", () => {
+    const alert = describePruneFailures('web', [
+      done('us-east-1', '1 item(s) not pruned'),
+      done('eu-west-1'),
+      done('eu-north-1', '3 image(s) left to prune'),
+    ]);
+
+    expect(alert.subject).toBe('ami-rotator: web rotated, pruning incomplete in us-east-1, eu-north-1');
+    expect(alert.message).toContain('pruning was incomplete in 2 of 3 region(s): us-east-1, eu-north-1');
+    expect(alert.message).toContain('In us-east-1:\nus-east-1 left 1 item(s) not pruned');
+    expect(alert.message).toContain('In eu-north-1:\neu-north-1 left 3 image(s) left to prune');
+    expect(alert.message).not.toContain('In eu-west-1');
   });
 });

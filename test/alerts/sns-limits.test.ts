@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefinition } from '../../local/workflow.ts';
-import { describeFailure } from '../../src/alerts/failure-alert.ts';
+import { describeFailure, describePruneFailures } from '../../src/alerts/failure-alert.ts';
 import { MAX_MESSAGE_BYTES, MAX_SUBJECT_CHARS, toSubject } from '../../src/alerts/sns-limits.ts';
 import { emptyProgress, pruneAlert } from '../../src/retention/report.ts';
 
@@ -50,9 +50,11 @@ describe('alerts inside what SNS accepts', () => {
   });
 
   it('keeps the prune alert subjects under 100 characters, the state machine one included', async () => {
-    const definition = (await loadDefinition()) as { States: Record<string, { Parameters?: Record<string, string> }> };
-    const format = definition.States.DescribePruneFailure?.Parameters?.['subject.$'] ?? '';
-    const stepFailed = /States\.Format\('([^']*)'/.exec(format)?.[1]?.replace('{}', LONGEST_FAMILY) ?? '';
+    const definition = (await loadDefinition()) as {
+      States: Record<string, { ItemProcessor?: { States: Record<string, { Parameters?: { pruneAlert?: Record<string, string> } }> } }>;
+    };
+    const format = definition.States.DistributeImage?.ItemProcessor?.States.PruneFailed?.Parameters?.pruneAlert?.['subject.$'] ?? '';
+    const stepFailed = /States\.Format\('([^']*)'/.exec(format)?.[1]?.replace('{}', LONGEST_FAMILY).replace('{}', 'ap-southeast-2') ?? '';
     const failures = Array(9999).fill({ resource: 'ami-1', reason: 'x' });
     const empty = emptyProgress('p', false);
     const leftBehind = pruneAlert(LONGEST_FAMILY, { ...empty, done: true, iteration: 1, failures }, 'ami-2').subject;
@@ -62,8 +64,17 @@ describe('alerts inside what SNS accepts', () => {
       'ami-2',
     ).subject;
 
+    const regions = ['us-east-1', 'eu-west-1', 'eu-central-1', 'ap-southeast-2', 'ap-northeast-1'].map((region) => ({
+      region,
+      outcome: 'done' as const,
+      pruneIncomplete: true,
+      pruneAlert: { subject: leftBehind, message: 'x'.repeat(5000) },
+    }));
+    const everyRegion = describePruneFailures(LONGEST_FAMILY, regions);
+
     expect(stepFailed).toContain(LONGEST_FAMILY);
-    expect([stepFailed, leftBehind, stopped].filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
+    expect([stepFailed, leftBehind, stopped, everyRegion.subject].filter((s) => !SNS_SUBJECT.test(s))).toEqual([]);
+    expect(Buffer.byteLength(everyRegion.message)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
   });
 
   it('leaves a message that fits as it is, to the byte', () => {

@@ -282,11 +282,11 @@ describe('the status of a stage', () => {
         regions: [
           {
             region: 'eu-west-1',
-            outcome: 'copied',
+            outcome: 'done',
             imageId: 'ami-0eu',
             published: { parameter: { name: '/golden/web', imageId: 'ami-0eu' }, launchTemplates: [] },
           },
-          { region: 'ap-southeast-2', outcome: 'copied', imageId: 'ami-0ap', published: { parameter: null, launchTemplates: [] } },
+          { region: 'ap-southeast-2', outcome: 'done', imageId: 'ami-0ap', published: { parameter: null, launchTemplates: [] } },
         ],
       },
     };

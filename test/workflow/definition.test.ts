@@ -99,8 +99,20 @@ describe('the state machine files', async () => {
     }
   });
 
+  it('walks every region down one path: the top level has at most 25 states, and the prune and its waits exist once, in the per-region Map', () => {
+    const prunes = states.filter(([, s]) => JSON.stringify(s.Resource ?? '').includes('PruneImagesLambdaFunction')).map(([name]) => name);
+    const map = definition.States.DistributeImage as unknown as { ItemsPath: string; ItemProcessor: { States: Record<string, State> } };
+
+    expect(Object.keys(definition.States).length).toBeLessThanOrEqual(25);
+    expect(prunes.sort()).toEqual(['ContinuePruning', 'PlanRetention', 'PruneImages']);
+    expect(Object.keys(map.ItemProcessor.States)).toEqual(
+      expect.arrayContaining(['PruneImages', 'ContinuePruning', 'WaitForUsageReports']),
+    );
+    expect(map.ItemsPath).toBe('$.regions');
+  });
+
   it('stops looping the prune at the same pass count the prune step alerts at', () => {
-    const choice = definition.States.IsPruneDone as unknown as { Choices: { And?: { Variable: string; NumericLessThan?: number }[] }[] };
+    const choice = stateOf('IsPruneDone') as unknown as { Choices: { And?: { Variable: string; NumericLessThan?: number }[] }[] };
     const cap = choice.Choices.flatMap((c) => c.And ?? []).find((c) => c.Variable === '$.prune.iteration')?.NumericLessThan;
 
     expect(cap).toBe(MAX_PRUNE_PASSES);
@@ -108,10 +120,10 @@ describe('the state machine files', async () => {
 
   it('outlives the longest wait a deployment may set plus every prune pass, in the source region and then in the copy regions, so the clean-up and the alert always run', () => {
     const { TimeoutSeconds } = definition as unknown as { TimeoutSeconds: number };
-    const pruneState = definition.States.PruneImages as unknown as { TimeoutSeconds: number };
+    const pruneState = stateOf('PruneImages') as unknown as { TimeoutSeconds: number };
     const oneRegion = MAX_WAIT_MINUTES * 60 + MAX_PRUNE_PASSES * pruneState.TimeoutSeconds;
 
-    // The copy regions run at once, after the source region: twice one region's longest, and an hour for the rest.
+    // The copy regions run at once, after the source region's image (whose prune runs beside them): twice one region's longest, and an hour for the rest.
     expect(TimeoutSeconds).toBeGreaterThanOrEqual(2 * oneRegion + 3600);
   });
 });
