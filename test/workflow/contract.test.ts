@@ -90,8 +90,13 @@ describe('the failure contract', async () => {
         return (['BootTestFailed', 'ImageHoldsCredentials'] as const).map((verdict) => [verdict, path]);
       return typeof error === 'string' ? [[error, path]] : [];
     });
+    // A night whose regions failed, or whose consumers were not all updated, goes to DescribeFailure with its regions' outcomes.
+    const fromRegions = [{ anyFailed: true }, { consumersFailed: true }].map((distribution) => {
+      const failure = failureOf({ distribution });
+      return [failure.error.Error, failedPath(failure.step)];
+    });
 
-    expect(Object.fromEntries(raised)).toEqual(
+    expect(Object.fromEntries([...raised, ...fromRegions])).toEqual(
       Object.fromEntries(Object.entries(RAISED_BY_WORKFLOW).map(([error, step]) => [error, failedPath(step)])),
     );
   });

@@ -115,7 +115,7 @@ describe('a rotation that copies to other regions', () => {
     expect(run.alerts[0]?.message).toMatch(
       /ap-southeast-2: FAILED at CheckImage: ImageCreationFailed: .*InvalidKMSKey.*its copy was removed/,
     );
-    expect(run.alerts[0]?.message).toMatch(/eu-west-1: copied, published and pruned/);
+    expect(run.alerts[0]?.message).toMatch(/eu-west-1: copied, published, pruned/);
     expect(ofExecution(emulator(), 'ap-southeast-2', run.executionArn)).toEqual([]);
     expect(emulator().storeIn('ap-southeast-2').images.size).toBe(1);
     expect(emulator().storeIn('ap-southeast-2').parameters.get(PARAMETER)?.value).toBe('ami-0a000000000000001');

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { sourcePruneOf } from '../../src/workflow/contract.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 
@@ -150,9 +151,10 @@ describe('deprecating what is no longer the newest', () => {
       [false, false],
       [true, true],
     ]);
-    const plan = (
-      second.output as { prune: { plan: { imageId: string; action: string; reason: string }[]; totals: { deprecated: number } } }
-    ).prune;
+    const plan = sourcePruneOf(second.output) as {
+      plan: { imageId: string; action: string; reason: string }[];
+      totals: { deprecated: number };
+    };
     expect(plan.totals.deprecated).toBe(1);
     expect(plan.plan.find((d) => d.imageId === firstImage)).toMatchObject({
       action: 'deprecate',

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as amiEventRule from '../../local/ami-event-rule.ts';
 import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { sourcePruneOf } from '../../src/workflow/contract.ts';
 import { roleClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, input, leftBy, seedInstance, statesEntered } from '../support/workflow.ts';
 
@@ -73,9 +74,9 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(deadlines).toEqual([120, 240, 480, 600]);
     expect(statesEntered(run.events, 'WaitForImage')).toBe(0);
     // ValidateInput, IsDryRun, CreateImage, ImageInSourceRegion, 4 × (Await, Check, IsReady), TagImage, IsBootTested,
-    // NothingToPublish, IsSourceRegionPrunable, PruneImages, IsPruneDone, AnnounceRotation: copying to no region costs
-    // no transition.
-    expect(run.transitions).toBe(4 + 4 * 3 + 7);
+    // NothingToPublish; the source region's iteration of DistributeImage (the Map, IsSourceRegion, IsRegionPrunable,
+    // PruneImages, IsPruneDone, RegionDone); IsEveryRegionDone, AnnounceRotation.
+    expect(run.transitions).toBe(4 + 4 * 3 + 3 + 6 + 2);
   });
 
   it('cleans up a failed image and its snapshots, then sends exactly one alert', async () => {
@@ -151,7 +152,7 @@ describe('the rotation workflow, run from the state machine file', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.subject).toBe('ami-rotator: web-prod rotated, prune failed');
-    expect(run.alerts[0]?.message).toMatch(/the new image ami-\w+ is available and tagged, but pruning failed for good/);
+    expect(run.alerts[0]?.message).toMatch(/the new image ami-\w+ is available and tagged in us-east-1, but pruning failed for good there/);
     expect(run.alerts[0]?.message).toMatch(/Error and cause: {"Error":"Ec2AccessDenied","Cause":".*not authorized/);
     expect([...emulator().store.images.values()].map((i) => i.state)).toEqual(['available']);
   });
@@ -295,7 +296,7 @@ describe('the rotation workflow, run from the state machine file', () => {
     const run = await runRotationLocally({ input: input({ dryRun: true, retention: { keepLast: 1, maxAgeDays: 1, minKeep: 1 } }) });
 
     expect(run.status).toBe('SUCCEEDED');
-    expect((run.output as { prune: { plan: { action: string; reason: string }[] } }).prune.plan).toEqual([
+    expect((sourcePruneOf(run.output) as { plan: { action: string; reason: string }[] }).plan).toEqual([
       expect.objectContaining({ action: 'keep', reason: 'kept: newest 1 (number 1)' }),
       expect.objectContaining({
         action: 'delete',

@@ -3,6 +3,7 @@ import { runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { MAX_USAGE_REPORT_WAITS } from '../../src/retention/step.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { sourcePruneOf } from '../../src/workflow/contract.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, nextSecond, seedInstance } from '../support/workflow.ts';
 
@@ -41,7 +42,7 @@ describe('a rotation that shares its image', () => {
   });
 
   const reasonOf = (run: Awaited<ReturnType<typeof runRotationLocally>>, n: number) =>
-    (run.output as { prune: { plan: { imageId: string; reason: string }[] } }).prune.plan.find((d) => d.imageId === old(n).imageId)?.reason;
+    (sourcePruneOf(run.output) as { plan: { imageId: string; reason: string }[] }).plan.find((d) => d.imageId === old(n).imageId)?.reason;
   const entered = (run: Awaited<ReturnType<typeof runRotationLocally>>, name: string) =>
     run.events.filter((e) => e.type === 'StateEntered' && (e as { state: { name: string } }).state.name === name).length;
   const night = () => runRotationLocally({ input: input({ retention: { keepLast: 2, maxAgeDays: null } }) });
@@ -118,7 +119,7 @@ describe('a rotation that shares its image', () => {
       /^kept: private since .*; retired once EC2's launch record, 24 hours behind, covers the withdrawal/,
     );
     expect(emulator().store.images.has(old(8).imageId)).toBe(false);
-    const deleted = (dayLater.output as { prune: { deleted: { imageId: string; reason: string }[] } }).prune.deleted;
+    const deleted = (sourcePruneOf(dayLater.output) as { deleted: { imageId: string; reason: string }[] }).deleted;
     expect(deleted.find((d) => d.imageId === old(8).imageId)?.reason).toMatch(
       /nor launched it before its launch permissions were withdrawn at/,
     );
