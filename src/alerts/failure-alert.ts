@@ -207,12 +207,17 @@ const regionLines = (state: FailureState): string[] => {
 
 /**
  * DescribePruneFailures: the one prune alert of a rotation whose image is good everywhere, for every region whose
- * prune left something behind. One region: its own alert, as the prune wrote it. Several: each one's, under its name.
+ * prune left something behind: each one's account, as its prune wrote it, under the region's name (one region's subject as its own).
  */
 export const describePruneFailures = (family: string, regions: readonly RegionOutcome[]): { subject: string; message: string } => {
   const incomplete = regions.filter((r) => r.pruneIncomplete && r.pruneAlert);
+  const account = (r: RegionOutcome) => `In ${r.region}${r.source ? ' (the source region)' : ''}:\n${r.pruneAlert?.message ?? ''}`;
   const [only] = incomplete;
-  if (incomplete.length === 1 && only?.pruneAlert) return only.pruneAlert;
+  if (incomplete.length === 1 && only?.pruneAlert)
+    return {
+      subject: only.pruneAlert.subject,
+      message: fitMessage((whole) => whole, account(only), 'the whole account is in the execution history'),
+    };
   const names = incomplete.map((r) => r.region);
   return {
     subject: toSubject(`ami-rotator: ${family} rotated, pruning incomplete in ${names.join(', ')}`),
@@ -223,7 +228,7 @@ export const describePruneFailures = (family: string, regions: readonly RegionOu
           '',
           listed,
         ].join('\n'),
-      incomplete.map((r) => `In ${r.region}${r.source ? ' (source)' : ''}:\n${r.pruneAlert?.message ?? ''}`).join('\n\n'),
+      incomplete.map(account).join('\n\n'),
       "each region's whole account is in its DistributeImage iteration in the execution history",
     ),
   };

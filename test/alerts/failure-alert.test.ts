@@ -167,11 +167,14 @@ describe('describePruneFailures', () => {
       : {}),
   });
 
-  it("sends one region's prune alert as the prune wrote it", () => {
+  it("sends one region's prune alert as the prune wrote it, under the region's name", () => {
     expect(describePruneFailures('web', [done('us-east-1'), done('eu-west-1', '2 item(s) not pruned')])).toEqual({
       subject: 'ami-rotator: web rotated, 2 item(s) not pruned',
-      message: 'eu-west-1 left 2 item(s) not pruned',
+      message: 'In eu-west-1:\neu-west-1 left 2 item(s) not pruned',
     });
+    expect(describePruneFailures('web', [{ ...done('us-east-1', '1 item(s) not pruned'), source: true }]).message).toBe(
+      'In us-east-1 (the source region):\nus-east-1 left 1 item(s) not pruned',
+    );
   });
 
   it("puts every region's account under its name in one alert", () => {

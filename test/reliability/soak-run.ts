@@ -15,6 +15,7 @@ import type { Ec2Emulator } from '../../emulator/server.ts';
 import { LOCAL_ACCOUNT_ID, type LocalRunOptions, runRotationLocally } from '../../local/workflow.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { sourcePruneOf } from '../../src/workflow/contract.ts';
 import { roleClientsFor, serviceClientFor, useEmulator } from '../support/emulator.ts';
 import { oracleDeletes, type Policy, type Spec } from '../support/retention-oracle.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
@@ -202,7 +203,7 @@ export const describeSoak = (seed: number, rotations: number) => {
         if (result.status === 'SUCCEEDED') {
           // Exactly the README's survivors stay available, with tonight's image; an image whose retirement failed
           // (throttled past the retries) is named in the night's prune alert: told, not lost.
-          const reported = JSON.stringify((result.output as { prune?: { failures?: unknown } } | undefined)?.prune?.failures ?? []);
+          const reported = JSON.stringify(sourcePruneOf(result.output)?.failures ?? []);
           const made = [...emulator().store.images.values()].filter((i) => tagOf(i.tags, TAG.execution) === result.executionArn);
           const expected = [...mustKeep, ...made.map((i) => i.imageId)].sort();
           const available = [...emulator().store.images.values()]

@@ -11,6 +11,7 @@ import { emptyProgress } from '../../src/retention/report.ts';
 import { MAX_PRUNE_PASSES, pruneImages } from '../../src/retention/step.ts';
 import { parseRotationRequest } from '../../src/rotation/request.ts';
 import { TAG } from '../../src/rotation/tags.ts';
+import { sourcePruneOf } from '../../src/workflow/contract.ts';
 import { handlerClientsFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, seedInstance } from '../support/workflow.ts';
 
@@ -383,7 +384,7 @@ describe('the resumable prune loop', () => {
       lambdaTimeoutMs: { 'prune-images': 2_500 },
     });
 
-    const prune = (run.output as { prune: { iteration: number; totals: Record<string, number>; done: boolean } }).prune;
+    const prune = sourcePruneOf(run.output) as { iteration: number; totals: Record<string, number>; done: boolean };
     expect(run.status).toBe('SUCCEEDED');
     expect(prune.iteration).toBeGreaterThanOrEqual(2);
     expect(prune).toMatchObject({ done: true, totals: { expired: 113, deleted: 113, failed: 0 } });

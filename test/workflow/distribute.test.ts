@@ -87,6 +87,43 @@ describe('a rotation that copies to other regions', () => {
     expect(calls.slice(0, 2).map((r) => r.action)).toEqual(['CopyImage', 'CopyImage']);
   });
 
+  it("tells a copy region's prune that left images behind in the night's one prune alert, and still announces the good image", async () => {
+    seedAll(emulator());
+    emulator().injectFaults({ rules: [{ code: 'UnauthorizedOperation', actions: ['DeregisterImage'], region: 'eu-west-1' }] });
+
+    const run = await runRotationLocally({ input: distributed() });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.alerts.map((a) => a.subject)).toEqual([`ami-rotator: ${FAMILY} rotated, 3 item(s) not pruned`]);
+    expect(run.alerts[0]?.message).toMatch(/^In eu-west-1:\n/);
+    expect(run.busEvents.map((e) => e.detailType)).toContain('AMI Rotated');
+    // Nothing was deregistered there; ap-southeast-2 and its copy are done as on any night.
+    expect(emulator().storeIn('eu-west-1').images.size).toBe(5);
+    expect(emulator().storeIn('eu-west-1').parameters.get(PARAMETER)?.value).toBe(
+      ofExecution(emulator(), 'eu-west-1', run.executionArn)[0]?.imageId,
+    );
+    const regions = (run.output as { distribution: { regions: { region: string; source: boolean; pruneIncomplete: boolean }[] } })
+      .distribution.regions;
+    expect(regions.map((r) => [r.region, r.source, r.pruneIncomplete])).toEqual([
+      ['us-east-1', true, false],
+      ['eu-west-1', false, true],
+      ['ap-southeast-2', false, false],
+    ]);
+  });
+
+  it('names every region whose prune left something behind in one alert, the source region first', async () => {
+    seedAll(emulator());
+    seedRegion(emulator(), 'us-east-1', 9);
+    emulator().injectFaults({ rules: [{ code: 'UnauthorizedOperation', actions: ['DeregisterImage'] }] });
+
+    const run = await runRotationLocally({ input: distributed() });
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.alerts).toHaveLength(1);
+    expect(run.alerts[0]?.subject).toBe(`ami-rotator: ${FAMILY} rotated, pruning incomplete in us-east-1, eu-west-1`);
+    expect(run.alerts[0]?.message).toMatch(/In us-east-1 \(the source region\):\n[^]*\n\nIn eu-west-1:\n/);
+  });
+
   it('says a region whose publish fails keeps its good copy, unpublished, and the previous image in use', async () => {
     seedAll(emulator());
     emulator().injectFaults({ rules: [{ actions: ['PutParameter'], code: 'AccessDeniedException', region: 'ap-southeast-2' }] });
