@@ -3,7 +3,7 @@
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
 import type { ExecutionRef } from '../rotation/naming.ts';
-import { ERROR, type Failure, formatCause, type RegionOutcome, regionFailureOf } from '../workflow/contract.ts';
+import { consumerReportsOf, ERROR, type Failure, formatCause, type RegionOutcome, regionFailureOf } from '../workflow/contract.ts';
 import { fitMessage, toSubject } from './sns-limits.ts';
 
 /** The failure as the contract reads it (the failed step, its error, what was made and cleaned up), and the raw input. */
@@ -179,14 +179,8 @@ const regionLine = (outcome: RegionOutcome): string => {
 
 /** Each consumer account, in each region, that did not get the region's image, with why. */
 const consumerFailures = (state: FailureState) =>
-  // Once DistributeImage ran, its regions (the source's first) hold every region's consumers; before, the source's own.
-  (state.distribution?.regions ? state.distribution.regions.map((r) => r.published?.consumers) : [state.published?.consumers]).flatMap(
-    (c) =>
-      c
-        ? c.outcomes
-            .filter((o) => o.status === 'failed')
-            .map((o) => ({ region: c.region, account: o.account, reason: o.reason ?? 'unknown' }))
-        : [],
+  consumerReportsOf(state).flatMap((c) =>
+    c.outcomes.filter((o) => o.status === 'failed').map((o) => ({ region: c.region, account: o.account, reason: o.reason ?? 'unknown' })),
   );
 
 const consumerLines = (state: FailureState): string[] => {

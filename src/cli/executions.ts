@@ -1,5 +1,11 @@
 /** What the operator's history and status read of the rotations Step Functions still keeps (90 days after they end). */
-import { DescribeExecutionCommand, type ExecutionListItem, paginateListExecutions, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  type ExecutionListItem,
+  paginateGetExecutionHistory,
+  paginateListExecutions,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { inBatches } from './batches.ts';
 
 export interface ExecutionRecord {
@@ -73,4 +79,18 @@ export const readExecutions = async (
     if (recent.length < (page.executions ?? []).length) break;
   }
   return records;
+};
+
+/**
+ * What a failed rotation knew when it failed: the input of its last DescribeFailure (the failure path's state: what
+ * it made, published and, per region, what each consumer account got). A failed execution has no output; its
+ * history keeps this for as long as Step Functions keeps the execution. Undefined when it never reached the failure path.
+ */
+export const readFailureState = async (sfn: SFNClient, executionArn: string): Promise<unknown> => {
+  let state: unknown;
+  for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 1000 }, { executionArn })) {
+    for (const event of page.events ?? [])
+      if (event.stateEnteredEventDetails?.name === 'DescribeFailure') state = parseJson(event.stateEnteredEventDetails.input);
+  }
+  return state;
 };

@@ -6,17 +6,20 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { listManagedImages } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
 import { closestName } from '../suggest.ts';
+import { consumerReportsOf } from '../workflow/contract.ts';
 import { readAlarmsInAlarm, readSchedules, settle } from './deployment-reads.ts';
+import { type ExecutionRecord, readFailureState } from './executions.ts';
 import { UsageError } from './flags.ts';
 import { type CommandOptions, parseReadFlags, readRotations } from './rotation-reads.ts';
 import { STATE_MACHINE_USAGE } from './state-machine.ts';
-import { buildStatus, renderStatus } from './status.ts';
+import { buildStatus, type ConsumersRecord, renderStatus } from './status.ts';
 
 export const STATUS_USAGE = `usage: ami-rotator status [--family NAME] [--since SPAN|DATE] [--stage STAGE | --state-machine-arn ARN] [--json]
 
 Per family: the newest image and its age, what the last publishing rotation published (parameter and
 launch template versions), the next scheduled run (from the stage's EventBridge Scheduler schedule), the
-last success and failure, and its alarms in ALARM; then the stage's other alarms in ALARM. Reaches Step
+last success and failure, its consumer accounts (publish.consumers) and what each one's parameter names, and its
+alarms in ALARM; then the stage's other alarms in ALARM. Reaches Step
 Functions, EC2, EventBridge Scheduler and CloudWatch through the standard AWS settings (AWS_PROFILE,
 AWS_REGION, AWS_ENDPOINT_URL_SFN, _EC2, _SCHEDULER, _CLOUDWATCH). A schedule or alarm read that is
 refused is reported, and the rest still shown.
@@ -34,6 +37,23 @@ export interface StatusClients {
   cloudWatch: CloudWatchClient;
 }
 
+/** How many of a family's latest rotations are looked into for its consumers (a failed one costs a history read). */
+const CONSUMER_LOOKS = 5;
+
+/**
+ * A family's consumers as its latest rotation that wrote any left them: a succeeded one's output; a failed one's
+ * history (states:GetExecutionHistory), where the failure path's input still holds them.
+ */
+const consumersOf = async (sfn: SFNClient, executions: readonly ExecutionRecord[]): Promise<ConsumersRecord | undefined> => {
+  const ended = executions.filter((e) => !e.dryRun && (e.status === 'SUCCEEDED' || e.status === 'FAILED')).slice(0, CONSUMER_LOOKS);
+  for (const e of ended) {
+    const state = e.status === 'SUCCEEDED' ? e.output : await readFailureState(sfn, e.executionArn);
+    const reports = consumerReportsOf(state);
+    if (reports.length > 0) return { execution: e.name, at: (e.stopDate ?? e.startDate).toISOString(), status: e.status, reports };
+  }
+  return undefined;
+};
+
 export const runStatusCommand = async (
   argv: readonly string[],
   clients: StatusClients,
@@ -47,7 +67,17 @@ export const runStatusCommand = async (
     settle(readSchedules(clients.scheduler, flags.stage)),
     settle(readAlarmsInAlarm(clients.cloudWatch, flags.stage)),
   ]);
+  const families = new Set(executions.map((e) => e.family).filter((f): f is string => f !== undefined && (flags.family ?? f) === f));
+  const consumers = new Map<string, ConsumersRecord>();
+  for (const family of families) {
+    const record = await consumersOf(
+      clients.sfn,
+      executions.filter((e) => e.family === family),
+    );
+    if (record) consumers.set(family, record);
+  }
   const status = buildStatus({
+    consumers,
     stage: flags.stage,
     family: flags.family,
     now: at,

@@ -4,7 +4,7 @@
  */
 import type { ManagedImage } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
-import { stepOfCause } from '../workflow/contract.ts';
+import { type ConsumersReport, stepOfCause } from '../workflow/contract.ts';
 import type { AlarmInfo, Read, ScheduleInfo } from './deployment-reads.ts';
 import { dig, type ExecutionRecord } from './executions.ts';
 import { nextRun } from './next-run.ts';
@@ -31,6 +31,16 @@ export interface FamilyStatus {
   alarms: AlarmInfo[];
   /** Each other region the last copying rotation copied to: its copy there, and what it published there. */
   regions: { region: string; imageId: string; published: string; by: string }[];
+  /** The consumer accounts (publish.consumers) as the last rotation that wrote them left them; undefined: none. */
+  consumers: ConsumersRecord | undefined;
+}
+
+/** The consumer accounts of every region as one rotation left them (its output, or a failed one's history). */
+export interface ConsumersRecord {
+  execution: string;
+  at: string;
+  status: string;
+  reports: ConsumersReport[];
 }
 
 export interface StageStatus {
@@ -54,6 +64,8 @@ export interface StatusInputs {
   executions: readonly ExecutionRecord[];
   schedules: Read<ScheduleInfo[]>;
   alarms: Read<AlarmInfo[]>;
+  /** By family: its consumers as the last rotation that wrote them left them. */
+  consumers?: ReadonlyMap<string, ConsumersRecord>;
 }
 
 const FAILED = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
@@ -135,7 +147,24 @@ const familyStatus = (family: string, inputs: StatusInputs, schedules: ScheduleI
     },
     alarms: alarms.filter((a) => a.name === `ami-rotator-${inputs.stage}-freshness-${family}`),
     regions: copies,
+    consumers: inputs.consumers?.get(family),
   };
+};
+
+/** Each consumer account in each region: what its parameter names, or why it was not written. */
+const consumerLines = (record: ConsumersRecord): string[] => {
+  const rows = record.reports.flatMap((r) =>
+    r.outcomes.map((o) => ({ ...o, region: r.region, parameter: r.parameter, imageId: r.imageId })),
+  );
+  const failed = rows.filter((r) => r.status === 'failed').length;
+  return [
+    `  consumers      ${rows.length - failed} of ${rows.length} account-region(s) name the image published there (by ${record.execution}, ${record.at.slice(0, 16).replace('T', ' ')} UTC, ${record.status})`,
+    ...rows.map((r) =>
+      r.status === 'failed'
+        ? `    ${r.account} in ${r.region}: NOT UPDATED (${r.reason ?? 'no reason given'}): ${r.parameter} still names an earlier image, if any`
+        : `    ${r.account} in ${r.region}: ${r.parameter} = ${r.imageId}${r.status === 'confirmed' ? '' : ' (written, not read back)'}`,
+    ),
+  ];
 };
 
 export const buildStatus = (inputs: StatusInputs): StageStatus => {
@@ -184,6 +213,7 @@ export const renderStatus = (status: StageStatus): string => {
       `  last success   ${f.lastSuccess ? `${f.lastSuccess.at.slice(0, 16).replace('T', ' ')} UTC (${f.lastSuccess.execution})` : `none in the last ${days} days`}`,
       `  last failure   ${f.lastFailure ? `${f.lastFailure.at.slice(0, 16).replace('T', ' ')} UTC ${f.lastFailure.status}${f.lastFailure.failedStep ? ` at ${f.lastFailure.failedStep}` : ''}: ${f.lastFailure.error ?? 'no error given'} (${f.lastFailure.execution})` : `none in the last ${days} days`}`,
       ...f.regions.map((r) => `  in ${r.region.padEnd(11)} ${r.imageId}; published ${r.published} (by ${r.by})`),
+      ...(f.consumers ? consumerLines(f.consumers) : []),
       `  alarms         ${f.alarms.length ? f.alarms.map((a) => `${a.name} in ALARM: ${a.reason}`).join('; ') : 'none in ALARM'}`,
     ].join('\n');
   });

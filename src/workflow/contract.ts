@@ -261,6 +261,16 @@ export const sourcePruneOf = (output: unknown): Record<string, unknown> | undefi
   return typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : undefined;
 };
 
+/**
+ * Every region's consumer accounts in a rotation's state (its output, or the failure path's input): DistributeImage's
+ * regions once it ran (the source region's first), else what the source region published.
+ */
+export const consumerReportsOf = (state: unknown): ConsumersReport[] => {
+  const { distribution, published } = (typeof state === 'object' && state !== null ? state : {}) as WorkflowFailureState;
+  const reports = distribution?.regions ? distribution.regions.map((r) => r.published?.consumers) : [published?.consumers];
+  return reports.filter((r): r is ConsumersReport => r !== undefined && r !== null && Array.isArray(r.outcomes));
+};
+
 /** How long a caught cause may be in a child's packed failure: a Fail state's cause holds at most 32,768 characters. */
 const MAX_PACKED_CAUSE = 4000;
 const trimmed = (caught: Caught): Caught => ({

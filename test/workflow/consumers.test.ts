@@ -2,13 +2,18 @@
  * Consumers in other accounts of the organization: each gets the new image as a parameter of its own, through the
  * role its consumer stack makes (infra/consumer-stack.yml); one without the role does not stop the others.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
 import { localIam } from '../../local/clients.ts';
 import { consumerRole } from '../../local/consumer-role.ts';
 import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
+import { ec2Client } from '../../src/aws/ec2-client.ts';
+import { sfnClient } from '../../src/aws/sfn-client.ts';
+import { runStatusCommand } from '../../src/cli/status-command.ts';
 import { DAY_MS } from '../../src/retention/policy.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { roleClientsFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor, serviceClientFor, useEmulator } from '../support/emulator.ts';
 import { FAMILY, input, nextSecond, seedInstance } from '../support/workflow.ts';
 
 const CONSUMERS = ['111111111111', '222222222222', '333333333333'];
@@ -32,6 +37,7 @@ const emulator = useEmulator({
   },
 });
 const PARAMETER = '/golden/web-prod/latest';
+const MACHINE = `arn:aws:states:us-east-1:${LOCAL_ACCOUNT_ID}:stateMachine:ami-rotator-local`;
 const night = (executionName: string) =>
   runRotationLocally({
     input: input({
@@ -42,6 +48,16 @@ const night = (executionName: string) =>
     clients: roleClientsFor(emulator()),
     executionName,
   });
+/** What `ami-rotator status --family` prints of the family's consumers, as an operator in the image account reads it. */
+const consumersShown = async () => {
+  const text = await runStatusCommand(['--state-machine-arn', MACHINE, '--family', FAMILY], {
+    sfn: sfnClient(),
+    ec2: ec2Client(),
+    scheduler: serviceClientFor(SchedulerClient, emulator().url),
+    cloudWatch: serviceClientFor(CloudWatchClient, emulator().url),
+  });
+  return text.split('\n').filter((l) => /^ {2}consumers|^ {4}\d{12} in /.test(l));
+};
 const resolves = (account: string) => emulator().storeOf(account, 'us-east-1').parameters.get(PARAMETER)?.value;
 const seedOld = () =>
   emulator().seed({
@@ -61,6 +77,7 @@ describe('consumers in other accounts', () => {
     const first = await night('night-1');
     const afterFirst = CONSUMERS.map(resolves);
     const firstImage = emulator().store.parameters.get(PARAMETER)?.value;
+    const shownFirst = await consumersShown();
     const oldKept = [...emulator().store.images.keys()].filter((id) => id.startsWith('ami-00')).length;
     emulator().organization?.putRole('333333333333', role('333333333333'));
     await nextSecond();
@@ -79,6 +96,19 @@ describe('consumers in other accounts', () => {
     const secondImage = emulator().store.parameters.get(PARAMETER)?.value;
     expect(secondImage).not.toBe(firstImage);
     expect(CONSUMERS.map(resolves)).toEqual([secondImage, secondImage, secondImage]);
+    // status reads a failed night's consumers from its history, a good night's from its output.
+    expect(shownFirst).toEqual([
+      expect.stringMatching(/^ {2}consumers {6}2 of 3 account-region\(s\) name the image published there \(by night-1, .* UTC, FAILED\)$/),
+      `    111111111111 in us-east-1: ${PARAMETER} = ${firstImage}`,
+      `    222222222222 in us-east-1: ${PARAMETER} = ${firstImage}`,
+      expect.stringMatching(
+        /^ {4}333333333333 in us-east-1: NOT UPDATED \(.*deploy the consumer stack there.*\): .* still names an earlier image, if any$/,
+      ),
+    ]);
+    expect(await consumersShown()).toEqual([
+      expect.stringMatching(/^ {2}consumers {6}3 of 3 account-region\(s\) .*\(by night-2, .*, SUCCEEDED\)$/),
+      ...CONSUMERS.map((account) => `    ${account} in us-east-1: ${PARAMETER} = ${secondImage}`),
+    ]);
   });
 
   it('refuses consumers without the accounts to write them in, before anything is made', async () => {

@@ -121,7 +121,7 @@ describe('a rotation that copies to other regions', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.alerts).toHaveLength(1);
     expect(run.alerts[0]?.subject).toBe(`ami-rotator: ${FAMILY} rotated, pruning incomplete in us-east-1, eu-west-1`);
-    expect(run.alerts[0]?.message).toMatch(/In us-east-1 \(the source region\):\n[^]*\n\nIn eu-west-1:\n/);
+    expect(run.alerts[0]?.message).toMatch(/In us-east-1 \(the source region\):\n[\s\S]*\n\nIn eu-west-1:\n/);
   });
 
   it('says a region whose publish fails keeps its good copy, unpublished, and the previous image in use', async () => {
