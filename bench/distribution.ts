@@ -5,6 +5,7 @@
  * from the calls themselves (every CopyImage before any copy is first looked at), then timed on the waits planned.
  */
 import { startEmulator } from '../emulator/server.ts';
+import * as amiEventRule from '../local/ami-event-rule.ts';
 import { emulatorClients, localIam } from '../local/clients.ts';
 import { DEMO_FAMILY, DEMO_INSTANCE_ID, demoAccount } from '../local/demo-account.ts';
 import { type EventLog, LOCAL_ACCOUNT_ID, runRotationLocally } from '../local/workflow.ts';
@@ -108,4 +109,91 @@ export const measureDistribution = async (): Promise<DistributionCost> => {
     else process.env.ROTATOR_DISTRIBUTE = before;
     await emulator.close();
   }
+};
+
+export interface CopyEventRun {
+  /** The forwarding stack (infra/region-events-stack.yml) deployed in every copy region, or in none (the sweeper alone). */
+  events: 'forwarded' | 'not forwarded';
+  /** Per region: its copy's time, and how long after it was available the workflow saw it (emulator's clock). */
+  regions: { region: string; copyMinutes: number; lateSeconds: number }[];
+  /** DistributeImage from its start to its end, every region's publish and prune included (emulator's clock). */
+  distributionMinutes: number;
+  slowestCopyMinutes: number;
+}
+
+/**
+ * The same three copies on the emulator's clock (time mode: each copy takes its minutes, which pass while the workflow
+ * waits; SweepWaits looks at each whole minute), with the copy regions' AMI events forwarded to the stack's region and
+ * without: when each copy is seen after it is available, and how long the distribution takes against its slowest copy.
+ */
+export const measureCopyEvents = async (): Promise<CopyEventRun[]> => {
+  const distribute = { regions: COPIES.map(({ region, kmsKeyId }) => ({ region, ...(kmsKeyId ? { kmsKeyId } : {}) })) };
+  const started = Date.now();
+  const emulator = await startEmulator({
+    iam: localIam(LOCAL_ACCOUNT_ID, SOURCE, { distribute: JSON.stringify(distribute) }),
+    now: () => new Date(started),
+    imageSeconds: 10 * 60,
+  });
+  emulator.onEvent(amiEventRule.deliver);
+  const before = process.env.ROTATOR_DISTRIBUTE;
+  process.env.ROTATOR_DISTRIBUTE = JSON.stringify(distribute);
+  const runs: CopyEventRun[] = [];
+  try {
+    for (const events of ['forwarded', 'not forwarded'] as const) {
+      emulator.reset();
+      emulator.options.imageSecondsIn = Object.fromEntries(COPIES.map((c) => [c.region, c.minutes * 60]));
+      emulator.seed(demoAccount(new Date()));
+      emulator.seed({ kmsKeys: [{ keyId: KEY_ID }] }, 'ap-southeast-2');
+      amiEventRule.forwardFrom(events === 'forwarded' ? COPIES.map((c) => c.region) : []);
+      // When each image's wait ended (the workflow saw it): CompleteWait on its event, or SweepWaits at a look. The
+      // resumed iteration's next state may be entered later on the shared clock, which the other waits move meanwhile.
+      const seen = new Map<string, number>();
+      let [mapStarted, mapEnded] = [0, 0];
+      const run = await runRotationLocally({
+        input: { family: DEMO_FAMILY, instanceId: DEMO_INSTANCE_ID, publish: { parameter: '/golden/web-prod/latest' } },
+        clients: (role, region) => emulatorClients(emulator.url, region ? { AWS_REGION: region } : {}, role),
+        passTime: (seconds) => emulator.passTime(seconds),
+        now: () => emulator.options.now(),
+        interceptInvoke: async (name, invoke) => {
+          const result = (await invoke()) as { outcome?: string; subject?: string; ended?: { imageId: string; why: string }[] };
+          const at = emulator.options.now().getTime();
+          if (name === 'complete-wait' && result?.outcome === 'completed' && result.subject && !seen.has(result.subject))
+            seen.set(result.subject, at);
+          if (name === 'sweep-waits')
+            for (const ended of result?.ended ?? []) if (ended.why === 'settled' && !seen.has(ended.imageId)) seen.set(ended.imageId, at);
+          return result;
+        },
+        onEvent: (event) => {
+          const state = (event as { state?: { name?: string } }).state;
+          const at = emulator.options.now().getTime();
+          // An event that ended a wait did so when EC2 sent it: the rule delivers it at once (no delivery faults here).
+          for (const d of amiEventRule.deliveries) if (d.endedWait && !seen.has(d.subject)) seen.set(d.subject, Date.parse(d.time));
+          if (event.type === 'StateEntered' && state?.name === 'DistributeImage') mapStarted = at;
+          if (event.type === 'StateExited' && state?.name === 'DistributeImage') mapEnded = at;
+        },
+      });
+      if (run.status !== 'SUCCEEDED') throw new Error(`the copy-event benchmark failed: ${run.error} ${run.cause}`);
+      runs.push({
+        events,
+        regions: COPIES.map((c) => {
+          // When the copy became available: the emulator's own record of it (time mode).
+          const copy = [...emulator.storeIn(c.region).images.values()].find((i) => i.readyAt !== undefined);
+          const seenAt = seen.get(copy?.imageId ?? '') ?? Number.POSITIVE_INFINITY;
+          return {
+            region: c.region,
+            copyMinutes: c.minutes,
+            lateSeconds: Math.floor(seenAt / 1000) - Math.floor((copy?.readyAt ?? 0) / 1000),
+          };
+        }),
+        distributionMinutes: round((mapEnded - mapStarted) / 60_000),
+        slowestCopyMinutes: Math.max(...COPIES.map((c) => c.minutes)),
+      });
+    }
+  } finally {
+    amiEventRule.forwardFrom([]);
+    if (before === undefined) delete process.env.ROTATOR_DISTRIBUTE;
+    else process.env.ROTATOR_DISTRIBUTE = before;
+    await emulator.close();
+  }
+  return runs;
 };

@@ -12,7 +12,7 @@ import { LOCAL_ACCOUNT_ID, localStepFunctions } from '../local/workflow.ts';
 import { measureApiCost } from './api-cost.ts';
 import { measureColdStarts } from './cold-start.ts';
 import { measureConsumers } from './consumers.ts';
-import { measureDistribution } from './distribution.ts';
+import { measureCopyEvents, measureDistribution } from './distribution.ts';
 import { measureEventWaits } from './event-waits.ts';
 import { measureHistory } from './history-scale.ts';
 import { measureMemory } from './memory.ts';
@@ -55,6 +55,10 @@ log('event-driven waits: images of 5, 30 and 120 minutes, events delivered or lo
 const eventWaits = await measureEventWaits();
 log('distribution: a rotation into three other regions...');
 const distribution = await measureDistribution();
+log("copy regions' events: the same three copies on the emulator's clock, events forwarded or not...");
+const copyEvents = await measureCopyEvents();
+const forwarded = copyEvents.find((r) => r.events === 'forwarded');
+const COPY_REGIONS = forwarded?.regions.map((r) => r.region) ?? [];
 log('consumers: 100 accounts of an OU, in three regions...');
 const consumers = await measureConsumers();
 log('prune at scale: planning, then 10,000 expired images on a simulated clock...');
@@ -125,6 +129,16 @@ const budgets = [
     budget: 'three regions copied at once: the distribution within the slowest copy plus 2 minutes',
     value: `${distribution.distributionMinutes} min for a slowest copy of ${distribution.slowestCopyMinutes} min (one after another: ${distribution.sequentialMinutes} min)`,
     ok: distribution.concurrent && distribution.distributionMinutes <= distribution.slowestCopyMinutes + 2,
+  },
+  {
+    budget: "every copy seen within 60 s of available, the copy regions' events forwarded",
+    value: (forwarded?.regions ?? []).map((r) => `${r.region} ${r.lateSeconds} s`).join(', '),
+    ok: forwarded !== undefined && forwarded.regions.every((r) => r.lateSeconds <= 60),
+  },
+  {
+    budget: "three regions' distribution within the slowest copy plus 1 minute, events forwarded (emulator's clock)",
+    value: `${forwarded?.distributionMinutes} min for a slowest copy of ${forwarded?.slowestCopyMinutes} min`,
+    ok: forwarded !== undefined && forwarded.distributionMinutes <= forwarded.slowestCopyMinutes + 1,
   },
   {
     budget: `an organization of ${consumers.consumers} consumer accounts in ${consumers.regions} regions updated within 5 minutes of publishing`,
@@ -215,6 +229,15 @@ const md = [
   ...distribution.regions.map((r) => `| ${r.region} | ${r.copyMinutes} min | ${r.waitedMinutes} min | ${r.transitions} | ${r.calls} |`),
   '',
   `The regions ran at once (every CopyImage before any copy was first looked at: ${distribution.concurrent}): the distribution took ${distribution.distributionMinutes} min of planned waits, its slowest region; one after another it would take ${distribution.sequentialMinutes} min. ${distribution.transitions} state transitions in all, the children's included.`,
+  '',
+  "On the emulator's clock (each copy takes its minutes; SweepWaits looks each minute), with the copy regions' AMI events forwarded to the stack's region (infra/region-events-stack.yml) and without:",
+  '',
+  '| events | ' + COPY_REGIONS.map((r) => `${r} seen after available`).join(' | ') + ' | distribution (slowest copy) |',
+  `| --- | ${COPY_REGIONS.map(() => '---:').join(' | ')} | ---: |`,
+  ...copyEvents.map(
+    (run) =>
+      `| ${run.events} | ${run.regions.map((r) => `${r.lateSeconds} s (copy ${r.copyMinutes} min)`).join(' | ')} | ${run.distributionMinutes} min (${run.slowestCopyMinutes} min) |`,
+  ),
   '',
   `## An organization: ${consumers.consumers} consumer accounts of one OU, in ${consumers.regions} regions`,
   '',

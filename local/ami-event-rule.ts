@@ -25,8 +25,11 @@ let faults: DeliveryFaults = {};
 /** The copy regions whose forwarding stack (infra/region-events-stack.yml) is deployed: their AMI events reach the rule. */
 let forwarded = new Set<string>();
 let random = seededRandom(1);
-/** What the rule did with each event: delivered (how many times) or dropped; for tests and the bench. */
-export const deliveries: { eventId: string; subject: string; state: string; copies: number }[] = [];
+/**
+ * What the rule did with each event: delivered (how many times) or dropped, when EC2 sent it, and whether a delivery
+ * ended a wait (CompleteWait's outcome `completed`); for tests and the bench.
+ */
+export const deliveries: { eventId: string; subject: string; state: string; copies: number; time: string; endedWait: boolean }[] = [];
 
 /** The function the rule invokes: CompleteWait, signed as its role (its table and Step Functions calls are evaluated). */
 const completeWait = async (event: BusEvent): Promise<unknown> => {
@@ -69,12 +72,14 @@ export const deliver = (event: BusEvent): void => {
     forwarded.has(event.region) && event.source === 'aws.ec2' && (about.state === 'available' || about.state === 'failed');
   if (!home && !forwardedHere) return;
   const copies = random() < (faults.drop ?? 0) ? 0 : random() < (faults.duplicate ?? 0) ? 2 : 1;
-  deliveries.push({ eventId: event.id, subject: about.subject, state: about.state, copies });
+  const record = { eventId: event.id, subject: about.subject, state: about.state, copies, time: event.time, endedWait: false };
+  deliveries.push(record);
   for (let n = 0; n < copies; n += 1) {
     const delay = Math.floor(random() * (faults.maxDelayMs ?? 0));
     const delivery = (async () => {
       if (delay > 0) await sleep(delay);
-      await completeWait(event);
+      const outcome = (await completeWait(event)) as { outcome?: string } | undefined;
+      if (outcome?.outcome === 'completed') record.endedWait = true;
     })().catch(() => {
       // As EventBridge: a failed invocation is retried by Lambda's async retries; the wait's deadline covers the rest.
     });
