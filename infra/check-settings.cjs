@@ -34,10 +34,10 @@ module.exports = async ({ options, resolveVariable }) => {
   for (const name of known) params[name] = String((await resolveVariable(`param:${name}`)) ?? '');
   const problems = loadChecker()(params, givenNames(options.param), known);
   if (problems.length > 0) {
-    const error = new Error(`the stage's parameters are not valid, nothing was built:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    // osls prints an error's stack: the problems are the whole story.
-    error.stack = error.message;
-    throw error;
+    // Said here and the process ended: thrown, the framework would wrap the lines in its variable-resolution error,
+    // and a region it does not know would first get its own list of Regions instead of the one line that names it.
+    process.stderr.write(`the stage's parameters are not valid, nothing was built:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(1);
   }
   return 'checked';
 };

@@ -4,6 +4,7 @@
  * infra/check-settings.cjs hands it the resolved parameters and the names given on the command line.
  * The execution-input settings (publish, bootTest, prepare, distribute, startOn's inputs) are checked with the input's own contract.
  */
+import { partition } from '@aws-sdk/core/client';
 import { nextRun } from './cli/next-run.ts';
 import { readConfig } from './config.ts';
 import { parseRotationRequest } from './rotation/request.ts';
@@ -147,6 +148,18 @@ const startOnProblems = (
   ];
 };
 
+/**
+ * A Region AWS publishes: the SDK's partition data (the `partitions.json` of AWS's endpoint rules, in every client)
+ * describes each Region it knows; a name of the right shape that it does not describe is no Region (eu-west-9). Whether
+ * an opt-in Region is enabled for the account cannot be known offline: its first deploy says so.
+ */
+const regionProblems = (region: string): string[] =>
+  REGION.test(region) && (partition(region) as { description?: string }).description !== undefined
+    ? []
+    : [
+        `region: "${region}" is not an AWS Region${REGION.test(region) ? " in AWS's published partition data" : ''}; expected one such as us-east-1 or eu-west-1`,
+      ];
+
 /** Every problem with the stage's parameters; none means the stack may be built. */
 export const checkDeploySettings = (params: Params, given: readonly string[], known: readonly string[], now = new Date()): string[] => {
   const value = (name: string) => params[name] ?? '';
@@ -169,7 +182,7 @@ export const checkDeploySettings = (params: Params, given: readonly string[], kn
   if (!LOG_RETENTION_DAYS.includes(Number(retention)) || !/^\d+$/.test(retention))
     problems.push(`logRetentionDays: "${retention}"; expected one of CloudWatch Logs' ${LOG_RETENTION_DAYS.join(', ')}`);
   if (!LOG_LEVELS.includes(value('logLevel'))) problems.push(`logLevel: "${value('logLevel')}"; expected one of ${LOG_LEVELS.join(', ')}`);
-  if (!REGION.test(value('region'))) problems.push(`region: "${value('region')}" is not an AWS Region; expected one such as us-east-1`);
+  problems.push(...regionProblems(value('region')));
   // The functions' own settings, read as they read them: the variable names become the parameters' names.
   const env = Object.fromEntries(Object.entries(ENVIRONMENT).map(([name, variable]) => [variable, value(name)]));
   try {

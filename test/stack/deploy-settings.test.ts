@@ -52,6 +52,16 @@ describe('the stage parameters, checked before the stack is built', () => {
     ],
     ['a misspelt parameter name', { famliy: 'web-prod' }, '--param famliy: not a parameter of this stack; did you mean family?'],
     [
+      'a Region of the right shape that AWS does not publish',
+      { region: 'eu-west-9' },
+      `region: "eu-west-9" is not an AWS Region in AWS's published partition data; expected one such as us-east-1 or eu-west-1`,
+    ],
+    [
+      'a Region that is no Region at all',
+      { region: 'Ireland' },
+      'region: "Ireland" is not an AWS Region; expected one such as us-east-1 or eu-west-1',
+    ],
+    [
       'a distribute that copies to the stack region itself',
       { region: 'eu-west-1', distribute: '{"regions": [{"region": "eu-west-1"}]}' },
       'distribute: regions.0.region: eu-west-1 is the source region, where the image is made; list other regions',
@@ -126,11 +136,17 @@ describe('the stage parameters, checked before the stack is built', () => {
     expect(problems[0]).toMatch(typeof problem === 'string' ? new RegExp(`^${problem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : problem);
   });
 
+  it('accepts every Region in the partition data, the newest and other partitions included', () => {
+    expect(
+      ['us-east-1', 'mx-central-1', 'ap-southeast-7', 'cn-north-1', 'us-gov-west-1'].flatMap((region) => problemsWith({ region })),
+    ).toEqual([]);
+  });
+
   it('names every problem at once', () => {
     expect(problemsWith({ ...ROTATES, instanceId: 'i-123', timezone: 'Europe/Pairs', schedule: 'cron(0 2 * * *)' })).toHaveLength(3);
   });
 
-  it('stops `npm run package` with the lines, exit 1 and nothing built', async () => {
+  it('stops `npm run package` with the lines alone, exit 1 and nothing built', async () => {
     const run = promisify(execFile)(process.execPath, [
       'node_modules/osls/bin/serverless.js',
       'package',
@@ -140,6 +156,7 @@ describe('the stage parameters, checked before the stack is built', () => {
       '/tmp/ami-rotator-never-built',
       '--param=famliy=web-prod',
       '--param=timezone=Europe/Pairs',
+      '--param=region=eu-west-9',
     ]);
 
     const failure = (await run.then(
@@ -151,6 +168,9 @@ describe('the stage parameters, checked before the stack is built', () => {
     const output = `${failure?.stdout}${failure?.stderr}`;
     expect(output).toContain('  - --param famliy: not a parameter of this stack; did you mean family?');
     expect(output).toContain('  - timezone: "Europe/Pairs" is not an IANA time zone; expected one such as UTC or Europe/Paris');
+    expect(output).toContain(`  - region: "eu-west-9" is not an AWS Region in AWS's published partition data`);
+    // The project's lines only: not the framework's list of Regions, nor its variable-resolution wrapper.
+    expect(output).not.toMatch(/allowed values|Cannot resolve serverless\.yml|Variables resolution errored/);
     expect(output).not.toMatch(/\n\s+at /);
     expect(existsSync('/tmp/ami-rotator-never-built')).toBe(false);
   }, 60_000);
