@@ -21,8 +21,9 @@ import { findStateMachine, STATE_MACHINE_FLAGS, STATE_MACHINE_USAGE } from './st
 export const RUN_USAGE = `usage: ami-rotator run --family NAME [--instance ID] [--dry-run] [--input JSON] [--no-follow]
                        [--stage STAGE | --state-machine-arn ARN] [--poll-seconds N] [--json]
 
-Starts a rotation and follows it: one line per state as it is entered, each wait with the time of its
-next check, then the summary. The input is checked first with the workflow's own rules; nothing is
+Starts a rotation and follows it: one line per state as it is entered, in the order they happened (a
+child execution's states indented inside its parent's), each wait with the time of its next check,
+then the summary. The input is checked first with the workflow's own rules; nothing is
 started when it breaks one. Step Functions is reached through the standard AWS settings (AWS_PROFILE,
 AWS_REGION, AWS_ENDPOINT_URL_SFN).
 
@@ -99,11 +100,22 @@ const childOf = (event: HistoryEvent): string | undefined => {
   return typeof arn === 'string' ? arn : undefined;
 };
 
+/** A line read from one of the followed histories, not yet printed: when it happened, and how deep its execution is. */
+interface Pending {
+  at: number;
+  depth: number;
+  id: number;
+  line: string;
+}
+
 /**
  * Follows an execution's history until it ends or `signal` aborts, and the history of each child execution it
- * starts (the image workflow, where the long waits are); prints each line as it comes.
+ * starts (the image workflow, where the long waits are): one line per state in the order they happened, a child's
+ * lines inside its parent's (indented under the task that started it). Each look reads the children, then the
+ * parent (naming the children it started), then the children again, and prints what it read in time order: a child's
+ * state is never printed after a parent's state that followed it.
  */
-const follow = async (
+export const followExecution = async (
   sfn: SFNClient,
   executionArn: string,
   started: Date,
@@ -111,10 +123,10 @@ const follow = async (
   pollMs: number,
   signal?: AbortSignal,
 ) => {
-  // Each followed execution with the last event id printed.
-  const followed = new Map<string, number>([[executionArn, 0]]);
-  const read = async (arn: string): Promise<boolean> => {
-    let seen = followed.get(arn) ?? 0;
+  // Each followed execution: how deep it is (the rotation 0, its children 1) and the last event id read.
+  const followed = new Map<string, { depth: number; seen: number }>([[executionArn, { depth: 0, seen: 0 }]]);
+  const read = async (arn: string, pending: Pending[]): Promise<boolean> => {
+    const at = followed.get(arn) ?? { depth: 0, seen: 0 };
     let ended = false;
     let token: string | undefined;
     do {
@@ -122,26 +134,35 @@ const follow = async (
         new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000, ...(token ? { nextToken: token } : {}) }),
       );
       for (const event of page.events ?? []) {
-        if ((event.id ?? 0) <= seen) continue;
-        seen = event.id ?? seen;
+        if ((event.id ?? 0) <= at.seen) continue;
+        at.seen = event.id ?? at.seen;
         const line = describeEvent(event, started);
-        if (line) print(line);
+        if (line)
+          pending.push({
+            at: (event.timestamp ?? started).getTime(),
+            depth: at.depth,
+            id: event.id ?? 0,
+            line: line.replace(/^(\[\+\s*\d+s\]) /, `$1 ${'  '.repeat(at.depth)}`),
+          });
         const child = childOf(event);
-        if (child && !followed.has(child)) followed.set(child, 0);
+        if (child && !followed.has(child)) followed.set(child, { depth: at.depth + 1, seen: 0 });
         if (ENDED.has(event.type ?? '')) ended = true;
       }
       token = page.nextToken;
     } while (token);
-    followed.set(arn, seen);
+    followed.set(arn, at);
     return ended;
   };
+  const children = () => [...followed.keys()].filter((arn) => arn !== executionArn);
   while (!signal?.aborted) {
-    for (const child of [...followed.keys()].filter((arn) => arn !== executionArn)) await read(child);
-    if (await read(executionArn)) {
-      // A child the last page named, read to its end before the summary.
-      for (const child of [...followed.keys()].filter((arn) => arn !== executionArn)) await read(child);
-      return true;
-    }
+    const pending: Pending[] = [];
+    for (const child of children()) await read(child, pending);
+    const ended = await read(executionArn, pending);
+    // The children again, those the parent just named included: all that happened until now is in hand.
+    for (const child of children()) await read(child, pending);
+    pending.sort((a, b) => a.at - b.at || a.depth - b.depth || a.id - b.id);
+    for (const { line } of pending) print(line);
+    if (ended) return true;
     await sleep(pollMs, signal);
   }
   return false;
@@ -214,7 +235,7 @@ export const runRunCommand = async (
     if (values.json) print(JSON.stringify({ executionArn, started: started.toISOString() }, null, 2));
     return 0;
   }
-  const ended = await follow(sfn, executionArn ?? '', started, progress, pollSeconds * 1000, signal);
+  const ended = await followExecution(sfn, executionArn ?? '', started, progress, pollSeconds * 1000, signal);
   if (!ended) {
     progress(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
     return 130;

@@ -58,7 +58,7 @@ describe('a step that fails inside the image workflow (a child execution)', () =
       (history ?? []).filter((e) => e.type === 'TaskFailed').map((e) => entered(history, e.previousEventId));
 
     expect(code).toBe(1);
-    expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] CheckImage$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] {3}CheckImage$/));
     expect((await history(['--family', FAMILY])).rotations[0]).toMatchObject({ failedStep: 'CheckImage', error: 'Ec2AccessDenied' });
     expect(parent?.cause).toMatch(/^\[alerted\] CheckImage: /);
     // AwaitImage's failure was caught (a plain wait instead); CheckImage's failed the workflow.

@@ -5,7 +5,7 @@ import type { LocalExecution } from '../../local/sfn-endpoint.ts';
 import { localStepFunctions, runRotationLocally } from '../../local/workflow.ts';
 import { sfnClient } from '../../src/aws/sfn-client.ts';
 import { UsageError } from '../../src/cli/flags.ts';
-import { runRunCommand } from '../../src/cli/run-command.ts';
+import { followExecution, runRunCommand } from '../../src/cli/run-command.ts';
 import { TAG } from '../../src/rotation/tags.ts';
 import { useEmulator } from '../support/emulator.ts';
 import { FAMILY, INSTANCE, nextSecond, seedInstance } from '../support/workflow.ts';
@@ -66,7 +66,7 @@ describe('ami-rotator run', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^\[\+\s+\d+s\] ValidateInput$/));
     expect(lines).toContainEqual(
       expect.stringMatching(
-        /^\[\+\s+\d+s\] AwaitImage: until the image's event, or SweepWaits's check at \d\d:\d\d:\d\d UTC \(in 120 s\)$/,
+        /^\[\+\s+\d+s\] {3}AwaitImage: until the image's event, or SweepWaits's check at \d\d:\d\d:\d\d UTC \(in 120 s\)$/,
       ),
     );
     expect(lines.slice(-3)).toEqual([
@@ -74,6 +74,23 @@ describe('ami-rotator run', () => {
       expect.stringMatching(/^new image ami-\w+ web-prod-\d{8}-\d{6}$/),
       'pruned 0 of 0 expired image(s)',
     ]);
+  });
+
+  it("prints the states in the order they happened, the image workflow's inside the rotation's, read after the end as during it", async () => {
+    seedInstance(emulator());
+    // Ended before it is followed: every history is whole at the first look.
+    const ended = await runRotationLocally({ input: { family: FAMILY, instanceId: INSTANCE } });
+    const lines: string[] = [];
+
+    await followExecution(sfnClient(), ended.executionArn, new Date(Date.now() - 60_000), (l) => lines.push(l), 10);
+
+    const states = lines.map((l) => /^\[\+\s*\d+s\] (\s*)(\w+)/.exec(l)).map((m) => `${m?.[1]}${m?.[2]}`);
+    const offsets = lines.map((l) => Number(/^\[\+\s*(\d+)s\]/.exec(l)?.[1]));
+    expect(states.slice(0, 6)).toEqual(['ValidateInput', 'IsDryRun', 'CreateImage', 'ImageInSourceRegion', '  AwaitImage', '  CheckImage']);
+    expect(states.indexOf('  TagImage')).toBeLessThan(states.indexOf('DistributeImage'));
+    expect(states.indexOf('DistributeImage')).toBeLessThan(states.indexOf('AnnounceRotation'));
+    expect(states.at(-1)).toBe('AnnounceRotation');
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   });
 
   it('exits 1 with the error of a rotation that failed', async () => {
