@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The operator's command line: `ami-rotator plan`, `run`, `history` and `status`, each with `--help`. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { clientSettings, refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
@@ -10,6 +11,7 @@ import { sfnClient } from '../src/aws/sfn-client.ts';
 import { UsageError } from '../src/cli/flags.ts';
 import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
+import { readStageSettings } from '../src/cli/stage-settings.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
@@ -42,6 +44,7 @@ try {
       print: (line) => console.log(line),
       note: (line) => console.error(line),
       signal: stop.signal,
+      stageSettings: (stage) => readStageSettings(refuseUnrecognizedResponses(new LambdaClient(clientSettings())), stage),
     });
     process.exit(code);
   }
@@ -52,14 +55,16 @@ try {
     : undefined;
   const sfn = refuseUnrecognizedResponses(sfnClient());
   const ec2 = refuseUnrecognizedResponses(ec2Client());
+  // The deployed stage's settings (its default family, retention, regions): ValidateInput's configuration.
+  const lambda = refuseUnrecognizedResponses(new LambdaClient(clientSettings()));
   if (command === 'history') {
-    console.log(await runHistoryCommand(args, { sfn, ec2 }, { progress }));
+    console.log(await runHistoryCommand(args, { sfn, ec2, lambda }, { progress }));
     process.exit(0);
   }
   if (command === 'status') {
     const scheduler = refuseUnrecognizedResponses(new SchedulerClient(clientSettings()));
     const cloudWatch = refuseUnrecognizedResponses(new CloudWatchClient(clientSettings()));
-    console.log(await runStatusCommand(args, { sfn, ec2, scheduler, cloudWatch }, { progress }));
+    console.log(await runStatusCommand(args, { sfn, ec2, lambda, scheduler, cloudWatch }, { progress }));
     process.exit(0);
   }
   const clients = {
@@ -72,7 +77,7 @@ try {
     autoScaling: refuseUnrecognizedResponses(autoScalingClient(region)),
     recycleBin: refuseUnrecognizedResponses(recycleBinClient(region)),
   });
-  console.log(await runPlanCommand(args, clients, process.env, clientsIn));
+  console.log(await runPlanCommand(args, clients, process.env, clientsIn, (stage) => readStageSettings(lambda, stage)));
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(error.message);

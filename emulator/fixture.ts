@@ -174,6 +174,20 @@ const fixtureSchema = z.strictObject({
       }),
     )
     .default([]),
+  // Lambda functions of the deployed stage (CreateFunction's limits): a name of 1 to 64 of [a-zA-Z0-9-_], environment
+  // variable names of a letter then letters, digits and _, the variables at most 4 KB in all.
+  functions: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[a-zA-Z0-9-_]{1,64}$/),
+        runtime: z.string().default('nodejs22.x'),
+        environment: z
+          .record(z.string().regex(/^[a-zA-Z]\w*$/), z.string())
+          .default({})
+          .refine((e) => Buffer.byteLength(JSON.stringify(e)) <= 4096, 'environment variables exceed 4 KB'),
+      }),
+    )
+    .default([]),
   // CloudWatch alarms (PutMetricAlarm / PutCompositeAlarm): name 1 to 255, description at most 1024.
   alarms: z
     .array(
@@ -302,6 +316,8 @@ export const loadFixture = (store: Store, input: unknown, now: Date): void => {
       ...(endDate === undefined ? {} : { endDate }),
     });
   }
+  for (const f of fixture.functions)
+    store.functions.set(f.name, { ...f, arn: `arn:aws:lambda:us-east-1:${ACCOUNT_ID}:function:${f.name}` });
   for (const a of fixture.alarms) {
     store.alarms.set(a.name, { ...a, arn: `arn:aws:cloudwatch:us-east-1:${ACCOUNT_ID}:alarm:${a.name}`, stateUpdated: at });
   }

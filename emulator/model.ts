@@ -208,6 +208,14 @@ export interface Schedule {
   target: { arn: string; roleArn: string; input: string };
 }
 
+/** A Lambda function of a deployed stage, as much as GetFunctionConfiguration answers of it (Lambda API Reference). */
+export interface LambdaFunction {
+  name: string;
+  arn: string;
+  runtime: string;
+  environment: Record<string, string>;
+}
+
 /** A CloudWatch alarm (CloudWatch API Reference, DescribeAlarms: MetricAlarm, CompositeAlarm). */
 export interface Alarm {
   name: string;

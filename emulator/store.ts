@@ -11,6 +11,7 @@ import type {
   RecycleBinRule,
   RunCommand,
   Schedule,
+  LambdaFunction,
   Snapshot,
   SsmDocument,
   SsmParameter,
@@ -64,6 +65,8 @@ export class Store {
   readonly consumerUses: ConsumerUse[] = [];
   /** EventBridge Scheduler's schedules, by `group/name`. */
   readonly schedules = new Map<string, Schedule>();
+  /** Lambda functions of the deployed stage (their configuration only: nothing here runs them), by name. */
+  readonly functions = new Map<string, LambdaFunction>();
   readonly alarms = new Map<string, Alarm>();
   readonly autoScalingGroups = new Map<string, AutoScalingGroup>();
   readonly launchConfigurations = new Map<string, LaunchConfiguration>();
@@ -83,6 +86,7 @@ export class Store {
       this.kmsKeys,
       this.usageReports,
       this.schedules,
+      this.functions,
       this.alarms,
       this.autoScalingGroups,
       this.launchConfigurations,

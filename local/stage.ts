@@ -28,10 +28,15 @@ const REGION = 'us-east-1';
 const MACHINE = `arn:aws:states:${REGION}:${LOCAL_ACCOUNT_ID}:stateMachine:ami-rotator-local`;
 const account = demoAccount(new Date());
 const iam = localIam(LOCAL_ACCOUNT_ID, REGION);
+// The stage's deployment settings, as its functions get them (serverless.yml, provider.environment): `run` checks an
+// input against them, `plan --stage local` plans with them, `status` names a run started with {} by its default family.
+const settings = { ROTATOR_DEFAULT_FAMILY: DEMO_FAMILY, ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '' };
 const emulator = await startEmulator({
   fixture: {
     ...account,
     // The stage's nightly schedule, as infra/schedules.cjs makes it: status shows its next run.
+    // The stage's ValidateInput function, whose configuration is where the operator's commands read those settings.
+    functions: [{ name: 'ami-rotator-local-validateInput', environment: settings }],
     schedules: [
       {
         name: `ami-rotator-local-${DEMO_FAMILY}`,
@@ -65,15 +70,13 @@ const environment = {
   AWS_ENDPOINT_URL_RBIN: emulator.url,
   AWS_ENDPOINT_URL_SCHEDULER: emulator.url,
   AWS_ENDPOINT_URL_CLOUDWATCH: emulator.url,
+  AWS_ENDPOINT_URL_LAMBDA: emulator.url,
   AWS_ENDPOINT_URL_SFN: stepFunctions.url,
   AWS_ENDPOINT_URL_DYNAMODB: waitTable.url,
   ROTATOR_WAIT_TABLE: waitTable.tableName,
-  // The stage's deployment settings, which `run` checks an input against before it starts anything.
-  ROTATOR_DEFAULT_FAMILY: DEMO_FAMILY,
-  ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '',
 };
-// This process's own functions reach the same endpoints (their clients follow the standard settings).
-Object.assign(process.env, environment, { ROTATOR_LOG_LEVEL: process.env.ROTATOR_LOG_LEVEL ?? 'silent' });
+// This process's own functions reach the same endpoints (their clients follow the standard settings), with the stage's settings.
+Object.assign(process.env, environment, settings, { ROTATOR_LOG_LEVEL: process.env.ROTATOR_LOG_LEVEL ?? 'silent' });
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 // An execution StartExecution registered runs here, as Step Functions would run it; each state is printed as it goes.

@@ -1,5 +1,5 @@
 /**
- * The REST JSON protocol of Recycle Bin and EventBridge Scheduler, with its one route table: the method and
+ * The REST JSON protocol of Recycle Bin, EventBridge Scheduler and Lambda, with its one route table: the method and
  * path name the action, the path and query string carry parameters (Recycle Bin API Reference, ListRules
  * `POST /list-rules`, GetRule `GET /rules/{Identifier}`; Scheduler API Reference, ListSchedules `GET /schedules`,
  * GetSchedule `GET /schedules/{Name}`). Errors name the SDK's exception in `x-amzn-errortype`, with `Message` and,
@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Actions } from '../actions/context.ts';
+import { lambdaActions } from '../actions/lambda.ts';
 import { rbinActions } from '../actions/recycle-bin.ts';
 import { schedulerActions } from '../actions/scheduler.ts';
 import type { Serve } from '../serve.ts';
@@ -27,6 +28,13 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/rules\/(?<Identifier>[^/?]+)$/, action: 'GetRule', actions: rbinActions, iam: 'rbin' },
   { method: 'GET', path: /^\/schedules$/, action: 'ListSchedules', actions: schedulerActions },
   { method: 'GET', path: /^\/schedules\/(?<Name>[^/]+)$/, action: 'GetSchedule', actions: schedulerActions },
+  // Lambda API Reference, GetFunctionConfiguration: read by the operator's commands only, as Scheduler is.
+  {
+    method: 'GET',
+    path: /^\/2015-03-31\/functions\/(?<FunctionName>[^/]+)\/configuration$/,
+    action: 'GetFunctionConfiguration',
+    actions: lambdaActions,
+  },
 ];
 
 /** Whether a request is REST JSON: its operation is a path, where EC2 and Auto Scaling only ever post to `/`. */

@@ -1,5 +1,6 @@
 /** `ami-rotator history`: the rotations of a stage, from Step Functions and, beyond its 90 days, from the images' tags. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { buildHistory, renderHistory } from './history.ts';
 import { type CommandOptions, parseReadFlags, readRotations } from './rotation-reads.ts';
@@ -21,6 +22,8 @@ ${STATE_MACHINE_USAGE}
 export interface HistoryClients {
   sfn: SFNClient;
   ec2: EC2Client;
+  /** Reads the stage's default family (a run started with `{}` is its run); absent, such a run is "(default family)". */
+  lambda?: LambdaClient;
 }
 
 export const runHistoryCommand = async (

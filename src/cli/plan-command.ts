@@ -9,14 +9,19 @@ import { TAG } from '../rotation/tags.ts';
 import { closestName } from '../suggest.ts';
 import { exactDate, parseFlags, UsageError } from './flags.ts';
 
-export const PLAN_USAGE = `usage: ami-rotator plan --family NAME [--now ISO-DATE] [--json]
+export const PLAN_USAGE = `usage: ami-rotator plan [--stage STAGE] [--family NAME] [--now ISO-DATE] [--json]
                         [--keep-last N] [--max-age-days N] [--min-keep N]
 
 Prints what a prune of the family would keep and delete, with a reason for every image, and
 changes nothing. EC2 is reached through the standard AWS settings (AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_AUTO_SCALING and AWS_ENDPOINT_URL_RBIN for an emulator). Retention defaults come from ROTATOR_KEEP_LAST,
-ROTATOR_MAX_AGE_DAYS and ROTATOR_MIN_KEEP, as in the deployment.
+AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL_AUTO_SCALING and AWS_ENDPOINT_URL_RBIN for an emulator).
 
+  --stage STAGE    plan as the deployed stage prunes: its retention, its copy regions and its default family,
+                   read from its ValidateInput function's configuration (lambda:GetFunctionConfiguration on
+                   ami-rotator-STAGE-validateInput; AWS_ENDPOINT_URL_LAMBDA for an emulator). Without it, the
+                   settings come from ROTATOR_KEEP_LAST, ROTATOR_MAX_AGE_DAYS, ROTATOR_MIN_KEEP, ROTATOR_DISTRIBUTE
+                   and ROTATOR_DEFAULT_FAMILY in the environment, or the defaults.
+  --family NAME    the family (with --stage: the stage's default family when not given)
   --now ISO-DATE   plan as of this moment, e.g. 2027-01-31T00:00:00Z, to see what will expire
   --keep-last N, --max-age-days N   the expiry rule (giving either replaces both; off switches one off)
   --json           print the plan as JSON instead of a table
@@ -62,13 +67,16 @@ const table = (plan: PrunePlan, policy: string, now: Date): string => {
 export const runPlanCommand = async (
   argv: readonly string[],
   clients: PruneClients,
-  env: Readonly<Record<string, string | undefined>>,
+  environment: Readonly<Record<string, string | undefined>>,
   /** Clients signed for another region, for the regions the family is copied to (ROTATOR_DISTRIBUTE). */
   clientsIn: (region: string) => PruneClients = () => clients,
+  /** Reads a deployed stage's settings (`--stage`); absent, `--stage` is refused. */
+  stageSettings?: (stage: string) => Promise<Record<string, string>>,
 ): Promise<string> => {
   const values = parseFlags(
     argv,
     {
+      stage: { type: 'string' },
       family: { type: 'string' },
       now: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -78,6 +86,13 @@ export const runPlanCommand = async (
     },
     PLAN_USAGE,
   );
+  const stage = values.stage === undefined ? undefined : String(values.stage);
+  if (stage !== undefined && !stageSettings) throw new UsageError('--stage: this plan cannot read a deployed stage');
+  // The stage's own settings over the environment's: the deployment's rules, not the laptop's.
+  const deployed = stage !== undefined && stageSettings ? await stageSettings(stage) : undefined;
+  const env = deployed
+    ? { ...Object.fromEntries(Object.entries(environment).filter(([k]) => !k.startsWith('ROTATOR_'))), ...deployed }
+    : environment;
   const now = values.now === undefined ? new Date() : exactDate(String(values.now));
   if (now === undefined) throw new UsageError(`--now: expected an ISO 8601 date such as 2027-01-31T00:00:00Z, got "${values.now}"`);
   // Only plain decimal digits are a number ("0x10" and "1e3" are not); `off` switches a rule off; anything else is refused by the contract.
@@ -113,11 +128,19 @@ export const runPlanCommand = async (
     orphanGraceHours: ORPHAN_GRACE_HOURS,
     checkRecycleBin: true,
   });
-  // A family with no images here is usually a typo: say which families there are, and refuse the closest miss.
+  // A family with no images here is usually a typo: say which families there are, and refuse the closest miss; a stage
+  // rotates its default family and the families it has made images of, and no other.
   if (plan.images.length === 0) {
     const families = [
       ...new Set((await listManagedImages(clients.ec2)).map((i) => i.tags[TAG.family]).filter((f): f is string => !!f)),
     ].sort();
+    const defaultFamily = deployed?.ROTATOR_DEFAULT_FAMILY;
+    if (stage !== undefined && request.family !== defaultFamily) {
+      const closest = closestName(request.family, [...families, ...(defaultFamily ? [defaultFamily] : [])]);
+      throw new UsageError(
+        `--family ${request.family}: stage ${stage} does not rotate this family (its default family: ${defaultFamily || 'none'}; families with images: ${families.join(', ') || 'none'})${closest !== undefined && closest !== request.family ? `; did you mean ${closest}?` : ''}`,
+      );
+    }
     const closest = closestName(request.family, families);
     if (closest !== undefined && closest !== request.family)
       throw new UsageError(
@@ -152,7 +175,12 @@ export const runPlanCommand = async (
       null,
       2,
     );
-  const source = table(plan, describePolicy(request.retention), now);
+  const source = [
+    ...(stage !== undefined
+      ? [`As stage ${stage} is deployed (its ValidateInput function's settings): family ${request.family}, ${describePolicy(request.retention)}`, '']
+      : []),
+    table(plan, describePolicy(request.retention), now),
+  ].join('\n');
   if (regions.length === 0) return source;
   return [
     `Region ${env.AWS_REGION ?? 'of the environment'} (source)`,

@@ -1,9 +1,11 @@
 /** What history and status both read first: their shared flags, then the stage's executions since a time and its managed images. */
 import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { listManagedImages, type ManagedImage } from '../retention/inventory.ts';
 import { type ExecutionRecord, type ReadOptions, readExecutions } from './executions.ts';
 import { familyFlag, parseFlags, parseSince } from './flags.ts';
+import { readStageSettings } from './stage-settings.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS } from './state-machine.ts';
 
 export interface ReadFlags {
@@ -45,18 +47,37 @@ export interface RotationReads {
   stateMachineArn: string;
   executions: ExecutionRecord[];
   images: ManagedImage[];
+  /** Why the stage's default family could not be read (a run started with `{}` is then of "(default family)"). */
+  defaultFamilyUnreadable?: string;
 }
+
+/**
+ * The stage's default family, for the runs started without one (`{}`, the schedule's own input): from its settings
+ * (lambda:GetFunctionConfiguration). Not read with --state-machine-arn, which names no stage.
+ */
+const defaultFamilyOf = async (lambda: LambdaClient | undefined, flags: ReadFlags): Promise<{ family?: string; unreadable?: string }> => {
+  if (!lambda || flags.values['state-machine-arn'] !== undefined) return {};
+  try {
+    const family = (await readStageSettings(lambda, flags.stage)).ROTATOR_DEFAULT_FAMILY;
+    return family ? { family } : {};
+  } catch (error) {
+    return { unreadable: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 300) };
+  }
+};
 
 /** The state machine's executions since the flags' time, and the managed images (of the family, when one is given). */
 export const readRotations = async (
-  clients: { sfn: SFNClient; ec2: EC2Client },
+  clients: { sfn: SFNClient; ec2: EC2Client; lambda?: LambdaClient },
   flags: ReadFlags,
   progress?: ReadOptions['progress'],
 ): Promise<RotationReads> => {
   const stateMachineArn = await findStateMachine(clients.sfn, flags.values);
-  const [executions, images] = await Promise.all([
+  const [executions, images, defaults] = await Promise.all([
     readExecutions(clients.sfn, stateMachineArn, { since: flags.since, progress }),
     listManagedImages(clients.ec2, flags.family),
+    defaultFamilyOf(clients.lambda, flags),
   ]);
-  return { stateMachineArn, executions, images };
+  // A run that named no family rotated the stage's default one: it is that family's run, not "(default family)".
+  const named = defaults.family ? executions.map((e) => (e.family === undefined ? { ...e, family: defaults.family } : e)) : executions;
+  return { stateMachineArn, executions: named, images, ...(defaults.unreadable ? { defaultFamilyUnreadable: defaults.unreadable } : {}) };
 };

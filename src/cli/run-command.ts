@@ -168,19 +168,42 @@ export const followExecution = async (
   return false;
 };
 
+/**
+ * The settings an input is checked against: the deployed stage's (its default family and instance, its regions), over
+ * the environment's; the environment's alone with --state-machine-arn, or when the stage's cannot be read (said once).
+ */
+const settingsOf = async (
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>>,
+  stageSettings: RunOptions['stageSettings'],
+  say: (line: string) => void,
+): Promise<Readonly<Record<string, string | undefined>>> => {
+  if (!stageSettings || values['state-machine-arn'] !== undefined) return env;
+  try {
+    const deployed = await stageSettings(String(values.stage));
+    return { ...Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ROTATOR_'))), ...deployed };
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    say(`could not read stage ${String(values.stage)}'s settings (${(error as Error).name}): the input is checked against the environment's`);
+    return env;
+  }
+};
+
 export interface RunOptions {
   print: (line: string) => void;
   /** Where progress goes (started, each state, stopped following): `print` unless given; with --json, stdout keeps only the JSON. */
   note?: (line: string) => void;
   /** Aborted (Ctrl-C): stop following and say how to stop the execution. */
   signal?: AbortSignal;
+  /** Reads the deployed stage's settings (src/cli/stage-settings.ts): the input is checked against them, not the environment's. */
+  stageSettings?: (stage: string) => Promise<Record<string, string>>;
 }
 
 export const runRunCommand = async (
   argv: readonly string[],
   sfn: SFNClient,
   env: Readonly<Record<string, string | undefined>>,
-  { print, note, signal }: RunOptions,
+  { print, note, signal, stageSettings }: RunOptions,
 ): Promise<number> => {
   const values = parseFlags(
     argv,
@@ -214,7 +237,7 @@ export const runRunCommand = async (
   };
   // The workflow's own contract and messages, before anything is started.
   try {
-    parseRotationRequest(input, readConfig(env));
+    parseRotationRequest(input, readConfig(await settingsOf(values, env, stageSettings, note ?? print)));
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     throw new UsageError(

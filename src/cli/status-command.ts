@@ -2,6 +2,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { listManagedImages } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
@@ -31,6 +32,8 @@ ${STATE_MACHINE_USAGE}
   --json                   print the status as JSON`;
 
 export interface StatusClients {
+  /** Reads the stage's default family (a run started with `{}` is its run); absent, such a run counts for no family. */
+  lambda?: LambdaClient;
   sfn: SFNClient;
   ec2: EC2Client;
   scheduler: SchedulerClient;
@@ -62,7 +65,7 @@ export const runStatusCommand = async (
   const at = now();
   const flags = parseReadFlags(argv, STATUS_USAGE, at);
   // The schedule and alarm reads may be refused: each is settled on its own, beside the reads status cannot do without.
-  const [{ executions, images }, schedules, alarms] = await Promise.all([
+  const [{ executions, images, defaultFamilyUnreadable }, schedules, alarms] = await Promise.all([
     readRotations(clients, flags, progress),
     settle(readSchedules(clients.scheduler, flags.stage)),
     settle(readAlarmsInAlarm(clients.cloudWatch, flags.stage)),
@@ -87,6 +90,8 @@ export const runStatusCommand = async (
     schedules,
     alarms,
   });
+  if (defaultFamilyUnreadable)
+    status.unreadable.push(`the stage's default family (lambda:GetFunctionConfiguration): ${defaultFamilyUnreadable}; runs started without a family are not counted`);
   // A family with nothing here (no image, no run, no schedule) is usually a typo: refuse the closest miss, naming it.
   const asked = flags.family === undefined ? undefined : status.families.find((f) => f.family === flags.family);
   if (asked && asked.images === 0 && !asked.lastSuccess && !asked.lastFailure && !asked.schedule) {

@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalExecution } from '../../local/sfn-endpoint.ts';
@@ -8,6 +9,7 @@ import { sfnClient } from '../../src/aws/sfn-client.ts';
 import { UsageError } from '../../src/cli/flags.ts';
 import { runHistoryCommand } from '../../src/cli/history-command.ts';
 import { runRunCommand } from '../../src/cli/run-command.ts';
+import { readStageSettings } from '../../src/cli/stage-settings.ts';
 import type { StageStatus } from '../../src/cli/status.ts';
 import { runStatusCommand } from '../../src/cli/status-command.ts';
 import { serviceClientFor, useEmulator } from '../support/emulator.ts';
@@ -28,6 +30,7 @@ afterAll(async () => {
 });
 
 const clients = () => ({
+  lambda: serviceClientFor(LambdaClient, emulator().url),
   sfn: sfnClient(),
   ec2: ec2Client(),
   scheduler: serviceClientFor(SchedulerClient, emulator().url),
@@ -47,6 +50,9 @@ const history = async (args: string[]) =>
   };
 const status = async (args: string[], now?: Date) =>
   JSON.parse(await runStatusCommand(['--stage', 'local', '--json', ...args], clients(), now ? { now: () => now } : {})) as StageStatus;
+
+/** The stage as deployed: its ValidateInput function, whose environment holds its settings (no default family here). */
+const deployedStage = () => emulator().seed({ functions: [{ name: 'ami-rotator-local-validateInput', environment: {} }] });
 
 /** An image an execution Step Functions no longer keeps made: its tags are all that is left of that rotation. */
 const oldImage = (daysAgo: number, family = FAMILY) => {
@@ -106,6 +112,41 @@ describe('ami-rotator history', () => {
     expect(seen.map(([described]) => described)).toEqual([...seen.map(([described]) => described)].sort((a, b) => a - b));
   });
 
+  it("files a run started with {} under the stage's default family, as the stage's settings name it, and its failure in status", async () => {
+    // The stage's settings, as deployed (its ValidateInput function's environment) and as its functions here read them.
+    const settings = { ROTATOR_DEFAULT_FAMILY: FAMILY, ROTATOR_DEFAULT_INSTANCE_ID: INSTANCE };
+    emulator().seed({ functions: [{ name: 'ami-rotator-local-validateInput', environment: settings }] });
+    Object.assign(process.env, settings);
+    seedInstance(emulator(), { tags: {} });
+    await nextSecond();
+    const lines: string[] = [];
+    const code = await runRunCommand(
+      ['--stage', 'local', '--poll-seconds', '1', '--input', '{}'],
+      sfnClient(),
+      {},
+      {
+        print: (l) => lines.push(l),
+        stageSettings: (stage) => readStageSettings(serviceClientFor(LambdaClient, emulator().url), stage),
+      },
+    ).finally(() => {
+      delete process.env.ROTATOR_DEFAULT_FAMILY;
+      delete process.env.ROTATOR_DEFAULT_INSTANCE_ID;
+    });
+    const name = lines[0]?.replace(/^started .*:/, '');
+
+    const rows = (await history([])).rotations;
+    const shown = await status(['--family', FAMILY]);
+    const unnamed = JSON.parse(
+      await runHistoryCommand(['--state-machine-arn', MACHINE, '--json'], { sfn: sfnClient(), ec2: ec2Client() }),
+    ) as { rotations: Record<string, unknown>[] };
+
+    expect(code).toBe(1);
+    expect(rows.find((r) => r.execution === name)).toMatchObject({ family: FAMILY, status: 'FAILED', error: 'InstanceNotOptedIn' });
+    expect(shown.families[0]?.lastFailure).toMatchObject({ execution: name, error: 'InstanceNotOptedIn', failedStep: 'CreateImage' });
+    // Without a stage to read (an ARN names none), the run is the default family's, unnamed.
+    expect(unnamed.rotations.find((r) => r.execution === name)?.family).toBe('(default family)');
+  });
+
   it('shows a failed rotation with the step it stopped at and its error, and only the family asked for', async () => {
     seedInstance(emulator(), { tags: {} });
     const { code } = await rotate(['--family', 'db-prod', '--instance', INSTANCE]);
@@ -151,6 +192,7 @@ describe('ami-rotator status', () => {
   });
 
   it('shows the new image, the next scheduled run, the last failure and the alarms in ALARM, per family and for the stage', async () => {
+    deployedStage();
     seedInstance(emulator());
     emulator().seed({
       schedules: [
@@ -192,6 +234,7 @@ describe('ami-rotator status', () => {
   });
 
   it('names the last failure with its step, and says what it could not read instead of failing', async () => {
+    deployedStage();
     seedInstance(emulator(), { tags: {} });
     await rotate(['--family', FAMILY, '--instance', INSTANCE]);
     emulator().injectFaults({ rules: [{ actions: ['ListSchedules', 'DescribeAlarms'], code: 'AccessDeniedException' }] });

@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { describe, expect, it } from 'vitest';
 import { emulatorClients } from '../../local/clients.ts';
 import { autoScalingClient } from '../../src/aws/auto-scaling-client.ts';
@@ -5,8 +6,9 @@ import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../../src/aws/recycle-bin-client.ts';
 import { UsageError } from '../../src/cli/flags.ts';
 import { runPlanCommand } from '../../src/cli/plan-command.ts';
+import { readStageSettings } from '../../src/cli/stage-settings.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { useEmulator } from '../support/emulator.ts';
+import { serviceClientFor, useEmulator } from '../support/emulator.ts';
 
 const emulator = useEmulator();
 const tags = { [TAG.managed]: 'true', [TAG.family]: 'web-prod' };
@@ -18,6 +20,52 @@ const seed = () =>
     ],
   });
 const plan = (...args: string[]) => runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, {});
+
+/** As the binary wires `--stage`: the deployed stage's settings, from its ValidateInput function's configuration. */
+const planStage = (env: Record<string, string>, ...args: string[]) =>
+  runPlanCommand(args, { ec2: ec2Client(), autoScaling: autoScalingClient() }, env, undefined, (stage) =>
+    readStageSettings(serviceClientFor(LambdaClient, emulator().url), stage),
+  );
+
+describe('ami-rotator plan --stage', () => {
+  // The stage was deployed keeping the newest 1 for 5 days; the operator's shell says something else.
+  const deployed = { ROTATOR_DEFAULT_FAMILY: 'web-prod', ROTATOR_KEEP_LAST: '1', ROTATOR_MAX_AGE_DAYS: '5', ROTATOR_MIN_KEEP: '1' };
+  const shell = { ROTATOR_KEEP_LAST: '9', ROTATOR_MAX_AGE_DAYS: '90' };
+  const stage = () => emulator().seed({ functions: [{ name: 'ami-rotator-prod-validateInput', environment: deployed }] });
+
+  it("plans the stage's default family as the stage prunes it, whatever the shell's settings", async () => {
+    seed();
+    stage();
+
+    const out = (await planStage(shell, '--stage', 'prod', '--now', '2026-11-21T00:00:00Z')).split('\n');
+
+    expect(out[0]).toBe(
+      "As stage prod is deployed (its ValidateInput function's settings): family web-prod, keep the newest 1, keep anything younger than 5 days, never fewer than 1 available, keep a shared image launched within 7 days",
+    );
+    expect(out).toContainEqual(
+      expect.stringMatching(/^DELETE\s+ami-0aaaaaaaaaaaaaaa2 .* expired: 10 days old, beyond the newest 1 and older than 5 days$/),
+    );
+    expect(
+      await runPlanCommand(
+        ['--family', 'web-prod', '--now', '2026-11-21T00:00:00Z'],
+        { ec2: ec2Client(), autoScaling: autoScalingClient() },
+        shell,
+      ),
+    ).not.toMatch(/DELETE/);
+  });
+
+  it('refuses a family the stage does not rotate, and a stage that is not deployed here', async () => {
+    seed();
+    stage();
+
+    await expect(planStage(shell, '--stage', 'prod', '--family', 'db-prod')).rejects.toThrow(
+      '--family db-prod: stage prod does not rotate this family (its default family: web-prod; families with images: web-prod)',
+    );
+    await expect(planStage(shell, '--stage', 'staging')).rejects.toThrow(
+      '--stage staging: no function ami-rotator-staging-validateInput in this account and region, so no stage staging is deployed here',
+    );
+  });
+});
 
 describe('ami-rotator plan', () => {
   it('refuses a family with no images that is one typo from one with images, naming it; says so for any other', async () => {

@@ -25,7 +25,7 @@ const onPort = async <T>(port: number, start: (port: number) => Promise<T>): Pro
 
 /**
  * One emulator per test file, emptied before each test. It also points the SDK's standard
- * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_RBIN`, `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL_ORGANIZATIONS` at itself, so production modules reach it unmodified.
+ * settings `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_AUTO_SCALING`, `AWS_ENDPOINT_URL_SSM`, `AWS_ENDPOINT_URL_RBIN`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_ORGANIZATIONS` and `AWS_ENDPOINT_URL_LAMBDA` at itself, so production modules reach it unmodified.
  */
 export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator) => {
   let emulator: Ec2Emulator | undefined;
@@ -53,6 +53,7 @@ export const useEmulator = (settings: EmulatorSettings = {}): (() => Ec2Emulator
     process.env.AWS_ENDPOINT_URL_RBIN = emulator.url;
     process.env.AWS_ENDPOINT_URL_STS = emulator.url;
     process.env.AWS_ENDPOINT_URL_ORGANIZATIONS = emulator.url;
+    process.env.AWS_ENDPOINT_URL_LAMBDA = emulator.url;
   });
   beforeEach(() => {
     emulator?.reset();
