@@ -11,9 +11,9 @@ import { sfnClient } from '../src/aws/sfn-client.ts';
 import { UsageError } from '../src/cli/flags.ts';
 import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
-import { readStageSettings } from '../src/cli/stage-settings.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
+import { readStageSettings } from '../src/cli/stage-settings.ts';
 import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
 
 const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE, history: HISTORY_USAGE, status: STATUS_USAGE };

@@ -18,13 +18,18 @@ const invalid = (message: string) => new ServiceError('InvalidParameterValueExce
 const getFunctionConfiguration: Action<Body> = (body, { store }) => {
   const given = String(body.FunctionName ?? '');
   const match = FUNCTION_NAME.exec(given);
-  if (given.length < 1 || given.length > 256 || !match) throw invalid(`1 validation error detected: Value '${given}' at 'functionName' failed to satisfy constraint`);
+  if (given.length < 1 || given.length > 256 || !match)
+    throw invalid(`1 validation error detected: Value '${given}' at 'functionName' failed to satisfy constraint`);
   const name = match[10] ?? '';
-  if (given === name && name.length > 64) throw invalid(`1 validation error detected: Value '${given}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`);
+  if (given === name && name.length > 64)
+    throw invalid(
+      `1 validation error detected: Value '${given}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    );
   if (body.Qualifier !== undefined && !(String(body.Qualifier).length <= 128 && QUALIFIER.test(String(body.Qualifier))))
     throw invalid(`1 validation error detected: Value '${String(body.Qualifier)}' at 'qualifier' failed to satisfy constraint`);
   const found = store.functions.get(name);
-  if (!found) throw new ServiceError('ResourceNotFoundException', `Function not found: arn:aws:lambda:us-east-1:123456789012:function:${name}`, 404);
+  if (!found)
+    throw new ServiceError('ResourceNotFoundException', `Function not found: arn:aws:lambda:us-east-1:123456789012:function:${name}`, 404);
   return {
     FunctionName: found.name,
     FunctionArn: found.arn,

@@ -177,7 +177,10 @@ export const runPlanCommand = async (
     );
   const source = [
     ...(stage !== undefined
-      ? [`As stage ${stage} is deployed (its ValidateInput function's settings): family ${request.family}, ${describePolicy(request.retention)}`, '']
+      ? [
+          `As stage ${stage} is deployed (its ValidateInput function's settings): family ${request.family}, ${describePolicy(request.retention)}`,
+          '',
+        ]
       : []),
     table(plan, describePolicy(request.retention), now),
   ].join('\n');

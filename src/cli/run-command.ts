@@ -184,7 +184,9 @@ const settingsOf = async (
     return { ...Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ROTATOR_'))), ...deployed };
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    say(`could not read stage ${String(values.stage)}'s settings (${(error as Error).name}): the input is checked against the environment's`);
+    say(
+      `could not read stage ${String(values.stage)}'s settings (${(error as Error).name}): the input is checked against the environment's`,
+    );
     return env;
   }
 };

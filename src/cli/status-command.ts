@@ -1,8 +1,8 @@
 /** `ami-rotator status`: how each family of a stage stands now. Reads only; a read that is refused is named, not fatal. */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { listManagedImages } from '../retention/inventory.ts';
 import { TAG } from '../rotation/tags.ts';
@@ -91,7 +91,9 @@ export const runStatusCommand = async (
     alarms,
   });
   if (defaultFamilyUnreadable)
-    status.unreadable.push(`the stage's default family (lambda:GetFunctionConfiguration): ${defaultFamilyUnreadable}; runs started without a family are not counted`);
+    status.unreadable.push(
+      `the stage's default family (lambda:GetFunctionConfiguration): ${defaultFamilyUnreadable}; runs started without a family are not counted`,
+    );
   // A family with nothing here (no image, no run, no schedule) is usually a typo: refuse the closest miss, naming it.
   const asked = flags.family === undefined ? undefined : status.families.find((f) => f.family === flags.family);
   if (asked && asked.images === 0 && !asked.lastSuccess && !asked.lastFailure && !asked.schedule) {
