@@ -151,7 +151,10 @@ export const eventPrinter =
     } else if (event.type === 'StateRetried') {
       console.log(`${under}retry ${event.retry.attempt} after a transient error`);
     } else if (event.type === 'StateFailed') {
-      console.log(`${under}failed: ${event.Error}`);
+      // A wait's deadline is a designed end (its Catch looks at once, as a poll would), not a failure.
+      const name = (event as { state?: { name?: string } }).state?.name ?? '';
+      const designed = event.Error === 'States.Timeout' && (name === 'AwaitImage' || name === 'AwaitCommand');
+      console.log(designed ? `${under}deadline reached (States.Timeout, caught as designed)` : `${under}failed: ${event.Error}`);
     }
   };
 

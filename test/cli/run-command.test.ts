@@ -166,6 +166,8 @@ describe('ami-rotator run', () => {
 
   it('as the binary: with --json --no-follow, stdout is the JSON alone', async () => {
     starter = () => undefined;
+    // The stage as deployed: its ValidateInput function, whose settings the binary checks the input against.
+    emulator().seed({ functions: [{ name: 'ami-rotator-local-validateInput', environment: {} }] });
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ['bin/ami-rotator.ts', 'run', '--stage', 'local', '--family', 'bin-prod', '--instance', INSTANCE, '--json', '--no-follow'],

@@ -18,6 +18,25 @@ it('prints nothing about a result when a state exits with a caught error instead
   expect(printed).toEqual([expect.stringMatching(/^ +ami-0abc web-prod-1 \(pending\)$/)]);
 });
 
+it("says a wait's deadline for what it is, a designed end, and any other failure as a failure", () => {
+  const printed: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
+  const failed = (name: string, error: string) =>
+    ({ type: 'StateFailed', state: { name, input: {} }, Error: error }) as unknown as EventLog;
+
+  eventPrinter(false)(failed('AwaitImage', 'States.Timeout'), 10);
+  eventPrinter(false)(failed('AwaitCommand', 'States.Timeout'), 10);
+  eventPrinter(false)(failed('CheckImage', 'States.Timeout'), 10);
+  eventPrinter(false)(failed('AwaitImage', 'Ec2Throttled'), 10);
+
+  expect(printed.map((l) => l.trim())).toEqual([
+    'deadline reached (States.Timeout, caught as designed)',
+    'deadline reached (States.Timeout, caught as designed)',
+    'failed: States.Timeout',
+    'failed: Ec2Throttled',
+  ]);
+});
+
 it('sums up what was published and the events put on the bus', () => {
   const printed: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((line: string) => printed.push(line));
