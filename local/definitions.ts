@@ -82,11 +82,12 @@ export const adaptTimeoutPaths = (definition: Json): Json => {
 
 export const loadDefinition = async (): Promise<Json> => JSON.parse(await readFile(DEFINITION_PATH, 'utf8')) as Json;
 
-/** Where each state machine of the stack is defined: the rotation and the workflow it runs per region. */
+/** Where each state machine of the stack is defined: the rotation, the workflows it runs as children, and the rollback. */
 export const DEFINITIONS: Record<string, URL> = {
   'rotate-ami': DEFINITION_PATH,
   'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
   'prepare-instance': new URL('../statemachine/prepare-instance.asl.json', import.meta.url),
+  rollback: new URL('../statemachine/rollback.asl.json', import.meta.url),
 };
 
 /** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */

@@ -96,6 +96,8 @@ export interface LocalRunOptions {
   identity?: 'roles' | 'environment';
   /** Wraps a handler call (by function file) or an SNS publish (`sns:publish`), e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
+  /** Which state machine of the stack runs, by its file in statemachine/: the rotation unless told (`rollback`). */
+  stateMachine?: 'rotate-ami' | 'rollback';
 }
 
 export interface LocalRunResult {
@@ -382,7 +384,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     sweep: sweeper(handlerOf, options, region, account),
   };
   const name = options.executionName ?? `local-${randomUUID()}`;
-  const run = await runExecution(scope, 'rotate-ami', options.input, name, { child: false });
+  const run = await runExecution(scope, options.stateMachine ?? 'rotate-ami', options.input, name, { child: false });
   return {
     status: run.status,
     output: run.output,
@@ -395,3 +397,7 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     executionArn: run.executionArn,
   };
 };
+
+/** The stage's rollback (statemachine/rollback.asl.json), run as the rotation is: every call as the role that makes it. */
+export const runRollbackLocally = (options: Omit<LocalRunOptions, 'stateMachine'>): Promise<LocalRunResult> =>
+  runRotationLocally({ ...options, stateMachine: 'rollback' });

@@ -127,3 +127,14 @@ export class CopyLimitReachedError extends RotatorError {
 export class WaitNotRegisteredError extends RotatorError {
   override readonly name = ERROR.WaitNotRegistered;
 }
+
+/** A rollback cannot publish the image asked for (gone, disabled, of another family, set aside, unshared): nothing changed. */
+export class RollbackRefusedError extends RotatorError {
+  override readonly name = ERROR.RollbackRefused;
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Rollback refused: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}

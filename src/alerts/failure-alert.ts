@@ -3,7 +3,7 @@
  * why, what was cleaned up, and what to do, with a link to the execution. Pure.
  */
 import type { ExecutionRef } from '../rotation/naming.ts';
-import { consumerReportsOf, ERROR, type Failure, formatCause, type RegionOutcome, regionFailureOf } from '../workflow/contract.ts';
+import { consumerReportsOf, ERROR, type Failure, formatCause, type RegionOutcome, regionFailureOf, STEP } from '../workflow/contract.ts';
 import { fitMessage, toSubject } from './sns-limits.ts';
 
 /** The failure as the contract reads it (the failed step, its error, what was made and cleaned up), and the raw input. */
@@ -41,6 +41,10 @@ export interface Alert {
 }
 
 const HINTS: Partial<Record<string, string>> = {
+  RollbackRefused:
+    'Nothing was changed: the cause says why the image cannot be published again. Name another image with --to (ami-rotator rollback --dry-run shows what it would change), or leave the family as it is (docs/operator.md, "Roll back").',
+  RollbackIncomplete:
+    'The withdrawn image is set aside everywhere, and the rollback\'s image is published in every region not marked FAILED, as each line says; a failed region still publishes what it did before. Fix what its line says and roll back again to the same image (docs/operator.md, "Roll back").',
   ConsumersNotUpdated:
     'Deploy the consumer stack in each account named, or fix its role or external id (docs/organization.md, "Consumer accounts"); the next rotation writes every consumer again. A region with a consumer not updated was not pruned tonight.',
   InvalidInput: 'Fix the execution input (docs/input.md, "Execution input") and start the execution again. Nothing was changed in AWS.',
@@ -239,6 +243,9 @@ const distributionCause = (state: FailureState): string => {
   return `${failed.length} of ${regions.length} region(s) failed: ${where.join(', ')}`;
 };
 
+/** The rollback's own steps (statemachine/rollback.asl.json): its alert says it is a rollback's. */
+const ROLLBACK_STEPS: ReadonlySet<string> = new Set([STEP.PlanRollback, STEP.MarkRolledBack, STEP.PublishRollback]);
+
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause =
@@ -269,7 +276,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
       : error === ERROR.ConsumersNotUpdated
         ? `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
-        : `ami-rotator could not rotate family ${family}.`,
+        : ROLLBACK_STEPS.has(state.path?.[0] ?? step)
+          ? `ami-rotator could not roll back family ${family}.`
+          : `ami-rotator could not rotate family ${family}.`,
     '',
     `Failed step: ${step}`,
     `Error:       ${error}`,
@@ -298,7 +307,9 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
       : error === ERROR.ConsumersNotUpdated
         ? `ami-rotator: ${family} rotated, ${consumerFailures(state).length} consumer account(s) not updated`
-        : `ami-rotator: ${family} failed at ${step}: ${error}`,
+        : ROLLBACK_STEPS.has(state.path?.[0] ?? step)
+          ? `ami-rotator: ${family} rollback failed at ${step}: ${error}`
+          : `ami-rotator: ${family} failed at ${step}: ${error}`,
   );
   return {
     subject,

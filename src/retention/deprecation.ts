@@ -4,7 +4,7 @@
  * it stays usable by id. Pure: it plans, with a reason for each image; the prune applies the plan.
  */
 
-import { failedBootTest, isKeepTagged, TAG } from '../rotation/tags.ts';
+import { isKeepTagged, isSetAside, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { newestFirst } from './plan.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
@@ -50,8 +50,8 @@ export const planDeprecations = (
       i.tags[TAG.family] === ctx.family &&
       (ctx.accountId === undefined || i.ownerId === ctx.accountId),
   );
-  // The newest image a consumer should move to: never one that failed its boot test.
-  const newest = newestFirst(ours.filter((i) => !failedBootTest(i.tags)))[0];
+  // The newest image a consumer should move to: never one set aside (a failed boot test, a rollback).
+  const newest = newestFirst(ours.filter((i) => !isSetAside(i.tags)))[0];
   // Never before the next whole minute (EC2 refuses the past), never past its ten-year limit.
   const earliest = ctx.now.getTime() + MINUTE_MS;
   const latest = new Date(ctx.now);

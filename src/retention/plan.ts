@@ -2,7 +2,7 @@
  * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
  * every image; it never calls AWS, reads the environment or the clock.
  */
-import { failedBootTest, isKeepTagged, KEEP_REASON, TAG } from '../rotation/tags.ts';
+import { isKeepTagged, isSetAside, KEEP_REASON, setAsideReason, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
@@ -133,8 +133,8 @@ const ruleVerdicts = (images: readonly ManagedImage[], ctx: PlanContext): { imag
         ? keep('kept: failed, but deregistration protection is enabled or this execution is handling it')
         : { image, verdict: { decision: decide(image, 'delete', 'failed image: never usable, always cleaned up') } };
     }
-    // An image that failed its boot test (kept for inspection) is never a rollback: it counts towards no rule.
-    const failedTest = image.state === 'available' && failedBootTest(image.tags);
+    // An image set aside for inspection (it failed its boot test, or a rollback withdrew it) counts towards no rule.
+    const failedTest = image.state === 'available' && isSetAside(image.tags);
     // Every other available image of the family counts towards "the newest N", protected or not.
     const position = image.state === 'available' && !failedTest ? rank++ : undefined;
     const protectedBy = protection(image, ctx);
@@ -143,8 +143,11 @@ const ruleVerdicts = (images: readonly ManagedImage[], ctx: PlanContext): { imag
       const age = ageInDays(image, ctx.now);
       const { maxAgeDays } = ctx.policy;
       return maxAgeDays !== undefined && age > maxAgeDays
-        ? { image, verdict: { expired: `failed its boot test, kept for inspection: ${age} days old, older than ${maxAgeDays} days` } }
-        : keep(`kept for inspection: failed its boot test (counts towards no rule; pruned once older than maxAgeDays)`);
+        ? {
+            image,
+            verdict: { expired: `${setAsideReason(image.tags)}, kept for inspection: ${age} days old, older than ${maxAgeDays} days` },
+          }
+        : keep(`kept for inspection: ${setAsideReason(image.tags)} (counts towards no rule; pruned once older than maxAgeDays)`);
     }
     // A disabled image launches nothing: it counts towards no rule and goes like an expired one.
     if (image.state === 'disabled')
@@ -174,10 +177,10 @@ export const planRetention = (images: readonly ManagedImage[], ctx: PlanContext)
     if (used !== undefined) return decide(image, 'keep', used);
     return decide(image, 'delete', note === undefined ? verdict.expired : `${verdict.expired}; ${note}`);
   });
-  // Only the family's own images count towards the floor: another family's or account's, or one that failed its
-  // boot test, are not a rollback.
+  // Only the family's own images count towards the floor: another family's or account's, or one set aside (it failed
+  // its boot test, or a rollback withdrew it), are not a rollback.
   const uncounted = new Set(
-    images.filter((image) => notOurs(image, ctx) !== undefined || failedBootTest(image.tags)).map((image) => image.imageId),
+    images.filter((image) => notOurs(image, ctx) !== undefined || isSetAside(image.tags)).map((image) => image.imageId),
   );
   return applyFloor(decisions, ctx.policy.minKeep, uncounted);
 };

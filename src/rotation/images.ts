@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ec2Call, fromEc2Error, isGone, isSnapshotInUse } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, InstanceNotFoundError, InstanceNotOptedInError } from '../errors.ts';
-import { failedBootTest, fromEc2Tags, TAG } from './tags.ts';
+import { fromEc2Tags, isSetAside, TAG } from './tags.ts';
 
 export const describeImage = async (ec2: EC2Client, imageId: string): Promise<Image> => {
   const { Images } = await ec2Call(`describe image ${imageId}`, () => ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] })));
@@ -102,8 +102,8 @@ export const findPreviousImage = async (ec2: EC2Client, family: string, imageId:
     for await (const page of pages) {
       for (const image of page.Images ?? []) {
         if (image.ImageId === imageId || !image.ImageId) continue;
-        // An image that failed its boot test (kept for inspection) is never a rollback.
-        if (failedBootTest(fromEc2Tags(image.Tags))) continue;
+        // An image set aside (it failed its boot test, or a rollback withdrew it) is never the previous image.
+        if (isSetAside(fromEc2Tags(image.Tags))) continue;
         const at = image.CreationDate ?? '';
         // Equal creation times: the lower image id counts as the newer, as the retention plan orders them.
         if (!newest || at > newest.at || (at === newest.at && image.ImageId < newest.id)) newest = { id: image.ImageId, at };

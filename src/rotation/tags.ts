@@ -30,14 +30,25 @@ export const TAG = {
   shared: 'ami-rotator:shared',
   /** Set by a person to keep an image whatever the policy says. */
   keep: 'ami-rotator:keep',
+  /** On an image a rollback withdrew (status rolled-back): the rollback's execution. */
+  rolledBackBy: 'ami-rotator:rolled-back-by',
 } as const;
 
 export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
 /** The `ami-rotator:status` of an image that failed its boot test and was kept for inspection (bootTest.keepFailedImage). */
 export const BOOT_TEST_FAILED = 'boot-test-failed';
-/** The one reading of that status: such an image is never a rollback, the newest, or counted by any rule. */
-export const failedBootTest = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.status] === BOOT_TEST_FAILED;
+/** The `ami-rotator:status` of an image a rollback withdrew (`ami-rotator rollback`): kept for inspection. */
+export const ROLLED_BACK = 'rolled-back';
+/**
+ * The one reading of both: an image set aside for inspection is never published, never a rollback target, never the
+ * newest nor a rotation's previous image, counts towards no retention rule, and is pruned by age.
+ */
+export const isSetAside = (tags: Readonly<Record<string, string>>): boolean =>
+  tags[TAG.status] === BOOT_TEST_FAILED || tags[TAG.status] === ROLLED_BACK;
+/** Why an image is set aside, in a few words (a plan's reason, a refusal). */
+export const setAsideReason = (tags: Readonly<Record<string, string>>): string =>
+  tags[TAG.status] === ROLLED_BACK ? `rolled back${tags[TAG.rolledBackBy] ? ` by ${tags[TAG.rolledBackBy]}` : ''}` : 'failed its boot test';
 
 /** The one reading of a person's keep tag, for images and snapshots alike: `true` in any case. */
 export const isKeepTagged = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.keep]?.toLowerCase() === 'true';

@@ -43,6 +43,9 @@ export const STEP = {
   DescribeRegionFailure: 'DescribeRegionFailure',
   DescribeCopyRegionFailure: 'DescribeCopyRegionFailure',
   DescribePruneFailures: 'DescribePruneFailures',
+  PlanRollback: 'PlanRollback',
+  MarkRolledBack: 'MarkRolledBack',
+  PublishRollback: 'PublishRollback',
 } as const;
 export type Step = (typeof STEP)[keyof typeof STEP];
 
@@ -70,6 +73,9 @@ export const ERROR = {
   PrepareFailed: 'PrepareFailed',
   PrepareTimedOut: 'PrepareTimedOut',
   CopyLimitReached: 'CopyLimitReached',
+  RollbackRefused: 'RollbackRefused',
+  // Raised by the rollback's state machine: a region it could not publish in (filed as PublishRollback's).
+  RollbackIncomplete: 'RollbackIncomplete',
   // AwaitImage's: the wait could not be stored; caught into the plain Wait (polling), never alerted.
   WaitNotRegistered: 'WaitNotRegistered',
   // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
@@ -94,6 +100,7 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.ImageHoldsCredentials]: STEP.CheckBoot,
   [ERROR.DistributionFailed]: STEP.DistributeImage,
   [ERROR.ConsumersNotUpdated]: STEP.ConfirmPublish,
+  [ERROR.RollbackIncomplete]: STEP.PublishRollback,
 };
 
 /** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */
