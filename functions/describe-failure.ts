@@ -11,12 +11,16 @@ import { failureOf, packFailure, type RegionOutcome, STEP, type WorkflowFailureS
 
 /** DescribeRegionFailure, in the image workflow: the facts of its failure for the rotation, no alert yet. */
 export interface DescribeRegionFailureEvent {
-  step: typeof STEP.DescribeRegionFailure | typeof STEP.DescribePrepareFailure | typeof STEP.DescribeCopyRegionFailure;
+  step:
+    | typeof STEP.DescribeRegionFailure
+    | typeof STEP.DescribePrepareFailure
+    | typeof STEP.DescribeCopyRegionFailure
+    | typeof STEP.DescribeRollbackRegionFailure;
   failure: WorkflowFailureState;
 }
 
 export interface DescribeFailureEvent {
-  step?: typeof STEP.DescribeFailure;
+  step?: typeof STEP.DescribeFailure | typeof STEP.DescribeRollbackFailure;
   /** The failure path's state: `failed.<step>` (the contract), and what the rotation had made. */
   failure: WorkflowFailureState;
   /** The execution's raw input, for the family and instance when validation failed. */
@@ -38,7 +42,10 @@ const isPruneFailures = (
 const isRegionFailure = (
   event: DescribeFailureEvent | DescribeRegionFailureEvent | DescribePruneFailuresEvent,
 ): event is DescribeRegionFailureEvent =>
-  event.step === STEP.DescribeRegionFailure || event.step === STEP.DescribePrepareFailure || event.step === STEP.DescribeCopyRegionFailure;
+  event.step === STEP.DescribeRegionFailure ||
+  event.step === STEP.DescribePrepareFailure ||
+  event.step === STEP.DescribeCopyRegionFailure ||
+  event.step === STEP.DescribeRollbackRegionFailure;
 
 /**
  * DescribeFailure: writes the alert for a failed execution (the state machine publishes it to SNS) and counts

@@ -44,6 +44,8 @@ export const STEP = {
   DescribeCopyRegionFailure: 'DescribeCopyRegionFailure',
   DescribePruneFailures: 'DescribePruneFailures',
   PlanRollback: 'PlanRollback',
+  DescribeRollbackFailure: 'DescribeRollbackFailure',
+  DescribeRollbackRegionFailure: 'DescribeRollbackRegionFailure',
   MarkRolledBack: 'MarkRolledBack',
   PublishRollback: 'PublishRollback',
 } as const;

@@ -34,6 +34,7 @@ describe("the state machines' own calls, evaluated as their roles", () => {
       'rotate-ami': 'StateMachineRole',
       'prepare-instance': 'PrepareWorkflowRole',
       'image-in-region': 'ImageWorkflowRole',
+      rollback: 'RollbackWorkflowRole',
     });
   });
 

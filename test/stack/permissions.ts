@@ -455,6 +455,73 @@ const ROLES: Row[] = [
   ['validate: calls no AWS service', 'Denied', { principal: 'ValidateInputRole', action: 'ec2:DescribeInstances', resource: '*' }],
   ['describe-failure: calls no AWS service', 'Denied', { principal: 'DescribeFailureRole', action: 'sns:Publish', resource: topic }],
 
+  // Rollback: reads images anywhere, and sets a managed image aside with the two keys that say so.
+  [
+    'rollback: sets a managed copy aside in another region',
+    'Allowed',
+    {
+      principal: 'RollbackRole',
+      action: 'ec2:CreateTags',
+      resource: image('eu-west-1'),
+      context: {
+        ...managedResource,
+        [`aws:RequestTag/${TAG.status}`]: 'rolled-back',
+        'aws:TagKeys': [TAG.status, TAG.rolledBackBy],
+      },
+    },
+  ],
+  [
+    'rollback: never marks an image available again (a set-aside image stays aside)',
+    'Denied',
+    {
+      principal: 'RollbackRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.status}`]: 'available', 'aws:TagKeys': [TAG.status] },
+    },
+  ],
+  [
+    'rollback: never another key (the family, keep)',
+    'Denied',
+    {
+      principal: 'RollbackRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.status}`]: 'rolled-back', 'aws:TagKeys': [TAG.status, TAG.keep] },
+    },
+  ],
+  [
+    'rollback: never an unmanaged image',
+    'Denied',
+    {
+      principal: 'RollbackRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { [`aws:RequestTag/${TAG.status}`]: 'rolled-back', 'aws:TagKeys': [TAG.status] },
+    },
+  ],
+  ['rollback: never deregisters', 'Denied', { principal: 'RollbackRole', action: 'ec2:DeregisterImage', resource: image() }],
+  [
+    'rollback workflow: invokes its own step',
+    'Allowed',
+    { principal: 'RollbackWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('rollback') },
+  ],
+  [
+    "rollback workflow: never a rotation's step",
+    'Denied',
+    { principal: 'RollbackWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('createImage') },
+  ],
+  [
+    'rollback workflow: publishes through the image workflow',
+    'Allowed',
+    { principal: 'RollbackWorkflowRole', action: 'states:StartExecution', resource: `${stateMachine}-image-in-region` },
+  ],
+  [
+    'rollback workflow: never prepares an instance',
+    'Denied',
+    { principal: 'RollbackWorkflowRole', action: 'states:StartExecution', resource: `${stateMachine}-prepare-instance` },
+  ],
+
   // The state machine and the scheduler.
   [
     'state machine: invokes its functions',

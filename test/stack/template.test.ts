@@ -54,6 +54,7 @@ const FUNCTIONS = [
   'CompleteWait',
   'SweepWaits',
   'AwaitCommand',
+  'Rollback',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -122,7 +123,7 @@ describe('the packaged stack', () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
-  it("embeds both state machine files: valid ASL whose Tasks call this stack's functions, topic, event bus and child workflow", () => {
+  it("embeds every state machine file: valid ASL whose Tasks call this stack's functions, topic, event bus and child workflow", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
     const publish = 'arn:${AWS::Partition}:states:::sns:publish';
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
@@ -147,6 +148,14 @@ describe('the packaged stack', () => {
         callback,
       ],
       PrepareInstanceStateMachine: [...lambda('PrepareInstance', 'AwaitCommand', 'DescribeFailure'), callback],
+      RollbackStateMachine: [
+        ...lambda('Rollback', 'DescribeFailure'),
+        'AlertTopic',
+        'ImageInRegionStateMachine',
+        publish,
+        putEvents,
+        startChild,
+      ],
     };
     expect(
       ofType('AWS::StepFunctions::StateMachine')
@@ -178,7 +187,7 @@ describe('the packaged stack', () => {
   });
 
   it('lets each state machine invoke exactly the functions its Tasks call, with its own role', () => {
-    for (const id of ['RotateAmiStateMachine', 'ImageInRegionStateMachine', 'PrepareInstanceStateMachine']) {
+    for (const id of ['RotateAmiStateMachine', 'ImageInRegionStateMachine', 'PrepareInstanceStateMachine', 'RollbackStateMachine']) {
       const machine = template.Resources[id]?.Properties as {
         DefinitionString: { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string] }>] };
         RoleArn: { 'Fn::GetAtt': [string] };

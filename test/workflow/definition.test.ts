@@ -63,7 +63,7 @@ describe('the state machine files', async () => {
       return state.Type === 'Fail' ? state : end(state.Next ?? '');
     };
 
-    expect(notify.map(([name]) => name).sort()).toEqual(['NotifyFailure', 'NotifyPruneFailures']);
+    expect(notify.map(([name]) => name).sort()).toEqual(['NotifyFailure', 'NotifyPruneFailures', 'NotifyRollbackFailure']);
     for (const [, state] of notify) {
       const [caught] = failsTo(state);
       expect(end(caught?.Next ?? '')).toMatchObject({ Type: 'Fail', Error: 'AlertNotDelivered' });
