@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The operator's command line: `ami-rotator plan`, `run`, `history` and `status`, each with `--help`. */
+/** The operator's command line: `ami-rotator plan`, `run`, `rollback`, `history` and `status`, each with `--help`. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -11,16 +11,23 @@ import { sfnClient } from '../src/aws/sfn-client.ts';
 import { UsageError } from '../src/cli/flags.ts';
 import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
+import { ROLLBACK_USAGE, runRollbackCommand } from '../src/cli/rollback-command.ts';
 import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { readStageSettings } from '../src/cli/stage-settings.ts';
 import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
 
-const USAGE: Record<string, string> = { plan: PLAN_USAGE, run: RUN_USAGE, history: HISTORY_USAGE, status: STATUS_USAGE };
+const USAGE: Record<string, string> = {
+  plan: PLAN_USAGE,
+  run: RUN_USAGE,
+  rollback: ROLLBACK_USAGE,
+  history: HISTORY_USAGE,
+  status: STATUS_USAGE,
+};
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === '--help') {
   console.log(
-    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan     what a prune would keep and delete, with reasons\n  run      start a rotation and follow it\n  history  the rotations of the last days, from Step Functions and the images' tags\n  status   each family now: newest image, published, next run, last failure, alarms`,
+    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan     what a prune would keep and delete, with reasons\n  run      start a rotation and follow it\n  rollback publish the previous good image again, and set the newest aside\n  history  the rotations of the last days, from Step Functions and the images' tags\n  status   each family now: newest image, published, next run, last failure, alarms`,
   );
   process.exit(0);
 }
@@ -45,6 +52,16 @@ try {
       note: (line) => console.error(line),
       signal: stop.signal,
       stageSettings: (stage) => readStageSettings(refuseUnrecognizedResponses(new LambdaClient(clientSettings())), stage),
+    });
+    process.exit(code);
+  }
+  if (command === 'rollback') {
+    const stop = new AbortController();
+    process.once('SIGINT', () => stop.abort());
+    const code = await runRollbackCommand(args, refuseUnrecognizedResponses(sfnClient()), {
+      print: (line) => console.log(line),
+      note: (line) => console.error(line),
+      signal: stop.signal,
     });
     process.exit(code);
   }

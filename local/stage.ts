@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
 import * as amiEventRule from './ami-event-rule.ts';
 import { localDocuments, localIam } from './clients.ts';
-import { DEMO_FAMILY, demoAccount } from './demo-account.ts';
+import { DEMO_FAMILY, DEMO_PARAMETER, demoAccount } from './demo-account.ts';
 import { startLocalStepFunctions } from './sfn-endpoint.ts';
 import { startLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, runRotationLocally } from './workflow.ts';
+import { LOCAL_ACCOUNT_ID, type LocalRunOptions, type LocalRunResult, runRollbackLocally, runRotationLocally } from './workflow.ts';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', default: false } } });
 if (values.help) {
@@ -30,7 +30,12 @@ const account = demoAccount(new Date());
 const iam = localIam(LOCAL_ACCOUNT_ID, REGION);
 // The stage's deployment settings, as its functions get them (serverless.yml, provider.environment): `run` checks an
 // input against them, `plan --stage local` plans with them, `status` names a run started with {} by its default family.
-const settings = { ROTATOR_DEFAULT_FAMILY: DEMO_FAMILY, ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '' };
+const settings = {
+  ROTATOR_DEFAULT_FAMILY: DEMO_FAMILY,
+  ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '',
+  // The family's parameter and launch template, as the demo publishes them: what a rollback publishes again.
+  ROTATOR_PUBLISH: JSON.stringify({ parameter: DEMO_PARAMETER, launchTemplates: [{ name: 'web-prod', setDefault: true }] }),
+};
 const emulator = await startEmulator({
   fixture: {
     ...account,
@@ -79,20 +84,23 @@ const environment = {
 Object.assign(process.env, environment, settings, { ROTATOR_LOG_LEVEL: process.env.ROTATOR_LOG_LEVEL ?? 'silent' });
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// An execution StartExecution registered runs here, as Step Functions would run it; each state is printed as it goes.
-stepFunctions.serve(MACHINE, (execution) => {
-  console.log(`started ${execution.name}`);
-  void runRotationLocally({
-    input: JSON.parse(execution.input),
-    executionName: execution.name,
-    stepFunctions,
-    accountId: LOCAL_ACCOUNT_ID,
-    region: REGION,
-  }).then(
-    (result) => console.log(`${execution.name}: ${result.status}${result.error ? ` (${result.error})` : ''}`),
-    (error: unknown) => console.error(`${execution.name}: the local run failed: ${(error as Error).message}`),
-  );
-});
+// An execution StartExecution registered runs here, as Step Functions would run it: the rotation's and the rollback's.
+const serveLocally = (arn: string, run: (options: LocalRunOptions) => Promise<LocalRunResult>) =>
+  stepFunctions.serve(arn, (execution) => {
+    console.log(`started ${execution.name}`);
+    void run({
+      input: JSON.parse(execution.input),
+      executionName: execution.name,
+      stepFunctions,
+      accountId: LOCAL_ACCOUNT_ID,
+      region: REGION,
+    }).then(
+      (result) => console.log(`${execution.name}: ${result.status}${result.error ? ` (${result.error})` : ''}`),
+      (error: unknown) => console.error(`${execution.name}: the local run failed: ${(error as Error).message}`),
+    );
+  });
+serveLocally(MACHINE, runRotationLocally);
+serveLocally(`${MACHINE}-rollback`, runRollbackLocally);
 
 console.log(`ami-rotator: local stage "local" (the demo account, family ${DEMO_FAMILY}); Ctrl-C stops it.
 
@@ -106,7 +114,8 @@ Then, for example:
   npx ami-rotator run --stage local --input '{}'
   npx ami-rotator history --stage local
   npx ami-rotator status --stage local
-  npx ami-rotator plan --family ${DEMO_FAMILY}
+  npx ami-rotator plan --stage local
+  npx ami-rotator rollback --stage local --dry-run
 `);
 
 process.once('SIGINT', () => {

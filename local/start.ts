@@ -14,13 +14,14 @@ import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
 import { TAG } from '../src/rotation/tags.ts';
+import { sourcePruneOf } from '../src/workflow/contract.ts';
 import * as amiEventRule from './ami-event-rule.ts';
 import { localDocuments, localIam } from './clients.ts';
 import { consumerRole } from './consumer-role.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
 import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, localStepFunctions, runRotationLocally } from './workflow.ts';
+import { type EventLog, LOCAL_ACCOUNT_ID, localStepFunctions, runRollbackLocally, runRotationLocally } from './workflow.ts';
 
 interface Scenario {
   about: string;
@@ -32,6 +33,8 @@ interface Scenario {
   distribute?: boolean;
   /** The organization's other accounts: consumers, with or without the consumer stack's role. */
   organization?: OrganizationFixture;
+  /** After the rotation: another night (the bad image), `ami-rotator rollback`, and the night after it. */
+  rollback?: boolean;
 }
 
 const baseInput = {
@@ -180,10 +183,55 @@ const SCENARIOS: Record<string, Scenario> = {
     account: (account) => sharedEarlier(account, []),
     faults: { rules: [{ code: 'UnauthorizedOperation', actions: ['CreateImageUsageReport'] }] },
   },
+  rollback: {
+    about:
+      "tonight's image (published in us-east-1 and its copy regions) is bad: one rollback publishes the previous image again in both, sets the bad one aside, and the next night neither publishes nor counts it",
+    input: baseInput,
+    distribute: true,
+    rollback: true,
+  },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
     input: { ...baseInput, instanceId: 'i-0a1b2c3d4e5f60002' },
   },
+};
+
+/**
+ * The rollback scenario after its first night: a second night publishes the image that turns out bad, `ami-rotator
+ * rollback` (the stage's rollback state machine, as the command starts it) publishes the first night's again in both
+ * regions, and a third night publishes a new one, neither publishing nor counting the bad one. True when all did so.
+ */
+const rollbackAfterwards = async (emulator: Ec2Emulator, nightly: unknown, print: (event: EventLog, elapsedMs: number) => void) => {
+  const regions = ['us-east-1', ...DEMO_DISTRIBUTE.regions.map((r) => r.region)];
+  const published = () => regions.map((r) => `${r} ${emulator.storeIn(r).parameters.get(DEMO_PARAMETER)?.value ?? '(nothing)'}`).join(', ');
+  const template = () => {
+    const t = [...emulator.store.launchTemplates.values()].find((l) => l.launchTemplateName === 'web-prod');
+    return t
+      ? `web-prod default version ${t.defaultVersion} (${t.versions.find((v) => v.versionNumber === t.defaultVersion)?.imageId})`
+      : '(none)';
+  };
+  // The stage's settings, as its rollback function reads them: its publishing, its default family.
+  process.env.ROTATOR_PUBLISH = JSON.stringify(baseInput.publish);
+  process.env.ROTATOR_DEFAULT_FAMILY = DEMO_FAMILY;
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  const bad = await runRotationLocally({ input: nightly });
+  console.log(`\nThe next night: ${bad.status}; ${DEMO_PARAMETER}: ${published()}; launch template ${template()}`);
+  console.log('It turns out bad. On call: npx ami-rotator rollback --stage prod --family web-prod\n');
+  const rollback = await runRollbackLocally({ input: { family: DEMO_FAMILY }, onEvent: print });
+  const plan = (rollback.output as { plan?: { changes?: string[]; withdrawn?: { imageId: string } } } | undefined)?.plan;
+  console.log(`\nRollback: ${rollback.status}${rollback.error ? ` (${rollback.error})` : ''}`);
+  for (const change of plan?.changes ?? []) console.log(`  ${change}`);
+  console.log(`  ${DEMO_PARAMETER}: ${published()}; launch template ${template()}`);
+  for (const event of rollback.busEvents) console.log(`  event       ${event.detailType}: ${JSON.stringify(event.detail).slice(0, 300)}`);
+  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  const next = await runRotationLocally({ input: nightly });
+  const decisions = (sourcePruneOf(next.output)?.plan as { imageId: string; reason: string }[] | undefined) ?? [];
+  const withdrawn = plan?.withdrawn?.imageId ?? '';
+  const previous = next.busEvents.find((e) => e.detailType === 'AMI Rotated')?.detail.previousImageId;
+  console.log(`\nThe night after: ${next.status}; ${DEMO_PARAMETER}: ${published()}`);
+  console.log(`  its previous image: ${previous} (not the bad one: ${previous !== withdrawn})`);
+  console.log(`  the bad image ${withdrawn}: ${decisions.find((d) => d.imageId === withdrawn)?.reason ?? '(not in the plan)'}`);
+  return bad.status === 'SUCCEEDED' && rollback.status === 'SUCCEEDED' && next.status === 'SUCCEEDED' && previous !== withdrawn;
 };
 
 const options = {
@@ -345,6 +393,7 @@ const result = await runRotationLocally({
   },
 });
 printSummary(result, emulator);
+const afterwards = scenario.rollback && emulator ? await rollbackAfterwards(emulator, input, printEvent) : true;
 // What each consumer account resolves now, in each region the family is published in.
 for (const consumer of scenario.organization?.accounts ?? []) {
   const regions = ['us-east-1', ...(scenario.distribute ? ['eu-west-1'] : [])];
@@ -354,4 +403,4 @@ for (const consumer of scenario.organization?.accounts ?? []) {
 await amiEventRule.idle();
 await waitTable?.close();
 await emulator?.close();
-process.exit(result.status === 'SUCCEEDED' ? 0 : 1);
+process.exit(result.status === 'SUCCEEDED' && afterwards ? 0 : 1);

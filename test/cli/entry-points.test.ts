@@ -102,6 +102,29 @@ describe('npm start with distribution, as a person runs it', LOADED, () => {
     expect(resolves('333333333333')?.slice(1)).toEqual(['(nothing)', '(nothing)']);
     expect(run.stdout).toMatch(/^FAILED \(ConsumersNotUpdated\)/m);
   });
+
+  it('rolls a bad night back in one command in every region, and the next night neither publishes nor counts the bad image', async () => {
+    const run = await invoke('local/start.ts', ['--scenario', 'rollback'], asRun);
+    const publishedAfter = (heading: string) =>
+      new RegExp(`${heading}[^\\n]*/golden/web-prod/latest: us-east-1 (\\S+), eu-west-1 (\\S+), ap-southeast-2 (\\S+)`)
+        .exec(run.stdout)
+        ?.slice(1);
+    const bad = /^The next night: SUCCEEDED; \/golden\/web-prod\/latest: us-east-1 (\S+),/m.exec(run.stdout)?.[1];
+    const restored =
+      /^ {2}\/golden\/web-prod\/latest: us-east-1 (\S+), eu-west-1 (\S+), ap-southeast-2 (\S+); launch template web-prod default version \d+ \((\S+)\)$/m.exec(
+        run.stdout,
+      );
+
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Rollback: SUCCEEDED$/m);
+    expect(restored?.[1]).toMatch(/^ami-/);
+    expect(restored?.[1]).not.toBe(bad);
+    expect(restored?.[4]).toBe(restored?.[1]);
+    expect(new Set(restored?.slice(1, 4)).size).toBe(3);
+    expect(publishedAfter('The next night')?.every((id) => !restored?.slice(1, 4).includes(id))).toBe(true);
+    expect(run.stdout).toContain(`its previous image: ${restored?.[1]} (not the bad one: true)`);
+    expect(run.stdout).toMatch(new RegExp(`the bad image ${bad}: kept for inspection: rolled back by `));
+  });
 });
 
 // Each case is a process of its own (its servers on ports of their own): they run side by side.
