@@ -39,7 +39,7 @@ export interface LocalStepFunctions {
   /** Issues a task token and the promise of its outcome; `end` closes the task (its deadline passed) so a late answer is TaskTimedOut. */
   awaitTask(): { token: string; outcome: Promise<TaskOutcome>; settled: () => boolean; end: () => void };
   readonly executions: Map<string, LocalExecution>;
-  /** The state machine StartExecution and ListStateMachines know; StartExecution is refused until a starter is set. */
+  /** A state machine StartExecution and ListStateMachines know (one more each call); StartExecution is refused until a starter is set. */
   serve(stateMachineArn: string, starter: Starter): void;
   /** Evaluates the callback actions (SendTask*) of a caller signed as one of these roles against its policies (none: no check). */
   enforce(iam: IamSettings | undefined): void;
@@ -65,7 +65,8 @@ const listItem = (e: LocalExecution) => ({
 
 export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => {
   const executions = new Map<string, LocalExecution>();
-  let served: { stateMachineArn: string; starter: Starter } | undefined;
+  // The state machines served, each with what runs its executions (a stage serves its rotation and its rollback).
+  const served = new Map<string, Starter>();
   const tasks = new Map<string, { open: boolean; settle: (outcome: TaskOutcome) => void }>();
   let iam: IamSettings | undefined;
   // As the emulator: the client, not the server, closes an idle keep-alive socket (no "socket hang up" race).
@@ -108,8 +109,7 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         if (body.statusFilter !== undefined && !STATUSES.has(body.statusFilter))
           return reply(400, { __type: 'ValidationException', message: `statusFilter: '${body.statusFilter}' is not an execution status` });
         const known =
-          served?.stateMachineArn === body.stateMachineArn ||
-          [...executions.values()].some((e) => e.stateMachineArn === body.stateMachineArn);
+          served.has(body.stateMachineArn ?? '') || [...executions.values()].some((e) => e.stateMachineArn === body.stateMachineArn);
         if (!known)
           return reply(400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
         const matching = [...executions.values()]
@@ -128,24 +128,29 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
         });
       }
       if (target === 'ListStateMachines') {
-        const machines = served
-          ? [{ stateMachineArn: served.stateMachineArn, name: served.stateMachineArn.split(':').at(-1), type: 'STANDARD', creationDate: 0 }]
-          : [];
+        const machines = [...served.keys()].map((arn) => ({
+          stateMachineArn: arn,
+          name: arn.split(':').at(-1),
+          type: 'STANDARD',
+          creationDate: 0,
+        }));
         return reply(200, { stateMachines: machines });
       }
       if (target === 'StartExecution') {
-        if (!served || body.stateMachineArn !== served.stateMachineArn)
+        const starter = served.get(body.stateMachineArn ?? '');
+        const stateMachineArn = body.stateMachineArn ?? '';
+        if (!starter)
           return reply(400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${body.stateMachineArn}'` });
         const name = body.name ?? crypto.randomUUID();
         if (!EXECUTION_NAME.test(name)) return reply(400, { __type: 'InvalidName', message: `Invalid Name: '${name}'` });
-        const executionArn = `${served.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+        const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
         const existing = executions.get(executionArn);
         if (existing && existing.input !== (body.input ?? '{}'))
           return reply(400, { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${executionArn}'` });
         if (!existing) {
           const record: LocalExecution = {
             executionArn,
-            stateMachineArn: served.stateMachineArn,
+            stateMachineArn,
             name,
             status: 'RUNNING',
             startDate: new Date(),
@@ -153,7 +158,7 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
             history: [],
           };
           executions.set(executionArn, record);
-          served.starter(record);
+          starter(record);
         }
         return reply(200, { executionArn, startDate: epochSeconds(executions.get(executionArn)?.startDate) });
       }
@@ -224,7 +229,7 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
       };
     },
     serve: (stateMachineArn, starter) => {
-      served = { stateMachineArn, starter };
+      served.set(stateMachineArn, starter);
     },
     enforce: (settings) => {
       iam = settings;

@@ -195,7 +195,7 @@ describe.concurrent('every command-line entry fails with one line and an exit co
     const result = await invoke('bin/ami-rotator.ts', ['frobnicate']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan, run, history, status/);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan, run, rollback, history, status/);
   });
 
   it.each([

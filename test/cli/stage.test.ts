@@ -41,17 +41,17 @@ const cli = async (...args: string[]) => {
 const words = (line: string) => [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? '');
 
 describe('the local stage, driven through the binary over the protocols, as a person does', () => {
-  it("runs the README's offline commands as written: a rotation, then it in history and status, and the family's plan", async () => {
+  it("runs the README's offline commands as written: a rotation, then it in history and status, the stage's plan and a rollback's dry run", async () => {
     const readme = readFileSync('README.md', 'utf8');
     const section = readme.slice(readme.indexOf("## Try the operator's commands offline"), readme.indexOf('## First deploy'));
     const commands = [...section.matchAll(/^npx ami-rotator (.+?)(?:\s+#.*)?$/gm)].map((m) => words(m[1] ?? ''));
-    expect(commands.map((c) => c[0])).toEqual(['run', 'history', 'status', 'plan']);
+    expect(commands.map((c) => c[0])).toEqual(['run', 'history', 'status', 'plan', 'rollback']);
     const results: Awaited<ReturnType<typeof cli>>[] = [];
     for (const command of commands) results.push(await cli(...command));
 
     for (const [i, result] of results.entries())
       expect([commands[i]?.join(' '), result.code, result.stderr]).toEqual([commands[i]?.join(' '), 0, '']);
-    const [ran, listed, stood, planned] = results.map((r) => r.stdout);
+    const [ran, listed, stood, planned, rolled] = results.map((r) => r.stdout);
     expect(ran).toMatch(/^SUCCEEDED$/m);
     const image = /new image (ami-[0-9a-f]+)/.exec(ran ?? '')?.[1];
     expect(image).toBeDefined();
@@ -59,5 +59,15 @@ describe('the local stage, driven through the binary over the protocols, as a pe
     expect(stood).toContain(`newest image   ${image}`);
     expect(stood).toMatch(/next run +\d{4}-\d\d-\d\d 02:00 UTC/);
     expect(planned).toMatch(new RegExp(`keep\\s+${image}`));
+    // As the stage is deployed (its ValidateInput function's settings): the demo family, the default retention.
+    expect(planned).toMatch(/^As stage local is deployed \(its ValidateInput function's settings\): family web-prod, keep the newest 7/);
+    // The rollback would put the image before tonight's back, and set tonight's aside; a dry run changes nothing.
+    expect(rolled).toMatch(/^SUCCEEDED \(dry run\): nothing was changed; a rollback would:$/m);
+    expect(rolled).toMatch(
+      new RegExp(
+        `^ {2}us-east-1 \\(source\\): publish ami-\\w+ instead of ${image}: parameter /golden/web-prod/latest, launch template web-prod$`,
+        'm',
+      ),
+    );
   }, 90_000);
 });
