@@ -110,11 +110,12 @@ export const planRollback = async (
   if (!request.publish && !request.distribute?.regions.some((r) => r.publish))
     throw new RollbackRefusedError([`family ${family} publishes nothing (no publish setting): there is nothing to roll back`]);
   const images = (await listManagedImages(clients.ec2In(source), family)).filter((i) => i.tags[TAG.copiedFrom] === undefined);
-  const [newest] = newestFirst(images.filter(good));
+  // A re-run of this execution (a redrive, the same name again) finds the image it set aside: it withdraws that one
+  // again and publishes what it published, never one more step back.
+  const [newest] = newestFirst(images.filter((i) => i.tags[TAG.rolledBackBy] === execution.id || good(i)));
   if (!newest) throw new RollbackRefusedError([`family ${family} has no available image to withdraw in ${source}`]);
-  const targetImage = input.to
-    ? images.find((i) => i.imageId === input.to)
-    : newestFirst(images.filter(good)).find((i) => i.imageId !== newest.imageId);
+  const older = newestFirst(images.filter(good)).filter((i) => i.imageId !== newest.imageId && i.creationDate <= newest.creationDate);
+  const targetImage = input.to ? images.find((i) => i.imageId === input.to) : older[0];
   if (!input.to && !targetImage)
     throw new RollbackRefusedError([`family ${family} has no good image older than ${newest.imageId} to roll back to`]);
   const refusal = refusalOf(targetImage, input.to ?? '', family, request);

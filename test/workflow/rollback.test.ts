@@ -77,6 +77,25 @@ describe('ami-rotator rollback, as an execution of the stage', () => {
     expect(published()[0]).toBe(imageOf('us-east-1', next.executionArn));
   });
 
+  it('publishes the same image when the same rollback runs again (a redrive, the same name): never one more step back', async () => {
+    seedInstance(emulator());
+    const first = await night();
+    await night();
+    await night();
+    const target = () => published()[0];
+
+    const once = await runRollbackLocally({ input: { family: FAMILY }, executionName: 'rollback-web-prod-1' });
+    const after = target();
+    const again = await runRollbackLocally({ input: { family: FAMILY }, executionName: 'rollback-web-prod-1' });
+
+    expect([once.status, again.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(target()).toBe(after);
+    expect(after).not.toBe(imageOf('us-east-1', first.executionArn));
+    // Another rollback is one more step back: to the first night's image.
+    expect((await runRollbackLocally({ input: { family: FAMILY } })).status).toBe('SUCCEEDED');
+    expect(target()).toBe(imageOf('us-east-1', first.executionArn));
+  });
+
   it('shows what it would change on a dry run, and changes nothing', async () => {
     seedInstance(emulator());
     await night();
