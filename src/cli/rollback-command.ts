@@ -3,10 +3,10 @@
  * execution of the stage, so it is audited in Step Functions, alerted on failure and announced (AMI Rolled Back), and
  * the laptop it is started from needs no EC2 or SSM permission: only to start and read executions.
  */
-import { DescribeExecutionCommand, type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { dig, parseJson } from './executions.ts';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { dig } from './executions.ts';
 import { familyFlag, parseFlags, UsageError } from './flags.ts';
-import { followExecution, type RunOptions } from './run-command.ts';
+import { type RunOptions, startAndFollow } from './run-command.ts';
 import { findStateMachine, STATE_MACHINE_FLAGS } from './state-machine.ts';
 
 export const ROLLBACK_USAGE = `usage: ami-rotator rollback [--family NAME] [--to IMAGE] [--dry-run] [--stage STAGE | --state-machine-arn ARN]
@@ -47,7 +47,7 @@ export const summarizeRollback = (status: string, output: unknown, error?: strin
   ];
 };
 
-export const runRollbackCommand = async (argv: readonly string[], sfn: SFNClient, { print, note, signal }: RunOptions): Promise<number> => {
+export const runRollbackCommand = async (argv: readonly string[], sfn: SFNClient, options: RunOptions): Promise<number> => {
   const values = parseFlags(
     argv,
     {
@@ -70,27 +70,13 @@ export const runRollbackCommand = async (argv: readonly string[], sfn: SFNClient
     throw new UsageError(`--to: expected an image id such as ami-0123456789abcdef0, got "${to}"`);
   const input = { ...(family ? { family } : {}), ...(to ? { to } : {}), ...(values['dry-run'] ? { dryRun: true } : {}) };
   const stateMachineArn = await findStateMachine(sfn, values, '-rollback');
-  const started = new Date();
-  const name = `rollback-${String(family ?? 'default').slice(0, 40)}-${started
-    .toISOString()
-    .replace(/[-:.TZ]/g, '')
-    .slice(0, 14)}`;
-  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
-  const progress = values.json ? (note ?? print) : print;
-  progress(`started ${executionArn}`);
-  if (values['no-follow']) {
-    if (values.json) print(JSON.stringify({ executionArn, started: started.toISOString() }, null, 2));
-    return 0;
-  }
-  const ended = await followExecution(sfn, executionArn ?? '', started, progress, pollSeconds * 1000, signal);
-  if (!ended) {
-    progress(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
-    return 130;
-  }
-  const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  if (values.json) print(JSON.stringify({ ...described, $metadata: undefined }, null, 2));
-  else
-    for (const line of summarizeRollback(described.status ?? 'UNKNOWN', parseJson(described.output), described.error, described.cause))
-      print(line);
-  return described.status === 'SUCCEEDED' ? 0 : 1;
+  return startAndFollow(
+    sfn,
+    stateMachineArn,
+    `rollback-${String(family ?? 'default').slice(0, 40)}`,
+    input,
+    values,
+    options,
+    summarizeRollback,
+  );
 };

@@ -205,8 +205,9 @@ export const runRunCommand = async (
   argv: readonly string[],
   sfn: SFNClient,
   env: Readonly<Record<string, string | undefined>>,
-  { print, note, signal, stageSettings }: RunOptions,
+  options: RunOptions,
 ): Promise<number> => {
+  const { print, note, stageSettings } = options;
   const values = parseFlags(
     argv,
     {
@@ -247,8 +248,25 @@ export const runRunCommand = async (
     );
   }
   const stateMachineArn = await findStateMachine(sfn, values);
+  return startAndFollow(sfn, stateMachineArn, `cli-${String(input.family ?? 'default').slice(0, 40)}`, input, values, options, summarize);
+};
+
+/**
+ * Starts an execution of `stateMachineArn` (named `prefix` and the time to the second) and, unless `--no-follow`,
+ * follows it to its end, then prints its summary (or, with `--json`, its final description). The exit code: 0 it
+ * succeeded (or was started), 1 it failed, 130 following was stopped.
+ */
+export const startAndFollow = async (
+  sfn: SFNClient,
+  stateMachineArn: string,
+  prefix: string,
+  input: Record<string, unknown>,
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  { print, note, signal }: RunOptions,
+  summary: (status: string, output: unknown, error?: string, cause?: string) => string[],
+): Promise<number> => {
   const started = new Date();
-  const name = `cli-${String(input.family ?? 'default').slice(0, 40)}-${started
+  const name = `${prefix}-${started
     .toISOString()
     .replace(/[-:.TZ]/g, '')
     .slice(0, 14)}`;
@@ -260,6 +278,7 @@ export const runRunCommand = async (
     if (values.json) print(JSON.stringify({ executionArn, started: started.toISOString() }, null, 2));
     return 0;
   }
+  const pollSeconds = Number(values['poll-seconds'] ?? 5);
   const ended = await followExecution(sfn, executionArn ?? '', started, progress, pollSeconds * 1000, signal);
   if (!ended) {
     progress(`stopped following; the execution goes on. To stop it: aws stepfunctions stop-execution --execution-arn ${executionArn}`);
@@ -268,6 +287,6 @@ export const runRunCommand = async (
   const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
   if (values.json) print(JSON.stringify({ ...described, $metadata: undefined }, null, 2));
   else
-    for (const line of summarize(described.status ?? 'UNKNOWN', parseJson(described.output), described.error, described.cause)) print(line);
+    for (const line of summary(described.status ?? 'UNKNOWN', parseJson(described.output), described.error, described.cause)) print(line);
   return described.status === 'SUCCEEDED' ? 0 : 1;
 };
