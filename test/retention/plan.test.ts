@@ -120,6 +120,24 @@ describe('protections', () => {
     ).toHaveLength(1);
   });
 
+  it('sets a rolled-back image aside as a failed boot test is: counted by no rule, kept for inspection, pruned by age', () => {
+    const tonight = image(0);
+    const rolledBack = image(1, { extraTags: { [TAG.status]: 'rolled-back', [TAG.rolledBackBy]: 'arn:rollback' } });
+    const good = [2, 3, 4].map((days) => image(days));
+
+    const plan = planRetention([tonight, rolledBack, ...good], ctx({ keepLast: 2, maxAgeDays: 1, minKeep: 3 }));
+    const old = planRetention([image(0), image(9, { extraTags: { [TAG.status]: 'rolled-back' } })], ctx({ maxAgeDays: 7, minKeep: 1 }));
+
+    expect(plan.filter((d) => d.action === 'delete').map((d) => d.imageId)).toEqual([good[2]?.imageId]);
+    expect(plan.find((d) => d.imageId === rolledBack.imageId)?.reason).toBe(
+      'kept for inspection: rolled back by arn:rollback (counts towards no rule; pruned once older than maxAgeDays)',
+    );
+    expect(old.map((d) => [d.action, d.reason])).toEqual([
+      ['keep', 'kept: 0 days old, within 7 days'],
+      ['delete', 'rolled back, kept for inspection: 9 days old, older than 7 days'],
+    ]);
+  });
+
   it('keeps every expired image when usage could not be established, and says why', () => {
     const old = image(30);
 

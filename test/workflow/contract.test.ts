@@ -3,6 +3,7 @@ import { allStates, loadDefinitions } from '../../local/workflow.ts';
 import * as errors from '../../src/errors.ts';
 import {
   ALERTED_PREFIX,
+  consumerReportsOf,
   ERROR,
   failedPath,
   failureOf,
@@ -12,7 +13,9 @@ import {
   packFailure,
   RAISED_BY_WORKFLOW,
   RETRIED_ON_LAMBDA_TASKS,
+  regionItems,
   STEP,
+  sourcePruneOf,
   stepOfCause,
   TRANSIENT_ERRORS,
 } from '../../src/workflow/contract.ts';
@@ -211,5 +214,74 @@ describe('the failure contract', async () => {
     expect(isSkipped(null)).toBe(false);
     expect(isSkipped('RotationInProgress')).toBe(false);
     expect(stepOfCause(undefined)).toBeUndefined();
+  });
+});
+
+describe("the rotation's regions, as the state machine walks them and its output tells them", () => {
+  const ARN = 'arn:aws:states:eu-central-1:111122223333:execution:ami-rotator-prod:nightly';
+
+  it('lists the source region first, from the execution ARN, then each copy region with its settings', () => {
+    const targets = [{ region: 'eu-west-1', kmsKeyId: 'k' }, { region: 'us-east-2' }];
+
+    expect(regionItems(ARN, targets)).toEqual([
+      { region: 'eu-central-1', source: true, target: { region: 'eu-central-1' } },
+      { region: 'eu-west-1', source: false, target: targets[0] },
+      { region: 'us-east-2', source: false, target: targets[1] },
+    ]);
+    expect(regionItems('no-arn', [])).toEqual([{ region: '', source: true, target: { region: '' } }]);
+  });
+
+  it("reads the source region's prune from its iteration, or from the top of an earlier version's output", () => {
+    const prune = { totals: { deleted: 2 } };
+    const copyPrune = { totals: { deleted: 9 } };
+
+    expect(
+      sourcePruneOf({
+        distribution: {
+          regions: [
+            { region: 'eu-west-1', prune: copyPrune },
+            { source: true, prune },
+          ],
+        },
+      }),
+    ).toBe(prune);
+    expect(sourcePruneOf({ prune, distribution: { regions: [{ source: true, prune: copyPrune }] } })).toBe(prune);
+    expect(sourcePruneOf({ distribution: { regions: [{ source: false, prune: copyPrune }] } })).toBeUndefined();
+    expect(sourcePruneOf({ distribution: { regions: [{ source: true, prune: null }] } })).toBeUndefined();
+    expect(sourcePruneOf({ prune: 'x', distribution: { regions: 'x' } })).toBeUndefined();
+    expect(sourcePruneOf(null)).toBeUndefined();
+    expect(sourcePruneOf('prune')).toBeUndefined();
+  });
+
+  it("reads every region's consumers once the regions are walked, else the source region's own", () => {
+    const report = (region: string) => ({ region, parameter: '/p', imageId: 'ami-1', outcomes: [{ account: '1', status: 'failed' }] });
+    const source = report('eu-central-1');
+
+    expect(
+      consumerReportsOf({
+        published: { consumers: source },
+        distribution: {
+          regions: [
+            { region: 'eu-central-1', outcome: 'done', published: { consumers: source } },
+            { region: 'eu-west-1', outcome: 'done', published: null },
+            { region: 'us-east-2', outcome: 'done', published: { consumers: report('us-east-2') } },
+          ],
+        },
+      }).map((r: { region: string }) => r.region),
+    ).toEqual(['eu-central-1', 'us-east-2']);
+    expect(consumerReportsOf({ published: { consumers: source } })).toEqual([source]);
+    expect(consumerReportsOf({ published: { consumers: { region: 'x' } } })).toEqual([]);
+    expect(consumerReportsOf(null)).toEqual([]);
+  });
+
+  it('files a failed region before consumers not updated, each with the cause the alert starts from', () => {
+    const both = failureOf({ distribution: { anyFailed: true, consumersFailed: true } });
+    const consumers = failureOf({ distribution: { consumersFailed: true } });
+
+    expect(both.error).toEqual({ Error: 'DistributionFailed', Cause: 'A copy to another region failed; the alert names each region.' });
+    expect(consumers.error).toEqual({
+      Error: 'ConsumersNotUpdated',
+      Cause: 'Some consumer accounts did not get the new image; the alert names each.',
+    });
   });
 });
