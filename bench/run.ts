@@ -133,7 +133,7 @@ const budgets = [
   {
     budget: "every copy seen within 60 s of available, the copy regions' events forwarded",
     value: (forwarded?.regions ?? []).map((r) => `${r.region} ${r.lateSeconds} s`).join(', '),
-    ok: forwarded !== undefined && forwarded.regions.every((r) => r.lateSeconds <= 60),
+    ok: forwarded?.regions.every((r) => r.lateSeconds <= 60) === true,
   },
   {
     budget: "three regions' distribution within the slowest copy plus 1 minute, events forwarded (emulator's clock)",
