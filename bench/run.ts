@@ -232,7 +232,7 @@ const md = [
   '',
   "On the emulator's clock (each copy takes its minutes; SweepWaits looks each minute), with the copy regions' AMI events forwarded to the stack's region (infra/region-events-stack.yml) and without:",
   '',
-  '| events | ' + COPY_REGIONS.map((r) => `${r} seen after available`).join(' | ') + ' | distribution (slowest copy) |',
+  `| events | ${COPY_REGIONS.map((r) => `${r} seen after available`).join(' | ')} | distribution (slowest copy) |`,
   `| --- | ${COPY_REGIONS.map(() => '---:').join(' | ')} | ---: |`,
   ...copyEvents.map(
     (run) =>

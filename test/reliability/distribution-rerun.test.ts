@@ -3,11 +3,10 @@
  * first run published is kept, one copy per region, each region's floor, no region pruned that the first run did not
  * copy to (distribution-run.ts has the schedules).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { localIam } from '../../local/clients.ts';
-import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
+import { describe, expect, it } from 'vitest';
+import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { roleClientsFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor } from '../support/emulator.ts';
 import { input } from '../support/workflow.ts';
 import { oldCopies, REGIONS, SCHEDULES, seed, tagsOf, useDistributionEmulator } from './distribution-run.ts';
 

@@ -3,11 +3,10 @@
  * copy checked after every run: never two copies in a region for one execution, no copy left pending (or left at all
  * in a region that failed), one alert per failed execution, and no region pruned after its copy failed.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { localIam } from '../../local/clients.ts';
-import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runRotationLocally } from '../../local/workflow.ts';
 import { TAG } from '../../src/rotation/tags.ts';
-import { roleClientsFor, useEmulator } from '../support/emulator.ts';
+import { roleClientsFor } from '../support/emulator.ts';
 import { input } from '../support/workflow.ts';
 import { oldCopies, REGIONS, SCHEDULES, seed, tagsOf, useDistributionEmulator } from './distribution-run.ts';
 
