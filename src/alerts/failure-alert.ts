@@ -154,18 +154,20 @@ const keptCopy = (failure: Failure): string => {
 const pruneGist = (outcome: RegionOutcome): string =>
   outcome.pruneAlert?.subject.replace(/^ami-rotator: \S+ rotated, /, '') ?? 'the prune did not finish';
 
-/** A region in one line: what it did, or where it stopped, why, and what became of its copy. */
-const regionLine = (outcome: RegionOutcome): string => {
+/** A region in one line: what it did, or where it stopped, why, and what became of its copy (a rollback's: what it published). */
+const regionLine = (outcome: RegionOutcome, rollback: boolean): string => {
   const name = outcome.source ? `${outcome.region} (source)` : outcome.region;
-  const made = outcome.source ? '' : 'copied, ';
+  const made = outcome.source || rollback ? '' : 'copied, ';
   if (outcome.outcome !== 'failed') {
     const id = outcome.imageId ?? (outcome.source ? 'its image' : 'its copy');
-    if (outcome.consumersFailed) return `${name}: ${made}published (${id}), not pruned tonight: some consumer accounts did not get it`;
+    if (outcome.consumersFailed)
+      return rollback
+        ? `${name}: published (${id}), some consumer accounts did not get it`
+        : `${name}: ${made}published (${id}), not pruned tonight: some consumer accounts did not get it`;
     const published = outcome.published?.parameter != null || (outcome.published?.launchTemplates?.length ?? 0) > 0;
     const done = published ? `${made}published` : `${made}nothing to publish there`;
-    return outcome.pruneIncomplete
-      ? `${name}: ${done} (${id}), pruning incomplete: ${pruneGist(outcome)}`
-      : `${name}: ${done}, pruned (${id})`;
+    if (outcome.pruneIncomplete) return `${name}: ${done} (${id}), pruning incomplete: ${pruneGist(outcome)}`;
+    return rollback ? `${name}: ${done} (${id})` : `${name}: ${done}, pruned (${id})`;
   }
   const failure = regionFailureOf(outcome);
   if (!failure) return `${name}: FAILED (${outcome.error ?? 'RegionFailed'}): ${parseCause(outcome.cause).slice(0, 300)}`;
@@ -198,9 +200,9 @@ const consumersCause = (state: FailureState): string => {
 };
 
 /** Each region's outcome, when the rotation copied to any (a rotation of its own region only has its lines above). */
-const regionLines = (state: FailureState): string[] => {
+const regionLines = (state: FailureState, rollback: boolean): string[] => {
   const regions = state.distribution?.regions ?? [];
-  return regions.length < 2 ? [] : ['Regions:', ...regions.map((r) => `  ${regionLine(r)}`)];
+  return regions.length < 2 ? [] : ['Regions:', ...regions.map((r) => `  ${regionLine(r, rollback)}`)];
 };
 
 /**
@@ -271,12 +273,16 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
           : ''
       }`
     : undefined;
+  // A rollback's failure (its plan is in the state, or its own step failed) says it is a rollback's.
+  const rollback = state.plan !== undefined || ROLLBACK_STEPS.has(state.path?.[0] ?? step);
   const lines = (shownCause: string) => [
     error === ERROR.DistributionFailed
       ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
       : error === ERROR.ConsumersNotUpdated
-        ? `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
-        : ROLLBACK_STEPS.has(state.path?.[0] ?? step)
+        ? rollback
+          ? `ami-rotator rolled back family ${family}, but some consumer accounts did not get the earlier image.`
+          : `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
+        : rollback
           ? `ami-rotator could not roll back family ${family}.`
           : `ami-rotator could not rotate family ${family}.`,
     '',
@@ -293,7 +299,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       : []),
     ...testInstanceLines(state),
     ...prepareLines(state),
-    ...regionLines(state),
+    ...regionLines(state, rollback),
     ...consumerLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
@@ -306,8 +312,8 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     error === ERROR.DistributionFailed
       ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
       : error === ERROR.ConsumersNotUpdated
-        ? `ami-rotator: ${family} rotated, ${consumerFailures(state).length} consumer account(s) not updated`
-        : ROLLBACK_STEPS.has(state.path?.[0] ?? step)
+        ? `ami-rotator: ${family} ${rollback ? 'rolled back' : 'rotated'}, ${consumerFailures(state).length} consumer account(s) not updated`
+        : rollback
           ? `ami-rotator: ${family} rollback failed at ${step}: ${error}`
           : `ami-rotator: ${family} failed at ${step}: ${error}`,
   );

@@ -155,6 +155,8 @@ export interface WorkflowFailureState {
   distribution?: { regions?: RegionOutcome[]; anyFailed?: boolean; consumersFailed?: boolean; pruneIncomplete?: boolean };
   /** What the source region published, with its consumer accounts' outcomes (publish.consumers). */
   published?: { consumers?: ConsumersReport } | null;
+  /** A rollback's plan (statemachine/rollback.asl.json): the failure is a rollback's. */
+  plan?: { family?: string; target?: { imageId?: string } };
 }
 
 /** The consumer accounts of one region (publish.consumers), each with its outcome, as the publish step reports them. */

@@ -7,7 +7,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
 import { localIam } from '../../local/clients.ts';
 import { consumerRole } from '../../local/consumer-role.ts';
-import { LOCAL_ACCOUNT_ID, runRotationLocally } from '../../local/workflow.ts';
+import { LOCAL_ACCOUNT_ID, runRollbackLocally, runRotationLocally } from '../../local/workflow.ts';
 import { ec2Client } from '../../src/aws/ec2-client.ts';
 import { sfnClient } from '../../src/aws/sfn-client.ts';
 import { runStatusCommand } from '../../src/cli/status-command.ts';
@@ -109,6 +109,37 @@ describe('consumers in other accounts', () => {
       expect.stringMatching(/^ {2}consumers {6}3 of 3 account-region\(s\) .*\(by night-2, .*, SUCCEEDED\)$/),
       ...CONSUMERS.map((account) => `    ${account} in us-east-1: ${PARAMETER} = ${secondImage}`),
     ]);
+  });
+
+  it('rolls the consumers back too: each resolves the earlier image again; one whose role is gone is named in one alert', async () => {
+    seedInstance(emulator());
+    emulator().organization?.putRole('333333333333', role('333333333333'));
+    await night('good-night');
+    const good = emulator().store.parameters.get(PARAMETER)?.value;
+    await nextSecond();
+    await night('bad-night');
+    const bad = emulator().store.parameters.get(PARAMETER)?.value;
+    emulator().organization?.deleteRole('222222222222', 'ami-rotator-consumer');
+    // The stage's settings, as the rollback's function reads them: its publishing with consumers, its sharing.
+    const settings = {
+      ROTATOR_PUBLISH: JSON.stringify({ parameter: PARAMETER, consumers: { parameter: PARAMETER } }),
+      ROTATOR_DISTRIBUTE: JSON.stringify({ share: { accounts: CONSUMERS } }),
+    };
+    Object.assign(process.env, settings);
+
+    const rollback = await runRollbackLocally({ input: { family: FAMILY }, clients: roleClientsFor(emulator()) }).finally(() => {
+      for (const name of Object.keys(settings)) delete process.env[name];
+    });
+
+    expect(bad).not.toBe(good);
+    expect(emulator().store.parameters.get(PARAMETER)?.value).toBe(good);
+    expect(CONSUMERS.map(resolves)).toEqual([good, bad, good]);
+    expect(rollback).toMatchObject({ status: 'FAILED', error: 'ConsumersNotUpdated' });
+    expect(rollback.alerts.map((a) => a.subject)).toEqual([`ami-rotator: ${FAMILY} rolled back, 1 consumer account(s) not updated`]);
+    expect(rollback.alerts[0]?.message).toMatch(
+      /^ami-rotator rolled back family web-prod, but some consumer accounts did not get the earlier image\./,
+    );
+    expect(rollback.alerts[0]?.message).toMatch(/222222222222 in us-east-1: /);
   });
 
   it('refuses consumers without the accounts to write them in, before anything is made', async () => {
