@@ -10,19 +10,23 @@ const { parse } = require('yaml');
 
 const root = path.join(__dirname, '..');
 
-const loadChecker = () => {
+const load = (file) => {
   const { outputFiles } = buildSync({
-    entryPoints: [path.join(root, 'src/deploy-settings.ts')],
+    entryPoints: [path.join(root, file)],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     write: false,
   });
-  const loaded = new Module(path.join(root, 'src/deploy-settings.cjs'));
+  const loaded = new Module(path.join(root, file.replace(/\.ts$/, '.cjs')));
   loaded._compile(outputFiles[0].text, loaded.id);
-  return loaded.exports.checkDeploySettings;
+  return loaded.exports;
 };
+const loadChecker = () => load('src/deploy-settings.ts').checkDeploySettings;
+
+/** `osls deploy` (not `package`): the deploying account can say which opt-in Regions it has enabled. */
+const deploying = () => process.argv.slice(2).includes('deploy');
 
 /** `--param=name=value` as the CLI hands it over: a string or a list of them. */
 const givenNames = (param) => (param == null ? [] : [].concat(param)).map((p) => String(p).split('=')[0]);
@@ -33,6 +37,13 @@ module.exports = async ({ options, resolveVariable }) => {
   const params = {};
   for (const name of known) params[name] = String((await resolveVariable(`param:${name}`)) ?? '');
   const problems = loadChecker()(params, givenNames(options.param), known);
+  if (problems.length === 0 && deploying()) {
+    try {
+      problems.push(...(await load('src/deploy-regions.ts').deployOptInProblems(params)));
+    } catch (error) {
+      process.stderr.write(`could not tell whether the stage's opt-in Regions are enabled (${error.name}: ${error.message}); going on\n`);
+    }
+  }
   if (problems.length > 0) {
     // Said here and the process ended: thrown, the framework would wrap the lines in its variable-resolution error,
     // and a region it does not know would first get its own list of Regions instead of the one line that names it.

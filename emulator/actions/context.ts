@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   now: () => Date;
   /** Systems Manager documents the deployed stack made (the clean-up document): kept when the account is emptied. */
   documents?: readonly SsmDocument[];
+  /** The account's opt-in Regions and whether each is enabled (DescribeRegions); every other Region needs no opt-in. */
+  optInRegions?: Readonly<Record<string, 'opted-in' | 'not-opted-in'>>;
 }
 
 export interface ActionContext {

@@ -9,6 +9,7 @@ import { imageActions } from '../actions/images.ts';
 import { instanceActions } from '../actions/instances.ts';
 import { launchTemplateActions } from '../actions/launch-templates.ts';
 import { referenceActions } from '../actions/references.ts';
+import { regionActions } from '../actions/regions.ts';
 import { sharingActions } from '../actions/sharing.ts';
 import { snapshotActions } from '../actions/snapshots.ts';
 import { STS_NAMESPACE, STS_VERSION, stsActions } from '../actions/sts.ts';
@@ -25,6 +26,7 @@ export const EC2_ACTIONS: Actions<Query> = {
   ...sharingActions,
   ...usageReportActions,
   ...instanceActions,
+  ...regionActions,
   ...snapshotActions,
   ...tagActions,
   ...launchTemplateActions,
