@@ -4,10 +4,12 @@
  * the laptop it is started from needs no EC2 or SSM permission: only to start and read executions.
  */
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { InvalidInputError } from '../errors.ts';
+import { parseRollbackInput } from '../rotation/rollback.ts';
 import { dig } from './executions.ts';
 import { familyFlag, parseFlags, UsageError } from './flags.ts';
-import { type RunOptions, startAndFollow } from './run-command.ts';
-import { findStateMachine, STATE_MACHINE_FLAGS } from './state-machine.ts';
+import { checkPollSeconds, FOLLOW_FLAGS, type RunOptions, startAndFollow } from './run-command.ts';
+import { findStateMachine } from './state-machine.ts';
 
 export const ROLLBACK_USAGE = `usage: ami-rotator rollback [--family NAME] [--to IMAGE] [--dry-run] [--stage STAGE | --state-machine-arn ARN]
                           [--no-follow] [--poll-seconds N] [--json]
@@ -54,21 +56,21 @@ export const runRollbackCommand = async (argv: readonly string[], sfn: SFNClient
       family: { type: 'string' },
       to: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
-      'no-follow': { type: 'boolean', default: false },
-      ...STATE_MACHINE_FLAGS,
-      'poll-seconds': { type: 'string', default: '5' },
-      json: { type: 'boolean', default: false },
+      ...FOLLOW_FLAGS,
     },
     ROLLBACK_USAGE,
   );
-  const pollSeconds = Number(values['poll-seconds']);
-  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 300)
-    throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);
+  checkPollSeconds(values);
   const family = familyFlag(values.family);
   const to = values.to === undefined ? undefined : String(values.to);
-  if (to !== undefined && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(to))
-    throw new UsageError(`--to: expected an image id such as ami-0123456789abcdef0, got "${to}"`);
   const input = { ...(family ? { family } : {}), ...(to ? { to } : {}), ...(values['dry-run'] ? { dryRun: true } : {}) };
+  // The rollback's own rules and messages, before anything is started.
+  try {
+    parseRollbackInput(input);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new UsageError(error.problems.map((p) => p.replace(/^to:/, '--to:')).join('\n'));
+  }
   const stateMachineArn = await findStateMachine(sfn, values, '-rollback');
   return startAndFollow(
     sfn,

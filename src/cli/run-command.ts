@@ -215,16 +215,11 @@ export const runRunCommand = async (
       instance: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       input: { type: 'string' },
-      'no-follow': { type: 'boolean', default: false },
-      ...STATE_MACHINE_FLAGS,
-      'poll-seconds': { type: 'string', default: '5' },
-      json: { type: 'boolean', default: false },
+      ...FOLLOW_FLAGS,
     },
     RUN_USAGE,
   );
-  const pollSeconds = Number(values['poll-seconds']);
-  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 300)
-    throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);
+  checkPollSeconds(values);
   let input: Record<string, unknown> = {};
   if (values.input !== undefined) {
     const parsed = parseJson(String(values.input));
@@ -249,6 +244,21 @@ export const runRunCommand = async (
   }
   const stateMachineArn = await findStateMachine(sfn, values);
   return startAndFollow(sfn, stateMachineArn, `cli-${String(input.family ?? 'default').slice(0, 40)}`, input, values, options, summarize);
+};
+
+/** The flags of a command that starts an execution and follows it (run, rollback): which one, how, and how to print it. */
+export const FOLLOW_FLAGS = {
+  'no-follow': { type: 'boolean', default: false },
+  ...STATE_MACHINE_FLAGS,
+  'poll-seconds': { type: 'string', default: '5' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+/** `--poll-seconds`: a whole number of seconds from 1 to 300, refused before anything is started. */
+export const checkPollSeconds = (values: Readonly<Record<string, string | boolean | undefined>>): void => {
+  const pollSeconds = Number(values['poll-seconds']);
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 300)
+    throw new UsageError(`--poll-seconds: expected a whole number of seconds from 1 to 300, got "${values['poll-seconds']}"`);
 };
 
 /**

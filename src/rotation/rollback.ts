@@ -78,7 +78,8 @@ const publishingOnly = (request: RotationRequest, publish: RotationRequest['publ
   return { ...rest, retention, ...(publish ? { publish } : {}) };
 };
 
-const parseInput = (input: unknown): RollbackInput => {
+/** The rollback's input by the workflow's own rules: the command line checks it with these before it starts anything. */
+export const parseRollbackInput = (input: unknown): RollbackInput => {
   const parsed = inputSchema.safeParse(input ?? {});
   if (!parsed.success)
     throw new InvalidInputError(
@@ -102,7 +103,7 @@ export const planRollback = async (
   config: DeploymentConfig,
   execution: ExecutionRef,
 ): Promise<RollbackPlan> => {
-  const input = parseInput(rawInput);
+  const input = parseRollbackInput(rawInput);
   // The deployment's publishing, sharing and copy regions, read with the rotation's own contract.
   const request = parseRotationRequest({ family: input.family, instanceId: config.defaultInstanceId ?? 'i-00000000' }, config);
   const source = execution.id.split(':')[3] || config.region || 'us-east-1';
@@ -114,11 +115,16 @@ export const planRollback = async (
   // again and publishes what it published, never one more step back.
   const [newest] = newestFirst(images.filter((i) => i.tags[TAG.rolledBackBy] === execution.id || good(i)));
   if (!newest) throw new RollbackRefusedError([`family ${family} has no available image to withdraw in ${source}`]);
+  // The previous good image: the newest older one that could be published again (an unshared one is passed over).
   const older = newestFirst(images.filter(good)).filter((i) => i.imageId !== newest.imageId && i.creationDate <= newest.creationDate);
-  const targetImage = input.to ? images.find((i) => i.imageId === input.to) : older[0];
+  const targetImage = input.to
+    ? images.find((i) => i.imageId === input.to)
+    : older.find((i) => refusalOf(i, i.imageId, family, request) === undefined);
   if (!input.to && !targetImage)
-    throw new RollbackRefusedError([`family ${family} has no good image older than ${newest.imageId} to roll back to`]);
-  const refusal = refusalOf(targetImage, input.to ?? '', family, request);
+    throw new RollbackRefusedError([
+      `family ${family} has no good image older than ${newest.imageId} to roll back to${older.length ? ` (${older.map((i) => refusalOf(i, i.imageId, family, request)).join('; ')})` : ''}`,
+    ]);
+  const refusal = refusalOf(targetImage, input.to ?? targetImage?.imageId ?? '', family, request);
   if (refusal) throw new RollbackRefusedError([refusal]);
   const target = targetImage as ManagedImage;
   if (target.imageId === newest.imageId)

@@ -96,6 +96,24 @@ describe('ami-rotator rollback, as an execution of the stage', () => {
     expect(target()).toBe(imageOf('us-east-1', first.executionArn));
   });
 
+  it('passes over an older image the family could no longer share (made private) and publishes the one before it', async () => {
+    seedInstance(emulator());
+    const first = await night();
+    const second = await night();
+    await night();
+    const privateImage = imageOf('us-east-1', second.executionArn) ?? '';
+    emulator().store.images.get(privateImage)?.tags.push({ key: TAG.withdrawnAt, value: '2026-12-01T02:00:00Z' });
+    // The stage shares the family's images with an account: an image made private could not be launched there.
+    process.env.ROTATOR_DISTRIBUTE = JSON.stringify({ ...DISTRIBUTE, share: { accounts: ['111122223333'] } });
+
+    const rollback = await runRollbackLocally({ input: { family: FAMILY } }).finally(() => {
+      process.env.ROTATOR_DISTRIBUTE = SETTINGS.ROTATOR_DISTRIBUTE;
+    });
+
+    expect(rollback.status).toBe('SUCCEEDED');
+    expect(published()[0]).toBe(imageOf('us-east-1', first.executionArn));
+  });
+
   it('shows what it would change on a dry run, and changes nothing', async () => {
     seedInstance(emulator());
     await night();
