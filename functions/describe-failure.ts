@@ -15,12 +15,13 @@ export interface DescribeRegionFailureEvent {
     | typeof STEP.DescribeRegionFailure
     | typeof STEP.DescribePrepareFailure
     | typeof STEP.DescribeCopyRegionFailure
-    | typeof STEP.DescribeRollbackRegionFailure;
+    | typeof STEP.DescribeRollbackRegionFailure
+    | typeof STEP.DescribePromotionRegionFailure;
   failure: WorkflowFailureState;
 }
 
 export interface DescribeFailureEvent {
-  step?: typeof STEP.DescribeFailure | typeof STEP.DescribeRollbackFailure;
+  step?: typeof STEP.DescribeFailure | typeof STEP.DescribeRollbackFailure | typeof STEP.DescribePromotionFailure;
   /** The failure path's state: `failed.<step>` (the contract), and what the rotation had made. */
   failure: WorkflowFailureState;
   /** The execution's raw input, for the family and instance when validation failed. */
@@ -45,7 +46,8 @@ const isRegionFailure = (
   event.step === STEP.DescribeRegionFailure ||
   event.step === STEP.DescribePrepareFailure ||
   event.step === STEP.DescribeCopyRegionFailure ||
-  event.step === STEP.DescribeRollbackRegionFailure;
+  event.step === STEP.DescribeRollbackRegionFailure ||
+  event.step === STEP.DescribePromotionRegionFailure;
 
 /**
  * DescribeFailure: writes the alert for a failed execution (the state machine publishes it to SNS) and counts

@@ -62,24 +62,77 @@ const triggersFor = (rotations, stage) => {
       };
     });
   }
-  if (Object.keys(Resources).length === 0) return Resources;
   const ruleNames = Object.values(Resources).map((r) => r.Properties.Name);
-  // EventBridge assumes this role to start the state machine (EventBridge User Guide, "Using IAM roles to
-  // send events to targets"; Step Functions as a target needs states:StartExecution).
-  Resources.EventStartRole = {
+  if (ruleNames.length > 0) Resources.EventStartRole = eventStartRole();
+  Object.assign(Resources, promotionStart(stage));
+  ruleNames.push(Resources.PromotionStartRule.Properties.Name);
+  Resources.EventStartDeadLetterPolicy = deadLetterPolicy(ruleNames);
+  return Resources;
+};
+
+/**
+ * A candidate's promotion (docs/channels.md): the AMI Rotated event of an image published to a candidate channel
+ * starts the stage's promotion state machine with the event's detail. A start EventBridge cannot make after its
+ * retries goes to the schedules' dead-letter queue, whose alarm alerts.
+ */
+const promotionStart = (stage) => ({
+  PromotionStartRule: {
+    Type: 'AWS::Events::Rule',
+    Properties: {
+      Name: `ami-rotator-${stage}-promote`.slice(0, 64),
+      Description: 'Starts the promotion of a candidate image (AMI Rotated, published to a candidate channel)',
+      EventBusName: 'default',
+      EventPattern: { source: ['ami-rotator'], 'detail-type': ['AMI Rotated'], detail: { published: { channel: ['candidate'] } } },
+      State: 'ENABLED',
+      Targets: [
+        {
+          Id: 'promote',
+          Arn: { Ref: 'PromoteStateMachine' },
+          RoleArn: { 'Fn::GetAtt': ['PromotionStartRole', 'Arn'] },
+          InputPath: '$.detail',
+          RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] } },
+        },
+      ],
+    },
+  },
+  // EventBridge assumes it to start a promotion, and nothing else.
+  PromotionStartRole: {
     Type: 'AWS::IAM::Role',
     Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      AssumeRolePolicyDocument: eventsTrust(),
+      Policies: [
+        {
+          PolicyName: 'start-promotions',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: 'PromoteStateMachine' } }],
           },
-        ],
-      },
+        },
+      ],
+    },
+  },
+});
+
+const eventsTrust = () => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    },
+  ],
+});
+
+const eventStartRole = () => {
+  // EventBridge assumes this role to start the state machine (EventBridge User Guide, "Using IAM roles to
+  // send events to targets"; Step Functions as a target needs states:StartExecution).
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: eventsTrust(),
       Policies: [
         {
           PolicyName: 'start-rotations',
@@ -91,36 +144,37 @@ const triggersFor = (rotations, stage) => {
       ],
     },
   };
-  // A rule's dead-letter queue is written by EventBridge itself, so the queue must allow it (EventBridge User
-  // Guide, "Granting permissions to the dead-letter queue"): only for this stage's start rules.
-  Resources.EventStartDeadLetterPolicy = {
-    Type: 'AWS::SQS::QueuePolicy',
-    Properties: {
-      Queues: [{ Ref: 'ScheduleDeadLetterQueue' }],
-      PolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'EventStartRulesDeadLetter',
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
-            // Exactly this stage's start rules: a prefix would also admit another stage's (dev and dev-eu) or anyone's so named.
-            Condition: {
-              ArnEquals: {
-                'aws:SourceArn': ruleNames.map((name) => ({
-                  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}`,
-                })),
-              },
+};
+
+// A rule's dead-letter queue is written by EventBridge itself, so the queue must allow it (EventBridge User
+// Guide, "Granting permissions to the dead-letter queue"): only for this stage's start rules. One policy for all of
+// them: a second AWS::SQS::QueuePolicy on the same queue would replace the first.
+const deadLetterPolicy = (ruleNames) => ({
+  Type: 'AWS::SQS::QueuePolicy',
+  Properties: {
+    Queues: [{ Ref: 'ScheduleDeadLetterQueue' }],
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'EventStartRulesDeadLetter',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['ScheduleDeadLetterQueue', 'Arn'] },
+          // Exactly this stage's start rules: a prefix would also admit another stage's (dev and dev-eu) or anyone's so named.
+          Condition: {
+            ArnEquals: {
+              'aws:SourceArn': ruleNames.map((name) => ({
+                'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${name}`,
+              })),
             },
           },
-        ],
-      },
+        },
+      ],
     },
-  };
-  return Resources;
-};
+  },
+});
 
 module.exports = async ({ options, resolveVariable }) => {
   const stage = options.stage ?? 'dev';
@@ -129,7 +183,7 @@ module.exports = async ({ options, resolveVariable }) => {
   const family = await resolveVariable('param:family');
   const instanceId = await resolveVariable('param:instanceId');
   const raw = await resolveVariable('param:startOn');
-  if (raw === '' || family === '' || instanceId === '') return { Resources: {} };
+  if (raw === '' || family === '' || instanceId === '') return { Resources: triggersFor([], stage) };
   let startOn;
   try {
     startOn = JSON.parse(raw);

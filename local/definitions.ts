@@ -77,6 +77,14 @@ export const adaptTimeoutPaths = (definition: Json): Json => {
     const key = Object.entries(payload).find(([k, v]) => k.endsWith('.$') && v === path)?.[0];
     if (key) state.TimeoutSecondsPath = `$.Payload.${key.slice(0, -2)}`;
   }
+  // A callback task on the alert topic cannot carry its deadline beside SNS's parameters: the local task ends at the
+  // deadline its message names (callback-task.ts, topicCallbackTask), and the library's own timer is not used.
+  for (const [, state] of allStates(definition as unknown as { States: Record<string, Record<string, Json>> })) {
+    if (typeof state.TimeoutSecondsPath !== 'string' || !String(state.Resource).endsWith(':states:::sns:publish.waitForTaskToken'))
+      continue;
+    delete state.TimeoutSecondsPath;
+    state.TimeoutSeconds = LOCAL_TASK_TIMEOUT_LIMIT_SECONDS;
+  }
   return definition;
 };
 
@@ -88,6 +96,7 @@ export const DEFINITIONS: Record<string, URL> = {
   'image-in-region': new URL('../statemachine/image-in-region.asl.json', import.meta.url),
   'prepare-instance': new URL('../statemachine/prepare-instance.asl.json', import.meta.url),
   rollback: new URL('../statemachine/rollback.asl.json', import.meta.url),
+  promote: new URL('../statemachine/promote.asl.json', import.meta.url),
 };
 
 /** Every state machine file of the stack, by its name in statemachine/ (`rotate-ami`, `image-in-region`). */

@@ -1,9 +1,11 @@
 /** What a local run of a state machine file is given and gives back (local/workflow.ts runs it). */
+
 import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { RbinClient } from '@aws-sdk/client-rbin';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { TopicMessage } from './callback-task.ts';
 import type { BusEvent } from './event-bus.ts';
 import type { LocalStepFunctions } from './sfn-endpoint.ts';
 import type { EventLog } from './sfn-history.ts';
@@ -62,7 +64,12 @@ export interface LocalRunOptions {
   /** Wraps a handler call (by function file) or an SNS publish (`sns:publish`), e.g. to inject a crash after EC2 accepted a request. */
   interceptInvoke?: (functionName: string, invoke: () => Promise<unknown>, attempt: number) => Promise<unknown>;
   /** Which state machine of the stack runs, by its file in statemachine/: the rotation unless told (`rollback`). */
-  stateMachine?: 'rotate-ami' | 'rollback';
+  stateMachine?: 'rotate-ami' | 'rollback' | 'promote';
+  /**
+   * A subscriber of the alert topic: each message a callback task publishes there (a promotion's approval request),
+   * delivered before the task waits for its answer; a person reading it may answer (`ami-rotator approve`) at once.
+   */
+  onTopicMessage?: (message: TopicMessage) => Promise<void>;
 }
 
 export interface LocalRunResult {

@@ -61,7 +61,7 @@ export const taskChecks = (
       checks: [{ action: 'lambda:InvokeFunction', resource: text(given.FunctionName), context: {} }],
       error: 'Lambda.AWSLambdaException',
     };
-  if (resource.endsWith(':states:::sns:publish'))
+  if (resource.endsWith(':states:::sns:publish') || resource.endsWith(':states:::sns:publish.waitForTaskToken'))
     return { checks: [{ action: 'sns:Publish', resource: text(given.TopicArn), context: {} }], error: 'SNS.AuthorizationErrorException' };
   if (resource.endsWith(':states:::events:putEvents')) {
     const entries = (Array.isArray(given.Entries) ? given.Entries : []) as Input[];

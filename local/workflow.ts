@@ -14,7 +14,7 @@ import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
 import { ssmClient } from '../src/aws/ssm-client.ts';
-import { callbackTask } from './callback-task.ts';
+import { callbackTask, topicCallbackTask } from './callback-task.ts';
 import { environmentClientsAs, servedLocallyAs } from './clients.ts';
 import { allStates, DEFINITIONS, type Json, localStateMachineName, runnerDefinition } from './definitions.ts';
 import type { BusEvent } from './event-bus.ts';
@@ -108,6 +108,21 @@ const taskHandlers = (scope: RunScope, definition: Definition, record: LocalExec
     if (state.Resource === 'arn:aws:states:::states:startExecution.sync:2') {
       handlers[stateName] = async (input) =>
         startChildExecution(scope, input as { StateMachineArn?: string; Input?: Json; Name?: string }, record);
+      continue;
+    }
+    if (state.Resource.endsWith(':states:::sns:publish.waitForTaskToken')) {
+      const run = { ...scope.options, ...scope, attempt: () => countAttempt(scope, stateName) };
+      const history = {
+        push: (event: { type: string; [details: string]: unknown }) => {
+          const id = (record.history?.length ?? 0) + 1;
+          record.history?.push({ id, previousEventId: id - 1, timestamp: Date.now() / 1000, ...event });
+        },
+      };
+      handlers[stateName] = async (input) =>
+        topicCallbackTask(run, stateName, input, history, async (message) => {
+          scope.alerts.push({ subject: message.subject, message: message.message, state: message.state });
+          await options.onTopicMessage?.(message);
+        });
       continue;
     }
     if (state.Resource.endsWith(':states:::lambda:invoke.waitForTaskToken')) {
@@ -324,6 +339,13 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
     executionArn: run.executionArn,
   };
 };
+
+/**
+ * The stage's promotion (statemachine/promote.asl.json), as the AMI Rotated event of a candidate starts it (its
+ * detail is the input), run as the rotation is: every call as the role that makes it.
+ */
+export const runPromotionLocally = (options: Omit<LocalRunOptions, 'stateMachine'>): Promise<LocalRunResult> =>
+  runRotationLocally({ ...options, stateMachine: 'promote' });
 
 /** The stage's rollback (statemachine/rollback.asl.json), run as the rotation is: every call as the role that makes it. */
 export const runRollbackLocally = (options: Omit<LocalRunOptions, 'stateMachine'>): Promise<LocalRunResult> =>

@@ -128,6 +128,17 @@ export class WaitNotRegisteredError extends RotatorError {
   override readonly name = ERROR.WaitNotRegistered;
 }
 
+/** A promotion cannot start: the family has no candidate channel, or the candidate is gone or set aside; nothing changed. */
+export class PromotionRefusedError extends RotatorError {
+  override readonly name = ERROR.PromotionRefused;
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Promotion refused: ${problems.join('; ')}`);
+    this.problems = problems;
+  }
+}
+
 /** A rollback cannot publish the image asked for (gone, disabled, of another family, set aside, unshared): nothing changed. */
 export class RollbackRefusedError extends RotatorError {
   override readonly name = ERROR.RollbackRefused;

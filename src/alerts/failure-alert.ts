@@ -43,6 +43,13 @@ export interface Alert {
 const HINTS: Partial<Record<string, string>> = {
   RollbackRefused:
     'Nothing was changed: the cause says why the image cannot be published again. Name another image with --to (ami-rotator rollback --dry-run shows what it would change), or leave the family as it is (docs/operator.md, "Roll back").',
+  PromotionRejected:
+    'The stable channel is unchanged and the candidate is set aside (ami-rotator:status=rejected): never promoted, never a rollback target, pruned by age once no channel names it. The next rotation publishes a new candidate (docs/channels.md).',
+  PromotionExpired:
+    'Nobody approved or rejected the candidate by its deadline: it is neither promoted nor pruned (ami-rotator:promotion=expired), and the stable channel is unchanged. The next rotation publishes a new candidate; to promote this one, roll the stable channel forward with ami-rotator rollback --to IMAGE (docs/channels.md).',
+  PromotionRefused: 'Nothing was changed: the cause says why this candidate cannot be promoted (docs/channels.md).',
+  PromotionIncomplete:
+    'The candidate is published to the stable channel in every region not marked FAILED, as each line says; a failed region still publishes what it did before. Fix what its line says; the next candidate promoted publishes there again (docs/channels.md).',
   RollbackIncomplete:
     'The withdrawn image is set aside everywhere, and the rollback\'s image is published in every region not marked FAILED, as each line says; a failed region still publishes what it did before. Fix what its line says and roll back again to the same image (docs/operator.md, "Roll back").',
   ConsumersNotUpdated:
@@ -247,6 +254,40 @@ const distributionCause = (state: FailureState): string => {
 
 /** The rollback's own steps (statemachine/rollback.asl.json): its alert says it is a rollback's. */
 const ROLLBACK_STEPS: ReadonlySet<string> = new Set([STEP.PlanRollback, STEP.MarkRolledBack, STEP.PublishRollback]);
+/** The promotion's own steps (statemachine/promote.asl.json): its alert says it is a promotion's. */
+const PROMOTION_STEPS: ReadonlySet<string> = new Set([
+  STEP.PlanPromotion,
+  STEP.AwaitApproval,
+  STEP.CheckCandidate,
+  STEP.PromoteCandidate,
+  STEP.MarkPromoted,
+  STEP.MarkRejected,
+  STEP.MarkExpired,
+]);
+
+/** The headline and subject of a promotion's alert: rejected and expired are a person's answer (or its absence). */
+const promotionWords = (state: FailureState, family: string, step: string, error: string): { headline: string; subject: string } => {
+  const candidate = state.plan?.candidate?.imageId ?? field(state.input, 'imageId') ?? 'the candidate';
+  if (error === ERROR.PromotionRejected)
+    return {
+      headline: `ami-rotator did not promote family ${family}: candidate ${candidate} was rejected. The stable channel is unchanged.`,
+      subject: `ami-rotator: ${family} candidate ${candidate} rejected, not promoted`,
+    };
+  if (error === ERROR.PromotionExpired)
+    return {
+      headline: `ami-rotator did not promote family ${family}: nobody approved candidate ${candidate} by its deadline. The stable channel is unchanged.`,
+      subject: `ami-rotator: ${family} candidate ${candidate} not approved by its deadline`,
+    };
+  if (error === ERROR.ConsumersNotUpdated)
+    return {
+      headline: `ami-rotator promoted family ${family}, but some consumer accounts did not get the candidate.`,
+      subject: `ami-rotator: ${family} promoted, ${consumerFailures(state).length} consumer account(s) not updated`,
+    };
+  return {
+    headline: `ami-rotator could not promote family ${family}'s candidate ${candidate}.`,
+    subject: `ami-rotator: ${family} promotion failed at ${step}: ${error}`,
+  };
+};
 
 export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
@@ -273,24 +314,30 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
           : ''
       }`
     : undefined;
-  // A rollback's failure (its plan is in the state, or its own step failed) says it is a rollback's.
-  const rollback = state.plan !== undefined || ROLLBACK_STEPS.has(state.path?.[0] ?? step);
+  // A promotion's or a rollback's failure (its plan is in the state, or its own step failed) says whose it is.
+  const promotion = state.plan?.kind === 'promotion' || PROMOTION_STEPS.has(state.path?.[0] ?? step);
+  const rollback = !promotion && (state.plan !== undefined || ROLLBACK_STEPS.has(state.path?.[0] ?? step));
+  const promoted = promotion ? promotionWords(state, family, step, error) : undefined;
+  const shownImage =
+    promotion && state.plan?.candidate?.imageId ? `${state.plan.candidate.imageId} (${state.plan.candidate.name}), the candidate` : image;
   const lines = (shownCause: string) => [
-    error === ERROR.DistributionFailed
-      ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
-      : error === ERROR.ConsumersNotUpdated
-        ? rollback
-          ? `ami-rotator rolled back family ${family}, but some consumer accounts did not get the earlier image.`
-          : `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
-        : rollback
-          ? `ami-rotator could not roll back family ${family}.`
-          : `ami-rotator could not rotate family ${family}.`,
+    promoted
+      ? promoted.headline
+      : error === ERROR.DistributionFailed
+        ? `ami-rotator rotated family ${family} in its own region, but a copy to another region failed.`
+        : error === ERROR.ConsumersNotUpdated
+          ? rollback
+            ? `ami-rotator rolled back family ${family}, but some consumer accounts did not get the earlier image.`
+            : `ami-rotator rotated family ${family}, but some consumer accounts did not get the new image.`
+          : rollback
+            ? `ami-rotator could not roll back family ${family}.`
+            : `ami-rotator could not rotate family ${family}.`,
     '',
     `Failed step: ${step}`,
     `Error:       ${error}`,
     `Cause:       ${shownCause}`,
-    `Instance:    ${instance}`,
-    `Image:       ${image}`,
+    ...(promotion ? [] : [`Instance:    ${instance}`]),
+    `Image:       ${shownImage}`,
     ...(cleanup ? [`Cleanup:     ${cleanup}`] : []),
     ...(state.cleanupError
       ? [
@@ -299,7 +346,7 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
       : []),
     ...testInstanceLines(state),
     ...prepareLines(state),
-    ...regionLines(state, rollback),
+    ...regionLines(state, rollback || promotion),
     ...consumerLines(state),
     ...(state.image?.poll ? [`Waited:      ${state.image.waitedSeconds ?? 0} s over ${state.image.poll} checks`] : []),
     `Execution:   ${execution.name} (started ${execution.startTime})`,
@@ -309,13 +356,15 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
   ];
   const failedRegions = (state.distribution?.regions ?? []).filter((r) => r.outcome === 'failed').map((r) => r.region);
   const subject = toSubject(
-    error === ERROR.DistributionFailed
-      ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
-      : error === ERROR.ConsumersNotUpdated
-        ? `ami-rotator: ${family} ${rollback ? 'rolled back' : 'rotated'}, ${consumerFailures(state).length} consumer account(s) not updated`
-        : rollback
-          ? `ami-rotator: ${family} rollback failed at ${step}: ${error}`
-          : `ami-rotator: ${family} failed at ${step}: ${error}`,
+    promoted
+      ? promoted.subject
+      : error === ERROR.DistributionFailed
+        ? `ami-rotator: ${family} rotated, copy failed in ${failedRegions.join(', ')}`
+        : error === ERROR.ConsumersNotUpdated
+          ? `ami-rotator: ${family} ${rollback ? 'rolled back' : 'rotated'}, ${consumerFailures(state).length} consumer account(s) not updated`
+          : rollback
+            ? `ami-rotator: ${family} rollback failed at ${step}: ${error}`
+            : `ami-rotator: ${family} failed at ${step}: ${error}`,
   );
   return {
     subject,

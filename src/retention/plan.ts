@@ -2,7 +2,7 @@
  * The retention planner: pure. It maps (inventory, policy, now) to a decision with a reason for
  * every image; it never calls AWS, reads the environment or the clock.
  */
-import { isKeepTagged, isSetAside, KEEP_REASON, setAsideReason, TAG } from '../rotation/tags.ts';
+import { isKeepTagged, isSetAside, KEEP_REASON, PROMOTION, setAsideReason, TAG } from '../rotation/tags.ts';
 import type { ManagedImage } from './inventory.ts';
 import { DAY_MS, type RetentionPolicy } from './policy.ts';
 
@@ -76,6 +76,8 @@ const protection = (image: ManagedImage, ctx: PlanContext): string | undefined =
   if (ctx.protectedImageIds?.includes(image.imageId)) return 'kept: made by this execution';
   if (image.state === 'pending') return 'kept: still pending';
   if (isKeepTagged(image.tags)) return KEEP_REASON;
+  if (image.tags[TAG.promotion] === PROMOTION.awaiting)
+    return `kept: a candidate awaiting promotion (${TAG.promotion}=${PROMOTION.awaiting})`;
   if (image.deregistrationProtected) return 'kept: deregistration protection is enabled';
   return undefined;
 };

@@ -16,6 +16,8 @@ export interface PublishResult {
   /** Null when no parameter is published (always present: the AMI Rotated event reads it). */
   parameter: { name: string; imageId: string } | null;
   launchTemplates: { template: string; version: number; isDefault: boolean }[];
+  /** Which channel was published: `candidate` starts the promotion (the AMI Rotated event says so); always present. */
+  channel: 'stable' | 'candidate';
   /** The accounts, organizations and OUs the image was shared with before it was published; absent: no one. */
   sharedWith?: string[];
   /** The consumer accounts' own parameters (infra/consumer-stack.yml), each account's outcome; absent: none. */

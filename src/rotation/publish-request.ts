@@ -79,6 +79,40 @@ export const toShare = (value: z.infer<typeof shareSchema> | null | undefined): 
     ? undefined
     : { accounts: value.accounts ?? [], organizations: value.organizations ?? [], organizationalUnits: value.organizationalUnits ?? [] };
 
+const HOURS_RULE = 'expected a whole number of hours from 1 to 720 (30 days)';
+const HOURS = z.int({ error: HOURS_RULE }).check(z.minimum(1, HOURS_RULE), z.maximum(720, HOURS_RULE));
+// The candidate channel: where a new image is published first; it reaches the stable channel (the family's own
+// parameter, launch templates and consumers) after a soak, or when a person approves.
+const candidateSchema = z
+  .strictObject(
+    {
+      parameter: z.optional(parameterName),
+      launchTemplates: z.optional(
+        z
+          .array(launchTemplate, { error: 'expected a list of launch templates' })
+          .check(z.maxLength(MAX_TEMPLATES, `expected at most ${MAX_TEMPLATES} launch templates`)),
+      ),
+      promoteAfterHours: z.optional(HOURS),
+      approval: z.optional(
+        z.strictObject(
+          { deadlineHours: HOURS },
+          { error: 'expected {deadlineHours}: how long a person has to approve or reject a candidate' },
+        ),
+      ),
+    },
+    { error: 'expected {parameter?, launchTemplates?, promoteAfterHours or approval}' },
+  )
+  .check(
+    z.refine(
+      (c) => (c.promoteAfterHours === undefined) !== (c.approval === undefined),
+      'expected exactly one of promoteAfterHours (promoted after a soak) and approval (promoted when a person approves)',
+    ),
+    z.refine(
+      (c) => c.parameter !== undefined || (c.launchTemplates ?? []).length > 0,
+      'expected a parameter or a launch template: where the candidate is published',
+    ),
+  );
+
 export const publishSchema = z.strictObject(
   {
     parameter: z.optional(parameterName),
@@ -94,9 +128,20 @@ export const publishSchema = z.strictObject(
         { error: 'expected {parameter}: the name each consumer account resolves, such as /golden/web-prod/latest' },
       ),
     ),
+    candidate: z.optional(candidateSchema),
   },
-  { error: 'expected an object with parameter, launchTemplates and/or consumers' },
+  { error: 'expected an object with parameter, launchTemplates, consumers and/or candidate' },
 );
+
+/** The stable channel a candidate is promoted to, and when (docs/channels.md). */
+export interface Promotion {
+  /** The family's own publishing: what a promotion publishes the candidate to. */
+  stable: { parameter?: string; launchTemplates: Publish['launchTemplates']; consumers?: { parameter: string } };
+  /** Promoted this many hours after it was published, unless set aside (rolled back) meanwhile. */
+  promoteAfterHours?: number;
+  /** Promoted when a person approves (`ami-rotator approve`), before the deadline; never otherwise. */
+  approval?: { deadlineHours: number };
+}
 
 export interface Publish {
   parameter?: string;
@@ -105,6 +150,11 @@ export interface Publish {
   share?: Share;
   /** The parameter written in each account of `share.accounts`, through the consumer role there; absent: none. */
   consumers?: { parameter: string };
+  /**
+   * Present when this is a candidate channel's publishing: the targets above are the candidate's, and the family's
+   * own (stable) ones are reached by a promotion.
+   */
+  promotion?: Promotion;
 }
 
 /** The publish targets, from the input or (`fromDeployment`) the deployment's setting, whose mistake is the deployer's to fix. */
@@ -115,7 +165,13 @@ export const toPublish = (
   /** Where the value was given: its field in the input, and its setting with the field in that (a region's under `distribute`). */
   at: { field: string; setting: string; inSetting: string } = { field: 'publish', setting: 'ROTATOR_PUBLISH', inSetting: '' },
 ): Publish | undefined => {
-  if (value == null || (value.parameter === undefined && (value.launchTemplates ?? []).length === 0 && value.consumers === undefined))
+  if (
+    value == null ||
+    (value.parameter === undefined &&
+      (value.launchTemplates ?? []).length === 0 &&
+      value.consumers === undefined &&
+      value.candidate === undefined)
+  )
     return undefined;
   if (value.parameter !== undefined && !value.parameter.startsWith(path)) {
     const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${value.parameter}`;
@@ -123,13 +179,36 @@ export const toPublish = (
       throw new ConfigurationError(`${at.setting}: ${at.inSetting}parameter: ${problem}; change ${at.setting} or ROTATOR_PUBLISH_PATH`);
     throw new InvalidInputError([`${at.field}.parameter: ${problem}`]);
   }
-  return {
+  const candidate = value.candidate;
+  if (candidate?.parameter !== undefined && !candidate.parameter.startsWith(path)) {
+    const problem = `expected a name under ${path} (the deployment's publish path, where its role may write), got ${candidate.parameter}`;
+    if (fromDeployment)
+      throw new ConfigurationError(
+        `${at.setting}: ${at.inSetting}candidate.parameter: ${problem}; change ${at.setting} or ROTATOR_PUBLISH_PATH`,
+      );
+    throw new InvalidInputError([`${at.field}.candidate.parameter: ${problem}`]);
+  }
+  const stable = {
     ...(value.parameter === undefined ? {} : { parameter: value.parameter }),
     ...(value.consumers === undefined ? {} : { consumers: value.consumers }),
-    launchTemplates: (value.launchTemplates ?? []).map((t) => ({
-      ...(t.id === undefined ? {} : { id: t.id }),
-      ...(t.name === undefined ? {} : { name: t.name }),
-      setDefault: t.setDefault ?? false,
-    })),
+    launchTemplates: templatesOf(value.launchTemplates),
+  };
+  if (!candidate) return stable;
+  // A candidate channel: the night publishes there; the family's own targets wait for the promotion.
+  return {
+    ...(candidate.parameter === undefined ? {} : { parameter: candidate.parameter }),
+    launchTemplates: templatesOf(candidate.launchTemplates),
+    promotion: {
+      stable,
+      ...(candidate.promoteAfterHours === undefined ? {} : { promoteAfterHours: candidate.promoteAfterHours }),
+      ...(candidate.approval === undefined ? {} : { approval: candidate.approval }),
+    },
   };
 };
+
+const templatesOf = (templates: z.infer<typeof launchTemplate>[] | undefined): Publish['launchTemplates'] =>
+  (templates ?? []).map((t) => ({
+    ...(t.id === undefined ? {} : { id: t.id }),
+    ...(t.name === undefined ? {} : { name: t.name }),
+    setDefault: t.setDefault ?? false,
+  }));

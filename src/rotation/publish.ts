@@ -102,6 +102,7 @@ export const publishImage = async (
   const result: PublishResult = {
     parameter: null,
     launchTemplates: [],
+    channel: publish.promotion ? 'candidate' : 'stable',
     checks: 0,
     nextWaitSeconds: CONFIRM_WAIT_SECONDS,
     confirmed: !publish.parameter && !publish.consumers,

@@ -186,11 +186,25 @@ const distributeOf = (
   return {
     regions: value.regions.map((r, i) => {
       const at = { field: `distribute.regions.${i}.publish`, setting: 'ROTATOR_DISTRIBUTE', inSetting: `regions.${i}.publish.` };
-      // A region without its own publishing gets the source's parameter and consumers under the same names.
+      // A region without its own publishing gets the source's parameter and consumers under the same names (a
+      // candidate channel's too, and the promotion to the stable parameter and consumers).
+      const promotion = family.publish?.promotion;
       const inherited = family.publish && {
         ...(family.publish.parameter === undefined ? {} : { parameter: family.publish.parameter }),
         launchTemplates: [],
         ...(family.publish.consumers ? { consumers: family.publish.consumers } : {}),
+        ...(promotion
+          ? {
+              promotion: {
+                ...promotion,
+                stable: {
+                  ...(promotion.stable.parameter === undefined ? {} : { parameter: promotion.stable.parameter }),
+                  launchTemplates: [],
+                  ...(promotion.stable.consumers ? { consumers: promotion.stable.consumers } : {}),
+                },
+              },
+            }
+          : {}),
       };
       const publish =
         r.publish === undefined

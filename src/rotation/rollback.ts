@@ -73,7 +73,11 @@ const refusalOf = (image: ManagedImage | undefined, id: string, family: string, 
 };
 
 /** A region's request for the image workflow: as a copy region's (copy-image.ts), with the family's publishing there. */
-const publishingOnly = (request: RotationRequest, publish: RotationRequest['publish'], retention = request.retention): RotationRequest => {
+export const publishingOnly = (
+  request: RotationRequest,
+  publish: RotationRequest['publish'],
+  retention = request.retention,
+): RotationRequest => {
   const { publish: _publish, bootTest: _bootTest, prepare: _prepare, distribute: _distribute, ...rest } = request;
   return { ...rest, retention, ...(publish ? { publish } : {}) };
 };

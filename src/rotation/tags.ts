@@ -32,7 +32,12 @@ export const TAG = {
   keep: 'ami-rotator:keep',
   /** On an image a rollback withdrew (status rolled-back): the rollback's execution. */
   rolledBackBy: 'ami-rotator:rolled-back-by',
+  /** On a candidate channel's image (docs/channels.md): where its promotion to the stable channel stands. */
+  promotion: 'ami-rotator:promotion',
 } as const;
+
+/** The values of `ami-rotator:promotion`: awaiting (kept by retention until it ends), then how it ended. */
+export const PROMOTION = { awaiting: 'awaiting', promoted: 'promoted', expired: 'expired', rejected: 'rejected' } as const;
 
 export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
@@ -40,15 +45,21 @@ export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 export const BOOT_TEST_FAILED = 'boot-test-failed';
 /** The `ami-rotator:status` of an image a rollback withdrew (`ami-rotator rollback`): kept for inspection. */
 export const ROLLED_BACK = 'rolled-back';
+/** The `ami-rotator:status` of a candidate a person rejected (`ami-rotator reject`): never promoted, kept for inspection. */
+export const REJECTED = 'rejected';
 /**
- * The one reading of both: an image set aside for inspection is never published, never a rollback target, never the
+ * The one reading of all three: an image set aside for inspection is never published, never a rollback target, never the
  * newest nor a rotation's previous image, counts towards no retention rule, and is pruned by age.
  */
 export const isSetAside = (tags: Readonly<Record<string, string>>): boolean =>
-  tags[TAG.status] === BOOT_TEST_FAILED || tags[TAG.status] === ROLLED_BACK;
+  tags[TAG.status] === BOOT_TEST_FAILED || tags[TAG.status] === ROLLED_BACK || tags[TAG.status] === REJECTED;
 /** Why an image is set aside, in a few words (a plan's reason, a refusal). */
 export const setAsideReason = (tags: Readonly<Record<string, string>>): string =>
-  tags[TAG.status] === ROLLED_BACK ? `rolled back${tags[TAG.rolledBackBy] ? ` by ${tags[TAG.rolledBackBy]}` : ''}` : 'failed its boot test';
+  tags[TAG.status] === ROLLED_BACK
+    ? `rolled back${tags[TAG.rolledBackBy] ? ` by ${tags[TAG.rolledBackBy]}` : ''}`
+    : tags[TAG.status] === REJECTED
+      ? 'rejected as a candidate'
+      : 'failed its boot test';
 
 /** The one reading of a person's keep tag, for images and snapshots alike: `true` in any case. */
 export const isKeepTagged = (tags: Readonly<Record<string, string>>): boolean => tags[TAG.keep]?.toLowerCase() === 'true';

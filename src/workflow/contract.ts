@@ -48,6 +48,15 @@ export const STEP = {
   DescribeRollbackRegionFailure: 'DescribeRollbackRegionFailure',
   MarkRolledBack: 'MarkRolledBack',
   PublishRollback: 'PublishRollback',
+  PlanPromotion: 'PlanPromotion',
+  AwaitApproval: 'AwaitApproval',
+  CheckCandidate: 'CheckCandidate',
+  PromoteCandidate: 'PromoteCandidate',
+  MarkPromoted: 'MarkPromoted',
+  MarkRejected: 'MarkRejected',
+  MarkExpired: 'MarkExpired',
+  DescribePromotionFailure: 'DescribePromotionFailure',
+  DescribePromotionRegionFailure: 'DescribePromotionRegionFailure',
 } as const;
 export type Step = (typeof STEP)[keyof typeof STEP];
 
@@ -78,6 +87,13 @@ export const ERROR = {
   RollbackRefused: 'RollbackRefused',
   // Raised by the rollback's state machine: a region it could not publish in (filed as PublishRollback's).
   RollbackIncomplete: 'RollbackIncomplete',
+  PromotionRefused: 'PromotionRefused',
+  // Sent by `ami-rotator reject` (SendTaskFailure's error) to the promotion's approval task.
+  PromotionRejected: 'PromotionRejected',
+  // Raised by the promotion's state machine: nobody answered by the deadline (filed as AwaitApproval's), a region it
+  // could not publish in (filed as PromoteCandidate's).
+  PromotionExpired: 'PromotionExpired',
+  PromotionIncomplete: 'PromotionIncomplete',
   // AwaitImage's: the wait could not be stored; caught into the plain Wait (polling), never alerted.
   WaitNotRegistered: 'WaitNotRegistered',
   // Raised by the state machine itself (Pass states filed as CheckImage's or CheckBoot's failure).
@@ -103,6 +119,8 @@ export const RAISED_BY_WORKFLOW: Readonly<Record<string, Step>> = {
   [ERROR.DistributionFailed]: STEP.DistributeImage,
   [ERROR.ConsumersNotUpdated]: STEP.ConfirmPublish,
   [ERROR.RollbackIncomplete]: STEP.PublishRollback,
+  [ERROR.PromotionExpired]: STEP.AwaitApproval,
+  [ERROR.PromotionIncomplete]: STEP.PromoteCandidate,
 };
 
 /** Ours that a retry of the same step may clear: the state machine retries these, and only these of ours. */
@@ -155,8 +173,8 @@ export interface WorkflowFailureState {
   distribution?: { regions?: RegionOutcome[]; anyFailed?: boolean; consumersFailed?: boolean; pruneIncomplete?: boolean };
   /** What the source region published, with its consumer accounts' outcomes (publish.consumers). */
   published?: { consumers?: ConsumersReport } | null;
-  /** A rollback's plan (statemachine/rollback.asl.json): the failure is a rollback's. */
-  plan?: { family?: string; target?: { imageId?: string } };
+  /** A rollback's plan (statemachine/rollback.asl.json), or a promotion's (`kind`): the failure is theirs. */
+  plan?: { kind?: 'promotion'; family?: string; target?: { imageId?: string }; candidate?: { imageId?: string; name?: string } };
 }
 
 /** The consumer accounts of one region (publish.consumers), each with its outcome, as the publish step reports them. */

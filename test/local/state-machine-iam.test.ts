@@ -35,6 +35,7 @@ describe("the state machines' own calls, evaluated as their roles", () => {
       'prepare-instance': 'PrepareWorkflowRole',
       'image-in-region': 'ImageWorkflowRole',
       rollback: 'RollbackWorkflowRole',
+      promote: 'PromoteWorkflowRole',
     });
   });
 

@@ -522,6 +522,99 @@ const ROLES: Row[] = [
     { principal: 'RollbackWorkflowRole', action: 'states:StartExecution', resource: `${stateMachine}-prepare-instance` },
   ],
 
+  // Promotion: reads images anywhere, tags how a candidate's promotion stands (a rejected one aside), nothing else.
+  [
+    'promote: tags a managed copy awaiting promotion in another region',
+    'Allowed',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image('eu-west-1'),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.promotion}`]: 'awaiting', 'aws:TagKeys': [TAG.promotion] },
+    },
+  ],
+  [
+    'promote: sets a rejected candidate aside',
+    'Allowed',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: {
+        ...managedResource,
+        [`aws:RequestTag/${TAG.promotion}`]: 'rejected',
+        [`aws:RequestTag/${TAG.status}`]: 'rejected',
+        'aws:TagKeys': [TAG.promotion, TAG.status],
+      },
+    },
+  ],
+  [
+    'promote: never another status (a set-aside image stays aside)',
+    'Denied',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: {
+        ...managedResource,
+        [`aws:RequestTag/${TAG.promotion}`]: 'promoted',
+        [`aws:RequestTag/${TAG.status}`]: 'available',
+        'aws:TagKeys': [TAG.promotion, TAG.status],
+      },
+    },
+  ],
+  [
+    'promote: never another key (keep)',
+    'Denied',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.promotion}`]: 'awaiting', 'aws:TagKeys': [TAG.promotion, TAG.keep] },
+    },
+  ],
+  [
+    'promote: never an unmanaged image',
+    'Denied',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { [`aws:RequestTag/${TAG.promotion}`]: 'awaiting', 'aws:TagKeys': [TAG.promotion] },
+    },
+  ],
+  ['promote: never deregisters', 'Denied', { principal: 'PromoteRole', action: 'ec2:DeregisterImage', resource: image() }],
+  [
+    'promote workflow: invokes its own step',
+    'Allowed',
+    { principal: 'PromoteWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('promote') },
+  ],
+  [
+    "promote workflow: never the rollback's step",
+    'Denied',
+    { principal: 'PromoteWorkflowRole', action: 'lambda:InvokeFunction', resource: fn('rollback') },
+  ],
+  [
+    'promote workflow: publishes through the image workflow',
+    'Allowed',
+    { principal: 'PromoteWorkflowRole', action: 'states:StartExecution', resource: `${stateMachine}-image-in-region` },
+  ],
+  [
+    'promote workflow: asks for approval on the alert topic',
+    'Allowed',
+    { principal: 'PromoteWorkflowRole', action: 'sns:Publish', resource: topic },
+  ],
+  [
+    'promotion start rule: starts a promotion',
+    'Allowed',
+    { principal: 'PromotionStartRole', action: 'states:StartExecution', resource: `${stateMachine}-promote` },
+  ],
+  [
+    'promotion start rule: never a rotation',
+    'Denied',
+    { principal: 'PromotionStartRole', action: 'states:StartExecution', resource: stateMachine },
+  ],
+
   // The state machine and the scheduler.
   [
     'state machine: invokes its functions',

@@ -23,7 +23,9 @@ const refOf = (template: Template, id: string): string => {
   if (pseudo) return pseudo;
   const type = template.Resources[id]?.Type;
   if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
-  if (type === 'AWS::StepFunctions::StateMachine') return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:ami-rotator-${STAGE}`;
+  // Each state machine by its own name (the rotation's, the rollback's, the promotion's).
+  if (type === 'AWS::StepFunctions::StateMachine')
+    return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${String(template.Resources[id]?.Properties?.StateMachineName ?? `ami-rotator-${STAGE}`)}`;
   throw new Error(`no Ref value for ${id} (${type})`);
 };
 const attOf = (template: Template, id: string, attribute: string): string => {

@@ -55,6 +55,7 @@ const FUNCTIONS = [
   'SweepWaits',
   'AwaitCommand',
   'Rollback',
+  'Promote',
 ];
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 
@@ -156,6 +157,15 @@ describe('the packaged stack', () => {
         putEvents,
         startChild,
       ],
+      PromoteStateMachine: [
+        ...lambda('Promote', 'DescribeFailure'),
+        'AlertTopic',
+        'ImageInRegionStateMachine',
+        publish,
+        `${publish}.waitForTaskToken`,
+        putEvents,
+        startChild,
+      ],
     };
     expect(
       ofType('AWS::StepFunctions::StateMachine')
@@ -187,7 +197,13 @@ describe('the packaged stack', () => {
   });
 
   it('lets each state machine invoke exactly the functions its Tasks call, with its own role', () => {
-    for (const id of ['RotateAmiStateMachine', 'ImageInRegionStateMachine', 'PrepareInstanceStateMachine', 'RollbackStateMachine']) {
+    for (const id of [
+      'RotateAmiStateMachine',
+      'ImageInRegionStateMachine',
+      'PrepareInstanceStateMachine',
+      'RollbackStateMachine',
+      'PromoteStateMachine',
+    ]) {
       const machine = template.Resources[id]?.Properties as {
         DefinitionString: { 'Fn::Sub': [string, Record<string, { 'Fn::GetAtt'?: [string] }>] };
         RoleArn: { 'Fn::GetAtt': [string] };
@@ -276,6 +292,12 @@ describe('the packaged stack', () => {
     expect(sweeps.map((id) => (rules[id] as unknown as { ScheduleExpression: string }).ScheduleExpression)).toEqual(['rate(1 minute)']);
     expect(rules[sweeps[0] ?? '']?.Targets[0]?.Arn).toEqual({ 'Fn::GetAtt': ['SweepWaitsLambdaFunction', 'Arn'] });
     for (const id of sweeps) delete rules[id];
+    // A candidate's AMI Rotated event starts its promotion, with the event's detail as the input.
+    expect(rules.PromotionStartRule).toMatchObject({
+      EventPattern: { source: ['ami-rotator'], 'detail-type': ['AMI Rotated'], detail: { published: { channel: ['candidate'] } } },
+      Targets: [{ Arn: { Ref: 'PromoteStateMachine' }, InputPath: '$.detail' }],
+    });
+    delete rules.PromotionStartRule;
     expect(Object.keys(rules).sort()).toEqual(['ExecutionEndedRule', 'UnalertedFailureRule']);
 
     expect(rules.ExecutionEndedRule?.EventPattern.detail.status).toEqual(['TIMED_OUT', 'ABORTED']);
@@ -523,8 +545,12 @@ describe('the event starts of a stage', () => {
   const inputOf = (rule: { Properties: { Targets?: { InputTransformer: { InputTemplate: string } }[] } } | undefined) =>
     JSON.parse(rule?.Properties.Targets?.[0]?.InputTransformer.InputTemplate ?? 'null');
 
-  it('adds nothing, not even the role, when no rotation is started by events', () => {
-    expect(triggersFor([{ family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' }], 'prod')).toEqual({});
+  it('adds no start rule and no role to start rotations when no rotation is started by events: the promotion rule only', () => {
+    expect(Object.keys(triggersFor([{ family: 'web-prod', instanceId: 'i-0a1b2c3d4e5f60001' }], 'prod')).sort()).toEqual([
+      'EventStartDeadLetterPolicy',
+      'PromotionStartRole',
+      'PromotionStartRule',
+    ]);
   });
 
   it("gives each pattern a rule whose input is the family's, skipping on conflict unless the pattern's input says otherwise", () => {
@@ -543,6 +569,8 @@ describe('the event starts of a stage', () => {
     expect(Object.keys(rules).sort()).toEqual([
       'EventStartDeadLetterPolicy',
       'EventStartRole',
+      'PromotionStartRole',
+      'PromotionStartRule',
       'RotationTriggerwebprod1',
       'RotationTriggerwebprod2',
     ]);

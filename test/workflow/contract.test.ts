@@ -31,7 +31,15 @@ type State = {
 };
 
 /** Where a Catch may note a failure that is not the step's own (a clean-up, an alert or an event that failed after it). */
-const NOTES = ['$.cleanupError', '$.bootTestCleanupError', '$.describeError', '$.notifyError', '$.announceError', '$.pruneError'];
+const NOTES = [
+  '$.cleanupError',
+  '$.bootTestCleanupError',
+  '$.describeError',
+  '$.notifyError',
+  '$.announceError',
+  '$.pruneError',
+  '$.markError',
+];
 /** Not failures: how a callback wait ended without its event (its deadline, or a wait that fell back to polling). */
 const WAIT_OUTCOMES = ['$.awaited'];
 /** Error names of the platform, not ours: Step Functions' own and Lambda's. */

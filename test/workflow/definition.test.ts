@@ -15,7 +15,8 @@ type State = {
 };
 
 const isLambda = (s: State) => typeof s.Resource === 'object' && s.Resource !== null && 'Fn::GetAtt' in s.Resource;
-const isPublish = (s: State) => JSON.stringify(s.Resource ?? '').includes(':states:::sns:publish');
+/** An alert's publish (a callback task's request on the topic is a step like any other: its failure is alerted). */
+const isPublish = (s: State) => JSON.stringify(s.Resource ?? '').includes(':states:::sns:publish"');
 /** The service integrations (SNS, EventBridge): their errors are the service's, any of which a retry may clear. */
 const isIntegration = (s: State) => isPublish(s) || JSON.stringify(s.Resource ?? '').includes(':states:::events:putEvents');
 
@@ -63,7 +64,12 @@ describe('the state machine files', async () => {
       return state.Type === 'Fail' ? state : end(state.Next ?? '');
     };
 
-    expect(notify.map(([name]) => name).sort()).toEqual(['NotifyFailure', 'NotifyPruneFailures', 'NotifyRollbackFailure']);
+    expect(notify.map(([name]) => name).sort()).toEqual([
+      'NotifyFailure',
+      'NotifyPromotionFailure',
+      'NotifyPruneFailures',
+      'NotifyRollbackFailure',
+    ]);
     for (const [, state] of notify) {
       const [caught] = failsTo(state);
       expect(end(caught?.Next ?? '')).toMatchObject({ Type: 'Fail', Error: 'AlertNotDelivered' });
