@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The operator's command line: `ami-rotator plan`, `run`, `rollback`, `history` and `status`, each with `--help`. */
+/** The operator's command line: `ami-rotator plan`, `run`, `rollback`, `approve`, `reject`, `history` and `status`, each with `--help`. */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -8,6 +8,7 @@ import { clientSettings, refuseUnrecognizedResponses } from '../src/aws/client-s
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
 import { sfnClient } from '../src/aws/sfn-client.ts';
+import { APPROVE_USAGE, REJECT_USAGE, runApproveCommand } from '../src/cli/approve-command.ts';
 import { UsageError } from '../src/cli/flags.ts';
 import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
 import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
@@ -21,13 +22,15 @@ const USAGE: Record<string, string> = {
   plan: PLAN_USAGE,
   run: RUN_USAGE,
   rollback: ROLLBACK_USAGE,
+  approve: APPROVE_USAGE,
+  reject: REJECT_USAGE,
   history: HISTORY_USAGE,
   status: STATUS_USAGE,
 };
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === '--help') {
   console.log(
-    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan     what a prune would keep and delete, with reasons\n  run      start a rotation and follow it\n  rollback publish the previous good image again, and set the newest aside\n  history  the rotations of the last days, from Step Functions and the images' tags\n  status   each family now: newest image, published, next run, last failure, alarms`,
+    `usage: ami-rotator <command> [--help]\n\ncommands:\n  plan     what a prune would keep and delete, with reasons\n  run      start a rotation and follow it\n  rollback publish the previous good image again, and set the newest aside\n  approve  promote the family's candidate that awaits approval to the stable channel\n  reject   reject it: the stable channel is unchanged, the candidate set aside\n  history  the rotations of the last days, from Step Functions and the images' tags\n  status   each family now: newest image, published, next run, last failure, alarms`,
   );
   process.exit(0);
 }
@@ -65,6 +68,8 @@ try {
     });
     process.exit(code);
   }
+  if (command === 'approve' || command === 'reject')
+    process.exit(await runApproveCommand(command, args, refuseUnrecognizedResponses(sfnClient()), (line) => console.log(line)));
   // A long read (history over months) shows how far it is, on a terminal only, and leaves no trace when done.
   const progress = process.stderr.isTTY
     ? (described: number, listed: number) =>

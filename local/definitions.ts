@@ -107,4 +107,15 @@ export const loadDefinitions = async (): Promise<Record<string, Json>> =>
 
 /** A state machine file as the local runner executes it: intrinsics resolved, Task timeouts and timeout paths adapted. */
 export const runnerDefinition = (definition: Json, region: string, account: string): Json =>
-  adaptTimeoutPaths(taskTimeoutsAsSpecified(resolveIntrinsics(definition, region, account)));
+  executionTimeoutWithinTimer(adaptTimeoutPaths(taskTimeoutsAsSpecified(resolveIntrinsics(definition, region, account))));
+
+/**
+ * A state machine's own `TimeoutSeconds` longer than a Node timer keeps (the promotion's 32 days) would fire at once in
+ * aws-local-stepfunctions (Node sets an overflowing timer to 1 ms): capped at 24.8 days, longer than any local run.
+ */
+export const executionTimeoutWithinTimer = (definition: Json): Json => {
+  const machine = definition as { TimeoutSeconds?: Json };
+  if (typeof machine.TimeoutSeconds === 'number')
+    machine.TimeoutSeconds = Math.min(machine.TimeoutSeconds, LOCAL_TASK_TIMEOUT_LIMIT_SECONDS);
+  return definition;
+};

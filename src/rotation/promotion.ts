@@ -12,11 +12,11 @@ import { fromEc2Error } from '../aws/ec2-errors.ts';
 import type { DeploymentConfig } from '../config.ts';
 import { InvalidInputError, PromotionRefusedError } from '../errors.ts';
 import { listManagedImages, type ManagedImage } from '../retention/inventory.ts';
+import { publishingOnly, stablePublish } from './channels.ts';
 import { type ImageProgress, pendingImage } from './create-image.ts';
 import type { ExecutionRef } from './naming.ts';
 import type { Promotion, Publish } from './publish-request.ts';
 import { parseRotationRequest, type RotationRequest } from './request.ts';
-import { publishingOnly } from './rollback.ts';
 import { isSetAside, PROMOTION, REJECTED, setAsideReason, TAG } from './tags.ts';
 
 /** What starts a promotion: the AMI Rotated event's detail (README, "Events"), of an image published to a candidate channel. */
@@ -61,14 +61,6 @@ const HOUR = 3600;
 export const stageOfStateMachine = (name: string): string => /^ami-rotator-(.+)-promote$/.exec(name)?.[1] ?? name;
 
 const promotionOf = (publish: Publish | undefined): Promotion | undefined => publish?.promotion;
-
-/** The stable channel's publishing in a region: the family's own targets, shared as the candidate was. */
-const stablePublish = (publish: Publish, promotion: Promotion): Publish => ({
-  ...(promotion.stable.parameter === undefined ? {} : { parameter: promotion.stable.parameter }),
-  launchTemplates: promotion.stable.launchTemplates,
-  ...(promotion.stable.consumers === undefined ? {} : { consumers: promotion.stable.consumers }),
-  ...(publish.share === undefined ? {} : { share: publish.share }),
-});
 
 const targetsOf = (publish: Publish | undefined): string =>
   [

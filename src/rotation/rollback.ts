@@ -13,6 +13,7 @@ import type { DeploymentConfig } from '../config.ts';
 import { InvalidInputError, RollbackRefusedError } from '../errors.ts';
 import { listManagedImages, type ManagedImage } from '../retention/inventory.ts';
 import { newestFirst } from '../retention/plan.ts';
+import { channelsOf, publishingOnly } from './channels.ts';
 import { type ImageProgress, pendingImage } from './create-image.ts';
 import type { ExecutionRef } from './naming.ts';
 import { parseRotationRequest, type RotationRequest } from './request.ts';
@@ -36,6 +37,8 @@ const inputSchema = z.strictObject({
 export interface RollbackRegion {
   region: string;
   source: boolean;
+  /** Which of the family's channels this item publishes (a family with a candidate channel has two items per region). */
+  channel?: 'stable' | 'candidate';
   /** The target (its copy, in a copy region), as the image workflow takes a new image. */
   image: ImageProgress;
   withdrawn: string | undefined;
@@ -70,16 +73,6 @@ const refusalOf = (image: ManagedImage | undefined, id: string, family: string, 
   if (shares && image.tags[TAG.withdrawnAt] !== undefined)
     return `${id} is unshared (made private on ${image.tags[TAG.withdrawnAt]}): the accounts it is published to could not launch it`;
   return undefined;
-};
-
-/** A region's request for the image workflow: as a copy region's (copy-image.ts), with the family's publishing there. */
-export const publishingOnly = (
-  request: RotationRequest,
-  publish: RotationRequest['publish'],
-  retention = request.retention,
-): RotationRequest => {
-  const { publish: _publish, bootTest: _bootTest, prepare: _prepare, distribute: _distribute, ...rest } = request;
-  return { ...rest, retention, ...(publish ? { publish } : {}) };
 };
 
 /** The rollback's input by the workflow's own rules: the command line checks it with these before it starts anything. */
@@ -133,15 +126,15 @@ export const planRollback = async (
   const target = targetImage as ManagedImage;
   if (target.imageId === newest.imageId)
     throw new RollbackRefusedError([`${target.imageId} is the family's newest image, the one a rollback withdraws: name an older one`]);
-  const regions: RollbackRegion[] = [
-    {
-      region: source,
-      source: true,
-      image: { ...pendingImage(target.imageId, target.name, request), instanceId: target.tags[TAG.sourceInstance] ?? '' },
-      withdrawn: newest.imageId,
-      request: publishingOnly(request, request.publish),
-    },
-  ];
+  // Every channel the family publishes to gets the target: the stable one and, with channels, the candidate one.
+  const regions: RollbackRegion[] = channelsOf(request.publish).map(({ channel, publish }) => ({
+    region: source,
+    source: true,
+    ...(request.publish?.promotion ? { channel } : {}),
+    image: { ...pendingImage(target.imageId, target.name, request), instanceId: target.tags[TAG.sourceInstance] ?? '' },
+    withdrawn: newest.imageId,
+    request: publishingOnly(request, publish),
+  }));
   for (const copyRegion of request.distribute?.regions ?? []) {
     const copies = await listManagedImages(clients.ec2In(copyRegion.region), family);
     const copyOf = (id: string) => copies.find((c) => c.tags[TAG.copiedFrom] === id && c.state === 'available');
@@ -150,13 +143,15 @@ export const planRollback = async (
       throw new RollbackRefusedError([
         `${target.imageId} has no available copy in ${copyRegion.region} (pruned there?): name another image`,
       ]);
-    regions.push({
-      region: copyRegion.region,
-      source: false,
-      image: { ...pendingImage(copy.imageId, copy.name, request), instanceId: target.tags[TAG.sourceInstance] ?? '' },
-      withdrawn: copyOf(newest.imageId)?.imageId,
-      request: publishingOnly(request, copyRegion.publish, copyRegion.retention),
-    });
+    for (const { channel, publish } of channelsOf(copyRegion.publish))
+      regions.push({
+        region: copyRegion.region,
+        source: false,
+        ...(copyRegion.publish?.promotion ? { channel } : {}),
+        image: { ...pendingImage(copy.imageId, copy.name, request), instanceId: target.tags[TAG.sourceInstance] ?? '' },
+        withdrawn: copyOf(newest.imageId)?.imageId,
+        request: publishingOnly(request, publish, copyRegion.retention),
+      });
   }
   const published = (r: RollbackRegion) =>
     [
@@ -173,7 +168,7 @@ export const planRollback = async (
     changes: [
       ...regions.map(
         (r) =>
-          `${r.region}${r.source ? ' (source)' : ''}: publish ${r.image.imageId} instead of ${r.withdrawn ?? 'its copy of the withdrawn image (none there)'}: ${published(r)}`,
+          `${r.region}${r.source ? ' (source)' : ''}${r.channel ? `, ${r.channel} channel` : ''}: publish ${r.image.imageId} instead of ${r.withdrawn ?? 'its copy of the withdrawn image (none there)'}: ${published(r)}`,
       ),
       `set aside ${newest.imageId} (${newest.name})${regions.some((r) => !r.source && r.withdrawn) ? ' and its copies' : ''}: tagged ${TAG.status}=${ROLLED_BACK}, never published again, counted by no rule, pruned by age`,
     ],
