@@ -6,11 +6,15 @@ import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
 import type { OrganizationFixture } from '../emulator/organization.ts';
 import type { Ec2Emulator } from '../emulator/server.ts';
+import { sfnClient } from '../src/aws/sfn-client.ts';
+import { runApproveCommand } from '../src/cli/approve-command.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import { sourcePruneOf } from '../src/workflow/contract.ts';
+import type { TopicMessage } from './callback-task.ts';
 import { consumerRole } from './consumer-role.ts';
+import { localStateMachineName } from './definitions.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER } from './demo-account.ts';
-import { type EventLog, LOCAL_ACCOUNT_ID, runRollbackLocally, runRotationLocally } from './workflow.ts';
+import { type EventLog, LOCAL_ACCOUNT_ID, runPromotionLocally, runRollbackLocally, runRotationLocally } from './workflow.ts';
 
 export interface Scenario {
   about: string;
@@ -24,6 +28,8 @@ export interface Scenario {
   organization?: OrganizationFixture;
   /** After the rotation: another night (the bad image), `ami-rotator rollback`, and the night after it. */
   rollback?: boolean;
+  /** After the rotation (to the candidate channel): its promotion after the soak, then a rejected and an unanswered one. */
+  promote?: boolean;
 }
 
 const baseInput = {
@@ -45,6 +51,10 @@ const shareInput = {
     },
   },
 };
+/** The demo family with a candidate channel: the candidate parameter first, the stable ones after a day's soak. */
+export const DEMO_CANDIDATE = '/golden/web-prod/candidate';
+const PROMOTE_SOAK = { ...baseInput.publish, candidate: { parameter: DEMO_CANDIDATE, promoteAfterHours: 24 } };
+const PROMOTE_APPROVAL = { ...baseInput.publish, candidate: { parameter: DEMO_CANDIDATE, approval: { deadlineHours: 24 } } };
 /** An expired image of the demo family, shared with 111122223333 by an earlier rotation. */
 const SHARED_EARLIER = 'ami-0d000000000000010';
 const sharedEarlier = (account: Fixture, consumers: NonNullable<Fixture['consumers']>): Fixture => ({
@@ -179,6 +189,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     distribute: true,
     rollback: true,
   },
+  promote: {
+    about:
+      "the family publishes to a candidate channel first: tonight's candidate is promoted to stable after a 24-hour soak; the next night's, which needs an approval, is rejected (stable unchanged, one alert); the third's approval is never answered (deadline: neither promoted nor pruned, one alert)",
+    input: { ...baseInput, publish: PROMOTE_SOAK },
+    distribute: true,
+    promote: true,
+  },
   'not-opted-in': {
     about: 'an instance without the tag ami-rotator:family=web-prod: refused before any change, one alert',
     input: { ...baseInput, instanceId: 'i-0a1b2c3d4e5f60002' },
@@ -221,4 +238,71 @@ export const rollbackAfterwards = async (emulator: Ec2Emulator, nightly: unknown
   console.log(`  its previous image: ${previous} (not the bad one: ${previous !== withdrawn})`);
   console.log(`  the bad image ${withdrawn}: ${decisions.find((d) => d.imageId === withdrawn)?.reason ?? '(not in the plan)'}`);
   return bad.status === 'SUCCEEDED' && rollback.status === 'SUCCEEDED' && next.status === 'SUCCEEDED' && previous !== withdrawn;
+};
+
+/**
+ * The promote scenario after its first night (published to the candidate channel): its AMI Rotated event starts the
+ * promotion, which publishes it to stable after its soak on the emulator's clock; the second night's candidate needs an
+ * approval and the person on call rejects it with `ami-rotator reject` (the command its request names); the third's is
+ * never answered and ends at its deadline. True when each ended so and the stable channel is the first candidate.
+ */
+export const promoteAfterwards = async (
+  emulator: Ec2Emulator,
+  first: { busEvents: readonly { detailType: string; detail: Record<string, unknown> }[] },
+  nightly: Record<string, unknown>,
+  print: (event: EventLog, elapsedMs: number) => void,
+): Promise<boolean> => {
+  const regions = ['us-east-1', ...DEMO_DISTRIBUTE.regions.map((r) => r.region)];
+  const channel = (name: string) => regions.map((r) => `${r} ${emulator.storeIn(r).parameters.get(name)?.value ?? '(nothing)'}`).join(', ');
+  const channels = () =>
+    `  stable ${DEMO_PARAMETER}: ${channel(DEMO_PARAMETER)}\n  candidate ${DEMO_CANDIDATE}: ${channel(DEMO_CANDIDATE)}`;
+  const clock = { passTime: (seconds: number) => emulator.passTime(seconds), now: () => emulator.options.now() };
+  const rotated = (run: typeof first) => run.busEvents.find((e) => e.detailType === 'AMI Rotated')?.detail ?? {};
+  const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+  // The stage's settings, as its functions read them: its publishing with the candidate channel, its default family.
+  process.env.ROTATOR_DEFAULT_FAMILY = DEMO_FAMILY;
+  process.env.ROTATOR_PUBLISH = JSON.stringify(PROMOTE_SOAK);
+  console.log(`\nTonight's image is on the candidate channel only:\n${channels()}`);
+  console.log('Its AMI Rotated event (published.channel "candidate") starts the stage\'s promotion; it soaks 24 hours.\n');
+  const soaked = await runPromotionLocally({ input: rotated(first), ...clock, onEvent: print });
+  const candidate = rotated(first).imageId;
+  console.log(`\nPromotion after the soak: ${soaked.status}\n${channels()}`);
+  for (const event of soaked.busEvents) console.log(`  event       ${event.detailType}: ${JSON.stringify(event.detail).slice(0, 200)}`);
+
+  // The next night's candidate needs a person's approval; the person on call rejects it.
+  process.env.ROTATOR_PUBLISH = JSON.stringify(PROMOTE_APPROVAL);
+  await nextSecond();
+  const second = await runRotationLocally({ input: { ...nightly, publish: PROMOTE_APPROVAL } });
+  const answer = (verb: 'reject' | undefined) => async (message: TopicMessage) => {
+    console.log(`\nOn the alert topic: ${message.subject}\n${message.message.replace(/^/gm, '  | ')}`);
+    if (!verb) return console.log('Nobody answers.');
+    console.log(`On call: npx ami-rotator ${verb} --stage prod --family ${DEMO_FAMILY} --reason "login page fails"`);
+    // The local promotion state machine, by its ARN: the demo serves no stage for the command to find by name.
+    const machine = `arn:aws:states:${process.env.AWS_REGION ?? 'us-east-1'}:${LOCAL_ACCOUNT_ID}:stateMachine:${localStateMachineName('promote')}`;
+    const args = ['--family', DEMO_FAMILY, '--state-machine-arn', machine, '--reason', 'login page fails'];
+    await runApproveCommand(verb, args, sfnClient(), (line) => console.log(`  ${line}`));
+  };
+  const rejected = await runPromotionLocally({ input: rotated(second), ...clock, onTopicMessage: answer('reject') });
+  console.log(`\nPromotion of the second night's candidate: ${rejected.status} (${rejected.error})\n${channels()}`);
+  for (const alert of rejected.alerts.slice(1)) console.log(`  alert       ${alert.subject}`);
+
+  // The third night's approval is never answered: it ends at its deadline.
+  await nextSecond();
+  const third = await runRotationLocally({ input: { ...nightly, publish: PROMOTE_APPROVAL } });
+  const unanswered = await runPromotionLocally({ input: rotated(third), ...clock, onTopicMessage: answer(undefined) });
+  const expired = String(rotated(third).imageId);
+  const kept = emulator.store.images.get(expired);
+  console.log(`\nPromotion of the third night's candidate: ${unanswered.status} (${unanswered.error})\n${channels()}`);
+  for (const alert of unanswered.alerts.slice(1)) console.log(`  alert       ${alert.subject}`);
+  console.log(`  ${expired}: ${kept ? `kept, ${TAG.promotion}=${kept.tags.find((t) => t.key === TAG.promotion)?.value}` : 'GONE'}`);
+  const stable = emulator.store.parameters.get(DEMO_PARAMETER)?.value;
+  return (
+    soaked.status === 'SUCCEEDED' &&
+    rejected.error === 'PromotionRejected' &&
+    rejected.alerts.length === 2 &&
+    unanswered.error === 'PromotionExpired' &&
+    unanswered.alerts.length === 2 &&
+    kept !== undefined &&
+    stable === candidate
+  );
 };

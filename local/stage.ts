@@ -12,7 +12,7 @@ import { localDocuments, localIam } from './clients.ts';
 import { DEMO_FAMILY, DEMO_PARAMETER, demoAccount } from './demo-account.ts';
 import { startLocalStepFunctions } from './sfn-endpoint.ts';
 import { startLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, type LocalRunOptions, type LocalRunResult, runRollbackLocally, runRotationLocally } from './workflow.ts';
+import { LOCAL_ACCOUNT_ID, type LocalRunOptions, type LocalRunResult, runPromotionLocally, runRollbackLocally, runRotationLocally } from './workflow.ts';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', default: false } } });
 if (values.help) {
@@ -84,7 +84,8 @@ const environment = {
 Object.assign(process.env, environment, settings, { ROTATOR_LOG_LEVEL: process.env.ROTATOR_LOG_LEVEL ?? 'silent' });
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-// An execution StartExecution registered runs here, as Step Functions would run it: the rotation's and the rollback's.
+// An execution StartExecution registered runs here, as Step Functions would run it: the rotation's, the rollback's and
+// the promotion's.
 const serveLocally = (arn: string, run: (options: LocalRunOptions) => Promise<LocalRunResult>) =>
   stepFunctions.serve(arn, (execution) => {
     console.log(`started ${execution.name}`);
@@ -101,6 +102,7 @@ const serveLocally = (arn: string, run: (options: LocalRunOptions) => Promise<Lo
   });
 serveLocally(MACHINE, runRotationLocally);
 serveLocally(`${MACHINE}-rollback`, runRollbackLocally);
+serveLocally(`${MACHINE}-promote`, runPromotionLocally);
 
 console.log(`ami-rotator: local stage "local" (the demo account, family ${DEMO_FAMILY}); Ctrl-C stops it.
 

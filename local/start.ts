@@ -14,7 +14,7 @@ import * as amiEventRule from './ami-event-rule.ts';
 import { localDocuments, localIam } from './clients.ts';
 import { DEMO_DISTRIBUTE, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
 import { eventPrinter, printSummary } from './report.ts';
-import { DEMO_BOOT_TEST_PROFILE, rollbackAfterwards, SCENARIOS } from './scenarios.ts';
+import { DEMO_BOOT_TEST_PROFILE, promoteAfterwards, rollbackAfterwards, SCENARIOS } from './scenarios.ts';
 import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
 import { LOCAL_ACCOUNT_ID, localStepFunctions, runRotationLocally } from './workflow.ts';
 
@@ -177,7 +177,12 @@ const result = await runRotationLocally({
   },
 });
 printSummary(result, emulator);
-const afterwards = scenario.rollback && emulator ? await rollbackAfterwards(emulator, input, printEvent) : true;
+const afterwards =
+  scenario.rollback && emulator
+    ? await rollbackAfterwards(emulator, input, printEvent)
+    : scenario.promote && emulator
+      ? await promoteAfterwards(emulator, result, input as Record<string, unknown>, printEvent)
+      : true;
 // What each consumer account resolves now, in each region the family is published in.
 for (const consumer of scenario.organization?.accounts ?? []) {
   const regions = ['us-east-1', ...(scenario.distribute ? ['eu-west-1'] : [])];

@@ -19,7 +19,7 @@ import type { Promotion, Publish } from './publish-request.ts';
 import { parseRotationRequest, type RotationRequest } from './request.ts';
 import { isSetAside, PROMOTION, REJECTED, setAsideReason, TAG } from './tags.ts';
 
-/** What starts a promotion: the AMI Rotated event's detail (README, "Events"), of an image published to a candidate channel. */
+/** What starts a promotion: the AMI Rotated event's detail (docs/events.md), of an image published to a candidate channel. */
 const inputSchema = z.object({
   family: z.string({ error: 'expected the family (the AMI Rotated event names it)' }),
   imageId: z.string({ error: 'expected the candidate image id' }).check(z.regex(/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected an image id')),

@@ -125,6 +125,25 @@ describe('npm start with distribution, as a person runs it', LOADED, () => {
     expect(run.stdout).toContain(`its previous image: ${restored?.[1]} (not the bad one: true)`);
     expect(run.stdout).toMatch(new RegExp(`the bad image ${bad}: kept for inspection: rolled back by `));
   });
+
+  it('promotes a candidate after its soak; a rejected one and an unanswered one leave stable unchanged, one alert each', async () => {
+    const run = await invoke('local/start.ts', ['--scenario', 'promote'], asRun);
+    const stableAfter = (heading: string) =>
+      new RegExp(`${heading}[^\\n]*\\n {2}stable /golden/web-prod/latest: us-east-1 (\\S+), eu-west-1 (\\S+), ap-southeast-2 (\\S+)`)
+        .exec(run.stdout)
+        ?.slice(1);
+    const candidates = [...run.stdout.matchAll(/^On the alert topic: ami-rotator: approve web-prod candidate (\S+)\?$/gm)].map((m) => m[1]);
+    const soaked = stableAfter('Promotion after the soak: SUCCEEDED');
+
+    expect(run.code).toBe(0);
+    expect(soaked?.every((id) => id.startsWith('ami-'))).toBe(true);
+    expect(stableAfter("Promotion of the second night's candidate: FAILED \\(PromotionRejected\\)")).toEqual(soaked);
+    expect(stableAfter("Promotion of the third night's candidate: FAILED \\(PromotionExpired\\)")).toEqual(soaked);
+    expect(candidates).toHaveLength(2);
+    expect(run.stdout).toContain(`alert       ami-rotator: web-prod candidate ${candidates[0]} rejected, not promoted`);
+    expect(run.stdout).toContain(`alert       ami-rotator: web-prod candidate ${candidates[1]} not approved by its deadline`);
+    expect(run.stdout).toContain(`${candidates[1]}: kept, ami-rotator:promotion=expired`);
+  });
 });
 
 // Each case is a process of its own (its servers on ports of their own): they run side by side.
@@ -195,7 +214,7 @@ describe.concurrent('every command-line entry fails with one line and an exit co
     const result = await invoke('bin/ami-rotator.ts', ['frobnicate']);
 
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan, run, rollback, history, status/);
+    expect(result.stderr).toMatch(/unknown command "frobnicate"; the commands are: plan, run, rollback, approve, reject, history, status/);
   });
 
   it.each([

@@ -71,7 +71,7 @@ describe('the publish field of the input', () => {
       'publish.launchTemplates.0.setDefault: expected true',
     ],
     ['an unknown field', { parameters: '/golden/x' }, 'publish.parameters: unknown field'],
-    ['a list', ['/golden/x'], 'publish: expected an object with parameter, launchTemplates and/or consumers'],
+    ['a list', ['/golden/x'], 'publish: expected an object with parameter, launchTemplates, consumers and/or candidate'],
     [
       "consumers' parameter without its leading /",
       { consumers: { parameter: 'golden/web' } },
@@ -140,6 +140,70 @@ describe('deprecateAfterDays', () => {
     ]);
     expect(() => readConfig({ ROTATOR_DEPRECATE_AFTER_DAYS: '3651' })).toThrow(
       'ROTATOR_DEPRECATE_AFTER_DAYS: expected a whole number from 1 to 3650 or off',
+    );
+  });
+});
+
+describe('a candidate channel (publish.candidate)', () => {
+  const STABLE = { parameter: '/golden/web-prod/latest', consumers: { parameter: '/golden/web-prod/latest' } };
+
+  it('publishes the night to the candidate, and keeps the stable targets and when to promote for the promotion', () => {
+    const request = parseRotationRequest(
+      { publish: { ...STABLE, candidate: { parameter: '/golden/web-prod/candidate', approval: { deadlineHours: 48 } } } },
+      config,
+    );
+
+    expect(request.publish).toEqual({
+      parameter: '/golden/web-prod/candidate',
+      launchTemplates: [],
+      promotion: { stable: { ...STABLE, launchTemplates: [] }, approval: { deadlineHours: 48 } },
+    });
+  });
+
+  it('gives a copy region without its own publishing the candidate and stable parameters under the same names', () => {
+    const local = readConfig({ ...ENV, ROTATOR_DISTRIBUTE: JSON.stringify({ regions: [{ region: 'eu-west-1' }] }) });
+    const request = parseRotationRequest(
+      { publish: { ...STABLE, candidate: { parameter: '/golden/web-prod/candidate', promoteAfterHours: 24 } } },
+      local,
+    );
+
+    expect(request.distribute?.regions[0]?.publish).toEqual({
+      parameter: '/golden/web-prod/candidate',
+      launchTemplates: [],
+      promotion: { stable: { ...STABLE, launchTemplates: [] }, promoteAfterHours: 24 },
+    });
+  });
+
+  it.each([
+    ['neither soak nor approval', { parameter: '/golden/c' }, 'publish.candidate: expected exactly one of promoteAfterHours'],
+    [
+      'both soak and approval',
+      { parameter: '/golden/c', promoteAfterHours: 1, approval: { deadlineHours: 1 } },
+      'publish.candidate: expected exactly one of promoteAfterHours',
+    ],
+    ['nowhere to publish', { promoteAfterHours: 1 }, 'publish.candidate: expected a parameter or a launch template'],
+    [
+      'a soak of 0 hours',
+      { parameter: '/golden/c', promoteAfterHours: 0 },
+      'publish.candidate.promoteAfterHours: expected a whole number of hours from 1 to 720',
+    ],
+    [
+      'a deadline of 721 hours',
+      { parameter: '/golden/c', approval: { deadlineHours: 721 } },
+      'publish.candidate.approval.deadlineHours: expected a whole number of hours from 1 to 720',
+    ],
+    [
+      'half an hour',
+      { parameter: '/golden/c', promoteAfterHours: 0.5 },
+      'publish.candidate.promoteAfterHours: expected a whole number of hours',
+    ],
+  ])('refuses %s, naming the field', (_, candidate, problem) => {
+    expect(problemsOf({ publish: { parameter: '/golden/web-prod/latest', candidate } }).join('\n')).toContain(problem);
+  });
+
+  it('refuses a candidate parameter outside the publish path', () => {
+    expect(problemsOf({ publish: { candidate: { parameter: '/other/c', promoteAfterHours: 1 } } }).join('\n')).toContain(
+      'publish.candidate.parameter: expected a name under /golden/',
     );
   });
 });
