@@ -12,7 +12,14 @@ import { localDocuments, localIam } from './clients.ts';
 import { DEMO_FAMILY, DEMO_PARAMETER, demoAccount } from './demo-account.ts';
 import { startLocalStepFunctions } from './sfn-endpoint.ts';
 import { startLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, type LocalRunOptions, type LocalRunResult, runPromotionLocally, runRollbackLocally, runRotationLocally } from './workflow.ts';
+import {
+  LOCAL_ACCOUNT_ID,
+  type LocalRunOptions,
+  type LocalRunResult,
+  runPromotionLocally,
+  runRollbackLocally,
+  runRotationLocally,
+} from './workflow.ts';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', default: false } } });
 if (values.help) {
