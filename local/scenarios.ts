@@ -54,7 +54,7 @@ const shareInput = {
 /** The demo family with a candidate channel: the candidate parameter first, the stable ones after a day's soak. */
 export const DEMO_CANDIDATE = '/golden/web-prod/candidate';
 const PROMOTE_SOAK = { ...baseInput.publish, candidate: { parameter: DEMO_CANDIDATE, promoteAfterHours: 24 } };
-const PROMOTE_APPROVAL = { ...baseInput.publish, candidate: { parameter: DEMO_CANDIDATE, approval: { deadlineHours: 24 } } };
+const PROMOTE_APPROVAL = { ...baseInput.publish, candidate: { parameter: DEMO_CANDIDATE, approval: { deadlineHours: 4 } } };
 /** An expired image of the demo family, shared with 111122223333 by an earlier rotation. */
 const SHARED_EARLIER = 'ami-0d000000000000010';
 const sharedEarlier = (account: Fixture, consumers: NonNullable<Fixture['consumers']>): Fixture => ({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 export interface Template {
+  Parameters?: Record<string, { Type: string; Default?: string | number; AllowedPattern?: string; AllowedValues?: string[] }>;
   Resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: string }>;
   Outputs?: Record<string, unknown>;
 }

@@ -17,21 +17,34 @@ export type Policy = { Version: string; Statement: Json[] };
 
 const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT };
 
-/** What `Ref` and `Fn::GetAtt` of this stack's resources resolve to in the made-up account. */
+/** The release template's Parameters as the tests deploy it (infra/release-template.ts): the 'ci' stage's values. */
+export const RELEASE_VALUES: Record<string, string> = {
+  Stage: STAGE,
+  AssetsBucket: 'ci-assets',
+  Family: 'web-prod',
+  InstanceId: 'i-0a1b2c3d4e5f60001',
+  AlertEmail: 'oncall@example.com',
+  Timezone: 'Europe/Paris',
+};
+
+/** What `Ref` and `Fn::GetAtt` of this stack's resources (and a release's Parameters) resolve to in the made-up account. */
 const refOf = (template: Template, id: string): string => {
   const pseudo = PSEUDO[id];
   if (pseudo) return pseudo;
+  const parameter = template.Parameters?.[id];
+  if (parameter) return RELEASE_VALUES[id] ?? String(parameter.Default ?? '');
   const type = template.Resources[id]?.Type;
   if (type === 'AWS::SNS::Topic') return `arn:aws:sns:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-alerts`;
   // Each state machine by its own name (the rotation's, the rollback's, the promotion's).
   if (type === 'AWS::StepFunctions::StateMachine')
-    return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${String(template.Resources[id]?.Properties?.StateMachineName ?? `ami-rotator-${STAGE}`)}`;
+    return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${String(resolve(template, (template.Resources[id]?.Properties?.StateMachineName as Json) ?? `ami-rotator-${STAGE}`))}`;
   throw new Error(`no Ref value for ${id} (${type})`);
 };
 const attOf = (template: Template, id: string, attribute: string): string => {
   const resource = template.Resources[id];
   if (attribute === 'TopicName') return `ami-rotator-${STAGE}-alerts`;
-  if (resource?.Type === 'AWS::Lambda::Function') return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${resource.Properties.FunctionName}`;
+  if (resource?.Type === 'AWS::Lambda::Function')
+    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${String(resolve(template, resource.Properties.FunctionName as Json))}`;
   if (resource?.Type === 'AWS::KMS::Key') return `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
   if (resource?.Type === 'AWS::SQS::Queue') return `arn:aws:sqs:${REGION}:${ACCOUNT}:ami-rotator-${STAGE}-schedule-dlq`;
   if (resource?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${ACCOUNT}:role/${id}`;

@@ -44,7 +44,7 @@ describe('the events a rotation puts on the default bus', () => {
             { snapshotId: expect.stringMatching(/^snap-/), deviceName: '/dev/xvda' },
             { snapshotId: expect.stringMatching(/^snap-/), deviceName: '/dev/xvdb' },
           ],
-          published: { parameter: null, launchTemplates: [] },
+          published: { parameter: null, launchTemplates: [], channel: 'stable' },
           executionArn: run.executionArn,
         },
       },
