@@ -101,7 +101,10 @@ describe('a release (npm run release)', () => {
     ]);
     const unknown: string[] = [];
     const visit = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(visit);
+      if (Array.isArray(node)) {
+        for (const n of node) visit(n);
+        return;
+      }
       if (node === null || typeof node !== 'object') return;
       const o = node as Record<string, unknown>;
       if (typeof o.Ref === 'string' && !known.has(o.Ref)) unknown.push(o.Ref);
@@ -111,7 +114,7 @@ describe('a release (npm run release)', () => {
         const id = (name ?? '').split('.')[0] ?? '';
         if (!known.has(id) && !(id in vars)) unknown.push(id);
       }
-      Object.values(o).forEach(visit);
+      for (const v of Object.values(o)) visit(v);
     };
     visit(template);
 
