@@ -69,7 +69,8 @@ export const makeHandler = ({ metrics = rotationMetrics() }: { metrics?: Metrics
       if (isRegionFailure(event)) return packFailure(event.failure);
       // A good rotation's prune alert: not a failure, not counted as one.
       if (isPruneFailures(event)) return describePruneFailures(event.family, event.regions);
-      const alert = describeFailure({ ...failureOf(event.failure), input: event.input }, event.execution);
+      // The version straight from the environment: an alert is written even when the stage's settings are invalid.
+      const alert = describeFailure({ ...failureOf(event.failure), input: event.input }, event.execution, process.env.ROTATOR_VERSION);
       metrics.addDimensions({ step: alert.details.failedStep.slice(0, 250) });
       metrics.addMetric(METRIC.rotationFailed, MetricUnit.Count, 1);
       return alert;

@@ -5,6 +5,7 @@
  * paste: `ami-rotator run`, `history`, `status` and `plan` then work exactly as against AWS. Ctrl-C stops it.
  */
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/server.ts';
 import * as amiEventRule from './ami-event-rule.ts';
@@ -42,6 +43,8 @@ const settings = {
   ROTATOR_DEFAULT_INSTANCE_ID: account.instances?.[0]?.instanceId ?? '',
   // The family's parameter and launch template, as the demo publishes them: what a rollback publishes again.
   ROTATOR_PUBLISH: JSON.stringify({ parameter: DEMO_PARAMETER, launchTemplates: [{ name: 'web-prod', setDefault: true }] }),
+  // The release the stage runs, as every function's environment says it (serverless.yml, package.json's version).
+  ROTATOR_VERSION: (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version,
 };
 const emulator = await startEmulator({
   fixture: {

@@ -289,7 +289,7 @@ const promotionWords = (state: FailureState, family: string, step: string, error
   };
 };
 
-export const describeFailure = (state: FailureState, execution: ExecutionRef): Alert => {
+export const describeFailure = (state: FailureState, execution: ExecutionRef, version?: string): Alert => {
   const error = state.error?.Error ?? 'UnknownError';
   const cause =
     error === ERROR.DistributionFailed
@@ -353,6 +353,8 @@ export const describeFailure = (state: FailureState, execution: ExecutionRef): A
     `Console:     ${consoleLink(execution.id)}`,
     '',
     `What to do: ${HINTS[error] ?? 'Open the execution in the console; the failed step and its input are in the history.'}`,
+    // Which code sent it: what a person on call checks against the changelog before anything else.
+    ...(version ? ['', `-- ami-rotator ${version}`] : []),
   ];
   const failedRegions = (state.distribution?.regions ?? []).filter((r) => r.outcome === 'failed').map((r) => r.region);
   const subject = toSubject(

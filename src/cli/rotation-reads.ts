@@ -49,17 +49,26 @@ export interface RotationReads {
   images: ManagedImage[];
   /** Why the stage's default family could not be read (a run started with `{}` is then of "(default family)"). */
   defaultFamilyUnreadable?: string;
+  /** The release the stage runs, from its functions' environment; absent when it cannot be read (or predates 0.2.0). */
+  version?: string;
 }
 
 /**
  * The stage's default family, for the runs started without one (`{}`, the schedule's own input): from its settings
  * (lambda:GetFunctionConfiguration). Not read with --state-machine-arn, which names no stage.
  */
-const defaultFamilyOf = async (lambda: LambdaClient | undefined, flags: ReadFlags): Promise<{ family?: string; unreadable?: string }> => {
+const defaultFamilyOf = async (
+  lambda: LambdaClient | undefined,
+  flags: ReadFlags,
+): Promise<{ family?: string; version?: string; unreadable?: string }> => {
   if (!lambda || flags.values['state-machine-arn'] !== undefined) return {};
   try {
-    const family = (await readStageSettings(lambda, flags.stage)).ROTATOR_DEFAULT_FAMILY;
-    return family ? { family } : {};
+    const settings = await readStageSettings(lambda, flags.stage);
+    // The release the stage runs (ROTATOR_VERSION, in every function's environment since 0.2.0).
+    return {
+      ...(settings.ROTATOR_DEFAULT_FAMILY ? { family: settings.ROTATOR_DEFAULT_FAMILY } : {}),
+      ...(settings.ROTATOR_VERSION ? { version: settings.ROTATOR_VERSION } : {}),
+    };
   } catch (error) {
     return { unreadable: `${(error as Error).name}: ${(error as Error).message}`.slice(0, 300) };
   }
@@ -79,5 +88,11 @@ export const readRotations = async (
   ]);
   // A run that named no family rotated the stage's default one: it is that family's run, not "(default family)".
   const named = defaults.family ? executions.map((e) => (e.family === undefined ? { ...e, family: defaults.family } : e)) : executions;
-  return { stateMachineArn, executions: named, images, ...(defaults.unreadable ? { defaultFamilyUnreadable: defaults.unreadable } : {}) };
+  return {
+    stateMachineArn,
+    executions: named,
+    images,
+    ...(defaults.version ? { version: defaults.version } : {}),
+    ...(defaults.unreadable ? { defaultFamilyUnreadable: defaults.unreadable } : {}),
+  };
 };

@@ -65,7 +65,7 @@ export const runStatusCommand = async (
   const at = now();
   const flags = parseReadFlags(argv, STATUS_USAGE, at);
   // The schedule and alarm reads may be refused: each is settled on its own, beside the reads status cannot do without.
-  const [{ executions, images, defaultFamilyUnreadable }, schedules, alarms] = await Promise.all([
+  const [{ executions, images, defaultFamilyUnreadable, version }, schedules, alarms] = await Promise.all([
     readRotations(clients, flags, progress),
     settle(readSchedules(clients.scheduler, flags.stage)),
     settle(readAlarmsInAlarm(clients.cloudWatch, flags.stage)),
@@ -80,6 +80,7 @@ export const runStatusCommand = async (
     if (record) consumers.set(family, record);
   }
   const status = buildStatus({
+    ...(version ? { version } : {}),
     consumers,
     stage: flags.stage,
     family: flags.family,

@@ -45,6 +45,8 @@ export interface ConsumersRecord {
 
 export interface StageStatus {
   stage: string;
+  /** The release the stage runs (its functions' ROTATOR_VERSION); absent when unknown. */
+  version?: string;
   now: string;
   families: FamilyStatus[];
   /** Alarms in ALARM that belong to no one family (failed executions, alert delivery, dead letters). */
@@ -57,6 +59,7 @@ export interface StageStatus {
 
 export interface StatusInputs {
   stage: string;
+  version?: string;
   family: string | undefined;
   now: Date;
   since: Date;
@@ -181,6 +184,7 @@ export const buildStatus = (inputs: StatusInputs): StageStatus => {
   const owned = new Set(statuses.flatMap((s) => s.alarms.map((a) => a.name)));
   return {
     stage: inputs.stage,
+    ...(inputs.version ? { version: inputs.version } : {}),
     now: inputs.now.toISOString(),
     families: statuses,
     stageAlarms: alarms.filter((a) => !owned.has(a.name) && !/-freshness-/.test(a.name)),
@@ -218,7 +222,7 @@ export const renderStatus = (status: StageStatus): string => {
     ].join('\n');
   });
   return [
-    `ami-rotator ${status.stage} as of ${status.now.slice(0, 16).replace('T', ' ')} UTC`,
+    `ami-rotator ${status.stage} as of ${status.now.slice(0, 16).replace('T', ' ')} UTC: stage ${status.stage} runs ${status.version ?? 'an unknown version (its settings could not be read, or it predates 0.2.0)'}`,
     '',
     ...(blocks.length ? blocks.flatMap((b) => [b, '']) : ['No family: no managed image, schedule or execution was found.', '']),
     status.stageAlarms.length ? 'stage alarms in ALARM:' : 'stage alarms in ALARM: none',

@@ -37,6 +37,32 @@ describe('describeFailure', () => {
     });
   });
 
+  it('ends with the release that sent it, when the stage says which', () => {
+    const state = { step: 'CreateImage', error: { Error: 'InstanceNotFound', Cause: 'gone' }, request: { family: 'web-prod' } };
+
+    expect(describeFailure(state, execution, '0.2.0').message.split('\n').slice(-2)).toEqual(['', '-- ami-rotator 0.2.0']);
+    expect(describeFailure(state, execution).message).not.toContain('-- ami-rotator');
+  });
+
+  it("words a promotion's rejection as one, with the candidate and no instance line", () => {
+    const alert = describeFailure(
+      {
+        step: 'AwaitApproval',
+        path: ['AwaitApproval'],
+        error: { Error: 'PromotionRejected', Cause: 'Rejected with ami-rotator reject: login fails' },
+        plan: { kind: 'promotion', family: 'web-prod', candidate: { imageId: 'ami-0123456789abcdef0', name: 'web-prod-1' } },
+        input: { family: 'web-prod', imageId: 'ami-0123456789abcdef0' },
+      },
+      execution,
+    );
+
+    expect(alert.subject).toBe('ami-rotator: web-prod candidate ami-0123456789abcdef0 rejected, not promoted');
+    expect(alert.message).toMatch(/^ami-rotator did not promote family web-prod: candidate ami-0123456789abcdef0 was rejected\./);
+    expect(alert.message).toContain('Image:       ami-0123456789abcdef0 (web-prod-1), the candidate');
+    expect(alert.message).not.toContain('Instance:');
+    expect(alert.message).toContain('Cause:       Rejected with ami-rotator reject: login fails');
+  });
+
   it('tells the cause of a failed image from the image itself, with the cleanup done', () => {
     const alert = describeFailure(
       {

@@ -57,6 +57,9 @@ describe('the local stage, driven through the binary over the protocols, as a pe
     expect(image).toBeDefined();
     expect(listed).toMatch(new RegExp(`web-prod\\s+SUCCEEDED\\s+\\S+\\s+${image}`));
     expect(stood).toContain(`newest image   ${image}`);
+    // The release the stage runs, from its functions' environment.
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect(stood).toMatch(new RegExp(`^ami-rotator local as of .* UTC: stage local runs ${version.replaceAll('.', '\\.')}$`, 'm'));
     expect(stood).toMatch(/next run +\d{4}-\d\d-\d\d 02:00 UTC/);
     expect(planned).toMatch(new RegExp(`keep\\s+${image}`));
     // As the stage is deployed (its ValidateInput function's settings): the demo family, the default retention.
