@@ -3,7 +3,7 @@ import { ec2Call, fromEc2Error, isGone } from '../aws/ec2-errors.ts';
 import { ImageNotFoundError, ImageNotOwnedError } from '../errors.ts';
 import { deleteSnapshot, describeImage } from './images.ts';
 import type { ExecutionRef } from './naming.ts';
-import { TAG } from './tags.ts';
+import { AVAILABLE, TAG } from './tags.ts';
 
 export interface CleanUpResult {
   imageId: string;
@@ -67,7 +67,7 @@ export const cleanUpExecutionImage = async (
   const deletedSnapshots: string[] = [];
   const found = await imagesOfExecution(ec2, execution);
   const completed = (image: Image) =>
-    options.keepCompleted === true && image.Tags?.some((t) => t.Key === TAG.status && t.Value === 'available');
+    options.keepCompleted === true && image.Tags?.some((t) => t.Key === TAG.status && t.Value === AVAILABLE);
   const keptImages = found.filter(completed).map((i) => ({
     imageId: i.ImageId ?? '',
     reason: 'completed by an earlier attempt of this execution (it may be published): left in place',

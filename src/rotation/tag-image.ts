@@ -2,7 +2,7 @@ import { CreateTagsCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { ec2Call } from '../aws/ec2-errors.ts';
 import type { ImageProgress } from './create-image.ts';
 import { describeImage, findPreviousImage, type ImageSnapshot, snapshotsOf } from './images.ts';
-import { TAG, toEc2Tags } from './tags.ts';
+import { AVAILABLE, TAG, toEc2Tags } from './tags.ts';
 
 export interface TaggedImage extends ImageProgress {
   snapshots: ImageSnapshot[];
@@ -25,7 +25,7 @@ export const tagAvailableImage = async (ec2: EC2Client, family: string, progress
       ec2.send(
         new CreateTagsCommand({
           Resources: [progress.imageId],
-          Tags: toEc2Tags({ [TAG.status]: 'available', [TAG.completedAt]: completedAt }),
+          Tags: toEc2Tags({ [TAG.status]: AVAILABLE, [TAG.completedAt]: completedAt }),
         }),
       ),
     );
@@ -38,7 +38,7 @@ export const tagAvailableImage = async (ec2: EC2Client, family: string, progress
             Name: `${progress.name} ${deviceName}`,
             [TAG.imageId]: progress.imageId,
             [TAG.device]: deviceName,
-            [TAG.status]: 'available',
+            [TAG.status]: AVAILABLE,
           }),
         }),
       ),

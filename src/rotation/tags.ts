@@ -41,6 +41,15 @@ export const PROMOTION = { awaiting: 'awaiting', promoted: 'promoted', expired: 
 
 export const RESERVED_TAG_PREFIX = 'ami-rotator:';
 
+/** `ami-rotator:status` of an image once it is complete. */
+export const AVAILABLE = 'available';
+
+/**
+ * Tag keys a release renamed: images an earlier release made carry `formerly`, read as `key` (test/upgrade/
+ * tag-contract.json records each, and its test fails on a key changed without one). None so far.
+ */
+export const TAG_MIGRATIONS: readonly { formerly: string; key: string; since: string }[] = [];
+
 /** The `ami-rotator:status` of an image that failed its boot test and was kept for inspection (bootTest.keepFailedImage). */
 export const BOOT_TEST_FAILED = 'boot-test-failed';
 /** The `ami-rotator:status` of an image a rollback withdrew (`ami-rotator rollback`): kept for inspection. */
@@ -72,4 +81,10 @@ export const toEc2Tags = (tags: TagMap): { Key: string; Value: string }[] => Obj
 
 export const fromEc2Tags = (
   tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined,
-): Record<string, string> => Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  migrations: typeof TAG_MIGRATIONS = TAG_MIGRATIONS,
+): Record<string, string> => {
+  const read: Record<string, string> = Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  // An earlier release's key, read under today's (today's wins when both are there).
+  for (const { formerly, key } of migrations) if (read[formerly] !== undefined && read[key] === undefined) read[key] = read[formerly];
+  return read;
+};
