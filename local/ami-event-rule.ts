@@ -31,9 +31,17 @@ let random = seededRandom(1);
  */
 export const deliveries: { eventId: string; subject: string; state: string; copies: number; time: string; endedWait: boolean }[] = [];
 
+/** Where the deployed functions are: this repository's, or an earlier release's (`deployFunctions`, the upgrade test). */
+let functionsAt = new URL('../functions/', import.meta.url);
+
+/** Deploys the functions of the release whose files are at `root` (its functions/ folder); none: this repository's. */
+export const deployFunctions = (root?: URL): void => {
+  functionsAt = root ? new URL('functions/', root) : new URL('../functions/', import.meta.url);
+};
+
 /** The function the rule invokes: CompleteWait, signed as its role (its table and Step Functions calls are evaluated). */
 const completeWait = async (event: BusEvent): Promise<unknown> => {
-  const { makeHandler } = await import('../functions/complete-wait.ts');
+  const { makeHandler } = (await import(new URL('complete-wait.ts', functionsAt).href)) as typeof import('../functions/complete-wait.ts');
   const handler = makeHandler(servedLocallyAs(functionRoles()['complete-wait'] ?? ''));
   const context = { functionName: 'ami-rotator-local-complete-wait', awsRequestId: event.id, getRemainingTimeInMillis: () => 30_000 };
   return handler(event as never, context as never);

@@ -66,6 +66,12 @@ export interface LocalRunOptions {
   /** Which state machine of the stack runs, by its file in statemachine/: the rotation unless told (`rollback`). */
   stateMachine?: 'rotate-ami' | 'rollback' | 'promote';
   /**
+   * The folder whose functions/ and statemachine/ run: this repository's unless told (an earlier release's, for the
+   * upgrade test). Read at each invocation and at each execution's start, as Lambda and Step Functions run what is
+   * deployed at that moment: switching it mid-execution is an upgrade under way.
+   */
+  files?: () => URL;
+  /**
    * A subscriber of the alert topic: each message a callback task publishes there (a promotion's approval request),
    * delivered before the task waits for its answer; a person reading it may answer (`ami-rotator approve`) at once.
    */

@@ -161,7 +161,8 @@ const runExecution = async (
   { child, onStart }: { child: boolean; onStart?: (executionArn: string) => void },
 ): Promise<ExecutionOutcome & { executionArn: string; record: LocalExecution }> => {
   const { options, region, account, stepFunctions } = scope;
-  const path = DEFINITIONS[file];
+  // The state machine as deployed when the execution starts: an earlier release's files, or this repository's.
+  const path = options.files ? new URL(`statemachine/${file}.asl.json`, options.files()) : DEFINITIONS[file];
   if (!path) throw new Error(`No state machine file for ${file}`);
   const resolved = runnerDefinition(JSON.parse(await readFile(path, 'utf8')) as Json, region, account);
   const definition = (options.passTime && options.now ? waitsPassTime(resolved) : resolved) as Definition;
@@ -297,10 +298,12 @@ export const runRotationLocally = async (options: LocalRunOptions): Promise<Loca
   };
   // Clients and handler once per function, region and run, on its first invocation.
   const handlerOf = (file: string, inRegion: string | undefined): Promise<Handler> => {
-    const key = `${file} ${inRegion ?? ''}`;
+    // The function as deployed at this invocation: an earlier release's (the upgrade test), or this repository's.
+    const root = options.files?.() ?? new URL('../', import.meta.url);
+    const key = `${root.href} ${file} ${inRegion ?? ''}`;
     const found =
       built.get(key) ??
-      import(`../functions/${file}.ts`).then((module: HandlerModule) => {
+      import(new URL(`functions/${file}.ts`, root).href).then((module: HandlerModule) => {
         const clients = clientsOf(file, inRegion);
         if (!clients) return module.handler;
         // SweepWaits looks in every region a wait is in, each signed as its role; the clock is the run's world's.
