@@ -64,7 +64,8 @@ interface Night {
 const fiveNights = async (upgradeOnNight?: number): Promise<{ nights: Night[]; final: string[] }> => {
   seedInstance(emulator());
   const nightOf = new Map<string, string>();
-  const named = (text: string) => text.replace(/ami-[0-9a-f]{17}/g, (id) => nightOf.get(id) ?? 'an unknown image');
+  const named = (text: string) =>
+    text.replace(/ami-[0-9a-f]{17}/g, (id) => nightOf.get(id) ?? 'an unknown image').replace(/amiur-[0-9a-f]+/g, 'amiur-(its id)');
   const nights: Night[] = [];
   const start = Date.parse('2027-01-01T02:00:00Z');
   for (let n = 1; n <= 5; n += 1) {
