@@ -4,29 +4,28 @@
  * node_modules, as a runtime-provided SDK would be. Each import is timed in a fresh Node process.
  */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { parse } from 'yaml';
 import { round, type Stats, stats } from './stats.ts';
 
 const run = promisify(execFile);
 /** Where the benchmark's packaging writes its bundles: its own folder, so the tests beside it are not disturbed. */
 export const BENCH_BUILD_DIR = '.esbuild-bench';
-const FUNCTIONS = [
-  'validate-input',
-  'create-image',
-  'check-image',
-  'tag-image',
-  'publish-image',
-  'prune-images',
-  'clean-up-image',
-  'describe-failure',
-  'boot-test',
-  'prepare-instance',
-  'copy-image',
-];
+/** Every function of the stack (functions/), as serverless.yml deploys each. */
+const FUNCTIONS = readdirSync('functions')
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.replace(/\.ts$/, ''))
+  .sort();
+/** What Lambda is given besides the bundle: the stack's NODE_OPTIONS (serverless.yml provider.environment), if any. */
+const LAMBDA_NODE_OPTIONS = String(
+  (parse(readFileSync('serverless.yml', 'utf8')) as { provider: { environment: Record<string, unknown> } }).provider.environment
+    .NODE_OPTIONS ?? '',
+);
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 export interface ColdStart {
@@ -36,8 +35,10 @@ export interface ColdStart {
   importMs: Stats;
   naiveMs: Stats;
   runtimeSdkMs: Stats;
-  /** The deployed bundle as Lambda imports it, with --enable-source-maps: what the source maps add is reported, not budgeted. */
+  /** The deployed bundle as Lambda imports it (with the stack's NODE_OPTIONS, none since the source maps are read on an error). */
   lambdaMs: Stats;
+  /** Mapping one stack trace of the bundle to its source (src/lambda/stack-traces.ts): the cost moved to the first error. */
+  stackTraceMs: Stats;
   /** Import of an empty module in a fresh process, measured in the same run: Node's own floor. */
   floorMs: Stats;
   /** Whether the handler bundles an AWS SDK client: only those have an import cost worth timing. */
@@ -48,13 +49,22 @@ export interface ColdStart {
 
 /**
  * How long one import of a bundle takes in a fresh Node process, in ms; `asLambda` adds the Node options Lambda is
- * given (serverless.yml: NODE_OPTIONS=--enable-source-maps, which reads the deployed bundle's source map).
+ * given (serverless.yml's NODE_OPTIONS).
  */
 export const importTime = async (file: string, asLambda = false): Promise<number> => {
   const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, AWS_REGION: 'us-east-1', NODE_OPTIONS: asLambda ? '--enable-source-maps' : '' },
+    env: { ...process.env, AWS_REGION: 'us-east-1', NODE_OPTIONS: asLambda ? LAMBDA_NODE_OPTIONS : '' },
   });
+  return Number(stdout);
+};
+
+/** How long mapping a stack trace of the bundle takes in a fresh process, its map read then (the first error's cost). */
+const stackTraceTime = async (file: string): Promise<number> => {
+  const mapper = JSON.stringify(pathToFileURL('src/lambda/stack-traces.ts').href);
+  const frame = `    at handler (${pathToFileURL(file).href}:2:100)`;
+  const script = `import { sourceStack } from ${mapper}; const t = performance.now(); sourceStack(${JSON.stringify(`Error: x\n${frame}`)}); process.stdout.write(String(performance.now() - t));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_OPTIONS: '' } });
   return Number(stdout);
 };
 
@@ -115,8 +125,11 @@ export const measureColdStarts = async (outDir: string, runs: number): Promise<C
       [{ file: empty }, { file: deployed }, { file: naive }, { file: runtime }, { file: deployed, asLambda: true }],
       runs,
     )) as [Stats, Stats, Stats, Stats, Stats];
+    const traces: number[] = [];
+    for (let i = 0; i < Math.min(runs, 3); i += 1) traces.push(await stackTraceTime(deployed));
     results.push({
       fn,
+      stackTraceMs: stats(traces),
       bytes: (await stat(deployed)).size,
       naiveBytes: (await stat(naive)).size,
       importMs,

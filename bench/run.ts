@@ -178,13 +178,13 @@ const md = [
   '',
   `${machine.date} — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}`,
   '',
-  '## Cold start per function (import of the bundle in a fresh process, ms: median [min–max]; the files take turns, and the ratio is of the minimums, which noise can only raise; the last column imports the deployed bundle as Lambda does, with NODE_OPTIONS=--enable-source-maps)',
+  '## Cold start per function (import of the bundle in a fresh process, ms: median [min–max]; the files take turns, and the ratio is of the minimums, which noise can only raise; the last columns import the deployed bundle as Lambda does, with the stack NODE_OPTIONS (none: source maps are read when an error is logged), and map one stack trace as the first error does)',
   '',
-  '| function | bundle | import | naive bundle | naive import | SDK from node_modules | empty module (floor) | ratio to naive above the floor | as Lambda imports it (source maps) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| function | bundle | import | naive bundle | naive import | SDK from node_modules | empty module (floor) | ratio to naive above the floor | as Lambda imports it | its ratio | first stack trace mapped |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...coldStarts.map(
     (c) =>
-      `| ${c.fn} | ${round(c.bytes / 1024)} KiB | ${ms(c.importMs.median)} [${ms(c.importMs.min)}–${ms(c.importMs.max)}] | ${round(c.naiveBytes / 1024)} KiB | ${ms(c.naiveMs.median)} [${ms(c.naiveMs.min)}–${ms(c.naiveMs.max)}] | ${ms(c.runtimeSdkMs.median)} [${ms(c.runtimeSdkMs.min)}–${ms(c.runtimeSdkMs.max)}] | ${ms(c.floorMs.median)} | ${c.ratio}x | ${ms(c.lambdaMs.median)} [${ms(c.lambdaMs.min)}–${ms(c.lambdaMs.max)}], source maps +${ms(c.lambdaMs.min - c.importMs.min)} |`,
+      `| ${c.fn} | ${round(c.bytes / 1024)} KiB | ${ms(c.importMs.median)} [${ms(c.importMs.min)}–${ms(c.importMs.max)}] | ${round(c.naiveBytes / 1024)} KiB | ${ms(c.naiveMs.median)} [${ms(c.naiveMs.min)}–${ms(c.naiveMs.max)}] | ${ms(c.runtimeSdkMs.median)} [${ms(c.runtimeSdkMs.min)}–${ms(c.runtimeSdkMs.max)}] | ${ms(c.floorMs.median)} | ${c.ratio}x | ${ms(c.lambdaMs.median)} [${ms(c.lambdaMs.min)}–${ms(c.lambdaMs.max)}] | ${c.carriesSdk ? `${round(Math.max(0, c.lambdaMs.min - c.floorMs.min) / Math.max(1, c.naiveMs.min - c.floorMs.min), 2)}x` : 'no SDK'} | ${ms(c.stackTraceMs.median)} ms |`,
   ),
   '',
   `Runs per figure: ${coldStarts[0]?.importMs.runs}. Naive: esbuild on the SDK's CommonJS build, not minified. SDK from node_modules: the handler bundled, the SDK imported as a runtime-provided one would be.`,

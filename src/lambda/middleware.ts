@@ -4,6 +4,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { field, logKeysOf, stepOf, text } from './log-keys.ts';
 import { logger as sharedLogger } from './logger.ts';
+import { withSourceStack } from './stack-traces.ts';
 
 /** EC2's (or another service's) request id of the call that failed, from the error or its cause. */
 const awsRequestIdOf = (error: unknown): string | undefined => {
@@ -21,7 +22,8 @@ const stepKeys = <TEvent, TResult>(fallback: string, logger: Logger): Middleware
     logger.info(`${stepOf(request.event, fallback)} finished`);
   },
   onError: (request) => {
-    const error = request.error;
+    // The bundle's source map is read here, on the first error, not at every cold start (stack-traces.ts).
+    const error = withSourceStack(request.error);
     const awsRequestId = awsRequestIdOf(error);
     logger.error(`${stepOf(request.event, fallback)} failed`, { error, ...(awsRequestId ? { aws_request_id: awsRequestId } : {}) });
   },

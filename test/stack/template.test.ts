@@ -99,6 +99,11 @@ describe('the packaged stack', () => {
 
   it('runs every function on Node 24 on arm64, each with a role of its own', () => {
     const functions = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties);
+    // No source map is read at a cold start: a stack trace is mapped when an error is logged (src/lambda/stack-traces.ts).
+    const nodeOptions = functions.map((f) =>
+      String((f.Environment as { Variables: Record<string, unknown> }).Variables.NODE_OPTIONS ?? ''),
+    );
+    expect(nodeOptions.filter((o) => o.includes('--enable-source-maps'))).toEqual([]);
 
     expect(new Set(functions.map((f) => f.Runtime))).toEqual(new Set(['nodejs24.x']));
     expect(new Set(functions.map((f) => JSON.stringify(f.Architectures)))).toEqual(new Set(['["arm64"]']));
