@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -95,6 +96,15 @@ describe('the packaged stack', () => {
     ]) {
       expect(types).toContain(type);
     }
+  });
+
+  it('says which release it is: the description, the Version output, every function', () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const functions = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties);
+
+    expect((template as { Description?: string }).Description).toBe(`ami-rotator ${version}, stage ci`);
+    expect(template.Outputs?.Version).toEqual({ Value: version });
+    for (const f of functions) expect((f.Environment as { Variables: Record<string, unknown> }).Variables.ROTATOR_VERSION).toBe(version);
   });
 
   it('runs every function on Node 24 on arm64, each with a role of its own', () => {
