@@ -193,7 +193,6 @@ export const SCENARIOS: Record<string, Scenario> = {
     about:
       "the family publishes to a candidate channel first: tonight's candidate is promoted to stable after a 24-hour soak; the next night's, which needs an approval, is rejected (stable unchanged, one alert); the third's approval is never answered (deadline: neither promoted nor pruned, one alert)",
     input: { ...baseInput, publish: PROMOTE_SOAK },
-    distribute: true,
     promote: true,
   },
   'not-opted-in': {
@@ -252,7 +251,7 @@ export const promoteAfterwards = async (
   nightly: Record<string, unknown>,
   print: (event: EventLog, elapsedMs: number) => void,
 ): Promise<boolean> => {
-  const regions = ['us-east-1', ...DEMO_DISTRIBUTE.regions.map((r) => r.region)];
+  const regions = ['us-east-1', ...(process.env.ROTATOR_DISTRIBUTE ? DEMO_DISTRIBUTE.regions.map((r) => r.region) : [])];
   const channel = (name: string) => regions.map((r) => `${r} ${emulator.storeIn(r).parameters.get(name)?.value ?? '(nothing)'}`).join(', ');
   const channels = () =>
     `  stable ${DEMO_PARAMETER}: ${channel(DEMO_PARAMETER)}\n  candidate ${DEMO_CANDIDATE}: ${channel(DEMO_CANDIDATE)}`;
