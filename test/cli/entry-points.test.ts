@@ -129,9 +129,7 @@ describe('npm start with distribution, as a person runs it', LOADED, () => {
   it('promotes a candidate after its soak; a rejected one and an unanswered one leave stable unchanged, one alert each', async () => {
     const run = await invoke('local/start.ts', ['--scenario', 'promote'], asRun);
     const stableAfter = (heading: string) =>
-      new RegExp(`${heading}[^\\n]*\\n {2}stable /golden/web-prod/latest: us-east-1 (\\S+)$`, 'm')
-        .exec(run.stdout)
-        ?.slice(1);
+      new RegExp(`${heading}[^\\n]*\\n {2}stable /golden/web-prod/latest: us-east-1 (\\S+)$`, 'm').exec(run.stdout)?.slice(1);
     const candidates = [...run.stdout.matchAll(/^On the alert topic: ami-rotator: approve web-prod candidate (\S+)\?$/gm)].map((m) => m[1]);
     const soaked = stableAfter('Promotion after the soak: SUCCEEDED');
 
