@@ -1,31 +1,21 @@
 #!/usr/bin/env node
-/** The operator's command line: `ami-rotator plan`, `run`, `rollback`, `approve`, `reject`, `history` and `status`, each with `--help`. */
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
-import { clientSettings, refuseUnrecognizedResponses } from '../src/aws/client-settings.ts';
-import { ec2Client } from '../src/aws/ec2-client.ts';
-import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
-import { sfnClient } from '../src/aws/sfn-client.ts';
-import { APPROVE_USAGE, REJECT_USAGE, runApproveCommand } from '../src/cli/approve-command.ts';
+/**
+ * The operator's command line: `ami-rotator plan`, `run`, `rollback`, `approve`, `reject`, `history` and `status`, each
+ * with `--help`. Only the command asked for is loaded (its AWS clients included): `--help` and a usage error answer at
+ * once.
+ */
 import { UsageError } from '../src/cli/flags.ts';
-import { HISTORY_USAGE, runHistoryCommand } from '../src/cli/history-command.ts';
-import { PLAN_USAGE, runPlanCommand } from '../src/cli/plan-command.ts';
-import { ROLLBACK_USAGE, runRollbackCommand } from '../src/cli/rollback-command.ts';
-import { RUN_USAGE, runRunCommand } from '../src/cli/run-command.ts';
 import { setupFailureLine } from '../src/cli/setup-failure.ts';
-import { readStageSettings } from '../src/cli/stage-settings.ts';
-import { runStatusCommand, STATUS_USAGE } from '../src/cli/status-command.ts';
 
-const USAGE: Record<string, string> = {
-  plan: PLAN_USAGE,
-  run: RUN_USAGE,
-  rollback: ROLLBACK_USAGE,
-  approve: APPROVE_USAGE,
-  reject: REJECT_USAGE,
-  history: HISTORY_USAGE,
-  status: STATUS_USAGE,
+/** Each command's usage, from its own module, loaded when that command is asked for. */
+const USAGE: Record<string, () => Promise<string>> = {
+  plan: async () => (await import('../src/cli/plan-command.ts')).PLAN_USAGE,
+  run: async () => (await import('../src/cli/run-command.ts')).RUN_USAGE,
+  rollback: async () => (await import('../src/cli/rollback-command.ts')).ROLLBACK_USAGE,
+  approve: async () => (await import('../src/cli/approve-command.ts')).APPROVE_USAGE,
+  reject: async () => (await import('../src/cli/approve-command.ts')).REJECT_USAGE,
+  history: async () => (await import('../src/cli/history-command.ts')).HISTORY_USAGE,
+  status: async () => (await import('../src/cli/status-command.ts')).STATUS_USAGE,
 };
 const [command, ...args] = process.argv.slice(2);
 if (command === undefined || command === '--help') {
@@ -34,22 +24,28 @@ if (command === undefined || command === '--help') {
   );
   process.exit(0);
 }
-const usage = USAGE[command];
-if (usage === undefined) {
+const usageOf = USAGE[command];
+if (usageOf === undefined) {
   console.error(
     `ami-rotator: unknown command "${command}"; the commands are: ${Object.keys(USAGE).join(', ')} (ami-rotator <command> --help)`,
   );
   process.exit(2);
 }
 if (args.includes('--help')) {
-  console.log(usage);
+  console.log(await usageOf());
   process.exit(0);
 }
+// The clients every command may use, built on first use.
+const { clientSettings, refuseUnrecognizedResponses } = await import('../src/aws/client-settings.ts');
+const { sfnClient } = await import('../src/aws/sfn-client.ts');
+const { LambdaClient } = await import('@aws-sdk/client-lambda');
+const { readStageSettings } = await import('../src/cli/stage-settings.ts');
 try {
   // An operator's command reads whatever endpoint the settings name: refuse an answer that is not AWS's.
   if (command === 'run') {
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
+    const { runRunCommand } = await import('../src/cli/run-command.ts');
     const code = await runRunCommand(args, refuseUnrecognizedResponses(sfnClient()), process.env, {
       print: (line) => console.log(line),
       note: (line) => console.error(line),
@@ -61,6 +57,7 @@ try {
   if (command === 'rollback') {
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
+    const { runRollbackCommand } = await import('../src/cli/rollback-command.ts');
     const code = await runRollbackCommand(args, refuseUnrecognizedResponses(sfnClient()), {
       print: (line) => console.log(line),
       note: (line) => console.error(line),
@@ -68,27 +65,37 @@ try {
     });
     process.exit(code);
   }
-  if (command === 'approve' || command === 'reject')
+  if (command === 'approve' || command === 'reject') {
+    const { runApproveCommand } = await import('../src/cli/approve-command.ts');
     process.exit(await runApproveCommand(command, args, refuseUnrecognizedResponses(sfnClient()), (line) => console.log(line)));
+  }
   // A long read (history over months) shows how far it is, on a terminal only, and leaves no trace when done.
   const progress = process.stderr.isTTY
     ? (described: number, listed: number) =>
         process.stderr.write(`\r\x1b[Kreading executions: ${described} of ${listed} described${described === listed ? '\r\x1b[K' : ''}`)
     : undefined;
   const sfn = refuseUnrecognizedResponses(sfnClient());
+  const { ec2Client } = await import('../src/aws/ec2-client.ts');
   const ec2 = refuseUnrecognizedResponses(ec2Client());
   // The deployed stage's settings (its default family, retention, regions): ValidateInput's configuration.
   const lambda = refuseUnrecognizedResponses(new LambdaClient(clientSettings()));
   if (command === 'history') {
+    const { runHistoryCommand } = await import('../src/cli/history-command.ts');
     console.log(await runHistoryCommand(args, { sfn, ec2, lambda }, { progress }));
     process.exit(0);
   }
   if (command === 'status') {
+    const { runStatusCommand } = await import('../src/cli/status-command.ts');
+    const { SchedulerClient } = await import('@aws-sdk/client-scheduler');
+    const { CloudWatchClient } = await import('@aws-sdk/client-cloudwatch');
     const scheduler = refuseUnrecognizedResponses(new SchedulerClient(clientSettings()));
     const cloudWatch = refuseUnrecognizedResponses(new CloudWatchClient(clientSettings()));
     console.log(await runStatusCommand(args, { sfn, ec2, lambda, scheduler, cloudWatch }, { progress }));
     process.exit(0);
   }
+  const { runPlanCommand } = await import('../src/cli/plan-command.ts');
+  const { autoScalingClient } = await import('../src/aws/auto-scaling-client.ts');
+  const { recycleBinClient } = await import('../src/aws/recycle-bin-client.ts');
   const clients = {
     ec2,
     autoScaling: refuseUnrecognizedResponses(autoScalingClient()),
