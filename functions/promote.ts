@@ -38,7 +38,7 @@ export const makeHandler = (clients: PromotionClients & { now?: () => Date } = {
     .handler(async (event) => {
       if (event.step === STEP.PlanPromotion) {
         const plan = await planPromotion(clients, event.input, deploymentConfig(), event.execution, clients.now?.() ?? new Date());
-        await markPromotion(clients, plan, 'awaiting');
+        if (plan.duplicateOf === undefined) await markPromotion(clients, plan, 'awaiting', event.execution);
         return plan;
       }
       if (event.step === STEP.CheckCandidate) return checkCandidate(clients, event.plan);

@@ -49,6 +49,11 @@ export interface PromotionPlan {
   approval?: { subject: string; message: string; deadline: string; deadlineSeconds: number };
   /** What a promotion changes, a line each. */
   changes: string[];
+  /**
+   * Another execution already promotes this candidate (EventBridge delivers an event at least once: a repeated AMI
+   * Rotated starts a second promotion): this one ends at once, changing nothing and sending nothing.
+   */
+  duplicateOf?: string;
 }
 
 export interface PromotionClients {
@@ -108,6 +113,7 @@ export const planPromotion = async (
   const refusal = candidateRefusal(candidate, input.imageId, family);
   if (refusal) throw new PromotionRefusedError([refusal]);
   const image = candidate as ManagedImage;
+  const owner = image.tags[TAG.promotionBy];
   const instanceId = image.tags[TAG.sourceInstance] ?? '';
   const regions: PromotionRegion[] = [
     {
@@ -142,6 +148,7 @@ export const planPromotion = async (
     candidate: { imageId: image.imageId, name: image.name, rotation: input.executionArn ?? '' },
     regions,
     changes,
+    ...(owner !== undefined && owner !== execution.id ? { duplicateOf: owner } : {}),
   };
   if (promotion.promoteAfterHours !== undefined) return { ...base, soakSeconds: promotion.promoteAfterHours * HOUR };
   const deadlineSeconds = (promotion.approval?.deadlineHours ?? 0) * HOUR;
@@ -191,10 +198,13 @@ export const markPromotion = async (
   clients: PromotionClients,
   plan: PromotionPlan,
   outcome: PromotionOutcome | 'awaiting',
+  execution?: ExecutionRef,
 ): Promise<string[]> => {
   const marked: string[] = [];
   const tags = [
     { Key: TAG.promotion, Value: outcome === 'awaiting' ? PROMOTION.awaiting : PROMOTION[outcome] },
+    // The promotion that owns the candidate, from its start on.
+    ...(outcome === 'awaiting' && execution ? [{ Key: TAG.promotionBy, Value: execution.id }] : []),
     ...(outcome === 'rejected' ? [{ Key: TAG.status, Value: REJECTED }] : []),
   ];
   for (const region of plan.regions) {

@@ -34,6 +34,8 @@ export const TAG = {
   rolledBackBy: 'ami-rotator:rolled-back-by',
   /** On a candidate channel's image (docs/channels.md): where its promotion to the stable channel stands. */
   promotion: 'ami-rotator:promotion',
+  /** On a candidate: the promotion execution that owns it (a second start of its promotion, from a repeated event, stops). */
+  promotionBy: 'ami-rotator:promotion-by',
 } as const;
 
 /** The values of `ami-rotator:promotion`: awaiting (kept by retention until it ends), then how it ended. */

@@ -534,6 +534,16 @@ const ROLES: Row[] = [
     },
   ],
   [
+    'promote: records which promotion owns a candidate',
+    'Allowed',
+    {
+      principal: 'PromoteRole',
+      action: 'ec2:CreateTags',
+      resource: image(),
+      context: { ...managedResource, [`aws:RequestTag/${TAG.promotion}`]: 'awaiting', 'aws:TagKeys': [TAG.promotion, TAG.promotionBy] },
+    },
+  ],
+  [
     'promote: sets a rejected candidate aside',
     'Allowed',
     {

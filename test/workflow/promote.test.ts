@@ -91,6 +91,28 @@ describe('channels: a candidate promoted to the stable channel', () => {
     expect(promotion.busEvents.map((e) => [e.detailType, e.detail.imageId])).toEqual([['AMI Promoted', first.images[0]]]);
   });
 
+  it('ends a second promotion of the same candidate at once (EventBridge delivers at least once): nothing changed, nothing sent', async () => {
+    process.env.ROTATOR_PUBLISH = publishWith({ approval: { deadlineHours: 1 } });
+    seedInstance(emulator());
+    const night = await candidateNight();
+    const requests: TopicMessage[] = [];
+    const first = await runPromotionLocally({ input: night.detail, ...clock(), onTopicMessage: answering('approve', requests, []) });
+
+    const again = await runPromotionLocally({
+      input: night.detail,
+      ...clock(),
+      onTopicMessage: answering('approve', requests, []),
+    }).finally(() => {
+      process.env.ROTATOR_PUBLISH = SETTINGS.ROTATOR_PUBLISH;
+    });
+
+    expect([first.status, again.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(again.output).toMatchObject({ plan: { duplicateOf: first.executionArn } });
+    expect(requests).toHaveLength(1);
+    expect([...again.alerts, ...again.busEvents]).toEqual([]);
+    expect(tagsOf('us-east-1', night.images[0])[TAG.promotionBy]).toBe(first.executionArn);
+  });
+
   it('does not promote a candidate rolled back during its soak', async () => {
     seedInstance(emulator());
     const good = await candidateNight();
