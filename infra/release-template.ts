@@ -4,6 +4,9 @@
  * template out.
  */
 
+import { LOG_RETENTION_DAYS } from '../src/deploy-settings.ts';
+import { FAMILY_PATTERN, FAMILY_RULE } from '../src/rotation/family.ts';
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /**
@@ -70,8 +73,9 @@ export const PARAMETERS: Record<string, Parameter & { env?: string; placeholder?
     Description: 'The family the nightly schedule rotates',
     env: 'ROTATOR_DEFAULT_FAMILY',
     placeholder: PLACEHOLDERS.family,
-    AllowedPattern: '^[a-z0-9][a-z0-9-]{0,62}$',
-    ConstraintDescription: 'lowercase letters, digits and -, at most 63 characters',
+    // The input contract's own rule (src/rotation/family.ts).
+    AllowedPattern: FAMILY_PATTERN.source,
+    ConstraintDescription: FAMILY_RULE,
   },
   InstanceId: {
     Type: 'String',

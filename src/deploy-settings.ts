@@ -13,7 +13,8 @@ import { closestName } from './suggest.ts';
 type Params = Readonly<Record<string, string>>;
 
 /** CloudWatch Logs' retention choices (PutRetentionPolicy, retentionInDays). */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+/** CloudWatch Logs' retention periods (PutRetentionPolicy, Days): the only values a log group takes. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
