@@ -126,7 +126,7 @@ export const measureColdStarts = async (outDir: string, runs: number): Promise<C
       runs,
     )) as [Stats, Stats, Stats, Stats, Stats];
     const traces: number[] = [];
-    for (let i = 0; i < Math.min(runs, 3); i += 1) traces.push(await stackTraceTime(deployed));
+    for (let i = 0; i < (runs > 5 ? 3 : 1); i += 1) traces.push(await stackTraceTime(deployed));
     results.push({
       fn,
       stackTraceMs: stats(traces),
