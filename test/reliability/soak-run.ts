@@ -74,8 +74,8 @@ const specsNow = (used: ReadonlySet<string>): Spec[] =>
   }));
 
 /**
- * One soak: `rotations` nights from `seed`. The 50 nights are run as two histories of 25: soak.test.ts in npm test,
- * test/long/soak-second.test.ts in npm run test:long (CI runs both).
+ * One soak: `rotations` nights from `seed`. The 50 nights are run as two histories: 15 in soak.test.ts (npm test), 35
+ * in test/long/soak-second.test.ts (npm run test:long; CI runs both).
  */
 export const describeSoak = (seed: number, rotations: number) => {
   // Images and usage reports ready at the first look: a night costs one wait of each kind, not two (the waits
