@@ -6,15 +6,17 @@ import type { FaultPlan } from '../emulator/faults.ts';
 import type { Fixture } from '../emulator/fixture.ts';
 import type { OrganizationFixture } from '../emulator/organization.ts';
 import type { Ec2Emulator } from '../emulator/server.ts';
-import { sfnClient } from '../src/aws/sfn-client.ts';
-import { runApproveCommand } from '../src/cli/approve-command.ts';
+import { ACCOUNT_ID } from '../emulator/store.ts';
 import { TAG } from '../src/rotation/tags.ts';
 import { sourcePruneOf } from '../src/workflow/contract.ts';
 import type { TopicMessage } from './callback-task.ts';
 import { consumerRole } from './consumer-role.ts';
 import { localStateMachineName } from './definitions.ts';
 import { DEMO_DISTRIBUTE, DEMO_FAMILY, DEMO_INSTANCE_ID, DEMO_KEY_ARN, DEMO_PARAMETER } from './demo-account.ts';
-import { type EventLog, LOCAL_ACCOUNT_ID, runPromotionLocally, runRollbackLocally, runRotationLocally } from './workflow.ts';
+import type { EventLog } from './workflow.ts';
+
+/** The demo's account, the emulator's own (the runner itself is loaded only when a scenario runs). */
+const LOCAL_ACCOUNT_ID = ACCOUNT_ID;
 
 export interface Scenario {
   about: string;
@@ -207,6 +209,7 @@ export const SCENARIOS: Record<string, Scenario> = {
  * regions, and a third night publishes a new one, neither publishing nor counting the bad one. True when all did so.
  */
 export const rollbackAfterwards = async (emulator: Ec2Emulator, nightly: unknown, print: (event: EventLog, elapsedMs: number) => void) => {
+  const { runRollbackLocally, runRotationLocally } = await import('./workflow.ts');
   const regions = ['us-east-1', ...DEMO_DISTRIBUTE.regions.map((r) => r.region)];
   const published = () => regions.map((r) => `${r} ${emulator.storeIn(r).parameters.get(DEMO_PARAMETER)?.value ?? '(nothing)'}`).join(', ');
   const template = () => {
@@ -251,6 +254,9 @@ export const promoteAfterwards = async (
   nightly: Record<string, unknown>,
   print: (event: EventLog, elapsedMs: number) => void,
 ): Promise<boolean> => {
+  const { runPromotionLocally, runRotationLocally } = await import('./workflow.ts');
+  const { sfnClient } = await import('../src/aws/sfn-client.ts');
+  const { runApproveCommand } = await import('../src/cli/approve-command.ts');
   const regions = ['us-east-1', ...(process.env.ROTATOR_DISTRIBUTE ? DEMO_DISTRIBUTE.regions.map((r) => r.region) : [])];
   const channel = (name: string) => regions.map((r) => `${r} ${emulator.storeIn(r).parameters.get(name)?.value ?? '(nothing)'}`).join(', ');
   const channels = () =>

@@ -6,17 +6,11 @@
  */
 
 import { parseArgs } from 'node:util';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { type Ec2Emulator, startEmulator } from '../emulator/server.ts';
-import { setupFailureLine } from '../src/cli/setup-failure.ts';
+import type { Ec2Emulator } from '../emulator/server.ts';
 import { depthExceeds } from '../src/rotation/request.ts';
-import * as amiEventRule from './ami-event-rule.ts';
-import { localDocuments, localIam } from './clients.ts';
 import { DEMO_DISTRIBUTE, DEMO_PARAMETER, demoAccount, demoRegions } from './demo-account.ts';
-import { eventPrinter, printSummary } from './report.ts';
 import { DEMO_BOOT_TEST_PROFILE, promoteAfterwards, rollbackAfterwards, SCENARIOS } from './scenarios.ts';
-import { type LocalWaitTable, useLocalWaitTable } from './wait-table.ts';
-import { LOCAL_ACCOUNT_ID, localStepFunctions, runRotationLocally } from './workflow.ts';
+import type { LocalWaitTable } from './wait-table.ts';
 
 const options = {
   scenario: { type: 'string', default: 'rotation' },
@@ -86,6 +80,16 @@ if (values['use-environment'] && (values.input === undefined || values['account-
   );
   process.exit(2);
 }
+
+// What a run needs, loaded once the flags are known to be good: a usage error answers at once.
+const { EC2Client } = await import('@aws-sdk/client-ec2');
+const { startEmulator } = await import('../emulator/server.ts');
+const { setupFailureLine } = await import('../src/cli/setup-failure.ts');
+const amiEventRule = await import('./ami-event-rule.ts');
+const { localDocuments, localIam } = await import('./clients.ts');
+const { eventPrinter, printSummary } = await import('./report.ts');
+const { useLocalWaitTable } = await import('./wait-table.ts');
+const { LOCAL_ACCOUNT_ID, localStepFunctions, runRotationLocally } = await import('./workflow.ts');
 
 if (values['use-environment']) {
   // Against a real account: a missing region or profile said in one line, before anything runs.

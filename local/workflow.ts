@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { ACCOUNT_ID } from '../emulator/store.ts';
 import { autoScalingClient } from '../src/aws/auto-scaling-client.ts';
 import { ec2Client } from '../src/aws/ec2-client.ts';
 import { recycleBinClient } from '../src/aws/recycle-bin-client.ts';
@@ -31,7 +32,8 @@ export { allStates, functionFileOf, loadDefinition, loadDefinitions } from './de
 export type { AwsClients, LocalRunOptions, LocalRunResult } from './run-options.ts';
 export type { EventLog } from './sfn-history.ts';
 
-export const LOCAL_ACCOUNT_ID = '123456789012';
+/** The account a local run acts in: the emulator's own. */
+export const LOCAL_ACCOUNT_ID = ACCOUNT_ID;
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 /** What a module's makeHandler is given: every client, the wait table's, EC2 in any region, and the world's clock. */
