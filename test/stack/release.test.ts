@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -72,6 +72,36 @@ describe('a release (npm run release)', () => {
           .digest('hex'),
       ]).toEqual([file, sum]);
     }
+  });
+
+  it('uploads its assets with the AWS CLI only after every checksum matches, and not one when a file was changed', async () => {
+    // The AWS CLI as a stand-in that says what it was asked: the script's own commands are what is under test.
+    const bin = await mkdtemp(join(tmpdir(), 'ami-rotator-aws-'));
+    await writeFile(join(bin, 'aws'), '#!/bin/sh\necho "aws $*"\n', { mode: 0o755 });
+    const upload = () =>
+      promisify(execFile)('sh', [join(out, 'upload-assets.sh'), 'my-assets'], {
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+
+    const { stdout } = await upload();
+    const copies = stdout.split('\n').filter((l) => l.startsWith('aws s3 cp'));
+    const zip = join(out, 'assets', 'promote.zip');
+    const original = await readFile(zip);
+    await appendFile(zip, 'tampered');
+    const refused = await upload()
+      .then(
+        () => undefined,
+        (error: { code?: number; stdout?: string; stderr?: string }) => error,
+      )
+      .finally(() => writeFile(zip, original));
+
+    expect(copies).toHaveLength((await readdir(join(out, 'assets'))).length);
+    expect(copies[0]).toMatch(
+      new RegExp(`^aws s3 cp assets/\\w+\\.zip s3://my-assets/ami-rotator/${version.replaceAll('.', '\\.')}/\\w+\\.zip`),
+    );
+    expect(refused?.code).not.toBe(0);
+    expect(`${refused?.stdout}${refused?.stderr}`).toMatch(/promote\.zip: FAILED/);
+    expect(refused?.stdout ?? '').not.toContain('aws s3 cp');
   });
 
   it('passes cfn-lint without an error', async () => {
