@@ -4,7 +4,8 @@
  * (`AWS_ENDPOINT_URL_SFN`) exactly as they ask AWS: ListStateMachines, StartExecution (when a starter is
  * set), ListExecutions, DescribeExecution and GetExecutionHistory, with the API reference's limits; and
  * SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat for the callback tasks the local runner waits on
- * (`awaitTask`): a token 1 to 2,048 characters, an output of valid JSON up to 256 KiB, `InvalidToken` for a token
+ * (`awaitTask`): a token 1 to 2,048 characters, an output of valid JSON up to 256 KiB, a failure's error and cause
+ * of at most 256 and 32,768 characters, `InvalidToken` for a token
  * it never issued and `TaskTimedOut` for one whose task has ended (API Reference, SendTaskSuccess).
  */
 import { randomUUID } from 'node:crypto';
@@ -187,6 +188,11 @@ export const startLocalStepFunctions = async (): Promise<LocalStepFunctions> => 
           task.open = false;
           task.settle({ output: parsed });
         } else {
+          // SendTaskFailureInput (botocore's model): error at most 256 characters, cause at most 32,768.
+          if ((error ?? '').length > 256)
+            return reply(400, { __type: 'ValidationException', message: 'error: expected at most 256 characters' });
+          if ((cause ?? '').length > 32_768)
+            return reply(400, { __type: 'ValidationException', message: 'cause: expected at most 32768 characters' });
           task.open = false;
           task.settle({ error: error ?? '', cause: cause ?? '' });
         }

@@ -1,5 +1,5 @@
 import { DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localIam, roleCredentials } from '../../local/clients.ts';
 import { type LocalStepFunctions, startLocalStepFunctions } from '../../local/sfn-endpoint.ts';
@@ -50,6 +50,27 @@ describe('the services a local run serves besides EC2 evaluate IAM as the role t
     });
     expect(task.settled()).toBe(false);
     await sfnAs('CompleteWaitRole').send(new SendTaskSuccessCommand({ taskToken: task.token, output: '{}' }));
+    expect(task.settled()).toBe(true);
+  });
+
+  it("holds SendTaskFailure to its model's limits (error 256, cause 32,768 characters): the task stays open", async () => {
+    const task = stepFunctions.awaitTask();
+    // An operator's key (no role of the stack): not evaluated, as SendTask* is for the stack's roles only.
+    const operator = new SFNClient({
+      endpoint: stepFunctions.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'op', secretAccessKey: 'op' },
+      maxAttempts: 1,
+    });
+
+    await expect(
+      operator.send(new SendTaskFailureCommand({ taskToken: task.token, error: 'E'.repeat(257), cause: 'x' })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(
+      operator.send(new SendTaskFailureCommand({ taskToken: task.token, error: 'PromotionRejected', cause: 'c'.repeat(32_769) })),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(task.settled()).toBe(false);
+    await operator.send(new SendTaskFailureCommand({ taskToken: task.token, error: 'E'.repeat(256), cause: 'c'.repeat(32_768) }));
     expect(task.settled()).toBe(true);
   });
 });
