@@ -42,7 +42,10 @@ export const makeHandler = (clients: PromotionClients & { now?: () => Date } = {
         return plan;
       }
       if (event.step === STEP.CheckCandidate) return checkCandidate(clients, event.plan);
-      return { marked: await markPromotion(clients, event.plan, OUTCOME[event.step] ?? 'expired') };
+      const outcome = OUTCOME[event.step];
+      // The state machine's contract: a step it does not name is a defect to see, never an outcome to guess.
+      if (outcome === undefined) throw new Error(`promote: no step ${String(event.step)}`);
+      return { marked: await markPromotion(clients, event.plan, outcome) };
     });
 
 export const handler = makeHandler();

@@ -6,6 +6,7 @@
 
 import { LOG_RETENTION_DAYS } from '../src/deploy-settings.ts';
 import { FAMILY_PATTERN, FAMILY_RULE } from '../src/rotation/family.ts';
+import { INSTANCE_ID } from '../src/rotation/request.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -82,7 +83,7 @@ export const PARAMETERS: Record<string, Parameter & { env?: string; placeholder?
     Description: 'The instance the nightly schedule images',
     env: 'ROTATOR_DEFAULT_INSTANCE_ID',
     placeholder: PLACEHOLDERS.instanceId,
-    AllowedPattern: '^i-([0-9a-f]{8}|[0-9a-f]{17})$',
+    AllowedPattern: INSTANCE_ID.source,
     ConstraintDescription: 'an EC2 instance id such as i-0123456789abcdef0',
   },
   NoReboot: {
@@ -302,8 +303,7 @@ export const releaseTemplate = (packaged: Record<string, unknown>, settings: Rel
   };
   const assets: string[] = [];
   // The framework's own deployment bucket goes: the assets bucket is the deployer's.
-  for (const [id, resource] of Object.entries(template.Resources))
-    if (id.startsWith('ServerlessDeploymentBucket')) delete template.Resources[id];
+  for (const id of Object.keys(template.Resources)) if (id.startsWith('ServerlessDeploymentBucket')) delete template.Resources[id];
   for (const id of Object.keys(template.Outputs ?? {})) if (id.startsWith('ServerlessDeploymentBucket')) delete template.Outputs?.[id];
   for (const resource of Object.values(template.Resources)) {
     const props = resource.Properties;

@@ -131,11 +131,9 @@ export class WaitNotRegisteredError extends RotatorError {
 /** A promotion cannot start: the family has no candidate channel, or the candidate is gone or set aside; nothing changed. */
 export class PromotionRefusedError extends RotatorError {
   override readonly name = ERROR.PromotionRefused;
-  readonly problems: readonly string[];
 
-  constructor(problems: readonly string[]) {
-    super(`Promotion refused: ${problems.join('; ')}`);
-    this.problems = problems;
+  constructor(why: string) {
+    super(`Promotion refused: ${why}`);
   }
 }
 

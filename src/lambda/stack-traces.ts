@@ -56,6 +56,9 @@ export const sourceStack = (stack: string, read: (path: string) => string = (p) 
     .join('\n');
 };
 
+/** The errors whose stack is already rewritten (an error logged twice, or a cause shared). */
+const SOURCED = new WeakSet<Error>();
+
 /** Rewrites an error's stack (and its cause's) in place, once: what the log line and the returned error show. */
 export const withSourceStack = <E>(error: E, read?: (path: string) => string): E => {
   if (error instanceof Error && typeof error.stack === 'string' && !SOURCED.has(error)) {
@@ -65,4 +68,3 @@ export const withSourceStack = <E>(error: E, read?: (path: string) => string): E
   }
   return error;
 };
-const SOURCED = new WeakSet<Error>();

@@ -104,14 +104,14 @@ export const planPromotion = async (
   const family = request.family;
   const promotion = promotionOf(request.publish);
   if (!request.publish || !promotion)
-    throw new PromotionRefusedError([
+    throw new PromotionRefusedError(
       `family ${family} has no candidate channel in this stage's settings (publish.candidate): there is nothing to promote to`,
-    ]);
+    );
   const source = execution.id.split(':')[3] || config.region || 'us-east-1';
   const images = await listManagedImages(clients.ec2In(source), family);
   const candidate = images.find((i) => i.imageId === input.imageId);
   const refusal = candidateRefusal(candidate, input.imageId, family);
-  if (refusal) throw new PromotionRefusedError([refusal]);
+  if (refusal) throw new PromotionRefusedError(refusal);
   const image = candidate as ManagedImage;
   const owner = image.tags[TAG.promotionBy];
   const instanceId = image.tags[TAG.sourceInstance] ?? '';
@@ -128,8 +128,7 @@ export const planPromotion = async (
     if (!copyRegion.publish || !regional) continue;
     const copies = await listManagedImages(clients.ec2In(copyRegion.region), family);
     const copy = copies.find((c) => c.tags[TAG.copiedFrom] === image.imageId && c.state === 'available');
-    if (!copy)
-      throw new PromotionRefusedError([`${image.imageId} has no available copy in ${copyRegion.region}: nothing to promote there`]);
+    if (!copy) throw new PromotionRefusedError(`${image.imageId} has no available copy in ${copyRegion.region}: nothing to promote there`);
     regions.push({
       region: copyRegion.region,
       source: false,

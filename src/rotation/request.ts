@@ -31,7 +31,8 @@ const noControl = (s: string) => !CONTROL_CHARS.test(s) && s.isWellFormed();
  */
 const MAX_DEPTH = 7;
 
-const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
+/** An EC2 instance id (the input contract's rule; the release template's InstanceId Parameter too). */
+export const INSTANCE_ID = /^i-[0-9a-f]{8}([0-9a-f]{9})?$/;
 const text = (error: string) => z.string({ error });
 
 const tagKey = z.string().check(

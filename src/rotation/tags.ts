@@ -48,7 +48,9 @@ export const AVAILABLE = 'available';
 
 /**
  * Tag keys a release renamed: images an earlier release made carry `formerly`, read as `key` (test/upgrade/
- * tag-contract.json records each, and its test fails on a key changed without one). None so far.
+ * tag-contract.json records each, and its test fails on a key changed without one). None so far. A migration of
+ * `managed` or `family` must also widen the server-side filters of listManagedImages (src/retention/inventory.ts),
+ * which ask EC2 for today's keys only.
  */
 export const TAG_MIGRATIONS: readonly { formerly: string; key: string; since: string }[] = [];
 

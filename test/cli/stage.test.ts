@@ -66,6 +66,17 @@ describe('the local stage, driven through the binary over the protocols, as a pe
     expect(planned).toMatch(/^As stage local is deployed \(its ValidateInput function's settings\): family web-prod, keep the newest 7/);
     // The rollback would put the image before tonight's back, and set tonight's aside; a dry run changes nothing.
     expect(rolled).toMatch(/^SUCCEEDED \(dry run\): nothing was changed; a rollback would:$/m);
+    // approve and reject find the stage's promotion by name and read its executions: none waits on this stage.
+    const [approved, rejected] = await Promise.all([
+      cli('approve', '--stage', 'local', '--family', 'web-prod'),
+      cli('reject', '--stage', 'local', '--family', 'web-prod', '--reason', 'login fails'),
+    ]);
+    for (const answer of [approved, rejected])
+      expect(answer).toMatchObject({
+        code: 1,
+        stdout: 'no candidate of family web-prod awaits approval in ami-rotator-local-promote: nothing was answered\n',
+        stderr: '',
+      });
     expect(rolled).toMatch(
       new RegExp(
         `^ {2}us-east-1 \\(source\\): publish ami-\\w+ instead of ${image}: parameter /golden/web-prod/latest, launch template web-prod$`,

@@ -4,6 +4,7 @@
  * every region after its soak, or when a person approves through `ami-rotator approve` before the deadline. Run from
  * the files with the real handlers, every call as the role that makes it, on the emulator's clock.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TopicMessage } from '../../local/callback-task.ts';
 import { localIam } from '../../local/clients.ts';
@@ -72,6 +73,17 @@ const answering = (verb: 'approve' | 'reject', seen: TopicMessage[], lines: stri
 };
 
 describe('channels: a candidate promoted to the stable channel', () => {
+  it("asks for approval with the deadline Step Functions times the task out at: one plan field each, the message's and the task's", async () => {
+    const { States } = JSON.parse(readFileSync(new URL('../../statemachine/promote.asl.json', import.meta.url), 'utf8')) as {
+      States: Record<string, { TimeoutSecondsPath?: string; Parameters?: { MessageAttributes?: Record<string, Record<string, string>> } }>;
+    };
+    const ask = States.AwaitApproval;
+
+    // The local runner ends the task at the message's deadline (local/callback-task.ts); Step Functions at this path.
+    expect(ask?.TimeoutSecondsPath).toBe('$.plan.approval.deadlineSeconds');
+    expect(ask?.Parameters?.MessageAttributes?.deadline?.['StringValue.$']).toBe('$.plan.approval.deadline');
+  });
+
   it('publishes tonight to the candidate channel only, and promotes it in both regions after its soak', async () => {
     seedInstance(emulator());
     const first = await candidateNight();
@@ -192,15 +204,23 @@ describe('channels: a candidate promoted to the stable channel', () => {
     process.env.ROTATOR_PUBLISH = publishWith({ approval: { deadlineHours: 1 } });
     seedInstance(emulator());
     const night = await candidateNight();
-    const startedAt = emulator().options.now().getTime();
+    let asked = { at: 0, deadline: '' };
+    const unanswered = async (message: TopicMessage) => {
+      asked = { at: emulator().options.now().getTime(), deadline: message.attributes.deadline ?? '' };
+    };
 
-    const promotion = await runPromotionLocally({ input: night.detail, ...clock() }).finally(() => {
+    const promotion = await runPromotionLocally({ input: night.detail, ...clock(), onTopicMessage: unanswered }).finally(() => {
       process.env.ROTATOR_PUBLISH = SETTINGS.ROTATOR_PUBLISH;
     });
+    const endedAt = emulator().options.now().getTime();
     const next = await candidateNight();
 
     expect(promotion).toMatchObject({ status: 'FAILED', error: 'PromotionExpired' });
-    expect(emulator().options.now().getTime() - startedAt).toBeGreaterThanOrEqual(3600 * 1000);
+    // The request names the deadline the task's TimeoutSecondsPath sets (deadlineHours from the request), and the task
+    // ended there: not before, and not a sweep later.
+    expect(Date.parse(asked.deadline) - asked.at).toBe(3600 * 1000);
+    expect(endedAt - Date.parse(asked.deadline)).toBeGreaterThanOrEqual(0);
+    expect(endedAt - Date.parse(asked.deadline)).toBeLessThan(60 * 1000);
     expect(promotion.alerts.map((a) => a.subject)[1]).toBe(
       `ami-rotator: ${FAMILY} candidate ${night.images[0]} not approved by its deadline`,
     );
