@@ -63,6 +63,12 @@ describe('protections', () => {
     ],
     ['still pending', image(30, { state: 'pending' }), {}, /^kept: still pending$/],
     ['tagged to be kept', image(30, { extraTags: { [TAG.keep]: 'true' } }), {}, /^kept: tagged ami-rotator:keep=true$/],
+    [
+      'a candidate awaiting promotion',
+      image(30, { extraTags: { [TAG.promotion]: 'awaiting' } }),
+      {},
+      /^kept: a candidate awaiting promotion \(ami-rotator:promotion=awaiting\)$/,
+    ],
     ['deregistration-protected', image(30, { deregistrationProtected: true }), {}, /^kept: deregistration protection is enabled$/],
   ])('keeps an image that is %s', (_what, protectedImage, extra, reason) => {
     expect(reasonOf([newest, protectedImage], ctx(policy, extra), protectedImage.imageId)).toMatch(reason);

@@ -231,22 +231,4 @@ describe('channels: a candidate promoted to the stable channel', () => {
     expect(plan.find((d) => d.imageId === night.images[0])?.action).toBe('keep');
     expect(channel(CANDIDATE)).toEqual(next.images);
   });
-
-  it('keeps a candidate awaiting promotion out of the prune, whatever its rank', async () => {
-    process.env.ROTATOR_KEEP_LAST = '1';
-    seedInstance(emulator());
-    const night = await candidateNight();
-    for (const [region, id] of REGIONS.map((r, i) => [r, night.images[i]] as const))
-      emulator()
-        .storeIn(region)
-        .images.get(id ?? '')
-        ?.tags.push({ key: TAG.promotion, value: 'awaiting' });
-
-    const next = await candidateNight().finally(() => {
-      delete process.env.ROTATOR_KEEP_LAST;
-    });
-    const plan = sourcePruneOf(next.run.output)?.plan as { imageId: string; reason: string }[];
-
-    expect(plan.find((d) => d.imageId === night.images[0])?.reason).toMatch(/^kept: a candidate awaiting promotion/);
-  });
 });
