@@ -14,7 +14,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
@@ -45,6 +45,15 @@ export const changelogSection = (changelog: string, of: string): string => {
 };
 
 const packaged = await mkdtemp(join(tmpdir(), 'ami-rotator-release-'));
+// The framework's esbuild plugin puts every bundle's zip in the service folder's own .serverless/ before the package
+// folder: packaged from the repository, a release would share it with any other packaging under way (`npm run
+// package`, the stack tests) and lose zips to it. The release is packaged from a service folder of its own, whose
+// entries are links to the repository's (serverless.yml a copy: the framework does not take a linked one for its own).
+const service = await mkdtemp(join(tmpdir(), 'ami-rotator-release-service-'));
+const OWN = new Set(['.git', '.serverless', 'release', 'serverless.yml']);
+for (const entry of await readdir(root))
+  if (!OWN.has(entry) && !entry.startsWith('.esbuild')) await symlink(join(root, entry), join(service, entry));
+await copyFile(join(root, 'serverless.yml'), join(service, 'serverless.yml'));
 const settings: ReleaseSettings = { version };
 const args = [
   join(root, 'node_modules/osls/bin/serverless.js'),
@@ -58,7 +67,7 @@ const args = [
 ];
 console.log(`ami-rotator ${version}: packaging the stack (offline)...`);
 await promisify(execFile)(process.execPath, args, {
-  cwd: root,
+  cwd: service,
   env: {
     ...process.env,
     AWS_ACCESS_KEY_ID: '',
@@ -67,6 +76,11 @@ await promisify(execFile)(process.execPath, args, {
     AMI_ROTATOR_BUILD_DIR: '.esbuild-release',
   },
   timeout: 300_000,
+}).catch(async (error: { stderr?: string; stdout?: string }) => {
+  // The stage's own check says what is wrong, one line per problem: that, not a stack trace.
+  await rm(service, { recursive: true, force: true });
+  process.stderr.write(`the release could not be packaged, nothing was written:\n${error.stderr || error.stdout || String(error)}\n`);
+  process.exit(1);
 });
 const template = JSON.parse(await readFile(join(packaged, 'cloudformation-template-update-stack.json'), 'utf8')) as Record<string, unknown>;
 const release = releaseTemplate(template, settings);
@@ -99,6 +113,7 @@ const sums = await Promise.all(
 );
 await writeFile(join(out, 'SHA256SUMS'), `${sums.join('\n')}\n`);
 await rm(packaged, { recursive: true, force: true });
+await rm(service, { recursive: true, force: true });
 console.log(`${out}: ${files.length} files (${release.assets.length} function bundles), SHA256SUMS`);
 console.log(`Upload:  (cd ${out} && ./upload-assets.sh BUCKET)`);
 console.log(
